@@ -1,0 +1,4 @@
+import { unaryKernel } from './elementwise-factories.js';
+
+/** e^x. */
+export const exp = unaryKernel('Exp', Math.exp);

@@ -1,0 +1,3 @@
+import { compareKernel } from './elementwise-factories.js';
+
+export const greaterEqual = compareKernel('GreaterEqual', (a, b) => a >= b);

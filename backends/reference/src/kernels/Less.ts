@@ -1,0 +1,3 @@
+import { compareKernel } from './elementwise-factories.js';
+
+export const less = compareKernel('Less', (a, b) => a < b);

@@ -1,0 +1,4 @@
+import { unaryKernel } from './elementwise-factories.js';
+
+/** ln x. */
+export const log = unaryKernel('Log', Math.log);

@@ -1,0 +1,4 @@
+import { unaryKernel } from './elementwise-factories.js';
+
+/** √x. */
+export const sqrt = unaryKernel('Sqrt', Math.sqrt);

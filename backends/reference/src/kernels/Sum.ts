@@ -1,0 +1,3 @@
+import { reduceKernel } from './elementwise-factories.js';
+
+export const sum = reduceKernel('Sum');

@@ -1,0 +1,16 @@
+/**
+ * Registers the gradient of every differentiable fused kernel (side effect), one `<Kernel>.grad.ts` each: the
+ * backend's `<Kernel>Grad` kernel where the contract has one and the backend handles the inputs, otherwise the
+ * vector-Jacobian product of core's composition (fused-dispatch.ts `fusedGradient`). Rope's gradient is Rope
+ * with `inverse` flipped. AdamW updates variables in place and is never recorded on a tape.
+ */
+import './Softmax.grad.js';
+import './RmsNorm.grad.js';
+import './RmsNormGated.grad.js';
+import './Rope.grad.js';
+import './CausalConv1d.grad.js';
+import './CausalConv1dUpdate.grad.js';
+import './SsmScan.grad.js';
+import './SsmStep.grad.js';
+import './Attention.grad.js';
+import './CrossEntropy.grad.js';

@@ -1,0 +1,551 @@
+/**
+ * THE KERNEL CONTRACT — every kernel a falcon-h1 backend can implement, with its exact semantics.
+ *
+ * Read this file top to bottom to write a backend. It is the only place kernel names, inputs, attributes and
+ * outputs are defined; core ops, gradients, backends and the conformance suite all import these types, so a
+ * misspelt kernel name or a wrong input fails to compile.
+ *
+ * Two tiers:
+ *  - PRIMITIVES (`PrimitiveKernelName`): every backend implements all of them. They are enough to run the whole
+ *    Falcon-H1 forward, backward and optimizer, because core composes every fused kernel from them.
+ *  - FUSED kernels (`FusedKernelName`, forward and backward): optional. A backend registers one when it runs
+ *    faster than core's composition of primitives. When a backend lacks a fused forward kernel, core runs the
+ *    composition (packages/core-tensor/src/compositions/); when it lacks a fused *Grad kernel, core
+ *    differentiates the composition. Compositions are tested against the reference like any kernel.
+ *
+ * Conventions that hold for every kernel unless its entry says otherwise:
+ *  - Tensors are dense, contiguous and row-major (the last axis varies fastest). There are no strides: a view
+ *    (reshape) is a new shape over the same data, handled by core without any kernel.
+ *  - A kernel never mutates its inputs (exception: `AdamW`, which updates its state in place) and returns
+ *    newly allocated outputs owned by the caller.
+ *  - Shapes are validated by core before a kernel is called; a kernel may assume its documented shape rules.
+ *  - Float inputs of one kernel share one dtype (f64, f32, f16 or bf16) unless stated; the output has that dtype.
+ *    Arithmetic accumulates in at least f32 (the reference backend: f64) and rounds once when it stores.
+ *  - Integer inputs (ids, labels, document ids, positions) are i32.
+ *  - Document ids (`seqIdx`, `qSeqIdx`, `kSeqIdx`) label packed documents: within a row each id forms one
+ *    contiguous run (ids never come back), so "same document" and "no boundary in between" agree.
+ *  - A backward kernel's output has the dtype of the input it differentiates (dx like x, dA like A, ...).
+ *  - Rounding to f16/bf16 from a wider value goes through f32 (as PyTorch's c10::Half/BFloat16 do).
+ *  - Integer division by zero gives 0; ArgMax treats NaN as the largest value.
+ *  - "Broadcast" means NumPy broadcasting: shapes are right-aligned, a dimension of 1 stretches.
+ *  - Symbols: B batch, T query/sequence length, S key length, H heads, P SSM head dim, G groups, N state size,
+ *    D model/feature size, K conv width, V vocabulary.
+ */
+import type { DType, StorageArray } from './dtype.js';
+
+/** Opaque handle to a backend-owned buffer. Core never looks inside. */
+export type DataId = object;
+
+/** What a kernel sees of a tensor: its buffer handle, shape and dtype. */
+export interface TensorInfo {
+  readonly dataId: DataId;
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Primitive kernels
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Elementwise functions of one tensor. Float dtypes only (Neg and Abs also accept i32). Output: same shape/dtype. */
+export type UnaryKernelName =
+  | 'Neg' // -x
+  | 'Abs' // |x|
+  | 'Exp' // e^x
+  | 'Log' // ln x
+  | 'Sqrt' // √x
+  | 'Rsqrt' // 1/√x
+  | 'Reciprocal' // 1/x
+  | 'Sigmoid' // 1/(1+e^-x)
+  | 'Silu' // x·sigmoid(x)
+  | 'Softplus' // ln(1+e^x), computed stably as max(x,0)+log1p(e^-|x|)
+  | 'Tanh'; // tanh x
+
+export const UNARY_KERNELS: readonly UnaryKernelName[] = [
+  'Neg',
+  'Abs',
+  'Exp',
+  'Log',
+  'Sqrt',
+  'Rsqrt',
+  'Reciprocal',
+  'Sigmoid',
+  'Silu',
+  'Softplus',
+  'Tanh',
+];
+
+/** Elementwise arithmetic of two broadcast tensors of one dtype (float or i32). Output: broadcast shape, same dtype. */
+export type BinaryKernelName =
+  | 'Add' // a + b
+  | 'Sub' // a - b
+  | 'Mul' // a · b
+  | 'Div' // a / b (i32: truncated toward zero)
+  | 'Maximum' // max(a, b); NaN propagates
+  | 'Minimum'; // min(a, b); NaN propagates
+
+export const BINARY_KERNELS: readonly BinaryKernelName[] = ['Add', 'Sub', 'Mul', 'Div', 'Maximum', 'Minimum'];
+
+/** Elementwise comparison of two broadcast tensors of one dtype. Output: broadcast shape, dtype u8 (1 true, 0 false). */
+export type CompareKernelName = 'Equal' | 'NotEqual' | 'Less' | 'LessEqual' | 'Greater' | 'GreaterEqual';
+
+export const COMPARE_KERNELS: readonly CompareKernelName[] = [
+  'Equal',
+  'NotEqual',
+  'Less',
+  'LessEqual',
+  'Greater',
+  'GreaterEqual',
+];
+
+/** Reductions over a set of axes. Output dtype: input dtype; accumulation in ≥ f32. */
+export type ReduceKernelName =
+  | 'Sum' // Σ (an empty reduction gives 0)
+  | 'Mean' // Σ / count
+  | 'Max'; // maximum; NaN propagates; an empty reduction is an error (core rejects it)
+
+export const REDUCE_KERNELS: readonly ReduceKernelName[] = ['Sum', 'Mean', 'Max'];
+
+export interface UnaryInputs {
+  x: TensorInfo;
+}
+export interface BinaryInputs {
+  a: TensorInfo;
+  b: TensorInfo;
+}
+export interface ReduceAttrs {
+  /** Distinct, non-negative, sorted axes to reduce. */
+  axes: number[];
+  /** Keep reduced axes as size 1. */
+  keepDims: boolean;
+}
+
+/** Every primitive kernel: inputs, attributes and outputs. */
+export interface PrimitiveKernels {
+  Neg: { inputs: UnaryInputs; attrs: Record<string, never>; outputs: TensorInfo };
+  Abs: { inputs: UnaryInputs; attrs: Record<string, never>; outputs: TensorInfo };
+  Exp: { inputs: UnaryInputs; attrs: Record<string, never>; outputs: TensorInfo };
+  Log: { inputs: UnaryInputs; attrs: Record<string, never>; outputs: TensorInfo };
+  Sqrt: { inputs: UnaryInputs; attrs: Record<string, never>; outputs: TensorInfo };
+  Rsqrt: { inputs: UnaryInputs; attrs: Record<string, never>; outputs: TensorInfo };
+  Reciprocal: { inputs: UnaryInputs; attrs: Record<string, never>; outputs: TensorInfo };
+  Sigmoid: { inputs: UnaryInputs; attrs: Record<string, never>; outputs: TensorInfo };
+  Silu: { inputs: UnaryInputs; attrs: Record<string, never>; outputs: TensorInfo };
+  Softplus: { inputs: UnaryInputs; attrs: Record<string, never>; outputs: TensorInfo };
+  Tanh: { inputs: UnaryInputs; attrs: Record<string, never>; outputs: TensorInfo };
+
+  Add: { inputs: BinaryInputs; attrs: Record<string, never>; outputs: TensorInfo };
+  Sub: { inputs: BinaryInputs; attrs: Record<string, never>; outputs: TensorInfo };
+  Mul: { inputs: BinaryInputs; attrs: Record<string, never>; outputs: TensorInfo };
+  Div: { inputs: BinaryInputs; attrs: Record<string, never>; outputs: TensorInfo };
+  Maximum: { inputs: BinaryInputs; attrs: Record<string, never>; outputs: TensorInfo };
+  Minimum: { inputs: BinaryInputs; attrs: Record<string, never>; outputs: TensorInfo };
+
+  Equal: { inputs: BinaryInputs; attrs: Record<string, never>; outputs: TensorInfo };
+  NotEqual: { inputs: BinaryInputs; attrs: Record<string, never>; outputs: TensorInfo };
+  Less: { inputs: BinaryInputs; attrs: Record<string, never>; outputs: TensorInfo };
+  LessEqual: { inputs: BinaryInputs; attrs: Record<string, never>; outputs: TensorInfo };
+  Greater: { inputs: BinaryInputs; attrs: Record<string, never>; outputs: TensorInfo };
+  GreaterEqual: { inputs: BinaryInputs; attrs: Record<string, never>; outputs: TensorInfo };
+
+  /** y = x·scale + shift, elementwise, float dtypes. Multipliers, 1−x and friends without a scalar tensor. */
+  Scale: { inputs: UnaryInputs; attrs: { scale: number; shift: number }; outputs: TensorInfo };
+  /** y = min(max(x, min), max), float dtypes; `min`/`max` may be ±Infinity. NaN stays NaN. */
+  Clamp: { inputs: UnaryInputs; attrs: { min: number; max: number }; outputs: TensorInfo };
+  /** y = condition ? a : b, all three broadcast; condition is u8 (non-zero = true); a, b one dtype. */
+  Where: {
+    inputs: { condition: TensorInfo; a: TensorInfo; b: TensorInfo };
+    attrs: Record<string, never>;
+    outputs: TensorInfo;
+  };
+
+  Sum: { inputs: UnaryInputs; attrs: ReduceAttrs; outputs: TensorInfo };
+  Mean: { inputs: UnaryInputs; attrs: ReduceAttrs; outputs: TensorInfo };
+  Max: { inputs: UnaryInputs; attrs: ReduceAttrs; outputs: TensorInfo };
+  /** Index (i32) of the first maximum along `axis` (the axis is removed). Greedy decoding. */
+  ArgMax: { inputs: UnaryInputs; attrs: { axis: number }; outputs: TensorInfo };
+  /**
+   * Inclusive prefix sum along `axis`: y[i] = Σ_{j≤i} x[j]. With `reverse`, y[i] = Σ_{j≥i} x[j].
+   * With `exclusive`, the term j = i is left out. Accumulates in ≥ f32 (the SSD's segment sums rely on it).
+   */
+  CumSum: { inputs: UnaryInputs; attrs: { axis: number; exclusive: boolean; reverse: boolean }; outputs: TensorInfo };
+
+  /**
+   * Batched matrix product. a: [...batchA, M, K] (or [..., K, M] with transposeA), b: [...batchB, K, N]
+   * (or [..., N, K] with transposeB); batch dims broadcast; rank ≥ 2 each. Output [...batch, M, N].
+   * Accumulation in f32 at least, whatever the storage dtype.
+   */
+  MatMul: {
+    inputs: { a: TensorInfo; b: TensorInfo };
+    attrs: { transposeA: boolean; transposeB: boolean };
+    outputs: TensorInfo;
+  };
+
+  /** Converts to `dtype`: float→float rounds to nearest even; float→int truncates toward zero; int→float exact where representable; to u8 wraps modulo 256. */
+  Cast: { inputs: UnaryInputs; attrs: { dtype: DType }; outputs: TensorInfo };
+  /** A new buffer with the same contents (used when a tensor must be owned, e.g. assigning a variable). */
+  Copy: { inputs: UnaryInputs; attrs: Record<string, never>; outputs: TensorInfo };
+  /** x[begin[d] : begin[d]+size[d]] on every axis d (size ≥ 0, all in bounds). */
+  Slice: { inputs: UnaryInputs; attrs: { begin: number[]; size: number[] }; outputs: TensorInfo };
+  /** Joins tensors of one dtype along `axis`; other dims equal. */
+  Concat: { inputs: { xs: TensorInfo[] }; attrs: { axis: number }; outputs: TensorInfo };
+  /** Permutes axes: output dim d is input dim perm[d]. */
+  Transpose: { inputs: UnaryInputs; attrs: { perm: number[] }; outputs: TensorInfo };
+  /** A new tensor of `shape` filled with `value` (rounded to `dtype`). */
+  Fill: { inputs: Record<string, never>; attrs: { shape: number[]; dtype: DType; value: number }; outputs: TensorInfo };
+
+  /**
+   * Embedding lookup along axis 0: table [V, ...rest], indices i32 [...idx] → [...idx, ...rest].
+   * Indices must be in [0, V); a backend reports an out-of-range index as an error where it can check.
+   */
+  Gather: { inputs: { table: TensorInfo; indices: TensorInfo }; attrs: Record<string, never>; outputs: TensorInfo };
+  /**
+   * The adjoint of Gather: out [numRows, ...rest] = 0, then out[indices[i]] += updates[i] for every index
+   * position i (duplicates accumulate). updates [...idx, ...rest], indices i32 [...idx].
+   */
+  ScatterAdd: { inputs: { updates: TensorInfo; indices: TensorInfo }; attrs: { numRows: number }; outputs: TensorInfo };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Fused kernels (optional; core has a tested composition for each)
+// ---------------------------------------------------------------------------------------------------------------
+
+export type ConvActivation = 'none' | 'silu';
+
+export interface FusedKernels {
+  /** softmax along the last axis, computed as exp(x − max)/Σ in ≥ f32. */
+  Softmax: { inputs: UnaryInputs; attrs: Record<string, never>; outputs: TensorInfo };
+  /** dx = y ⊙ (dy − Σ_last(dy ⊙ y)), with y the Softmax output. */
+  SoftmaxGrad: { inputs: { dy: TensorInfo; y: TensorInfo }; attrs: Record<string, never>; outputs: TensorInfo };
+
+  /**
+   * RMSNorm over the last axis (size D): y = weight ⊙ round(x · rsqrt(mean(x²) + eps)).
+   * x [..., D], weight [D]. Normalisation is computed in ≥ f32 and rounded to x's dtype before the weight
+   * multiply (transformers' FalconH1RMSNorm).
+   */
+  RmsNorm: { inputs: { x: TensorInfo; weight: TensorInfo }; attrs: { eps: number }; outputs: TensorInfo };
+  RmsNormGrad: {
+    inputs: { dy: TensorInfo; x: TensorInfo; weight: TensorInfo };
+    attrs: { eps: number };
+    outputs: { dx: TensorInfo; dweight: TensorInfo };
+  };
+
+  /**
+   * Mamba2's grouped gated RMSNorm, all in ≥ f32. x, z [..., D], weight [D], D divisible by groupSize.
+   * normBeforeGate = false (every published Falcon-H1): g = x ⊙ silu(z), then each group of `groupSize`
+   *   consecutive channels is normalised: y = weight ⊙ g · rsqrt(mean_group(g²) + eps).
+   * normBeforeGate = true: y = weight ⊙ x · rsqrt(mean_group(x²) + eps) ⊙ silu(z).
+   */
+  RmsNormGated: {
+    inputs: { x: TensorInfo; z: TensorInfo; weight: TensorInfo };
+    attrs: { eps: number; groupSize: number; normBeforeGate: boolean };
+    outputs: TensorInfo;
+  };
+  RmsNormGatedGrad: {
+    inputs: { dy: TensorInfo; x: TensorInfo; z: TensorInfo; weight: TensorInfo };
+    attrs: { eps: number; groupSize: number; normBeforeGate: boolean };
+    outputs: { dx: TensorInfo; dz: TensorInfo; dweight: TensorInfo };
+  };
+
+  /**
+   * GPT-NeoX rotary embedding ("rotate half") over the whole head dim Dh (even).
+   * x [B, T, H, Dh], positions i32 [B, T]. With half = Dh/2, for i < half:
+   *   inv_freq_i = f32(1 / f32(f32(theta) ^ f32(2i/Dh)))       all in f32, exactly as transformers computes it
+   *   angle      = f32(positions[b,t] · inv_freq_i)             (its float64 goldens use these f32 angles too)
+   *   c, s       = cos(angle), sin(angle), each rounded to f32
+   *   y[i]        = x[i]·c − x[i+half]·s
+   *   y[i+half]   = x[i+half]·c + x[i]·s
+   * With `inverse`, s is negated (the rotation's inverse and transpose: RoPE's own gradient).
+   */
+  Rope: {
+    inputs: { x: TensorInfo; positions: TensorInfo };
+    attrs: { theta: number; inverse: boolean };
+    outputs: TensorInfo;
+  };
+
+  /**
+   * Causal depthwise conv1d over time with zero left padding, plus bias and activation:
+   *   y[b,t,c] = act( bias[c] + Σ_{k<K} weight[c,k] · xin[b, t−(K−1)+k, c] )
+   * x [B, T, C], weight [C, K], bias [C] (optional), initialState [B, C, K−1] (optional: the K−1 columns
+   * before t = 0, xin[b, −K+1 … −1]; zeros when absent), seqIdx i32 [B, T] (optional: document ids). With
+   * seqIdx, a term reads xin[b, s, c] only if the document of s equals seqIdx[b,t], where the document of
+   * s < 0 (an initialState column) is seqIdx[b,0].
+   */
+  CausalConv1d: {
+    inputs: { x: TensorInfo; weight: TensorInfo; bias?: TensorInfo; initialState?: TensorInfo; seqIdx?: TensorInfo };
+    attrs: { activation: ConvActivation };
+    outputs: TensorInfo;
+  };
+  CausalConv1dGrad: {
+    inputs: {
+      dy: TensorInfo;
+      x: TensorInfo;
+      weight: TensorInfo;
+      bias?: TensorInfo;
+      initialState?: TensorInfo;
+      seqIdx?: TensorInfo;
+    };
+    attrs: { activation: ConvActivation };
+    outputs: { dx: TensorInfo; dweight: TensorInfo; dbias?: TensorInfo; dinitialState?: TensorInfo };
+  };
+  /**
+   * One decode step of CausalConv1d. convState [B, C, K] holds the last K inputs (oldest first).
+   * newState = convState shifted left by one with x [B, C] appended; y[b,c] = act(bias[c] + Σ_k weight[c,k]·newState[b,c,k]).
+   */
+  CausalConv1dUpdate: {
+    inputs: { convState: TensorInfo; x: TensorInfo; weight: TensorInfo; bias?: TensorInfo };
+    attrs: { activation: ConvActivation };
+    outputs: { y: TensorInfo; convState: TensorInfo };
+  };
+
+  /**
+   * The Mamba2 selective scan (SSD), defined by its recurrence; backends usually compute it in chunks of
+   * `chunkSize` (any chunk size gives the same result up to rounding; the last chunk may be partial).
+   * x [B, T, H, P], dt [B, T, H] (already softplus'ed and clamped), A [H] (negative), Bm [B, T, G, N],
+   * Cm [B, T, G, N], D [H] (optional skip), initialState [B, H, P, N] (optional; zeros when absent),
+   * seqIdx i32 [B, T] (optional document ids). Head h reads group g = floor(h / (H/G)).
+   *   S_{-1} = initialState
+   *   S_t = exp(dt_t·A_h)·S_{t−1} + dt_t · x_t ⊗ Bm_t        (S_{t-1} treated as 0 where seqIdx_t ≠ seqIdx_{t−1})
+   *   y_t = S_t · Cm_t + D_h · x_t
+   * Outputs y [B, T, H, P] (dtype of x) and finalState = S_{T−1} [B, H, P, N] (always f32 or f64).
+   * dt, A, states and cumulative sums are ≥ f32 whatever the activations' dtype.
+   */
+  SsmScan: {
+    inputs: {
+      x: TensorInfo;
+      dt: TensorInfo;
+      A: TensorInfo;
+      Bm: TensorInfo;
+      Cm: TensorInfo;
+      D?: TensorInfo;
+      initialState?: TensorInfo;
+      seqIdx?: TensorInfo;
+    };
+    attrs: { chunkSize: number };
+    outputs: { y: TensorInfo; finalState: TensorInfo };
+  };
+  /** Gradients of SsmScan given dy (and optionally dFinalState). Outputs match the inputs present. */
+  SsmScanGrad: {
+    inputs: {
+      dy: TensorInfo;
+      dFinalState?: TensorInfo;
+      x: TensorInfo;
+      dt: TensorInfo;
+      A: TensorInfo;
+      Bm: TensorInfo;
+      Cm: TensorInfo;
+      D?: TensorInfo;
+      initialState?: TensorInfo;
+      seqIdx?: TensorInfo;
+    };
+    attrs: { chunkSize: number };
+    outputs: {
+      dx: TensorInfo;
+      ddt: TensorInfo;
+      dA: TensorInfo;
+      dBm: TensorInfo;
+      dCm: TensorInfo;
+      dD?: TensorInfo;
+      dinitialState?: TensorInfo;
+    };
+  };
+  /**
+   * One decode step of the scan: state [B, H, P, N] (f32), x [B, H, P], dt [B, H], A [H], Bm, Cm [B, G, N], D [H]?
+   *   state' = exp(dt·A)·state + dt · x ⊗ Bm ;  y = state'·Cm + D·x
+   * Outputs y [B, H, P] and the new state.
+   */
+  SsmStep: {
+    inputs: {
+      state: TensorInfo;
+      x: TensorInfo;
+      dt: TensorInfo;
+      A: TensorInfo;
+      Bm: TensorInfo;
+      Cm: TensorInfo;
+      D?: TensorInfo;
+    };
+    attrs: Record<string, never>;
+    outputs: { y: TensorInfo; state: TensorInfo };
+  };
+
+  /**
+   * Grouped-query scaled-dot-product attention with softmax in ≥ f32.
+   * q [B, T, Hq, Dh], k [B, S, Hkv, Dh], v [B, S, Hkv, Dv]; Hq divisible by Hkv; query head h uses KV head
+   * floor(h / (Hq/Hkv)). Query i sits at key position i + (S − T) (the queries are the last T positions).
+   * Key j is visible to query i iff (not causal or j ≤ i + S − T) and (no seq ids or qSeqIdx[b,i] = kSeqIdx[b,j]).
+   *   out[b,i,h] = Σ_j softmax_j(scale · q[b,i,h]·k[b,j,g]) · v[b,j,g]   over visible j
+   * A query with no visible key outputs zeros. Output [B, T, Hq, Dv]. qSeqIdx and kSeqIdx come together or not at all.
+   */
+  Attention: {
+    inputs: { q: TensorInfo; k: TensorInfo; v: TensorInfo; qSeqIdx?: TensorInfo; kSeqIdx?: TensorInfo };
+    attrs: { scale: number; causal: boolean };
+    outputs: TensorInfo;
+  };
+  AttentionGrad: {
+    inputs: {
+      dy: TensorInfo;
+      q: TensorInfo;
+      k: TensorInfo;
+      v: TensorInfo;
+      qSeqIdx?: TensorInfo;
+      kSeqIdx?: TensorInfo;
+    };
+    attrs: { scale: number; causal: boolean };
+    outputs: { dq: TensorInfo; dk: TensorInfo; dv: TensorInfo };
+  };
+
+  /**
+   * Per-row cross-entropy of logits [R, V] against labels i32 [R]: loss[r] = logsumexp(logits[r]) − logits[r, label]
+   * in ≥ f32; rows whose label equals `ignoreIndex` give 0. Output losses [R] as f32 (f64 for f64 logits).
+   */
+  CrossEntropy: {
+    inputs: { logits: TensorInfo; labels: TensorInfo };
+    attrs: { ignoreIndex: number };
+    outputs: TensorInfo;
+  };
+  /** dlogits[r] = dloss[r] · (softmax(logits[r]) − onehot(label[r])); ignored rows give 0. dloss [R] f32/f64. */
+  CrossEntropyGrad: {
+    inputs: { dloss: TensorInfo; logits: TensorInfo; labels: TensorInfo };
+    attrs: { ignoreIndex: number };
+    outputs: TensorInfo;
+  };
+
+  /**
+   * Decoupled-weight-decay Adam (PyTorch's AdamW), IN PLACE on param, m and v (all one shape; m, v f32, or
+   * f64 with an f64 param; param and grad one float dtype; the update is computed in ≥ f32 from the stored
+   * m and v and rounded once into param):
+   *   param ← param · (1 − lr·weightDecay)
+   *   m ← β1·m + (1−β1)·g ;  v ← β2·v + (1−β2)·g²
+   *   param ← param − lr · (m / (1−β1^step)) / (√(v / (1−β2^step)) + eps)
+   * `step` counts from 1. Returns nothing. The only kernel that writes into its inputs.
+   */
+  AdamW: {
+    inputs: { param: TensorInfo; grad: TensorInfo; m: TensorInfo; v: TensorInfo };
+    attrs: { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; step: number };
+    outputs: undefined;
+  };
+}
+
+export type PrimitiveKernelName = keyof PrimitiveKernels;
+export type FusedKernelName = keyof FusedKernels;
+export interface KernelSpecs extends PrimitiveKernels, FusedKernels {}
+export type KernelName = keyof KernelSpecs;
+
+export type KernelInputs<K extends KernelName> = KernelSpecs[K]['inputs'];
+export type KernelAttrs<K extends KernelName> = KernelSpecs[K]['attrs'];
+export type KernelOutputs<K extends KernelName> = KernelSpecs[K]['outputs'];
+
+/** A backend's implementation of one kernel. Synchronous: asynchronous backends enqueue work and return handles. */
+export type KernelFunc<K extends KernelName> = (inputs: KernelInputs<K>, attrs: KernelAttrs<K>) => KernelOutputs<K>;
+
+export const PRIMITIVE_KERNELS: readonly PrimitiveKernelName[] = [
+  ...UNARY_KERNELS,
+  ...BINARY_KERNELS,
+  ...COMPARE_KERNELS,
+  'Scale',
+  'Clamp',
+  'Where',
+  ...REDUCE_KERNELS,
+  'ArgMax',
+  'CumSum',
+  'MatMul',
+  'Cast',
+  'Copy',
+  'Slice',
+  'Concat',
+  'Transpose',
+  'Fill',
+  'Gather',
+  'ScatterAdd',
+];
+
+export const FUSED_KERNELS: readonly FusedKernelName[] = [
+  'Softmax',
+  'SoftmaxGrad',
+  'RmsNorm',
+  'RmsNormGrad',
+  'RmsNormGated',
+  'RmsNormGatedGrad',
+  'Rope',
+  'CausalConv1d',
+  'CausalConv1dGrad',
+  'CausalConv1dUpdate',
+  'SsmScan',
+  'SsmScanGrad',
+  'SsmStep',
+  'Attention',
+  'AttentionGrad',
+  'CrossEntropy',
+  'CrossEntropyGrad',
+  'AdamW',
+];
+
+/** The kernels a backend provides: every primitive, any subset of the fused kernels. */
+export type KernelTable = { [K in PrimitiveKernelName]: KernelFunc<K> } & { [K in FusedKernelName]?: KernelFunc<K> };
+
+// ---------------------------------------------------------------------------------------------------------------
+// The Backend interface
+// ---------------------------------------------------------------------------------------------------------------
+
+export interface BackendCapabilities {
+  /** Dtypes the backend stores and computes with. Every backend supports f32, i32 and u8. */
+  readonly dtypes: readonly DType[];
+  /** Whether `readSync` works (WebGPU: no). */
+  readonly syncReadback: boolean;
+  /** Largest single buffer in bytes, if limited (e.g. a WebGPU storage binding, the 4 GB wasm heap). */
+  readonly maxBufferBytes?: number;
+}
+
+export interface BackendMemoryInfo {
+  /** Live buffers owned by the backend. */
+  readonly buffers: number;
+  /** Bytes in those buffers (excluding any allocator cache). */
+  readonly bytes: number;
+}
+
+/**
+ * What a backend implements. Memory: `write` uploads, `read`/`readSync` download, `disposeData` frees.
+ * Kernels: `kernels`. Limits: `supportsKernel`. The engine in core-tensor owns tensors, scopes, reference
+ * counting and autograd; a backend only sees TensorInfos and buffers.
+ */
+export interface Backend {
+  /** Version of this contract the backend was written against. */
+  readonly apiVersion: 1;
+  /** Registry name, e.g. 'reference', 'wasm', 'webgpu', 'cuda'. */
+  readonly name: string;
+  /** Human description of the device, e.g. 'NVIDIA H100 80GB HBM3 (sm_90)'. */
+  readonly device: string;
+  readonly capabilities: BackendCapabilities;
+  readonly kernels: KernelTable;
+
+  /** Creates a buffer holding `values` (storage form: 16-bit floats as raw bits) for a tensor of `shape`/`dtype`. */
+  write(values: StorageArray, shape: readonly number[], dtype: DType): DataId;
+  /** Downloads a buffer in storage form. */
+  read(info: TensorInfo): Promise<StorageArray>;
+  /** Synchronous download, where `capabilities.syncReadback`. */
+  readSync?(info: TensorInfo): StorageArray;
+  /** Frees a buffer. Called exactly once per DataId, when its last tensor is disposed. */
+  disposeData(dataId: DataId): void;
+  memory(): BackendMemoryInfo;
+  /**
+   * Whether a registered fused kernel handles these particular inputs (true) or why not (a string naming the
+   * limit, e.g. 'd_state must be 128 or 256'); core then uses the composition. Absent means "always".
+   */
+  supportsKernel?<K extends FusedKernelName>(name: K, inputs: KernelInputs<K>, attrs: KernelAttrs<K>): true | string;
+  /** Waits until all enqueued work is done (asynchronous backends). */
+  synchronize?(): Promise<void>;
+  /** Releases every resource; the backend is unusable afterwards. */
+  dispose?(): void;
+}
+
+export type BackendFactory = () => Backend | Promise<Backend>;
+
+/**
+ * What a backend package exports so tools load it by module name (the conformance CLI's `--backend-module`,
+ * the apps' `--backend`): its registry name and a factory. A factory that cannot start (no GPU, no Vulkan,
+ * no CUDA driver) throws an Error whose message says why.
+ */
+export interface BackendModule {
+  readonly backendName: string;
+  createBackend(): Backend | Promise<Backend>;
+}

@@ -1,0 +1,102 @@
+/** The Mamba2 SSD scan and its one-step update (fused kernels `SsmScan`, `SsmStep`). */
+import { composeSsmScan, composeSsmStep } from '../../compositions/ssm-scan.js';
+import { isFloatDType } from '../../dtype.js';
+import { runFused } from '../../fused-dispatch.js';
+import { formatShape } from '../../shape-rules.js';
+import type { Tensor } from '../../tensor.js';
+
+export interface SsmScanInputs {
+  /** [B, T, H, P] */
+  x: Tensor;
+  /** [B, T, H], already softplus'ed and clamped */
+  dt: Tensor;
+  /** [H], negative (−exp(A_log)) */
+  A: Tensor;
+  /** [B, T, G, N] */
+  Bm: Tensor;
+  /** [B, T, G, N] */
+  Cm: Tensor;
+  /** [H] skip connection */
+  D?: Tensor;
+  /** [B, H, P, N] f32 (f64 with f64 inputs) */
+  initialState?: Tensor;
+  /** i32 [B, T] document ids */
+  seqIdx?: Tensor;
+}
+
+function expect(name: string, what: string, t: Tensor | undefined, dtype: string, shape: readonly number[]): void {
+  if (!t) return;
+  if (t.dtype !== dtype || formatShape(t.shape) !== formatShape(shape)) {
+    throw new Error(`${name}: ${what} must be ${dtype}${formatShape(shape)}, got ${t.dtype}${formatShape(t.shape)}`);
+  }
+}
+
+/** The state dtype for activations of `dtype`: f64 stays f64, everything else keeps states in f32. */
+export function ssmStateDType(dtype: string): 'f64' | 'f32' {
+  return dtype === 'f64' ? 'f64' : 'f32';
+}
+
+function checkGroups(name: string, h: number, g: number): void {
+  if (g <= 0 || h % g !== 0) throw new Error(`${name}: ${h} heads cannot be split into ${g} groups`);
+}
+
+/** Runs the selective scan over a sequence: { y [B, T, H, P], finalState [B, H, P, N] }. */
+export function ssmScan(inputs: SsmScanInputs, options: { chunkSize: number }): { y: Tensor; finalState: Tensor } {
+  const { x } = inputs;
+  if (!isFloatDType(x.dtype) || x.rank !== 4)
+    throw new Error(`ssmScan: x must be float [B, T, H, P], got ${x.dtype}${formatShape(x.shape)}`);
+  const [b, t, h, p] = x.shape as [number, number, number, number];
+  if (inputs.Bm.rank !== 4) throw new Error(`ssmScan: Bm must be [B, T, G, N], got ${formatShape(inputs.Bm.shape)}`);
+  const [, , g, n] = inputs.Bm.shape as [number, number, number, number];
+  checkGroups('ssmScan', h, g);
+  const state = ssmStateDType(x.dtype);
+  expect('ssmScan', 'dt', inputs.dt, x.dtype, [b, t, h]);
+  expect('ssmScan', 'A', inputs.A, x.dtype, [h]);
+  expect('ssmScan', 'Bm', inputs.Bm, x.dtype, [b, t, g, n]);
+  expect('ssmScan', 'Cm', inputs.Cm, x.dtype, [b, t, g, n]);
+  expect('ssmScan', 'D', inputs.D, x.dtype, [h]);
+  expect('ssmScan', 'initialState', inputs.initialState, state, [b, h, p, n]);
+  expect('ssmScan', 'seqIdx', inputs.seqIdx, 'i32', [b, t]);
+  if (!Number.isInteger(options.chunkSize) || options.chunkSize <= 0) {
+    throw new Error(`ssmScan: chunkSize must be a positive integer, got ${options.chunkSize}`);
+  }
+  return runFused('SsmScan', { ...inputs }, { chunkSize: options.chunkSize }, composeSsmScan) as {
+    y: Tensor;
+    finalState: Tensor;
+  };
+}
+
+export interface SsmStepInputs {
+  /** [B, H, P, N] f32 */
+  state: Tensor;
+  /** [B, H, P] */
+  x: Tensor;
+  /** [B, H] */
+  dt: Tensor;
+  /** [H] */
+  A: Tensor;
+  /** [B, G, N] */
+  Bm: Tensor;
+  /** [B, G, N] */
+  Cm: Tensor;
+  /** [H] */
+  D?: Tensor;
+}
+
+/** One decode step: { y [B, H, P], state [B, H, P, N] }. */
+export function ssmStep(inputs: SsmStepInputs): { y: Tensor; state: Tensor } {
+  const { x } = inputs;
+  if (!isFloatDType(x.dtype) || x.rank !== 3)
+    throw new Error(`ssmStep: x must be float [B, H, P], got ${x.dtype}${formatShape(x.shape)}`);
+  const [b, h, p] = x.shape as [number, number, number];
+  if (inputs.Bm.rank !== 3) throw new Error(`ssmStep: Bm must be [B, G, N], got ${formatShape(inputs.Bm.shape)}`);
+  const [, g, n] = inputs.Bm.shape as [number, number, number];
+  checkGroups('ssmStep', h, g);
+  expect('ssmStep', 'state', inputs.state, ssmStateDType(x.dtype), [b, h, p, n]);
+  expect('ssmStep', 'dt', inputs.dt, x.dtype, [b, h]);
+  expect('ssmStep', 'A', inputs.A, x.dtype, [h]);
+  expect('ssmStep', 'Bm', inputs.Bm, x.dtype, [b, g, n]);
+  expect('ssmStep', 'Cm', inputs.Cm, x.dtype, [b, g, n]);
+  expect('ssmStep', 'D', inputs.D, x.dtype, [h]);
+  return runFused('SsmStep', { ...inputs }, {}, composeSsmStep) as { y: Tensor; state: Tensor };
+}

@@ -1,0 +1,352 @@
+/**
+ * Cases for the fused kernels. Each runs natively where the backend has the kernel and through core's
+ * composition otherwise; the suite also runs every one with the composition forced ('[composition]' results).
+ * Shapes: awkward ones (odd sizes, partial chunks, B > 1, G > 1, document boundaries inside chunks, a one-token
+ * document) plus cases with the published Falcon-H1 sizes.
+ */
+
+import type { ConvActivation } from '@falcon-h1/core-tensor';
+import * as ops from '@falcon-h1/core-tensor';
+import type { CaseInput, ConformanceCase } from '../case.js';
+import { docIds, docPositions, floatIn, intIn, intValues, stateIn } from '../case-inputs.js';
+import type { Rng } from '../random.js';
+
+const softmaxCases: ConformanceCase[] = [
+  [3, 7],
+  [2, 5, 1],
+  [4, 130],
+  [1, 1031],
+].map((shape) => ({
+  kernel: 'Softmax',
+  params: `[${shape.join(',')}]`,
+  inputs: (rng: Rng) => [floatIn(rng, 'x', shape, -6, 6)],
+  run: ({ x }) => ops.softmax(x!),
+}));
+
+const rmsNormCases: ConformanceCase[] = [
+  [[3, 33], 1e-6],
+  [[2, 5, 64], 1e-5],
+  [[1, 1024], 1e-5],
+].map(([shape, eps]) => {
+  const s = shape as number[];
+  return {
+    kernel: 'RmsNorm',
+    params: `[${s.join(',')}],eps=${eps}`,
+    tag: s[1] === 1024 ? 'Falcon-H1-0.5B' : undefined,
+    inputs: (rng: Rng) => [floatIn(rng, 'x', s, -2, 2), floatIn(rng, 'w', [s[s.length - 1]!], 0.5, 1.5)],
+    run: ({ x, w }) => ops.rmsNorm(x!, w!, eps as number),
+  };
+});
+
+const gatedCases: ConformanceCase[] = (
+  [
+    [[3, 24], 24, false],
+    [[2, 5, 24], 12, false],
+    [[2, 5, 24], 8, true],
+    [[1, 3, 21], 7, true],
+  ] as Array<[number[], number, boolean]>
+).map(([shape, groupSize, normBeforeGate]) => ({
+  kernel: 'RmsNormGated',
+  params: `[${shape.join(',')}],group=${groupSize},normBeforeGate=${normBeforeGate}`,
+  inputs: (rng: Rng) => [
+    floatIn(rng, 'x', shape, -2, 2),
+    floatIn(rng, 'z', shape, -3, 3),
+    floatIn(rng, 'w', [shape[shape.length - 1]!], 0.5, 1.5),
+  ],
+  run: ({ x, z, w }) => ops.rmsNormGated(x!, z!, w!, { eps: 1e-5, groupSize, normBeforeGate }),
+}));
+
+const ropeCases: ConformanceCase[] = (
+  [
+    [2, 7, 3, 8, 1e4, false, false],
+    [1, 13, 4, 24, 1e11, false, false],
+    [2, 9, 2, 64, 1e11, true, false],
+    [1, 5, 2, 24, 1e6, false, true],
+  ] as Array<[number, number, number, number, number, boolean, boolean]>
+).map(([b, t, h, dh, theta, packed, inverse]) => ({
+  kernel: 'Rope',
+  params: `B=${b},T=${t},H=${h},Dh=${dh},theta=${theta}${packed ? ',positions restart' : ''}${inverse ? ',inverse' : ''}`,
+  inputs: (rng: Rng) => [
+    floatIn(rng, 'x', [b, t, h, dh]),
+    packed
+      ? intValues('pos', [b, t], docPositions(Array.from({ length: b }, () => [4, t - 4])))
+      : intIn(rng, 'pos', [b, t], 0, 3000),
+  ],
+  run: ({ x, pos }) => ops.rope(x!, pos!, theta, inverse),
+}));
+
+interface ConvSpec {
+  b: number;
+  t: number;
+  c: number;
+  k: number;
+  bias: boolean;
+  initial: boolean;
+  docs?: number[][];
+  activation: ConvActivation;
+}
+
+const CONV: ConvSpec[] = [
+  { b: 1, t: 9, c: 5, k: 4, bias: false, initial: false, activation: 'none' },
+  { b: 2, t: 13, c: 11, k: 4, bias: true, initial: false, activation: 'silu' },
+  { b: 2, t: 7, c: 6, k: 3, bias: true, initial: true, activation: 'silu' },
+  {
+    b: 2,
+    t: 12,
+    c: 7,
+    k: 4,
+    bias: true,
+    initial: false,
+    docs: [
+      [5, 7],
+      [1, 2, 9],
+    ],
+    activation: 'silu',
+  },
+  { b: 1, t: 10, c: 4, k: 4, bias: true, initial: true, docs: [[3, 7]], activation: 'none' },
+];
+
+const convCases: ConformanceCase[] = CONV.map((s) => ({
+  kernel: 'CausalConv1d',
+  params: `B=${s.b},T=${s.t},C=${s.c},K=${s.k}${s.bias ? ',bias' : ''}${s.initial ? ',initialState' : ''}${s.docs ? `,docs=${JSON.stringify(s.docs)}` : ''},${s.activation}`,
+  inputs: (rng: Rng) => {
+    const list: CaseInput[] = [floatIn(rng, 'x', [s.b, s.t, s.c]), floatIn(rng, 'w', [s.c, s.k], -0.7, 0.7)];
+    if (s.bias) list.push(floatIn(rng, 'bias', [s.c], -0.3, 0.3));
+    if (s.initial) list.push(floatIn(rng, 'init', [s.b, s.c, s.k - 1]));
+    if (s.docs) list.push(intValues('seq', [s.b, s.t], docIds(s.docs)));
+    return list;
+  },
+  run: ({ x, w, bias, init, seq }) =>
+    ops.causalConv1d(x!, w!, { bias, initialState: init, seqIdx: seq, activation: s.activation }),
+}));
+
+const convUpdateCases: ConformanceCase[] = [
+  [1, 5, 4, true, 'silu'],
+  [3, 8, 4, false, 'none'],
+  [2, 7, 3, true, 'silu'],
+].map(([b, c, k, bias, activation]) => ({
+  kernel: 'CausalConv1dUpdate',
+  params: `B=${b},C=${c},K=${k}${bias ? ',bias' : ''},${activation}`,
+  inputs: (rng: Rng) => {
+    const list: CaseInput[] = [
+      floatIn(rng, 'state', [b as number, c as number, k as number]),
+      floatIn(rng, 'x', [b as number, c as number]),
+      floatIn(rng, 'w', [c as number, k as number], -0.7, 0.7),
+    ];
+    if (bias) list.push(floatIn(rng, 'bias', [c as number], -0.3, 0.3));
+    return list;
+  },
+  run: ({ state, x, w, bias: bi }) =>
+    ops.causalConv1dUpdate(state!, x!, w!, { bias: bi, activation: activation as ConvActivation }),
+}));
+
+interface ScanSpec {
+  b: number;
+  t: number;
+  h: number;
+  p: number;
+  g: number;
+  n: number;
+  chunk: number;
+  d: boolean;
+  initial: boolean;
+  docs?: number[][];
+  tag?: string;
+}
+
+const SCAN: ScanSpec[] = [
+  { b: 1, t: 5, h: 2, p: 3, g: 1, n: 4, chunk: 4, d: false, initial: false },
+  { b: 2, t: 40, h: 8, p: 3, g: 2, n: 16, chunk: 16, d: true, initial: false, tag: 'tiny-a' },
+  { b: 2, t: 37, h: 4, p: 5, g: 2, n: 3, chunk: 8, d: true, initial: true },
+  {
+    b: 2,
+    t: 23,
+    h: 3,
+    p: 2,
+    g: 1,
+    n: 5,
+    chunk: 8,
+    d: true,
+    initial: false,
+    docs: [
+      [9, 14],
+      [1, 8, 14],
+    ],
+  },
+  { b: 1, t: 27, h: 4, p: 2, g: 2, n: 3, chunk: 16, d: true, initial: true, docs: [[13, 1, 13]] },
+  { b: 1, t: 9, h: 2, p: 2, g: 1, n: 2, chunk: 1, d: true, initial: true },
+  { b: 1, t: 6, h: 2, p: 2, g: 2, n: 2, chunk: 64, d: false, initial: true },
+  { b: 1, t: 130, h: 24, p: 64, g: 1, n: 128, chunk: 128, d: true, initial: false, tag: 'Falcon-H1-0.5B heads' },
+];
+
+function scanInputs(rng: Rng, s: ScanSpec): CaseInput[] {
+  const list: CaseInput[] = [
+    floatIn(rng, 'x', [s.b, s.t, s.h, s.p]),
+    // dt after softplus: positive, around the published dt range.
+    floatIn(rng, 'dt', [s.b, s.t, s.h], 0.01, 0.6),
+    floatIn(rng, 'A', [s.h], -2.5, -0.2),
+    floatIn(rng, 'Bm', [s.b, s.t, s.g, s.n]),
+    floatIn(rng, 'Cm', [s.b, s.t, s.g, s.n]),
+  ];
+  if (s.d) list.push(floatIn(rng, 'D', [s.h], 0.5, 1.5));
+  if (s.initial) list.push(stateIn(rng, 'init', [s.b, s.h, s.p, s.n]));
+  if (s.docs) list.push(intValues('seq', [s.b, s.t], docIds(s.docs)));
+  return list;
+}
+
+const scanCases: ConformanceCase[] = SCAN.map((s) => ({
+  kernel: 'SsmScan',
+  params: `B=${s.b},T=${s.t},H=${s.h},P=${s.p},G=${s.g},N=${s.n},chunk=${s.chunk}${s.d ? ',D' : ''}${s.initial ? ',initialState' : ''}${s.docs ? `,docs=${JSON.stringify(s.docs)}` : ''}`,
+  tag: s.tag,
+  inputs: (rng: Rng) => scanInputs(rng, s),
+  run: ({ x, dt, A, Bm, Cm, D, init, seq }) =>
+    ops.ssmScan(
+      { x: x!, dt: dt!, A: A!, Bm: Bm!, Cm: Cm!, D, initialState: init, seqIdx: seq },
+      { chunkSize: s.chunk },
+    ),
+  // 16-bit activations over long sequences: the chunked algorithm's reassociation is amplified by bf16 rounding.
+  toleranceScale16: 2,
+}));
+
+const stepCases: ConformanceCase[] = [
+  [1, 2, 3, 1, 4, true],
+  [3, 8, 3, 2, 16, true],
+  [2, 4, 5, 4, 3, false],
+].map(([b, h, p, g, n, d]) => ({
+  kernel: 'SsmStep',
+  params: `B=${b},H=${h},P=${p},G=${g},N=${n}${d ? ',D' : ''}`,
+  inputs: (rng: Rng) => {
+    const [bb, hh, pp, gg, nn] = [b, h, p, g, n] as number[];
+    const list: CaseInput[] = [
+      stateIn(rng, 'state', [bb!, hh!, pp!, nn!]),
+      floatIn(rng, 'x', [bb!, hh!, pp!]),
+      floatIn(rng, 'dt', [bb!, hh!], 0.01, 0.6),
+      floatIn(rng, 'A', [hh!], -2.5, -0.2),
+      floatIn(rng, 'Bm', [bb!, gg!, nn!]),
+      floatIn(rng, 'Cm', [bb!, gg!, nn!]),
+    ];
+    if (d) list.push(floatIn(rng, 'D', [hh!], 0.5, 1.5));
+    return list;
+  },
+  run: ({ state, x, dt, A, Bm, Cm, D }) => ops.ssmStep({ state: state!, x: x!, dt: dt!, A: A!, Bm: Bm!, Cm: Cm!, D }),
+}));
+
+interface AttentionSpec {
+  b: number;
+  t: number;
+  s: number;
+  hq: number;
+  hkv: number;
+  dh: number;
+  causal: boolean;
+  docs?: number[][];
+  tag?: string;
+}
+
+const ATTENTION: AttentionSpec[] = [
+  { b: 1, t: 5, s: 5, hq: 1, hkv: 1, dh: 4, causal: true },
+  { b: 2, t: 13, s: 13, hq: 4, hkv: 2, dh: 24, causal: true, tag: 'tiny-a' },
+  { b: 2, t: 1, s: 9, hq: 4, hkv: 2, dh: 8, causal: true },
+  { b: 1, t: 3, s: 11, hq: 6, hkv: 2, dh: 8, causal: true },
+  { b: 2, t: 7, s: 9, hq: 2, hkv: 1, dh: 6, causal: false },
+  {
+    b: 2,
+    t: 12,
+    s: 12,
+    hq: 4,
+    hkv: 2,
+    dh: 8,
+    causal: true,
+    docs: [
+      [5, 7],
+      [1, 2, 9],
+    ],
+  },
+  { b: 1, t: 70, s: 70, hq: 8, hkv: 2, dh: 64, causal: true, tag: 'Falcon-H1-0.5B heads' },
+];
+
+const attentionCases: ConformanceCase[] = ATTENTION.map((a) => ({
+  kernel: 'Attention',
+  params: `B=${a.b},T=${a.t},S=${a.s},Hq=${a.hq},Hkv=${a.hkv},Dh=${a.dh}${a.causal ? ',causal' : ''}${a.docs ? `,docs=${JSON.stringify(a.docs)}` : ''}`,
+  tag: a.tag,
+  inputs: (rng: Rng) => {
+    const list: CaseInput[] = [
+      floatIn(rng, 'q', [a.b, a.t, a.hq, a.dh], -2, 2),
+      floatIn(rng, 'k', [a.b, a.s, a.hkv, a.dh], -2, 2),
+      floatIn(rng, 'v', [a.b, a.s, a.hkv, a.dh]),
+    ];
+    if (a.docs) {
+      const ids = docIds(a.docs);
+      list.push(intValues('qSeq', [a.b, a.t], ids), intValues('kSeq', [a.b, a.s], ids));
+    }
+    return list;
+  },
+  run: ({ q, k, v, qSeq, kSeq }) => ops.attention(q!, k!, v!, { causal: a.causal, qSeqIdx: qSeq, kSeqIdx: kSeq }),
+}));
+
+const crossEntropyCases: ConformanceCase[] = (
+  [
+    [7, 257, []],
+    [5, 33, [1, 4]],
+    [2, 32784, []],
+  ] as Array<[number, number, number[]]>
+).map(([r, v, ignored]) => ({
+  kernel: 'CrossEntropy',
+  params: `R=${r},V=${v}${ignored.length ? `,ignored rows=${ignored.join('/')}` : ''}`,
+  tag: v === 32784 ? 'Falcon-H1-0.5B vocab' : undefined,
+  inputs: (rng: Rng) => {
+    const labels = intIn(rng, 'labels', [r], 0, v);
+    const values = Array.from(labels.values);
+    for (const i of ignored) values[i] = -100;
+    return [floatIn(rng, 'logits', [r, v], -4, 4), { ...labels, values }];
+  },
+  run: ({ logits, labels }) => ops.crossEntropy(logits!, labels!),
+}));
+
+const adamWCases: ConformanceCase[] = [
+  [[5, 7], 3, 0.1],
+  [[33], 1, 0],
+].map(([shape, step, weightDecay]) => ({
+  kernel: 'AdamW',
+  params: `[${(shape as number[]).join(',')}],step=${step},wd=${weightDecay}`,
+  backward: false,
+  inputs: (rng: Rng) => [
+    floatIn(rng, 'param', shape as number[]),
+    floatIn(rng, 'grad', shape as number[], -0.1, 0.1),
+    stateIn(rng, 'm', shape as number[], -0.01, 0.01),
+    stateIn(rng, 'v', shape as number[], 0, 1e-4),
+  ],
+  run: ({ param, grad, m, v }) => {
+    const p = ops.variable(param!);
+    const mv = ops.variable(m!);
+    const vv = ops.variable(v!);
+    ops.adamW(p, grad!, mv, vv, {
+      lr: 1e-3,
+      beta1: 0.9,
+      beta2: 0.95,
+      eps: 1e-8,
+      weightDecay: weightDecay as number,
+      step: step as number,
+    });
+    // Plain tensors that the case's scope owns; the variables are freed here.
+    const out = { param: ops.copy(p), m: ops.copy(mv), v: ops.copy(vv) };
+    p.dispose();
+    mv.dispose();
+    vv.dispose();
+    return out;
+  },
+}));
+
+export const FUSED_CASES: readonly ConformanceCase[] = [
+  ...softmaxCases,
+  ...rmsNormCases,
+  ...gatedCases,
+  ...ropeCases,
+  ...convCases,
+  ...convUpdateCases,
+  ...scanCases,
+  ...stepCases,
+  ...attentionCases,
+  ...crossEntropyCases,
+  ...adamWCases,
+];
