@@ -267,6 +267,57 @@ function main() {
     }
   }
 
+  // 4b. The vendor's path: the conformance CLI from the installed tarballs alone (no dev dependencies, plain node),
+  //     certifying the reference backend on a few kernels and writing its JSON report.
+  const vendor = packed.find((p) => p.name === '@falcon-h1/conformance');
+  if (vendor && install.ok && checked.some((c) => c.name === vendor.name)) {
+    const json = join(project, 'conformance.json');
+    const cli = join(
+      project,
+      'node_modules',
+      '.bin',
+      isWindows ? 'falcon-h1-conformance.cmd' : 'falcon-h1-conformance',
+    );
+    const args = [
+      '--backend',
+      'reference',
+      '--filter',
+      '^(MatMul|SsmScan|Attention)\\(',
+      '--dtypes',
+      'f32',
+      '--quiet',
+      '--json',
+      json,
+    ];
+    const result = run(cli, args, project);
+    let detail = result.ok ? '' : errorLine(result.stderr || result.stdout);
+    let ok = result.ok;
+    if (ok) {
+      try {
+        const report = JSON.parse(readFileSync(json, 'utf8'));
+        const shaped =
+          report.backend === 'reference' &&
+          typeof report.device === 'string' &&
+          Number.isInteger(report.passed) &&
+          report.failed === 0 &&
+          Array.isArray(report.results) &&
+          report.results.every(
+            (r) =>
+              typeof r.name === 'string' &&
+              typeof r.pass === 'boolean' &&
+              'maxRelError' in r &&
+              typeof r.ms === 'number',
+          );
+        ok = shaped && report.passed > 0;
+        detail = ok ? `${report.passed} passed, JSON report well-formed` : 'JSON report malformed or failing';
+      } catch (error) {
+        ok = false;
+        detail = `no JSON report: ${error.message}`;
+      }
+    }
+    add(vendor.name, 'vendor run: falcon-h1-conformance --backend reference', ok, detail);
+  }
+
   // 5. Report.
   const headers = { pkg: 'package', check: 'check', result: 'result', detail: 'detail' };
   const width = (key) => Math.max(headers[key].length, ...rows.map((r) => r[key].length));

@@ -4,6 +4,7 @@
 export { type CaseInput, type CaseOutputs, type ConformanceCase, caseName } from './case.js';
 export { FUSED_CASES } from './cases/fused.js';
 export { PRIMITIVE_CASES } from './cases/primitives.js';
+export { runConformanceCli } from './cli-main.js';
 export { type Comparison, compareValues, TOLERANCE } from './compare.js';
 export { BackendUnavailableError, importBackendModule, packageForBackend, startBackend } from './load-backend.js';
 export { createRng, type Rng, randomArray, seedFromString } from './random.js';

@@ -156,7 +156,9 @@ async function runSide(
           },
         );
         const counts = dispatchCounts();
-        side.backwardPath = gradKernel ? pathOf(gradKernel, counts) : pathOf(c.kernel, counts);
+        // A composed forward is differentiated through its primitives: that backward is the composition's too.
+        const backward = gradKernel ? pathOf(gradKernel, counts) : pathOf(c.kernel, counts);
+        side.backwardPath = backward === 'primitive' && forwardPath === 'composition' ? 'composition' : backward;
         side.grads = new Map();
         for (let i = 0; i < diff.length; i++)
           side.grads.set(diff[i]!.name, (await result.grads[i]!.data()) as ArrayLike<number>);
