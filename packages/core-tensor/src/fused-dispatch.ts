@@ -127,12 +127,17 @@ export function fusedGradient<K extends FusedKernelName, G extends FusedKernelNa
 ): GradFunc {
   return (dys, node) => {
     if (nativeGrad) {
-      const inputs = nativeGrad.inputs(dys, node);
       const backend = backendOfInputs(node.inputs as Record<string, Tensor | Tensor[] | undefined>);
-      const attrs = node.attrs as KernelAttrs<G>;
-      if (nativeSupport(backend, nativeGrad.kernel, inputs as unknown as KernelInputs<G>, attrs) === true) {
-        count(nativeGrad.kernel, 'native');
-        return nativeGrad.outputs(ENGINE.runKernel(nativeGrad.kernel, inputs, attrs));
+      // Build the backward kernel's inputs (possibly zero-filled cotangents) only if the backend has the kernel.
+      if (backend.kernels[nativeGrad.kernel] && !(forced === 'all' || forced.has(nativeGrad.kernel))) {
+        const inputs = nativeGrad.inputs(dys, node);
+        const attrs = node.attrs as KernelAttrs<G>;
+        if (nativeSupport(backend, nativeGrad.kernel, inputs as unknown as KernelInputs<G>, attrs) === true) {
+          count(nativeGrad.kernel, 'native');
+          return nativeGrad.outputs(ENGINE.runKernel(nativeGrad.kernel, inputs, attrs));
+        }
+        // (Any zero-filled cotangent made above is freed with the enclosing vjp scope; the other inputs are
+        // the forward's saved tensors and the backward pass's own gradients, which are not ours to free.)
       }
       count(nativeGrad.kernel, 'fallback');
     }
