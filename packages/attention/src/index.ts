@@ -1,10 +1,13 @@
 /**
- * @falcon-h1/attention: Falcon-H1 GQA attention.
- *
- * This package is still an empty shell: its implementation arrives with issue #3. Until then it exports only
- * its name, so that the workspace graph, the build, the tests and the release check already cover it.
- * See README.md for the role it will play.
+ * @falcon-h1/attention — Falcon-H1's grouped-query attention (key multiplier, NeoX RoPE, document masks, KV cache),
+ * written against @falcon-h1/core-tensor only.
  */
 
 /** The npm name of this package. */
 export const PACKAGE_NAME = '@falcon-h1/attention';
+
+export type { FalconH1AttentionConfig } from './attention-config.js';
+export { attentionParameterShapes, type ParameterProvider, type ParameterShape } from './attention-parameters.js';
+export { documentPositions, type RowContinuation, sequentialPositions } from './document-positions.js';
+export { type AttentionForwardOptions, FalconH1Attention } from './falcon-h1-attention.js';
+export { KVCache } from './kv-cache.js';

@@ -1,10 +1,13 @@
 /**
- * @falcon-h1/mamba2: The Falcon-H1 Mamba2 mixer.
- *
- * This package is still an empty shell: its implementation arrives with issue #3. Until then it exports only
- * its name, so that the workspace graph, the build, the tests and the release check already cover it.
- * See README.md for the role it will play.
+ * @falcon-h1/mamba2 — the Mamba2 mixer of Falcon-H1 (chunked SSD scan, conv and SSM states, document resets),
+ * written against @falcon-h1/core-tensor only.
  */
 
 /** The npm name of this package. */
 export const PACKAGE_NAME = '@falcon-h1/mamba2';
+
+export { FalconH1Mixer, type MixerForwardOptions, type MixerOutput } from './falcon-h1-mixer.js';
+export { disposeMambaState, emptyMambaState, type MambaLayerState, ssmComputeDType } from './mamba-state.js';
+export { type FalconH1MixerConfig, type MixerSizes, mixerSizes } from './mixer-config.js';
+export { mixerParameterShapes, type ParameterProvider, type ParameterShape } from './mixer-parameters.js';
+export { computeMupVector, inProjSegments, segmentMultipliers } from './mup-vector.js';

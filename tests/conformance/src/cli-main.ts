@@ -2,7 +2,11 @@
  * `falcon-h1-conformance` / `pnpm conformance`: certifies a backend against the float64 reference.
  *
  *   conformance --backend <name> [--backend-module <package-or-path>] [--json FILE] [--filter REGEX]
- *               [--dtypes f32,bf16] [--modes native,composition] [--list] [--quiet]
+ *               [--dtypes f32,bf16] [--modes native,composition] [--fixture DIR]... [--list] [--quiet]
+ *
+ * Without --fixture it runs the kernel suite, then (when no --filter narrows it and the repository's
+ * tests/fixtures is there) the Falcon-H1 golden fixtures. With --fixture it checks only the model against each
+ * fixture folder named (goldens/check-fixture.ts), in each --dtypes dtype (default f32).
  *
  * Runs from built JavaScript with plain `node` and the backend packages alone (no dev dependencies).
  * Exit code: 0 all passed, 1 some failed, 2 the backend could not start or the arguments are wrong.
@@ -11,13 +15,16 @@ import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { Backend } from '@falcon-h1/core-tensor';
 import { caseName } from './case.js';
+import { checkFixture } from './goldens/check-fixture.js';
+import { repositoryFixtureDirs } from './goldens/fixture-dirs.js';
 import { BackendUnavailableError, importBackendModule, packageForBackend, startBackend } from './load-backend.js';
 import { formatResultLine, supportMatrix, toJson } from './report.js';
-import type { FloatDType, RunMode } from './run-case.js';
+import type { CaseResult, FloatDType, RunMode } from './run-case.js';
 import { ALL_CASES, runSuite } from './suite.js';
 
 const USAGE = `usage: conformance --backend <name> [--backend-module <package-or-path>] [--json FILE]
-                   [--filter REGEX] [--dtypes f32,bf16,f16] [--modes native,composition] [--list] [--quiet]`;
+                   [--filter REGEX] [--dtypes f32,bf16,f16] [--modes native,composition] [--fixture DIR]...
+                   [--list] [--quiet]`;
 
 /** Runs the conformance CLI with `argv` (without node and script) and resolves to its exit code. */
 export async function runConformanceCli(argv: string[]): Promise<number> {
@@ -30,6 +37,7 @@ export async function runConformanceCli(argv: string[]): Promise<number> {
       filter: { type: 'string' },
       dtypes: { type: 'string' },
       modes: { type: 'string' },
+      fixture: { type: 'string', multiple: true },
       list: { type: 'boolean' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -96,18 +104,29 @@ export async function runConformanceCli(argv: string[]): Promise<number> {
 
   console.log(`conformance: backend '${backend.name}' on ${backend.device}; reference: ${reference.device}`);
   const started = performance.now();
-  const report = await runSuite({
-    backend,
-    reference,
-    dtypes,
-    modes,
-    filter,
-    onResult: (r) => {
-      if (!values.quiet || !r.pass) console.log(formatResultLine(r));
-    },
-  });
-  console.log(`\n${supportMatrix(backend, report.results)}\n`);
-  for (const s of report.skipped) console.log(`SKIP  ${s.name}: ${s.reason}`);
+  const onResult = (r: CaseResult): void => {
+    if (!values.quiet || !r.pass) console.log(formatResultLine(r));
+  };
+  const fixtures = values.fixture ?? [];
+  const report =
+    fixtures.length > 0
+      ? { backend: backend.name, device: backend.device, passed: 0, failed: 0, skipped: [], results: [] }
+      : await runSuite({ backend, reference, dtypes, modes, filter, onResult });
+  if (fixtures.length === 0) {
+    console.log(`\n${supportMatrix(backend, report.results)}\n`);
+    for (const s of report.skipped) console.log(`SKIP  ${s.name}: ${s.reason}`);
+  }
+  // The model against golden fixtures: the folders named, or by default the repository's own (unless --filter).
+  const fixtureDirs = fixtures.length > 0 ? fixtures : filter ? [] : repositoryFixtureDirs();
+  for (const dir of fixtureDirs) {
+    for (const dtype of fixtures.length > 0 ? (dtypes ?? ['f32']) : ['f32' as const]) {
+      for (const r of await checkFixture(dir, { backend, dtype, onResult })) {
+        report.results.push(r);
+        if (r.pass) report.passed++;
+        else report.failed++;
+      }
+    }
+  }
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   console.log(`\n${report.passed} passed, ${report.failed} failed (backend ${report.backend}, ${seconds} s)`);
   if (values.json) await writeFile(values.json, toJson(report));

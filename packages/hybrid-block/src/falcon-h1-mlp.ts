@@ -1,0 +1,51 @@
+/**
+ * FalconH1MLP: the gated MLP with its two μP multipliers,
+ *   y = down_proj( up_proj(x) · silu(gate_proj(x) · mlp_multipliers[0]) ) · mlp_multipliers[1]
+ */
+import { linear, mul, scale, silu, type Tensor, type Variable } from '@falcon-h1/core-tensor';
+import type { ParameterProvider, ParameterShape } from '@falcon-h1/mamba2';
+import type { FalconH1Config } from './config/falcon-h1-config.js';
+
+type MlpConfig = Pick<FalconH1Config, 'hidden_size' | 'intermediate_size' | 'mlp_bias' | 'mlp_multipliers'>;
+
+export function mlpParameterShapes(config: MlpConfig): ParameterShape[] {
+  const shapes: ParameterShape[] = [];
+  for (const [name, rows, cols] of [
+    ['gate_proj', config.intermediate_size, config.hidden_size],
+    ['up_proj', config.intermediate_size, config.hidden_size],
+    ['down_proj', config.hidden_size, config.intermediate_size],
+  ] as const) {
+    shapes.push({ name: `${name}.weight`, shape: [rows, cols] });
+    if (config.mlp_bias) shapes.push({ name: `${name}.bias`, shape: [rows] });
+  }
+  return shapes;
+}
+
+interface Projection {
+  weight: Variable;
+  bias?: Variable;
+}
+
+export class FalconH1MLP {
+  readonly gate_proj: Projection;
+  readonly up_proj: Projection;
+  readonly down_proj: Projection;
+  readonly gate_multiplier: number;
+  readonly down_multiplier: number;
+
+  constructor(config: MlpConfig, parameter: ParameterProvider) {
+    const p: Record<string, Variable> = {};
+    for (const { name, shape } of mlpParameterShapes(config)) p[name] = parameter(name, shape);
+    const projection = (name: string): Projection => ({ weight: p[`${name}.weight`]!, bias: p[`${name}.bias`] });
+    this.gate_proj = projection('gate_proj');
+    this.up_proj = projection('up_proj');
+    this.down_proj = projection('down_proj');
+    [this.gate_multiplier, this.down_multiplier] = config.mlp_multipliers;
+  }
+
+  forward(x: Tensor): Tensor {
+    const gate = silu(scale(linear(x, this.gate_proj.weight, this.gate_proj.bias), this.gate_multiplier));
+    const y = mul(linear(x, this.up_proj.weight, this.up_proj.bias), gate);
+    return scale(linear(y, this.down_proj.weight, this.down_proj.bias), this.down_multiplier);
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * FalconH1HybridCache: everything a Falcon-H1 model carries from one call to the next while it decodes — for
+ * every layer the attention KV cache (keys after the key multiplier and RoPE, values) and the Mamba2 state
+ * (conv_state [B, conv_dim, K] of pre-conv xBC columns, ssm_state [B, H, P, N] in f32) — plus, per row, the
+ * document and position the next token continues (left-padded batches and packed prefills use document ids).
+ *
+ * The cache owns its tensors: they are marked with `keep()` so they outlive the `tidy` of the call that made
+ * them, and each update disposes what it replaces. `dispose()` frees everything.
+ */
+import { KVCache, type RowContinuation } from '@falcon-h1/attention';
+import { keep } from '@falcon-h1/core-tensor';
+import { disposeMambaState, type MambaLayerState } from '@falcon-h1/mamba2';
+
+export interface HybridLayerCache {
+  readonly kv: KVCache;
+  /** The mixer's state after the cached positions; undefined before the first call. */
+  mamba: MambaLayerState | undefined;
+}
+
+export class FalconH1HybridCache {
+  readonly layers: HybridLayerCache[];
+  /** Per row: the document and next position of the last cached token; undefined before the first call. */
+  rows: RowContinuation[] | undefined;
+  /** Whether the cached keys carry document ids (the first call gave seqIdx), so later calls must too. */
+  tracksDocuments = false;
+
+  constructor(
+    numLayers: number,
+    readonly batchSize: number,
+  ) {
+    this.layers = Array.from({ length: numLayers }, () => ({ kv: new KVCache(), mamba: undefined }));
+  }
+
+  /** Cached positions per row (padding included). */
+  get length(): number {
+    return this.layers[0]?.kv.length ?? 0;
+  }
+
+  /** Replaces layer `index`'s Mamba2 state (the new one is kept, the old one freed). */
+  setMambaState(index: number, state: MambaLayerState): void {
+    const layer = this.layers[index]!;
+    const old = layer.mamba;
+    layer.mamba = { convState: keep(state.convState), ssmState: keep(state.ssmState) };
+    if (old && old.convState !== state.convState && old.ssmState !== state.ssmState) disposeMambaState(old);
+  }
+
+  dispose(): void {
+    for (const layer of this.layers) {
+      layer.kv.dispose();
+      disposeMambaState(layer.mamba);
+      layer.mamba = undefined;
+    }
+    this.rows = undefined;
+  }
+}

@@ -1,0 +1,252 @@
+/**
+ * FalconH1Mixer: the Mamba2 mixer of a Falcon-H1 layer, as transformers' `FalconH1Mixer` computes it.
+ *
+ *   u        = ssm_in_multiplier · hidden                                [B, T, D]
+ *   zxbcdt   = in_proj(u), each segment scaled by its μP multiplier      z [d_ssm] x [d_ssm] B [GN] C [GN] dt [H]
+ *   xBC      = silu(causal_conv1d(xBC) + conv_bias)                      depthwise, zero left padding
+ *   dt       = clamp(softplus(dt + dt_bias), time_step_limit)
+ *   A        = −exp(A_log)
+ *   y        = SSD scan over (x, dt, A, B, C) + D·x                      head h reads group h // (H/G)
+ *   y        = GatedRMSNorm(y, z)  if mamba_rms_norm  else  y·silu(z)
+ *   out      = out_proj(y)
+ *
+ * Prefill and training run the chunked SSD kernel (`ssmScan`); decoding one token runs `causalConv1dUpdate` and
+ * `ssmStep` on a `MambaLayerState`. Document ids (`seqIdx`) make the conv and the scan restart at every document
+ * boundary of a packed row (the seminar's "hidden state resetting"; transformers has no such input).
+ *
+ * Precision: the scan (dt, A, x, B, C, D, the state) and the gate (norm or silu) run in f32 even for 16-bit
+ * activations — transformers' reference path casts x, B and C to float32 and rounds only before out_proj; the
+ * projections and the conv stay in the activations' dtype. The output of the mixer has the input's dtype.
+ */
+import {
+  add,
+  cast,
+  causalConv1d,
+  causalConv1dUpdate,
+  clamp,
+  concat,
+  type DType,
+  equal,
+  exp,
+  linear,
+  mul,
+  neg,
+  reshape,
+  rmsNormGated,
+  scale,
+  silu,
+  sliceAxis,
+  softplus,
+  split,
+  ssmScan,
+  ssmStep,
+  type Tensor,
+  transpose,
+  type Variable,
+  where,
+  zeros,
+} from '@falcon-h1/core-tensor';
+import { type MambaLayerState, ssmComputeDType } from './mamba-state.js';
+import { type FalconH1MixerConfig, type MixerSizes, mixerSizes } from './mixer-config.js';
+import { mixerParameterShapes, type ParameterProvider } from './mixer-parameters.js';
+import { inProjSegments, segmentMultipliers } from './mup-vector.js';
+
+export interface MixerForwardOptions {
+  /** i32 [B, T] document ids of a packed batch: the conv and the SSM state restart at every change. */
+  seqIdx?: Tensor;
+  /** The state before the first token (after an earlier call); zeros when absent. */
+  state?: MambaLayerState;
+  /** Also return the state after the last token (for a cache). */
+  returnState?: boolean;
+}
+
+export interface MixerOutput {
+  /** [B, T, D] (or [B, D] from `step`) in the input's dtype. */
+  out: Tensor;
+  /** The state after the last token, when asked for (always from `step`). */
+  state?: MambaLayerState;
+}
+
+function toDType(x: Tensor, dtype: DType): Tensor {
+  return x.dtype === dtype ? x : cast(x, dtype);
+}
+
+export class FalconH1Mixer {
+  readonly config: FalconH1MixerConfig;
+  readonly sizes: MixerSizes;
+  readonly in_proj: { weight: Variable; bias?: Variable };
+  readonly conv1d: { weight: Variable; bias?: Variable };
+  readonly dt_bias: Variable;
+  readonly A_log: Variable;
+  readonly D: Variable;
+  readonly norm?: { weight: Variable };
+  readonly out_proj: { weight: Variable; bias?: Variable };
+
+  constructor(config: FalconH1MixerConfig, parameter: ParameterProvider) {
+    this.config = config;
+    this.sizes = mixerSizes(config);
+    const p: Record<string, Variable> = {};
+    for (const { name, shape } of mixerParameterShapes(config)) p[name] = parameter(name, shape);
+    this.in_proj = { weight: p['in_proj.weight']!, bias: p['in_proj.bias'] };
+    this.conv1d = { weight: p['conv1d.weight']!, bias: p['conv1d.bias'] };
+    this.dt_bias = p['dt_bias']!;
+    this.A_log = p['A_log']!;
+    this.D = p['D']!;
+    if (config.mamba_rms_norm) this.norm = { weight: p['norm.weight']! };
+    this.out_proj = { weight: p['out_proj.weight']!, bias: p['out_proj.bias'] };
+  }
+
+  /** in_proj of ssm_in_multiplier·u, split into z, xBC, dt, each segment times its μP multiplier. */
+  private project(u: Tensor): { z: Tensor; xBC: Tensor; dt: Tensor } {
+    const projected = linear(scale(u, this.config.ssm_in_multiplier), this.in_proj.weight, this.in_proj.bias);
+    const segments = inProjSegments(this.config);
+    const multipliers = segmentMultipliers(this.config);
+    const parts = split(
+      projected,
+      segments.map((s) => s.width),
+      -1,
+    ).map((part, i) => (multipliers[i] === 1 ? part : scale(part, multipliers[i]!)));
+    const [z, x, B, C, dt] = parts as [Tensor, Tensor, Tensor, Tensor, Tensor];
+    return { z, xBC: concat([x, B, C], -1), dt };
+  }
+
+  /** dt = clamp(softplus(dt + dt_bias), time_step_limit) and A = −exp(A_log), in the scan dtype. */
+  private discretisation(dtRaw: Tensor, scanDType: DType): { dt: Tensor; A: Tensor } {
+    let dt = softplus(add(toDType(dtRaw, scanDType), toDType(this.dt_bias, scanDType)));
+    const [lo, hi] = this.config.time_step_limit;
+    // softplus is positive: the default limit (0, ∞) changes nothing, so the clamp is skipped for it.
+    if (lo > 0 || hi < Number.POSITIVE_INFINITY) dt = clamp(dt, lo, hi);
+    const A = neg(exp(toDType(this.A_log, scanDType)));
+    return { dt, A };
+  }
+
+  /**
+   * Gated RMSNorm of y with z, or y·silu(z), then out_proj. y comes from the scan in its f32 (f64) dtype and is
+   * rounded to the activations' dtype only after the gate, as transformers' reference path does (its scan output
+   * is float32 and `out_proj(scan_output.to(dtype))` rounds once).
+   */
+  private gateAndProject(y: Tensor, z: Tensor, dtype: DType): Tensor {
+    const scanDType = y.dtype;
+    const gated = this.norm
+      ? rmsNormGated(y, toDType(z, scanDType), toDType(this.norm.weight, scanDType), {
+          eps: this.config.rms_norm_eps,
+          groupSize: this.sizes.dSsm / this.config.mamba_n_groups,
+          normBeforeGate: this.config.mamba_norm_before_gate,
+        })
+      : mul(y, toDType(silu(z), scanDType));
+    return linear(toDType(gated, dtype), this.out_proj.weight, this.out_proj.bias);
+  }
+
+  /** The depthwise kernel as [conv_dim, K] (a view of the [conv_dim, 1, K] parameter). */
+  private convWeight(): Tensor {
+    return reshape(this.conv1d.weight, [this.sizes.convDim, this.config.mamba_d_conv]);
+  }
+
+  /** A whole sequence (prefill, training): hidden [B, T, D] → out [B, T, D], through the chunked SSD scan. */
+  forward(hidden: Tensor, options: MixerForwardOptions = {}): MixerOutput {
+    if (hidden.rank !== 3 || hidden.shape[2] !== this.config.hidden_size) {
+      throw new Error(
+        `FalconH1Mixer: hidden states must be [B, T, ${this.config.hidden_size}], got [${hidden.shape.join(', ')}]`,
+      );
+    }
+    const [b, t] = hidden.shape as [number, number, number];
+    const { mamba_n_heads: h, mamba_d_head: p, mamba_n_groups: g, mamba_d_state: n, mamba_d_conv: k } = this.config;
+    const { dSsm, groupsTimesState, convDim } = this.sizes;
+    const { seqIdx, state } = options;
+    const scanDType = ssmComputeDType(hidden.dtype);
+
+    const { z, xBC: xBCRaw, dt: dtRaw } = this.project(hidden);
+    const xBC = causalConv1d(xBCRaw, this.convWeight(), {
+      bias: this.conv1d.bias,
+      initialState: state && k > 1 ? sliceAxis(state.convState, 2, 1, k - 1) : undefined,
+      seqIdx,
+      activation: 'silu',
+    });
+    const [x, B, C] = split(xBC, [dSsm, groupsTimesState, groupsTimesState], -1) as [Tensor, Tensor, Tensor];
+    const { dt, A } = this.discretisation(dtRaw, scanDType);
+    const scan = ssmScan(
+      {
+        x: reshape(toDType(x, scanDType), [b, t, h, p]),
+        dt,
+        A,
+        Bm: reshape(toDType(B, scanDType), [b, t, g, n]),
+        Cm: reshape(toDType(C, scanDType), [b, t, g, n]),
+        D: toDType(this.D, scanDType),
+        initialState: state?.ssmState,
+        seqIdx,
+      },
+      { chunkSize: this.config.mamba_chunk_size },
+    );
+    const out = this.gateAndProject(reshape(scan.y, [b, t, dSsm]), z, hidden.dtype);
+    if (!options.returnState) return { out };
+    return {
+      out,
+      state: { convState: this.nextConvState(xBCRaw, state, seqIdx, b, convDim), ssmState: scan.finalState },
+    };
+  }
+
+  /**
+   * The conv cache after a call: the last K columns of [previous state ; pre-conv xBC]. With document ids, columns
+   * of any document other than the last token's are zeroed, so decoding continues the last document alone.
+   */
+  private nextConvState(
+    xBCRaw: Tensor,
+    state: MambaLayerState | undefined,
+    seqIdx: Tensor | undefined,
+    b: number,
+    convDim: number,
+  ): Tensor {
+    const k = this.config.mamba_d_conv;
+    const t = xBCRaw.shape[1]!;
+    const previous = state?.convState ?? zeros([b, convDim, k], xBCRaw.dtype, xBCRaw.backend);
+    const columns = concat([previous, transpose(xBCRaw, [0, 2, 1])], 2); // [B, C, K + T]: column c is position c − K
+    const last = sliceAxis(columns, 2, t, k); // positions T−K … T−1
+    if (!seqIdx) return last;
+    // Documents of positions T−K … T−1; a position before this call belongs to the first token's document.
+    const before = Math.max(0, k - t);
+    const docs = concat(
+      [
+        ...new Array<Tensor>(before).fill(sliceAxis(seqIdx, 1, 0, 1)),
+        sliceAxis(seqIdx, 1, Math.max(0, t - k), Math.min(t, k)),
+      ],
+      1,
+    ); // [B, K]
+    const sameDocument = equal(docs, sliceAxis(seqIdx, 1, t - 1, 1)); // [B, K]
+    return where(reshape(sameDocument, [b, 1, k]), last, zeros([], last.dtype, last.backend));
+  }
+
+  /** One decode step: hidden [B, D] (or [B, 1, D]) → out of the same shape, and the next state. */
+  step(hidden: Tensor, state: MambaLayerState): Required<MixerOutput> {
+    const wasSequence = hidden.rank === 3;
+    if ((wasSequence && hidden.shape[1] !== 1) || !(wasSequence || hidden.rank === 2)) {
+      throw new Error(`FalconH1Mixer.step: one token per row, [B, D] or [B, 1, D]; got [${hidden.shape.join(', ')}]`);
+    }
+    const b = hidden.shape[0]!;
+    const u = wasSequence ? reshape(hidden, [b, this.config.hidden_size]) : hidden;
+    const { mamba_n_heads: h, mamba_d_head: p, mamba_n_groups: g, mamba_d_state: n } = this.config;
+    const { dSsm, groupsTimesState } = this.sizes;
+    const scanDType = ssmComputeDType(hidden.dtype);
+
+    const { z, xBC: xBCRaw, dt: dtRaw } = this.project(u);
+    const conv = causalConv1dUpdate(state.convState, xBCRaw, this.convWeight(), {
+      bias: this.conv1d.bias,
+      activation: 'silu',
+    });
+    const [x, B, C] = split(conv.y, [dSsm, groupsTimesState, groupsTimesState], -1) as [Tensor, Tensor, Tensor];
+    const { dt, A } = this.discretisation(dtRaw, scanDType);
+    const next = ssmStep({
+      state: state.ssmState,
+      x: reshape(toDType(x, scanDType), [b, h, p]),
+      dt,
+      A,
+      Bm: reshape(toDType(B, scanDType), [b, g, n]),
+      Cm: reshape(toDType(C, scanDType), [b, g, n]),
+      D: toDType(this.D, scanDType),
+    });
+    const out = this.gateAndProject(reshape(next.y, [b, dSsm]), z, hidden.dtype);
+    return {
+      out: wasSequence ? reshape(out, [b, 1, this.config.hidden_size]) : out,
+      state: { convState: conv.convState, ssmState: next.state },
+    };
+  }
+}
