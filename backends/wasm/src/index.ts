@@ -1,31 +1,11 @@
 /**
- * @falcon-h1/backend-wasm: The WASM SIMD128 backend.
- *
- * This package is still an empty shell: its implementation arrives with issue #5. Until then it exports only
- * its name, an `isAvailable()` probe that says the backend is unavailable, and core-tensor's `BackendModule`
- * (`backendName`, `createBackend()`) whose factory throws that reason, so that the workspace graph, the build, the
- * tests, `falcon-h1 info`, the conformance CLI and the release check already cover it.
- * See README.md for the role it will play.
+ * @falcon-h1/backend-wasm: every kernel of the core-tensor contract in C with WASM SIMD128 (and a pthread pool),
+ * compiled by emscripten. Importing this entry registers it with core's registry as 'wasm' (priority 2: above
+ * the reference oracle, below GPU backends); `./base` exports the same without registering.
  */
+import { registerBackend } from '@falcon-h1/core-tensor';
+import { createBackend } from './base.js';
 
-import type { Backend } from '@falcon-h1/core-tensor';
+export * from './base.js';
 
-/** The npm name of this package. */
-export const PACKAGE_NAME = '@falcon-h1/backend-wasm';
-
-/**
- * Whether this backend can run on this machine. Every backend package exports this probe (the convention
- * `falcon-h1 info` relies on): a backend that cannot start says so with a reason instead of throwing.
- */
-export async function isAvailable(): Promise<{ available: false; reason: string }> {
-  return { available: false, reason: 'backend-wasm is not implemented yet (issue #5)' };
-}
-
-/** The registry name of this backend (core-tensor's `BackendModule`). */
-export const backendName = 'wasm';
-
-/** core-tensor's `BackendModule` factory: a backend that cannot start throws an Error that says why. */
-export async function createBackend(): Promise<Backend> {
-  const { reason } = await isAvailable();
-  throw new Error(reason);
-}
+registerBackend('wasm', createBackend, 2);

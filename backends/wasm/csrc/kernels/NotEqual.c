@@ -1,0 +1,4 @@
+/* NotEqual: y (u8) = a ≠ b (NaN ≠ anything) over broadcast f32, i32 or u8 inputs; NaN compares false otherwise. */
+#include "../elementwise.h"
+
+FH_COMPARE(NotEqual, !=)

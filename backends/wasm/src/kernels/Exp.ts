@@ -1,0 +1,4 @@
+import { unaryKernel } from './elementwise-factories.js';
+
+/** e^x: csrc/kernels/Exp.c */
+export const exp = unaryKernel('Exp', (m) => m._Exp);
