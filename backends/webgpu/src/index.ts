@@ -1,31 +1,10 @@
 /**
- * @falcon-h1/backend-webgpu: The WebGPU (WGSL) backend.
- *
- * This package is still an empty shell: its implementation arrives with issue #6. Until then it exports only
- * its name, an `isAvailable()` probe that says the backend is unavailable, and core-tensor's `BackendModule`
- * (`backendName`, `createBackend()`) whose factory throws that reason, so that the workspace graph, the build, the
- * tests, `falcon-h1 info`, the conformance CLI and the release check already cover it.
- * See README.md for the role it will play.
+ * @falcon-h1/backend-webgpu: the WebGPU (WGSL) backend. Importing this entry registers it with core's registry as
+ * 'webgpu' (priority 3: above wasm and reference); `./base` exports the same without registering.
  */
+import { registerBackend } from '@falcon-h1/core-tensor';
+import { createWebGPUBackend } from './base.js';
 
-import type { Backend } from '@falcon-h1/core-tensor';
+export * from './base.js';
 
-/** The npm name of this package. */
-export const PACKAGE_NAME = '@falcon-h1/backend-webgpu';
-
-/**
- * Whether this backend can run on this machine. Every backend package exports this probe (the convention
- * `falcon-h1 info` relies on): a backend that cannot start says so with a reason instead of throwing.
- */
-export async function isAvailable(): Promise<{ available: false; reason: string }> {
-  return { available: false, reason: 'backend-webgpu is not implemented yet (issue #6)' };
-}
-
-/** The registry name of this backend (core-tensor's `BackendModule`). */
-export const backendName = 'webgpu';
-
-/** core-tensor's `BackendModule` factory: a backend that cannot start throws an Error that says why. */
-export async function createBackend(): Promise<Backend> {
-  const { reason } = await isAvailable();
-  throw new Error(reason);
-}
+registerBackend('webgpu', createWebGPUBackend, 3);

@@ -1,19 +1,23 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import * as m from '../src/index.js';
 
-describe('@falcon-h1/backend-webgpu (smoke)', () => {
-  it('imports and names itself', () => {
+describe('@falcon-h1/backend-webgpu (module)', () => {
+  it('names itself and is a core-tensor BackendModule', () => {
     expect(m.PACKAGE_NAME).toBe('@falcon-h1/backend-webgpu');
-  });
-
-  it('reports itself unavailable, with a reason naming its issue', async () => {
-    const probe = await m.isAvailable();
-    expect(probe.available).toBe(false);
-    expect(probe.reason).toContain('not implemented yet (issue #6)');
-  });
-
-  it('is a core-tensor BackendModule whose factory refuses to start, saying why', async () => {
     expect(m.backendName).toBe('webgpu');
-    await expect(m.createBackend()).rejects.toThrow('not implemented yet');
+    expect(typeof m.createBackend).toBe('function');
+  });
+
+  it('embeds the current shaders/*.wgsl (src/generated/shaders.ts is not stale)', () => {
+    const script = fileURLToPath(new URL('../scripts/embed-shaders.mjs', import.meta.url));
+    expect(() => execFileSync(process.execPath, [script, '--check'], { stdio: 'pipe' })).not.toThrow();
+  });
+
+  it('answers isAvailable() with a reason either way', async () => {
+    const probe = await m.isAvailable();
+    expect(typeof probe.available).toBe('boolean');
+    expect(probe.reason.length).toBeGreaterThan(0);
   });
 });

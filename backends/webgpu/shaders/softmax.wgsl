@@ -1,0 +1,66 @@
+// Softmax along the last axis of [rows, len], one workgroup per row: max, then Σ exp(x − max), then the
+// quotient, in f32. Also SoftmaxGrad when GRAD: dx = y ⊙ (dy − Σ dy ⊙ y) with x = y and dy bound.
+var<workgroup> red: array<f32, WG>;
+
+fn reduce_max(v: f32, lid: u32) -> f32 {
+  red[lid] = v;
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s = s / 2u) {
+    if (lid < s) {
+      red[lid] = max_nan(red[lid], red[lid + s]);
+    }
+    workgroupBarrier();
+  }
+  let r = red[0];
+  workgroupBarrier();
+  return r;
+}
+
+fn reduce_sum(v: f32, lid: u32) -> f32 {
+  red[lid] = v;
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s = s / 2u) {
+    if (lid < s) {
+      red[lid] = red[lid] + red[lid + s];
+    }
+    workgroupBarrier();
+  }
+  let r = red[0];
+  workgroupBarrier();
+  return r;
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let row = group_index(wid, nwg);
+  if (row >= P.rows) {
+    return;
+  }
+  let base = row * P.len;
+  if (GRAD) {
+    var s = 0.0;
+    for (var i = lid; i < P.len; i = i + WG) {
+      s = s + f32(dy[base + i]) * f32(x[base + i]);
+    }
+    let total = reduce_sum(s, lid);
+    for (var i = lid; i < P.len; i = i + WG) {
+      let yv = f32(x[base + i]);
+      y[base + i] = TY(yv * (f32(dy[base + i]) - total));
+    }
+    return;
+  }
+  var m = -inf_f32();
+  for (var i = lid; i < P.len; i = i + WG) {
+    m = max_nan(m, f32(x[base + i]));
+  }
+  let mx = reduce_max(m, lid);
+  var s = 0.0;
+  for (var i = lid; i < P.len; i = i + WG) {
+    s = s + exp(f32(x[base + i]) - mx);
+  }
+  let total = reduce_sum(s, lid);
+  for (var i = lid; i < P.len; i = i + WG) {
+    y[base + i] = TY(exp(f32(x[base + i]) - mx) / total);
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Finding a WebGPU implementation and a device: `navigator.gpu` in browsers (and Deno), the `webgpu` npm package
+ * (Google's Dawn) in Node. Device limits are read from the adapter and raised to what it offers, so that the
+ * kernels may bind large buffers and many storage buffers; the backend then respects the limits it was granted.
+ */
+
+/** Numeric WebGPU flags (the globals GPUBufferUsage etc. do not exist in Node unless installed). */
+export const BufferUsage = {
+  MAP_READ: 0x0001,
+  COPY_SRC: 0x0004,
+  COPY_DST: 0x0008,
+  UNIFORM: 0x0040,
+  STORAGE: 0x0080,
+} as const;
+export const MapMode = { READ: 0x0001 } as const;
+export const ShaderStage = { COMPUTE: 0x4 } as const;
+
+export interface AcquiredDevice {
+  readonly device: GPUDevice;
+  readonly adapterInfo: GPUAdapterInfo | undefined;
+  readonly features: ReadonlySet<string>;
+  /** Where the GPU object came from: 'navigator.gpu' or 'dawn (webgpu npm package)'. */
+  readonly source: string;
+}
+
+/** Dawn's GPU object must stay referenced for the life of the process, or Dawn crashes at garbage collection. */
+let dawnGpu: GPU | undefined;
+
+interface NodeRuntime {
+  process?: { versions?: { node?: string }; env?: Record<string, string | undefined> };
+}
+
+async function findGpu(): Promise<{ gpu: GPU; source: string }> {
+  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
+  if (nav?.gpu) return { gpu: nav.gpu, source: 'navigator.gpu' };
+  const runtime = globalThis as NodeRuntime;
+  if (!runtime.process?.versions?.node) {
+    throw new Error('no WebGPU here: navigator.gpu is missing (a browser without WebGPU, or WebGPU disabled)');
+  }
+  if (!dawnGpu) {
+    let mod: { create(flags: string[]): GPU };
+    const name = 'webgpu';
+    try {
+      mod = (await import(/* @vite-ignore */ name)) as typeof mod;
+    } catch (error) {
+      throw new Error(`cannot load the 'webgpu' npm package (Dawn) for WebGPU in Node: ${(error as Error).message}`);
+    }
+    const flags = (runtime.process.env?.FALCON_WEBGPU_DAWN_FLAGS ?? '').split(',').filter(Boolean);
+    dawnGpu = mod.create(flags);
+  }
+  return { gpu: dawnGpu, source: 'dawn (webgpu npm package)' };
+}
+
+/** The limits this backend asks for: everything the adapter offers that the kernels can use. */
+const RAISED_LIMITS = [
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxStorageBuffersPerShaderStage',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupsPerDimension',
+  'minUniformBufferOffsetAlignment',
+] as const;
+
+/** Requests an adapter and a device; throws an Error that says why when there is none. */
+export async function acquireDevice(): Promise<AcquiredDevice> {
+  const { gpu, source } = await findGpu();
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) {
+    const hint =
+      source === 'navigator.gpu'
+        ? 'the browser offers no WebGPU adapter (Chromium: --enable-unsafe-webgpu and a Vulkan or SwiftShader adapter)'
+        : 'Dawn found no Vulkan/Metal/D3D12 adapter; on Debian 12 without a GPU install Mesa 25 lavapipe (Debian 12 ' +
+          "ships Mesa 22.3, which Dawn refuses): `node backends/webgpu/scripts/lavapipe.mjs` in the falcon-h1 repository, or 'apt-get " +
+          "install -t bookworm-backports mesa-vulkan-drivers'";
+    throw new Error(`no WebGPU adapter: ${hint}`);
+  }
+  const features = new Set<string>();
+  const wanted: GPUFeatureName[] = [];
+  if (adapter.features.has('shader-f16')) wanted.push('shader-f16');
+  const requiredLimits: Record<string, number> = {};
+  for (const name of RAISED_LIMITS) {
+    const value = adapter.limits[name];
+    if (typeof value === 'number') requiredLimits[name] = value;
+  }
+  const device = await adapter.requestDevice({ requiredFeatures: wanted, requiredLimits });
+  for (const f of device.features) features.add(f);
+  const info = (adapter as { info?: GPUAdapterInfo }).info;
+  return { device, adapterInfo: info, features, source };
+}
+
+/** A one-line description of the adapter, e.g. 'WebGPU llvmpipe (LLVM 15.0.6, 256 bits) [mesa, cpu] via dawn'. */
+export function describeAdapter(acquired: AcquiredDevice): string {
+  const info = acquired.adapterInfo;
+  const name = info?.description || info?.device || info?.architecture || 'unknown adapter';
+  const extra = [info?.vendor, info?.architecture].filter((s): s is string => !!s).join(', ');
+  return `WebGPU ${name}${extra ? ` [${extra}]` : ''} via ${acquired.source}`;
+}

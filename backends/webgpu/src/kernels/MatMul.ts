@@ -1,0 +1,101 @@
+/**
+ * MatMul: batched, broadcast matrix product with optional transposes, as a tiled GEMM in workgroup memory
+ * (shaders/matmul.wgsl), accumulating in f32 whatever the storage dtype. Tile sizes: 64×64 (4×4 per invocation)
+ * or 128×128 (8×8), see chooseTile.
+ */
+import type { KernelAttrs, KernelInputs, TensorInfo } from '@falcon-h1/core-tensor';
+import { broadcastShape, collapse, pad8, sizeOf, stridesOf } from '../shape.js';
+import { elemOf, type WebGPUBackend } from '../webgpu-backend.js';
+
+/** Tile configuration: TM×TN outputs per invocation, BK-deep K slices. */
+export interface GemmTile {
+  tm: number;
+  tn: number;
+  bk: number;
+}
+
+/**
+ * Measured on an H200 through Dawn/Vulkan (BENCHMARKS.md): 8×8 tiles win from 512² to 2048² outputs, 4×4 tiles
+ * (more workgroups in flight) beyond and below.
+ */
+export function chooseTile(m: number, n: number): GemmTile {
+  if (m >= 512 && n >= 512 && m * n < 4096 * 4096) return { tm: 8, tn: 8, bk: 8 };
+  return { tm: 4, tn: 4, bk: 16 };
+}
+
+function batchStrides(batch: readonly number[], outBatch: readonly number[]): number[] {
+  const strides = stridesOf(batch);
+  const offset = outBatch.length - batch.length;
+  return outBatch.map((_, i) => {
+    const j = i - offset;
+    return j < 0 || batch[j] === 1 ? 0 : strides[j]!;
+  });
+}
+
+export function matMul(
+  b: WebGPUBackend,
+  { a, b: bb }: KernelInputs<'MatMul'>,
+  { transposeA, transposeB }: KernelAttrs<'MatMul'>,
+  tile?: GemmTile,
+): TensorInfo {
+  const ra = a.shape.length;
+  const rb = bb.shape.length;
+  const m = transposeA ? a.shape[ra - 1]! : a.shape[ra - 2]!;
+  const k = transposeA ? a.shape[ra - 2]! : a.shape[ra - 1]!;
+  const n = transposeB ? bb.shape[rb - 2]! : bb.shape[rb - 1]!;
+  const batchA = a.shape.slice(0, -2);
+  const batchB = bb.shape.slice(0, -2);
+  const batch = broadcastShape(batchA, batchB);
+  const out = b.output([...batch, m, n], a.dtype);
+  const count = sizeOf(batch);
+  if (count * m * n === 0) return out;
+  const c = collapse(batch, [batchStrides(batchA, batch), batchStrides(batchB, batch)]);
+  const t = tile ?? chooseTile(m, n);
+  const elem = elemOf(a.dtype);
+  const def = {
+    shader: 'matmul' as const,
+    bindings: [
+      { name: 'a', elem },
+      { name: 'b', elem },
+      { name: 'c', elem, write: true },
+    ],
+    uniforms: [
+      ['bshape', 'u8'],
+      ['bsa', 'u8'],
+      ['bsb', 'u8'],
+      ['brank', 'u32'],
+      ['M', 'u32'],
+      ['N', 'u32'],
+      ['K', 'u32'],
+      ['zoff', 'u32'],
+    ] as const,
+    header: [
+      `const TM: u32 = ${t.tm}u;`,
+      `const TN: u32 = ${t.tn}u;`,
+      `const BK: u32 = ${t.bk}u;`,
+      `const TA: bool = ${transposeA};`,
+      `const TB: bool = ${transposeB};`,
+      `alias TY = ${elem};`,
+    ].join('\n'),
+    workgroupSize: 256,
+  };
+  const gx = Math.ceil(n / (16 * t.tn));
+  const gy = Math.ceil(m / (16 * t.tm));
+  const max = b.limits.maxComputeWorkgroupsPerDimension;
+  if (gx > max || gy > max) throw new Error(`webgpu MatMul: [${m}, ${n}] output needs more than ${max} tiles per axis`);
+  const buffers = [b.data(a), b.data(bb), b.data(out)];
+  for (let z0 = 0; z0 < count; z0 += max) {
+    const uniforms = {
+      bshape: pad8(c.shape, 1),
+      bsa: pad8(c.strides[0]!, 0),
+      bsb: pad8(c.strides[1]!, 0),
+      brank: c.shape.length,
+      M: m,
+      N: n,
+      K: k,
+      zoff: z0,
+    };
+    b.dispatch(def, buffers, uniforms, [gx, gy, Math.min(max, count - z0)]);
+  }
+  return out;
+}

@@ -1,0 +1,35 @@
+/** The fused kernels this backend runs natively (the others run as core's compositions of primitives). */
+import type { FusedKernelName } from '@falcon-h1/core-tensor';
+import { adamW } from './kernels/AdamW.js';
+import { attention } from './kernels/Attention.js';
+import { causalConv1d } from './kernels/CausalConv1d.js';
+import { causalConv1dUpdate } from './kernels/CausalConv1dUpdate.js';
+import { crossEntropy, crossEntropyGrad } from './kernels/CrossEntropy.js';
+import { rmsNorm } from './kernels/RmsNorm.js';
+import { rmsNormGated } from './kernels/RmsNormGated.js';
+import { rope } from './kernels/Rope.js';
+import { softmax, softmaxGrad } from './kernels/Softmax.js';
+import { ssmScan } from './kernels/SsmScan.js';
+import { ssmStep } from './kernels/SsmStep.js';
+import type { WebGPUBackend } from './webgpu-backend.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: each entry is typed by its own file.
+type Impl = (b: WebGPUBackend, inputs: any, attrs: any) => any;
+
+export function registerFusedKernels(): Partial<Record<FusedKernelName, Impl>> {
+  return {
+    Softmax: softmax,
+    SoftmaxGrad: softmaxGrad,
+    RmsNorm: rmsNorm,
+    RmsNormGated: rmsNormGated,
+    Rope: rope,
+    CausalConv1d: causalConv1d,
+    CausalConv1dUpdate: causalConv1dUpdate,
+    SsmScan: ssmScan,
+    SsmStep: ssmStep,
+    Attention: attention,
+    CrossEntropy: crossEntropy,
+    CrossEntropyGrad: crossEntropyGrad,
+    AdamW: adamW,
+  };
+}

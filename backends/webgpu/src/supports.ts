@@ -1,0 +1,31 @@
+/** Shape limits of the native fused kernels (core composes the kernel where this says no). */
+import type { FusedKernelName, KernelAttrs, KernelInputs } from '@falcon-h1/core-tensor';
+import { ATTENTION_MAX_HEAD_DIM } from './kernels/Attention.js';
+import { SSM_MAX_STATE } from './kernels/SsmScan.js';
+import type { WebGPUBackend } from './webgpu-backend.js';
+
+export function supportsFused<K extends FusedKernelName>(
+  b: WebGPUBackend,
+  name: K,
+  inputs: KernelInputs<K>,
+  _attrs: KernelAttrs<K>,
+): true | string {
+  const storage = b.limits.maxStorageBuffersPerShaderStage;
+  if (name === 'SsmScan') {
+    const i = inputs as KernelInputs<'SsmScan'>;
+    const n = i.Bm.shape[3]!;
+    if (n > SSM_MAX_STATE) return `SsmScan: d_state ${n} > ${SSM_MAX_STATE} (the state row lives in registers)`;
+    if (storage < 10) return `SsmScan: needs 10 storage buffers per stage, the device allows ${storage}`;
+  }
+  if (name === 'SsmStep' && storage < 9)
+    return `SsmStep: needs 9 storage buffers per stage, the device allows ${storage}`;
+  if (name === 'Attention') {
+    const i = inputs as KernelInputs<'Attention'>;
+    const dh = i.q.shape[3]!;
+    const dv = i.v.shape[3]!;
+    if (dh > ATTENTION_MAX_HEAD_DIM || dv > ATTENTION_MAX_HEAD_DIM) {
+      return `Attention: head dims ${dh}/${dv} > ${ATTENTION_MAX_HEAD_DIM} (the output row lives in registers)`;
+    }
+  }
+  return true;
+}
