@@ -1,0 +1,199 @@
+/**
+ * fused.ts — each native fused kernel against core's composition of primitives, on the same GPU, at Falcon-H1-0.5B
+ * sizes (B = 1, T = 2048, f32): forward and backward times (median of 5 after warm-up, between synchronize() calls)
+ * and the relative L2 difference between the two paths (both certified against the float64 oracle on small cases by
+ * the conformance suite; this checks them against each other at model scale). Bundled by tools/cuda/bundle-gpu.mjs.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Tensor } from '@falcon-h1/core-tensor';
+import * as ops from '@falcon-h1/core-tensor';
+import { createCudaBackend } from '../src/base.js';
+
+const backend = createCudaBackend();
+ops.useBackend(backend);
+
+let seed = 12345;
+function uniform(n: number, lo: number, hi: number): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    out[i] = lo + ((seed >>> 0) / 2 ** 32) * (hi - lo);
+  }
+  return out;
+}
+const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+const rand = (shape: number[], lo = -1, hi = 1): Tensor => ops.tensor(uniform(size(shape), lo, hi), shape, 'f32');
+const ints = (shape: number[], f: (i: number) => number): Tensor =>
+  ops.tensor(
+    Int32Array.from({ length: size(shape) }, (_, i) => f(i)),
+    shape,
+    'i32',
+  );
+
+type Outs = Tensor | Record<string, Tensor>;
+interface Case {
+  name: string;
+  inputs: () => Record<string, Tensor>;
+  /** Differentiated inputs (empty: forward only). */
+  wrt: string[];
+  run: (x: Record<string, Tensor>) => Outs;
+}
+
+const T = 2048;
+const CASES: Case[] = [
+  {
+    name: 'RmsNorm [2048,1024]',
+    inputs: () => ({ x: rand([T, 1024], -2, 2), w: rand([1024], 0.5, 1.5) }),
+    wrt: ['x', 'w'],
+    run: ({ x, w }) => ops.rmsNorm(x!, w!, 1e-5),
+  },
+  {
+    name: 'RmsNormGated [2048,1536] group 1536',
+    inputs: () => ({ x: rand([T, 1536], -2, 2), z: rand([T, 1536], -3, 3), w: rand([1536], 0.5, 1.5) }),
+    wrt: ['x', 'z', 'w'],
+    run: ({ x, z, w }) => ops.rmsNormGated(x!, z!, w!, { eps: 1e-5, groupSize: 1536, normBeforeGate: false }),
+  },
+  {
+    name: 'Rope [1,2048,8,64] θ=1e11',
+    inputs: () => ({ x: rand([1, T, 8, 64]), pos: ints([1, T], (i) => i) }),
+    wrt: ['x'],
+    run: ({ x, pos }) => ops.rope(x!, pos!, 1e11),
+  },
+  {
+    name: 'CausalConv1d [1,2048,1792] K=4 silu',
+    inputs: () => ({ x: rand([1, T, 1792]), w: rand([1792, 4], -0.7, 0.7), b: rand([1792], -0.3, 0.3) }),
+    wrt: ['x', 'w', 'b'],
+    run: ({ x, w, b }) => ops.causalConv1d(x!, w!, { bias: b, activation: 'silu' }),
+  },
+  {
+    name: 'SsmScan B=1 T=2048 H=24 P=64 N=128 chunk=128',
+    inputs: () => ({
+      x: rand([1, T, 24, 64]),
+      dt: rand([1, T, 24], 0.01, 0.6),
+      A: rand([24], -2.5, -0.2),
+      Bm: rand([1, T, 1, 128]),
+      Cm: rand([1, T, 1, 128]),
+      D: rand([24], 0.5, 1.5),
+    }),
+    wrt: ['x', 'dt', 'A', 'Bm', 'Cm', 'D'],
+    run: ({ x, dt, A, Bm, Cm, D }) => ops.ssmScan({ x: x!, dt: dt!, A: A!, Bm: Bm!, Cm: Cm!, D }, { chunkSize: 128 }),
+  },
+  {
+    name: 'Attention B=1 T=2048 Hq=8 Hkv=2 Dh=64 causal',
+    inputs: () => ({ q: rand([1, T, 8, 64], -2, 2), k: rand([1, T, 2, 64], -2, 2), v: rand([1, T, 2, 64]) }),
+    wrt: ['q', 'k', 'v'],
+    run: ({ q, k, v }) => ops.attention(q!, k!, v!, { causal: true }),
+  },
+  {
+    name: 'CrossEntropy [2048,32784]',
+    inputs: () => ({ logits: rand([T, 32784], -4, 4), labels: ints([T], (i) => (i * 7919) % 32784) }),
+    wrt: ['logits'],
+    run: ({ logits, labels }) => ops.crossEntropy(logits!, labels!),
+  },
+  {
+    name: 'Softmax [16384,2048]',
+    inputs: () => ({ x: rand([16384, 2048], -6, 6) }),
+    wrt: ['x'],
+    run: ({ x }) => ops.softmax(x!),
+  },
+];
+
+function list(o: Outs): Tensor[] {
+  return 'dataId' in o ? [o as Tensor] : Object.values(o as Record<string, Tensor>);
+}
+
+function relL2(a: Float32Array, b: Float32Array): number {
+  let d = 0;
+  let r = 0;
+  for (let i = 0; i < a.length; i++) {
+    const e = a[i]! - b[i]!;
+    d += e * e;
+    r += b[i]! * b[i]!;
+  }
+  return Math.sqrt(d) / Math.max(Math.sqrt(r), 1e-300);
+}
+
+async function median(fn: () => void, reps = 5): Promise<number> {
+  fn();
+  await backend.synchronize();
+  const times: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    fn();
+    await backend.synchronize();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(reps / 2)]!;
+}
+
+interface Row {
+  name: string;
+  fwdNative: number;
+  fwdComposed: number;
+  bwdNative?: number;
+  bwdComposed?: number;
+  fwdRelL2: number;
+  bwdRelL2?: number;
+}
+const rows: Row[] = [];
+
+for (const c of CASES) {
+  const inputs = c.inputs();
+  const xs = c.wrt.map((k) => inputs[k]!);
+  const cot = ops.tidy(() => list(c.run(inputs)).map((t) => ops.keep(rand([...t.shape]))));
+  const results: Record<string, { fwd: number; bwd?: number; out: Float32Array[]; grads: Float32Array[] }> = {};
+  try {
+    for (const mode of ['native', 'composition'] as const) {
+      ops.setFallbackPolicy(mode === 'native' ? 'none' : 'all');
+      const outs = ops.tidy(() => list(c.run(inputs)).map((t) => ops.keep(t)));
+      const out = await Promise.all(outs.map(async (t) => (await t.data()) as Float32Array));
+      ops.dispose(outs);
+      const fwd = await median(() => ops.dispose(ops.tidy(() => c.run(inputs))));
+      let bwd: number | undefined;
+      const grads: Float32Array[] = [];
+      if (xs.length) {
+        const backward = () => ops.vjp(() => list(c.run(inputs)), xs, cot);
+        const r = backward();
+        for (const g of r.grads) grads.push((await g.data()) as Float32Array);
+        ops.dispose(r);
+        bwd = await median(() => ops.dispose(backward()));
+      }
+      results[mode] = { fwd, bwd, out, grads };
+    }
+  } finally {
+    ops.setFallbackPolicy('none');
+  }
+  const n = results.native!;
+  const k = results.composition!;
+  const fwdRelL2 = Math.max(...n.out.map((o, i) => relL2(o, k.out[i]!)));
+  const bwdRelL2 = n.grads.length ? Math.max(...n.grads.map((g, i) => relL2(g, k.grads[i]!))) : undefined;
+  rows.push({
+    name: c.name,
+    fwdNative: n.fwd,
+    fwdComposed: k.fwd,
+    bwdNative: n.bwd,
+    bwdComposed: k.bwd,
+    fwdRelL2,
+    bwdRelL2,
+  });
+  ops.dispose(cot);
+  ops.dispose(Object.values(inputs));
+  const r = rows.at(-1)!;
+  const f = (x?: number) => (x === undefined ? '-' : x.toFixed(3));
+  console.log(
+    `${r.name.padEnd(46)} fwd ${f(r.fwdNative)} ms vs ${f(r.fwdComposed)} ms (${(r.fwdComposed / r.fwdNative).toFixed(1)}x)` +
+      `  bwd ${f(r.bwdNative)} ms vs ${f(r.bwdComposed)} ms (${r.bwdNative ? (r.bwdComposed! / r.bwdNative).toFixed(1) : '-'}x)` +
+      `  relL2 fwd ${r.fwdRelL2.toExponential(1)} bwd ${r.bwdRelL2?.toExponential(1) ?? '-'}`,
+  );
+}
+console.log(`fused: ${backend.device}; live tensors after: ${ops.memory().numTensors}`);
+if (process.env.OUT)
+  writeFileSync(
+    join(process.env.OUT, 'bench-fused.json'),
+    `${JSON.stringify({ device: backend.device, T, rows }, null, 2)}\n`,
+  );
+backend.dispose();

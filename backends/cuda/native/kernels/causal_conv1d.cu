@@ -1,0 +1,227 @@
+/*
+ * causal_conv1d.cu — causal depthwise conv1d over time, f32 arithmetic.
+ *
+ *   u[b,t,c] = bias[c] + Σ_{k<K} weight[c,k] · xin[b, t−(K−1)+k, c];  y = act(u)   (act: identity or silu)
+ * xin is x for s ≥ 0 and initialState[b, c, K−1+s] for s < 0 (zeros without it). With seqIdx a term reads s only
+ * if s is in t's document; the initial-state columns belong to the document of t = 0.
+ *
+ * Backward with du = dy ⊙ act'(u) (u recomputed):
+ *   dx[b,s,c]  = Σ_k du[b, s+K−1−k, c]·weight[c,k]  over the terms that read s
+ *   dinitialState likewise for s < 0;  dweight[c,k] = Σ_{b,t} du·xin;  dbias[c] = Σ_{b,t} du
+ * dweight/dbias: blocks of 32 channels × 8 time lanes reduce in shared memory, then add to f32 accumulators with
+ * one atomic per block and channel; the accumulators are rounded to the weight's dtype at the end.
+ */
+#include "causal_conv1d.cuh"
+#include "common.cuh"
+#include "layout.cuh"
+
+namespace fh {
+
+namespace {
+
+constexpr int kMaxK = 8;
+
+template <typename T>
+struct ConvIn {
+  const T* x;
+  const T* w;
+  const T* bias;
+  const T* init;
+  const int32_t* seq;
+};
+
+/** Whether output (b, t) reads input column s. */
+template <typename T>
+__device__ __forceinline__ bool reads(const ConvIn<T>& in, const ConvArgs& a, int64_t b, int64_t t, int64_t s) {
+  if (s < 0 && in.init == nullptr) return false;
+  if (in.seq == nullptr) return true;
+  const int64_t docOfS = s >= 0 ? b * a.T + s : b * a.T;
+  return in.seq[docOfS] == in.seq[b * a.T + t];
+}
+
+template <typename T>
+__device__ __forceinline__ float xinAt(const ConvIn<T>& in, const ConvArgs& a, int64_t b, int64_t s, int64_t c) {
+  return s >= 0 ? toF<T>(in.x[(b * a.T + s) * a.C + c]) : toF<T>(in.init[(b * a.C + c) * (a.K - 1) + (a.K - 1 + s)]);
+}
+
+template <typename T>
+__device__ __forceinline__ float preAct(const ConvIn<T>& in, const ConvArgs& a, int64_t b, int64_t t, int64_t c) {
+  float u = in.bias ? toF<T>(in.bias[c]) : 0.f;
+  for (int64_t k = 0; k < a.K; ++k) {
+    const int64_t s = t - (a.K - 1) + k;
+    if (reads(in, a, b, t, s)) u += toF<T>(in.w[c * a.K + k]) * xinAt(in, a, b, s, c);
+  }
+  return u;
+}
+
+template <typename T>
+__device__ __forceinline__ float duAt(const ConvIn<T>& in, const ConvArgs& a, const T* dy, int64_t b, int64_t t,
+                                      int64_t c) {
+  const float g = toF<T>(dy[(b * a.T + t) * a.C + c]);
+  return a.silu ? g * siluGradF(preAct(in, a, b, t, c)) : g;
+}
+
+template <typename T>
+__global__ void convForwardKernel(T* __restrict__ y, ConvIn<T> in, ConvArgs a) {
+  const int64_t n = a.B * a.T * a.C;
+  for (int64_t e = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; e < n; e += int64_t(gridDim.x) * blockDim.x) {
+    const int64_t c = e % a.C, bt = e / a.C, t = bt % a.T, b = bt / a.T;
+    const float u = preAct(in, a, b, t, c);
+    y[e] = fromF<T>(a.silu ? siluF(u) : u);
+  }
+}
+
+template <typename T>
+__global__ void convGradXKernel(T* __restrict__ dx, const T* __restrict__ dy, ConvIn<T> in, ConvArgs a) {
+  const int64_t n = a.B * a.T * a.C;
+  for (int64_t e = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; e < n; e += int64_t(gridDim.x) * blockDim.x) {
+    const int64_t c = e % a.C, bs = e / a.C, s = bs % a.T, b = bs / a.T;
+    float acc = 0.f;
+    for (int64_t k = 0; k < a.K; ++k) {
+      const int64_t t = s + (a.K - 1) - k;
+      if (t >= a.T || !reads(in, a, b, t, s)) continue;
+      acc += duAt(in, a, dy, b, t, c) * toF<T>(in.w[c * a.K + k]);
+    }
+    dx[e] = fromF<T>(acc);
+  }
+}
+
+template <typename T>
+__global__ void convGradInitKernel(T* __restrict__ dinit, const T* __restrict__ dy, ConvIn<T> in, ConvArgs a) {
+  const int64_t K1 = a.K - 1;
+  const int64_t n = a.B * a.C * K1;
+  for (int64_t e = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; e < n; e += int64_t(gridDim.x) * blockDim.x) {
+    const int64_t j = e % K1, bc = e / K1, c = bc % a.C, b = bc / a.C;
+    const int64_t s = j - K1;  // < 0
+    float acc = 0.f;
+    for (int64_t k = 0; k < a.K; ++k) {
+      const int64_t t = s + K1 - k;
+      if (t < 0 || t >= a.T || !reads(in, a, b, t, s)) continue;
+      acc += duAt(in, a, dy, b, t, c) * toF<T>(in.w[c * a.K + k]);
+    }
+    dinit[e] = fromF<T>(acc);
+  }
+}
+
+/** Block: 32 channels × 8 lanes over (b, t); grid.y splits the B·T range. */
+template <typename T>
+__global__ void convGradWeightKernel(float* __restrict__ dwAcc, float* __restrict__ dbAcc, const T* __restrict__ dy,
+                                     ConvIn<T> in, ConvArgs a, int64_t btPerBlock) {
+  __shared__ float part[8][32][kMaxK + 1];
+  const int cx = threadIdx.x & 31, ty = threadIdx.x >> 5;
+  const int64_t c = int64_t(blockIdx.x) * 32 + cx;
+  const int64_t bt0 = int64_t(blockIdx.y) * btPerBlock;
+  const int64_t bt1 = bt0 + btPerBlock < a.B * a.T ? bt0 + btPerBlock : a.B * a.T;
+  float dw[kMaxK];
+  float db = 0.f;
+#pragma unroll
+  for (int k = 0; k < kMaxK; ++k) dw[k] = 0.f;
+  if (c < a.C) {
+    for (int64_t bt = bt0 + ty; bt < bt1; bt += 8) {
+      const int64_t b = bt / a.T, t = bt - b * a.T;
+      const float du = duAt(in, a, dy, b, t, c);
+      db += du;
+#pragma unroll
+      for (int k = 0; k < kMaxK; ++k) {
+        if (k >= a.K) break;
+        const int64_t s = t - (a.K - 1) + k;
+        if (reads(in, a, b, t, s)) dw[k] += du * xinAt(in, a, b, s, c);
+      }
+    }
+  }
+#pragma unroll
+  for (int k = 0; k < kMaxK; ++k) part[ty][cx][k] = dw[k];
+  part[ty][cx][kMaxK] = db;
+  __syncthreads();
+  if (ty == 0 && c < a.C) {
+    for (int k = 0; k <= kMaxK; ++k) {
+      if (k < kMaxK && k >= a.K) continue;
+      float s = 0.f;
+      for (int r = 0; r < 8; ++r) s += part[r][cx][k];
+      if (k == kMaxK) {
+        if (dbAcc) atomicAdd(dbAcc + c, s);
+      } else {
+        atomicAdd(dwAcc + c * a.K + k, s);
+      }
+    }
+  }
+}
+
+template <typename T>
+__global__ void convUpdateKernel(T* __restrict__ y, T* __restrict__ newState, const T* __restrict__ state,
+                                 const T* __restrict__ x, const T* __restrict__ w, const T* __restrict__ bias,
+                                 int64_t B, int64_t C, int64_t K, bool silu) {
+  const int64_t n = B * C;
+  for (int64_t e = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; e < n; e += int64_t(gridDim.x) * blockDim.x) {
+    const int64_t c = e % C;
+    const T* st = state + e * K;
+    T* ns = newState + e * K;
+    float u = bias ? toF<T>(bias[c]) : 0.f;
+    for (int64_t k = 0; k < K; ++k) {
+      const T v = k < K - 1 ? st[k + 1] : x[e];
+      ns[k] = v;
+      u += toF<T>(w[c * K + k]) * toF<T>(v);
+    }
+    y[e] = fromF<T>(silu ? siluF(u) : u);
+  }
+}
+
+}  // namespace
+
+void launchCausalConv1d(Ctx& ctx, int dtype, void* y, const void* x, const void* weight, const void* bias,
+                        const void* initialState, const int32_t* seqIdx, const ConvArgs& a) {
+  const int64_t n = a.B * a.T * a.C;
+  if (n == 0) return;
+  FH_DISPATCH_FLOAT(dtype, "CausalConv1d", {
+    ConvIn<T> in{static_cast<const T*>(x), static_cast<const T*>(weight), static_cast<const T*>(bias),
+                 static_cast<const T*>(initialState), seqIdx};
+    convForwardKernel<T><<<gridFor(n, 256, ctx), 256, 0, ctx.stream>>>(static_cast<T*>(y), in, a);
+  });
+  checkLaunch("CausalConv1d");
+}
+
+void launchCausalConv1dGrad(Ctx& ctx, int dtype, void* dx, void* dweight, void* dbias, void* dinitialState,
+                            const void* dy, const void* x, const void* weight, const void* bias,
+                            const void* initialState, const int32_t* seqIdx, const ConvArgs& a) {
+  if (a.K > kMaxK) throw Error("CausalConv1dGrad: kernel width above 8 is not supported");
+  const int64_t n = a.B * a.T * a.C;
+  Scratch dwAcc(*ctx.alloc, a.C * a.K * sizeof(float));
+  Scratch dbAcc(*ctx.alloc, (dbias ? a.C : 0) * sizeof(float));
+  FH_CHECK(cudaMemsetAsync(dwAcc.as<float>(), 0, a.C * a.K * sizeof(float), ctx.stream));
+  if (dbias) FH_CHECK(cudaMemsetAsync(dbAcc.as<float>(), 0, a.C * sizeof(float), ctx.stream));
+  FH_DISPATCH_FLOAT(dtype, "CausalConv1dGrad", {
+    ConvIn<T> in{static_cast<const T*>(x), static_cast<const T*>(weight), static_cast<const T*>(bias),
+                 static_cast<const T*>(initialState), seqIdx};
+    const T* g = static_cast<const T*>(dy);
+    if (n > 0) {
+      convGradXKernel<T><<<gridFor(n, 256, ctx), 256, 0, ctx.stream>>>(static_cast<T*>(dx), g, in, a);
+      const int64_t bt = a.B * a.T;
+      const int64_t chunks = bt < 256 ? 1 : (bt + 255) / 256 < 1024 ? (bt + 255) / 256 : 1024;
+      const int64_t per = (bt + chunks - 1) / chunks;
+      dim3 grid(static_cast<unsigned>((a.C + 31) / 32), static_cast<unsigned>(chunks));
+      convGradWeightKernel<T><<<grid, 256, 0, ctx.stream>>>(dwAcc.as<float>(), dbias ? dbAcc.as<float>() : nullptr, g,
+                                                            in, a, per);
+    }
+    if (dinitialState && a.K > 1) {
+      const int64_t m = a.B * a.C * (a.K - 1);
+      convGradInitKernel<T><<<gridFor(m, 256, ctx), 256, 0, ctx.stream>>>(static_cast<T*>(dinitialState), g, in, a);
+    }
+  });
+  checkLaunch("CausalConv1dGrad");
+  launchCast(ctx, F32, dtype, dweight, dwAcc.as<float>(), a.C * a.K);
+  if (dbias) launchCast(ctx, F32, dtype, dbias, dbAcc.as<float>(), a.C);
+}
+
+void launchCausalConv1dUpdate(Ctx& ctx, int dtype, void* y, void* newState, const void* convState, const void* x,
+                              const void* weight, const void* bias, int64_t B, int64_t C, int64_t K, bool silu) {
+  const int64_t n = B * C;
+  if (n == 0) return;
+  FH_DISPATCH_FLOAT(dtype, "CausalConv1dUpdate",
+                    convUpdateKernel<T><<<gridFor(n, 256, ctx), 256, 0, ctx.stream>>>(
+                        static_cast<T*>(y), static_cast<T*>(newState), static_cast<const T*>(convState),
+                        static_cast<const T*>(x), static_cast<const T*>(weight), static_cast<const T*>(bias), B, C, K,
+                        silu));
+  checkLaunch("CausalConv1dUpdate");
+}
+
+}  // namespace fh

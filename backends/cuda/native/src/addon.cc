@@ -1,0 +1,842 @@
+/*
+ * addon.cc — the N-API surface of @falcon-h1/backend-cuda (node-addon-api). Mirrored by hand in src/binding.ts.
+ *
+ * Module exports:
+ *   probe()           {ok, devices, reason?, runtimeVersion, driverVersion, matmul}: never throws
+ *   Context(device)   one backend instance: a CUDA stream, a caching device allocator, a pinned readback pool,
+ *                     cuBLASLt, and a table of buffers addressed by integer ids.
+ * Context methods:
+ *   memory    alloc(bytes) → id, free(id), write(id, typedArray), read(id) → Promise<ArrayBuffer> (resolved when the
+ *             D2H copy's event completes, waited on by a worker thread), readSync(id), copy (Copy kernel),
+ *             synchronize() → Promise, memory(), info(), dispose()
+ *   kernels   one method per contract kernel, named after it (Neg, Add, MatMul, SsmScan, ...), taking buffer ids
+ *             (-1 for an absent optional input), the dtype code and sizes. Launches are asynchronous.
+ * Every CUDA / cuBLASLt error becomes a JavaScript Error naming the call; device-side index errors (Gather,
+ * ScatterAdd, CrossEntropy labels) are reported by the next read / readSync / synchronize.
+ */
+#include <napi.h>
+
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "../kernels/adamw.cuh"
+#include "../kernels/attention.cuh"
+#include "../kernels/causal_conv1d.cuh"
+#include "../kernels/elementwise.cuh"
+#include "../kernels/layout.cuh"
+#include "../kernels/mat_mul.cuh"
+#include "../kernels/reduce.cuh"
+#include "../kernels/rms_norm.cuh"
+#include "../kernels/rope.cuh"
+#include "../kernels/softmax.cuh"
+#include "../kernels/ssm_scan.cuh"
+#include "allocator.h"
+#include "fh.h"
+
+namespace {
+
+using fh::check;
+
+std::string errorSlotMessage(const fh::ErrorSlot& e) {
+  const std::string a = std::to_string(e.a), b = std::to_string(e.b), c = std::to_string(e.c);
+  switch (e.code) {
+    case fh::kErrGatherIndex:
+      return "Gather: index " + a + " at position " + b + " is out of range [0, " + c + ")";
+    case fh::kErrScatterIndex:
+      return "ScatterAdd: index " + a + " at position " + b + " is out of range [0, " + c + ")";
+    case fh::kErrLabel:
+      return "CrossEntropy: label " + a + " of row " + b + " is out of range [0, " + c + ")";
+    default:
+      return "device error code " + std::to_string(e.code);
+  }
+}
+
+class Context;
+
+/** Waits (on a worker thread) for an event, then finishes a read or a synchronize on the main thread. */
+class EventWorker : public Napi::AsyncWorker {
+ public:
+  /** isRead: resolve with an ArrayBuffer of `bytes` copied from `host`; else resolve with undefined. */
+  EventWorker(Napi::Env env, Context* owner, cudaEvent_t event, bool isRead, void* host, size_t capacity,
+              size_t bytes);
+  ~EventWorker() override;
+  Napi::Promise Promise() { return deferred_.Promise(); }
+  void Execute() override;
+  void OnOK() override;
+  void OnError(const Napi::Error& e) override;
+
+ private:
+  Context* owner_;
+  cudaEvent_t event_;
+  bool isRead_;
+  void* host_;
+  size_t capacity_;
+  size_t bytes_;
+  int device_;
+  Napi::Promise::Deferred deferred_;
+};
+
+class Context : public Napi::ObjectWrap<Context> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit Context(const Napi::CallbackInfo& info);
+  ~Context() override { release(); }
+
+  // Used by EventWorker.
+  int device() const { return ctx_.device; }
+  std::string takeDeviceError() {
+    if (ctx_.errHost == nullptr || ctx_.errHost->code == 0) return std::string();
+    std::string message = errorSlotMessage(*ctx_.errHost);
+    std::memset(ctx_.errHost, 0, sizeof(fh::ErrorSlot));
+    return message;
+  }
+  void finishEvent(cudaEvent_t event, void* host, size_t capacity) {
+    if (event) events_.push_back(event);
+    if (host) pinned_->release(host, capacity);
+    pending_--;
+    if (disposed_ && pending_ == 0) freeAll();
+  }
+
+ private:
+  struct Buffer {
+    void* ptr = nullptr;
+    size_t bytes = 0;
+    size_t capacity = 0;
+    bool live = false;
+  };
+
+  // ------------------------------------------------------------------------------------------- helpers
+  template <typename F>
+  Napi::Value guarded(const Napi::CallbackInfo& info, F&& body) {
+    try {
+      if (disposed_) throw fh::Error("the CUDA backend was disposed");
+      check(cudaSetDevice(ctx_.device), "cudaSetDevice");
+      return body();
+    } catch (const Napi::Error&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw Napi::Error::New(info.Env(), e.what());
+    }
+  }
+  static int64_t i64(const Napi::CallbackInfo& info, size_t i) {
+    if (i >= info.Length() || !info[i].IsNumber())
+      throw fh::Error("argument " + std::to_string(i) + " must be a number");
+    return info[i].As<Napi::Number>().Int64Value();
+  }
+  static double f64(const Napi::CallbackInfo& info, size_t i) {
+    if (i >= info.Length() || !info[i].IsNumber())
+      throw fh::Error("argument " + std::to_string(i) + " must be a number");
+    return info[i].As<Napi::Number>().DoubleValue();
+  }
+  static bool flag(const Napi::CallbackInfo& info, size_t i) {
+    if (i >= info.Length() || !info[i].IsBoolean())
+      throw fh::Error("argument " + std::to_string(i) + " must be a boolean");
+    return info[i].As<Napi::Boolean>().Value();
+  }
+  static std::vector<int64_t> list(const Napi::CallbackInfo& info, size_t i) {
+    if (i >= info.Length() || !info[i].IsArray())
+      throw fh::Error("argument " + std::to_string(i) + " must be an array");
+    Napi::Array a = info[i].As<Napi::Array>();
+    std::vector<int64_t> out(a.Length());
+    for (uint32_t k = 0; k < a.Length(); ++k) out[k] = a.Get(k).As<Napi::Number>().Int64Value();
+    return out;
+  }
+  static fh::Shape shapeArg(const Napi::CallbackInfo& info, size_t i) {
+    std::vector<int64_t> v = list(info, i);
+    if (v.size() > static_cast<size_t>(fh::kMaxRank))
+      throw fh::Error("rank " + std::to_string(v.size()) + " is above " + std::to_string(fh::kMaxRank));
+    fh::Shape s{};
+    s.rank = static_cast<int>(v.size());
+    for (size_t k = 0; k < v.size(); ++k) s.dim[k] = v[k];
+    return s;
+  }
+  static fh::Strides stridesArg(const Napi::CallbackInfo& info, size_t i) {
+    std::vector<int64_t> v = list(info, i);
+    if (v.size() > static_cast<size_t>(fh::kMaxRank)) throw fh::Error("too many strides");
+    fh::Strides s{};
+    for (size_t k = 0; k < v.size(); ++k) s.s[k] = v[k];
+    return s;
+  }
+  Buffer& buffer(int64_t id) {
+    if (id < 0 || static_cast<size_t>(id) >= buffers_.size() || !buffers_[id].live)
+      throw fh::Error("buffer #" + std::to_string(id) + " is not alive in the CUDA backend (disposed or foreign)");
+    return buffers_[id];
+  }
+  /** Device pointer of buffer id (argument i); -1 means an absent optional input (nullptr). */
+  void* ptr(const Napi::CallbackInfo& info, size_t i) {
+    int64_t id = i64(info, i);
+    if (id == -1) return nullptr;
+    return buffer(id).ptr;
+  }
+  template <typename T>
+  T* as(const Napi::CallbackInfo& info, size_t i) {
+    return static_cast<T*>(ptr(info, i));
+  }
+  static int op(const Napi::CallbackInfo& info) { return static_cast<int>(reinterpret_cast<intptr_t>(info.Data())); }
+
+  cudaEvent_t recordEvent() {
+    cudaEvent_t event;
+    if (!events_.empty()) {
+      event = events_.back();
+      events_.pop_back();
+    } else {
+      check(cudaEventCreateWithFlags(&event, cudaEventDisableTiming), "cudaEventCreateWithFlags");
+    }
+    check(cudaEventRecord(event, ctx_.stream), "cudaEventRecord");
+    return event;
+  }
+
+  void freeAll() {
+    if (freed_) return;
+    freed_ = true;
+    cudaSetDevice(ctx_.device);
+    if (ctx_.stream) cudaStreamSynchronize(ctx_.stream);
+    fh::matmulDestroy(ctx_);
+    for (Buffer& b : buffers_) {
+      if (b.live && b.ptr) alloc_->release(b.ptr, b.capacity);
+      b.live = false;
+    }
+    buffers_.clear();
+    liveBytes_ = 0;
+    liveBuffers_ = 0;
+    alloc_.reset();
+    pinned_.reset();
+    for (cudaEvent_t e : events_) cudaEventDestroy(e);
+    events_.clear();
+    if (ctx_.errHost) cudaFreeHost(ctx_.errHost);
+    ctx_.errHost = nullptr;
+    ctx_.errDevice = nullptr;
+    if (ctx_.stream) cudaStreamDestroy(ctx_.stream);
+    ctx_.stream = nullptr;
+  }
+  void release() {
+    disposed_ = true;
+    if (pending_ == 0) freeAll();
+  }
+
+  // ------------------------------------------------------------------------------------------- memory
+  Napi::Value Alloc(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() -> Napi::Value {
+      const int64_t bytes = i64(info, 0);
+      if (bytes < 0) throw fh::Error("alloc: negative size");
+      Buffer b;
+      b.ptr = alloc_->allocate(static_cast<size_t>(bytes), &b.capacity);
+      b.bytes = static_cast<size_t>(bytes);
+      b.live = true;
+      uint32_t id;
+      if (!freeIds_.empty()) {
+        id = freeIds_.back();
+        freeIds_.pop_back();
+        buffers_[id] = b;
+      } else {
+        id = static_cast<uint32_t>(buffers_.size());
+        buffers_.push_back(b);
+      }
+      liveBytes_ += b.bytes;
+      liveBuffers_++;
+      if (liveBytes_ > peakBytes_) peakBytes_ = liveBytes_;
+      return Napi::Number::New(info.Env(), id);
+    });
+  }
+  Napi::Value Free(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() -> Napi::Value {
+      const int64_t id = i64(info, 0);
+      Buffer& b = buffer(id);
+      alloc_->release(b.ptr, b.capacity);  // stream-ordered: later work on this stream may reuse it at once
+      liveBytes_ -= b.bytes;
+      liveBuffers_--;
+      b = Buffer();
+      freeIds_.push_back(static_cast<uint32_t>(id));
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value Write(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() -> Napi::Value {
+      Buffer& b = buffer(i64(info, 0));
+      if (info.Length() < 2 || !info[1].IsTypedArray()) throw fh::Error("write: argument 1 must be a typed array");
+      Napi::TypedArray array = info[1].As<Napi::TypedArray>();
+      const size_t bytes = array.ByteLength();
+      if (bytes != b.bytes)
+        throw fh::Error("write: " + std::to_string(bytes) + " bytes given for a buffer of " + std::to_string(b.bytes));
+      if (bytes == 0) return info.Env().Undefined();
+      const uint8_t* src = static_cast<const uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset();
+      // Pageable source: the runtime has consumed it when the call returns.
+      check(cudaMemcpyAsync(b.ptr, src, bytes, cudaMemcpyHostToDevice, ctx_.stream), "cudaMemcpyAsync(host→device)");
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value Read(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() -> Napi::Value {
+      Buffer& b = buffer(i64(info, 0));
+      size_t capacity = 0;
+      void* host = pinned_->allocate(b.bytes, &capacity);
+      if (b.bytes > 0)
+        check(cudaMemcpyAsync(host, b.ptr, b.bytes, cudaMemcpyDeviceToHost, ctx_.stream), "cudaMemcpyAsync(device→host)");
+      cudaEvent_t event = recordEvent();
+      auto* worker = new EventWorker(info.Env(), this, event, true, host, capacity, b.bytes);
+      pending_++;
+      Napi::Promise promise = worker->Promise();
+      worker->Queue();
+      return promise;
+    });
+  }
+  Napi::Value ReadSync(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() -> Napi::Value {
+      Buffer& b = buffer(i64(info, 0));
+      Napi::ArrayBuffer out = Napi::ArrayBuffer::New(info.Env(), b.bytes);
+      if (b.bytes > 0)
+        check(cudaMemcpyAsync(out.Data(), b.ptr, b.bytes, cudaMemcpyDeviceToHost, ctx_.stream),
+              "cudaMemcpyAsync(device→host)");
+      check(cudaStreamSynchronize(ctx_.stream), "cudaStreamSynchronize");
+      std::string deviceError = takeDeviceError();
+      if (!deviceError.empty()) throw fh::Error(deviceError);
+      return out;
+    });
+  }
+  Napi::Value Synchronize(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() -> Napi::Value {
+      cudaEvent_t event = recordEvent();
+      auto* worker = new EventWorker(info.Env(), this, event, false, nullptr, 0, 0);
+      pending_++;
+      Napi::Promise promise = worker->Promise();
+      worker->Queue();
+      return promise;
+    });
+  }
+  Napi::Value SynchronizeSync(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() -> Napi::Value {
+      check(cudaStreamSynchronize(ctx_.stream), "cudaStreamSynchronize");
+      std::string deviceError = takeDeviceError();
+      if (!deviceError.empty()) throw fh::Error(deviceError);
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value Memory(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() -> Napi::Value {
+      Napi::Object o = Napi::Object::New(info.Env());
+      const fh::PoolStats& s = alloc_->stats();
+      o.Set("buffers", static_cast<double>(liveBuffers_));
+      o.Set("bytes", static_cast<double>(liveBytes_));
+      o.Set("peakBytes", static_cast<double>(peakBytes_));
+      o.Set("reservedBytes", static_cast<double>(s.reservedBytes));
+      o.Set("cachedBytes", static_cast<double>(s.cachedBytes));
+      o.Set("mallocCalls", static_cast<double>(s.mallocCalls));
+      o.Set("reuses", static_cast<double>(s.reuses));
+      int64_t lt = 0, fb = 0;
+      fh::matmulCounts(ctx_, &lt, &fb);
+      o.Set("gemmCublasLt", static_cast<double>(lt));
+      o.Set("gemmFallback", static_cast<double>(fb));
+      return o;
+    });
+  }
+  Napi::Value EmptyCache(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() -> Napi::Value {
+      check(cudaStreamSynchronize(ctx_.stream), "cudaStreamSynchronize");
+      alloc_->emptyCache();
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value Info(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() -> Napi::Value {
+      Napi::Object o = Napi::Object::New(info.Env());
+      o.Set("device", ctx_.device);
+      o.Set("name", deviceName_);
+      o.Set("computeCapability", ccMajor_ * 10 + ccMinor_);
+      o.Set("multiprocessors", ctx_.smCount);
+      o.Set("totalMemory", static_cast<double>(totalMemory_));
+      o.Set("maxSharedPerBlock", static_cast<double>(ctx_.maxSharedPerBlockOptin));
+      o.Set("matmul", fh::matmulEngine());
+      return o;
+    });
+  }
+  Napi::Value Dispose(const Napi::CallbackInfo& info) {
+    if (!disposed_) release();
+    return info.Env().Undefined();
+  }
+
+  // ------------------------------------------------------------------------------------------- kernels
+  Napi::Value Unary(const Napi::CallbackInfo& info) {  // (out, x, dtype, n)
+    return guarded(info, [&]() -> Napi::Value {
+      fh::launchUnary(ctx_, op(info), int(i64(info, 2)), ptr(info, 0), ptr(info, 1), i64(info, 3));
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value Binary(const Napi::CallbackInfo& info) {  // (out, a, b, dtype, n, shape, aStrides, bStrides)
+    return guarded(info, [&]() -> Napi::Value {
+      fh::launchBinary(ctx_, op(info), int(i64(info, 3)), ptr(info, 0), ptr(info, 1), ptr(info, 2), i64(info, 4),
+                       shapeArg(info, 5), stridesArg(info, 6), stridesArg(info, 7));
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value Compare(const Napi::CallbackInfo& info) {  // as Binary, out u8
+    return guarded(info, [&]() -> Napi::Value {
+      fh::launchCompare(ctx_, op(info), int(i64(info, 3)), as<uint8_t>(info, 0), ptr(info, 1), ptr(info, 2),
+                        i64(info, 4), shapeArg(info, 5), stridesArg(info, 6), stridesArg(info, 7));
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value Where(const Napi::CallbackInfo& info) {  // (out, cond, a, b, dtype, n, shape, cSt, aSt, bSt)
+    return guarded(info, [&]() -> Napi::Value {
+      fh::launchWhere(ctx_, int(i64(info, 4)), ptr(info, 0), as<uint8_t>(info, 1), ptr(info, 2), ptr(info, 3),
+                      i64(info, 5), shapeArg(info, 6), stridesArg(info, 7), stridesArg(info, 8), stridesArg(info, 9));
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value Scale(const Napi::CallbackInfo& info) {  // (out, x, dtype, n, scale, shift)
+    return guarded(info, [&]() -> Napi::Value {
+      fh::launchScale(ctx_, int(i64(info, 2)), ptr(info, 0), ptr(info, 1), i64(info, 3), f64(info, 4), f64(info, 5));
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value Clamp(const Napi::CallbackInfo& info) {  // (out, x, dtype, n, min, max)
+    return guarded(info, [&]() -> Napi::Value {
+      fh::launchClamp(ctx_, int(i64(info, 2)), ptr(info, 0), ptr(info, 1), i64(info, 3), f64(info, 4), f64(info, 5));
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value Reduce(const Napi::CallbackInfo& info) {
+    // (out, x, dtype, outCount, keptShape, keptStrides, redCount, redShape, redStrides)
+    return guarded(info, [&]() -> Napi::Value {
+      fh::launchReduce(ctx_, op(info), int(i64(info, 2)), ptr(info, 0), ptr(info, 1), i64(info, 3), shapeArg(info, 4),
+                       stridesArg(info, 5), i64(info, 6), shapeArg(info, 7), stridesArg(info, 8));
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value ArgMax(const Napi::CallbackInfo& info) {  // (out, x, dtype, outer, n, inner)
+    return guarded(info, [&]() -> Napi::Value {
+      fh::launchArgMax(ctx_, int(i64(info, 2)), as<int32_t>(info, 0), ptr(info, 1), i64(info, 3), i64(info, 4),
+                       i64(info, 5));
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value CumSum(const Napi::CallbackInfo& info) {  // (out, x, dtype, outer, n, inner, exclusive, reverse)
+    return guarded(info, [&]() -> Napi::Value {
+      fh::launchCumSum(ctx_, int(i64(info, 2)), ptr(info, 0), ptr(info, 1), i64(info, 3), i64(info, 4), i64(info, 5),
+                       flag(info, 6), flag(info, 7));
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value MatMul(const Napi::CallbackInfo& info) {
+    // (out, a, b, dtype, M, N, K, transA, transB, batch, strideA, strideB, strideC, outerA[], outerB[])
+    return guarded(info, [&]() -> Napi::Value {
+      fh::GemmArgs g{int(i64(info, 3)), flag(info, 7),   flag(info, 8),   i64(info, 4),  i64(info, 5),
+                     i64(info, 6),      i64(info, 9),    i64(info, 10),   i64(info, 11), i64(info, 12)};
+      std::vector<int64_t> outerA = list(info, 13), outerB = list(info, 14);
+      if (outerA.size() != outerB.size()) throw fh::Error("MatMul: outer offset lists differ in length");
+      fh::launchMatMul(ctx_, g, ptr(info, 0), ptr(info, 1), ptr(info, 2), outerA.data(), outerB.data(),
+                       static_cast<int64_t>(outerA.size()));
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value Cast(const Napi::CallbackInfo& info) {  // (out, x, srcDtype, dstDtype, n)
+    return guarded(info, [&]() -> Napi::Value {
+      fh::launchCast(ctx_, int(i64(info, 2)), int(i64(info, 3)), ptr(info, 0), ptr(info, 1), i64(info, 4));
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value Copy(const Napi::CallbackInfo& info) {  // (out, x, bytes)
+    return guarded(info, [&]() -> Napi::Value {
+      const int64_t bytes = i64(info, 2);
+      if (bytes > 0)
+        check(cudaMemcpyAsync(ptr(info, 0), ptr(info, 1), static_cast<size_t>(bytes), cudaMemcpyDeviceToDevice,
+                              ctx_.stream),
+              "cudaMemcpyAsync(device→device)");
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value StridedCopy(const Napi::CallbackInfo& info) {
+    // (dst, src, elemSize, shape, srcStrides, srcOffset, dstStrides, dstOffset): Slice, Transpose, Concat
+    return guarded(info, [&]() -> Napi::Value {
+      fh::launchStridedCopy(ctx_, int(i64(info, 2)), ptr(info, 0), ptr(info, 1), shapeArg(info, 3),
+                            stridesArg(info, 4), i64(info, 5), stridesArg(info, 6), i64(info, 7));
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value Fill(const Napi::CallbackInfo& info) {  // (out, elemSize, n, bits)
+    return guarded(info, [&]() -> Napi::Value {
+      fh::launchFill(ctx_, int(i64(info, 1)), ptr(info, 0), i64(info, 2), static_cast<uint32_t>(i64(info, 3)));
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value Gather(const Napi::CallbackInfo& info) {  // (out, table, indices, elemSize, count, rowSize, numRows)
+    return guarded(info, [&]() -> Napi::Value {
+      fh::launchGather(ctx_, int(i64(info, 3)), ptr(info, 0), ptr(info, 1), as<int32_t>(info, 2), i64(info, 4),
+                       i64(info, 5), i64(info, 6));
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value ScatterAdd(const Napi::CallbackInfo& info) {  // (out, updates, indices, dtype, count, rowSize, numRows)
+    return guarded(info, [&]() -> Napi::Value {
+      fh::launchScatterAdd(ctx_, int(i64(info, 3)), ptr(info, 0), ptr(info, 1), as<int32_t>(info, 2), i64(info, 4),
+                           i64(info, 5), i64(info, 6));
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value Softmax(const Napi::CallbackInfo& info) {  // (out, x, dtype, rows, D)
+    return guarded(info, [&]() -> Napi::Value {
+      fh::launchSoftmax(ctx_, int(i64(info, 2)), ptr(info, 0), ptr(info, 1), i64(info, 3), i64(info, 4));
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value SoftmaxGrad(const Napi::CallbackInfo& info) {  // (dx, dy, y, dtype, rows, D)
+    return guarded(info, [&]() -> Napi::Value {
+      fh::launchSoftmaxGrad(ctx_, int(i64(info, 3)), ptr(info, 0), ptr(info, 1), ptr(info, 2), i64(info, 4),
+                            i64(info, 5));
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value RmsNorm(const Napi::CallbackInfo& info) {  // (y, x, w, dtype, rows, D, eps)
+    return guarded(info, [&]() -> Napi::Value {
+      fh::launchRmsNorm(ctx_, int(i64(info, 3)), ptr(info, 0), ptr(info, 1), ptr(info, 2), i64(info, 4), i64(info, 5),
+                        static_cast<float>(f64(info, 6)));
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value RmsNormGrad(const Napi::CallbackInfo& info) {  // (dx, dw, dy, x, w, dtype, rows, D, eps)
+    return guarded(info, [&]() -> Napi::Value {
+      fh::launchRmsNormGrad(ctx_, int(i64(info, 5)), ptr(info, 0), ptr(info, 1), ptr(info, 2), ptr(info, 3),
+                            ptr(info, 4), i64(info, 6), i64(info, 7), static_cast<float>(f64(info, 8)));
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value RmsNormGated(const Napi::CallbackInfo& info) {
+    // (y, x, z, w, dtype, rows, D, groupSize, eps, normBeforeGate)
+    return guarded(info, [&]() -> Napi::Value {
+      fh::launchRmsNormGated(ctx_, int(i64(info, 4)), ptr(info, 0), ptr(info, 1), ptr(info, 2), ptr(info, 3),
+                             i64(info, 5), i64(info, 6), i64(info, 7), static_cast<float>(f64(info, 8)),
+                             flag(info, 9));
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value RmsNormGatedGrad(const Napi::CallbackInfo& info) {
+    // (dx, dz, dw, dy, x, z, w, dtype, rows, D, groupSize, eps, normBeforeGate)
+    return guarded(info, [&]() -> Napi::Value {
+      fh::launchRmsNormGatedGrad(ctx_, int(i64(info, 7)), ptr(info, 0), ptr(info, 1), ptr(info, 2), ptr(info, 3),
+                                 ptr(info, 4), ptr(info, 5), ptr(info, 6), i64(info, 8), i64(info, 9), i64(info, 10),
+                                 static_cast<float>(f64(info, 11)), flag(info, 12));
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value Rope(const Napi::CallbackInfo& info) {  // (y, x, positions, invFreq, dtype, BT, H, Dh, inverse)
+    return guarded(info, [&]() -> Napi::Value {
+      fh::launchRope(ctx_, int(i64(info, 4)), ptr(info, 0), ptr(info, 1), as<int32_t>(info, 2), as<float>(info, 3),
+                     i64(info, 5), i64(info, 6), i64(info, 7), flag(info, 8));
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value CausalConv1d(const Napi::CallbackInfo& info) {
+    // (y, x, w, bias, init, seq, dtype, B, T, C, K, silu)
+    return guarded(info, [&]() -> Napi::Value {
+      fh::ConvArgs a{i64(info, 7), i64(info, 8), i64(info, 9), i64(info, 10), flag(info, 11)};
+      fh::launchCausalConv1d(ctx_, int(i64(info, 6)), ptr(info, 0), ptr(info, 1), ptr(info, 2), ptr(info, 3),
+                             ptr(info, 4), as<int32_t>(info, 5), a);
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value CausalConv1dGrad(const Napi::CallbackInfo& info) {
+    // (dx, dw, db, dinit, dy, x, w, bias, init, seq, dtype, B, T, C, K, silu)
+    return guarded(info, [&]() -> Napi::Value {
+      fh::ConvArgs a{i64(info, 11), i64(info, 12), i64(info, 13), i64(info, 14), flag(info, 15)};
+      fh::launchCausalConv1dGrad(ctx_, int(i64(info, 10)), ptr(info, 0), ptr(info, 1), ptr(info, 2), ptr(info, 3),
+                                 ptr(info, 4), ptr(info, 5), ptr(info, 6), ptr(info, 7), ptr(info, 8),
+                                 as<int32_t>(info, 9), a);
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value CausalConv1dUpdate(const Napi::CallbackInfo& info) {
+    // (y, newState, state, x, w, bias, dtype, B, C, K, silu)
+    return guarded(info, [&]() -> Napi::Value {
+      fh::launchCausalConv1dUpdate(ctx_, int(i64(info, 6)), ptr(info, 0), ptr(info, 1), ptr(info, 2), ptr(info, 3),
+                                   ptr(info, 4), ptr(info, 5), i64(info, 7), i64(info, 8), i64(info, 9),
+                                   flag(info, 10));
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value SsmScan(const Napi::CallbackInfo& info) {
+    // (y, finalState, x, dt, A, Bm, Cm, D, init, seq, dtype, B, T, H, P, G, N, chunk)
+    return guarded(info, [&]() -> Napi::Value {
+      fh::ScanArgs a{i64(info, 11), i64(info, 12), i64(info, 13), i64(info, 14),
+                     i64(info, 15), i64(info, 16), i64(info, 17)};
+      fh::launchSsmScan(ctx_, int(i64(info, 10)), ptr(info, 0), as<float>(info, 1), ptr(info, 2), ptr(info, 3),
+                        ptr(info, 4), ptr(info, 5), ptr(info, 6), ptr(info, 7), as<float>(info, 8),
+                        as<int32_t>(info, 9), a);
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value SsmScanGrad(const Napi::CallbackInfo& info) {
+    // (dx, ddt, dA, dBm, dCm, dD, dinit, dy, dFinal, x, dt, A, Bm, Cm, D, init, seq, dtype, B, T, H, P, G, N, chunk)
+    return guarded(info, [&]() -> Napi::Value {
+      fh::ScanArgs a{i64(info, 18), i64(info, 19), i64(info, 20), i64(info, 21),
+                     i64(info, 22), i64(info, 23), i64(info, 24)};
+      fh::launchSsmScanGrad(ctx_, int(i64(info, 17)), ptr(info, 0), ptr(info, 1), ptr(info, 2), ptr(info, 3),
+                            ptr(info, 4), ptr(info, 5), as<float>(info, 6), ptr(info, 7), as<float>(info, 8),
+                            ptr(info, 9), ptr(info, 10), ptr(info, 11), ptr(info, 12), ptr(info, 13), ptr(info, 14),
+                            as<float>(info, 15), as<int32_t>(info, 16), a);
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value SsmStep(const Napi::CallbackInfo& info) {
+    // (y, newState, state, x, dt, A, Bm, Cm, D, dtype, B, H, P, G, N)
+    return guarded(info, [&]() -> Napi::Value {
+      fh::launchSsmStep(ctx_, int(i64(info, 9)), ptr(info, 0), as<float>(info, 1), as<float>(info, 2), ptr(info, 3),
+                        ptr(info, 4), ptr(info, 5), ptr(info, 6), ptr(info, 7), ptr(info, 8), i64(info, 10),
+                        i64(info, 11), i64(info, 12), i64(info, 13), i64(info, 14));
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value Attention(const Napi::CallbackInfo& info) {
+    // (out, q, k, v, qSeq, kSeq, dtype, B, T, S, Hq, Hkv, Dh, Dv, scale, causal)
+    return guarded(info, [&]() -> Napi::Value {
+      fh::AttnArgs a{i64(info, 7),  i64(info, 8),  i64(info, 9), i64(info, 10), i64(info, 11), i64(info, 12),
+                     i64(info, 13), static_cast<float>(f64(info, 14)), flag(info, 15)};
+      fh::launchAttention(ctx_, int(i64(info, 6)), ptr(info, 0), ptr(info, 1), ptr(info, 2), ptr(info, 3),
+                          as<int32_t>(info, 4), as<int32_t>(info, 5), a);
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value AttentionGrad(const Napi::CallbackInfo& info) {
+    // (dq, dk, dv, dy, q, k, v, qSeq, kSeq, dtype, B, T, S, Hq, Hkv, Dh, Dv, scale, causal)
+    return guarded(info, [&]() -> Napi::Value {
+      fh::AttnArgs a{i64(info, 10), i64(info, 11), i64(info, 12), i64(info, 13), i64(info, 14), i64(info, 15),
+                     i64(info, 16), static_cast<float>(f64(info, 17)), flag(info, 18)};
+      fh::launchAttentionGrad(ctx_, int(i64(info, 9)), ptr(info, 0), ptr(info, 1), ptr(info, 2), ptr(info, 3),
+                              ptr(info, 4), ptr(info, 5), ptr(info, 6), as<int32_t>(info, 7), as<int32_t>(info, 8), a);
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value CrossEntropy(const Napi::CallbackInfo& info) {  // (loss, logits, labels, dtype, R, V, ignoreIndex)
+    return guarded(info, [&]() -> Napi::Value {
+      fh::launchCrossEntropy(ctx_, int(i64(info, 3)), as<float>(info, 0), ptr(info, 1), as<int32_t>(info, 2),
+                             i64(info, 4), i64(info, 5), static_cast<int32_t>(i64(info, 6)));
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value CrossEntropyGrad(const Napi::CallbackInfo& info) {
+    // (dlogits, dloss, logits, labels, dtype, R, V, ignoreIndex)
+    return guarded(info, [&]() -> Napi::Value {
+      fh::launchCrossEntropyGrad(ctx_, int(i64(info, 4)), ptr(info, 0), as<float>(info, 1), ptr(info, 2),
+                                 as<int32_t>(info, 3), i64(info, 5), i64(info, 6), static_cast<int32_t>(i64(info, 7)));
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value AdamW(const Napi::CallbackInfo& info) {
+    // (param, grad, m, v, dtype, n, lr, beta1, beta2, eps, weightDecay, biasCorrection1, biasCorrection2)
+    return guarded(info, [&]() -> Napi::Value {
+      fh::AdamWArgs a{f64(info, 6), f64(info, 7), f64(info, 8), f64(info, 9), f64(info, 10), f64(info, 11),
+                      f64(info, 12)};
+      fh::launchAdamW(ctx_, int(i64(info, 4)), ptr(info, 0), ptr(info, 1), as<float>(info, 2), as<float>(info, 3),
+                      i64(info, 5), a);
+      return info.Env().Undefined();
+    });
+  }
+
+  fh::Ctx ctx_;
+  std::unique_ptr<fh::Allocator> alloc_;
+  std::unique_ptr<fh::BlockPool> pinned_;
+  std::vector<Buffer> buffers_;
+  std::vector<uint32_t> freeIds_;
+  std::vector<cudaEvent_t> events_;
+  size_t liveBytes_ = 0, liveBuffers_ = 0, peakBytes_ = 0, totalMemory_ = 0;
+  int ccMajor_ = 0, ccMinor_ = 0;
+  int pending_ = 0;
+  bool disposed_ = false, freed_ = false;
+  std::string deviceName_;
+};
+
+EventWorker::EventWorker(Napi::Env env, Context* owner, cudaEvent_t event, bool isRead, void* host, size_t capacity,
+                         size_t bytes)
+    : Napi::AsyncWorker(env, "falcon-h1-cuda-event"),
+      owner_(owner),
+      event_(event),
+      isRead_(isRead),
+      host_(host),
+      capacity_(capacity),
+      bytes_(bytes),
+      device_(owner->device()),
+      deferred_(Napi::Promise::Deferred::New(env)) {
+  owner_->Ref();  // keep the Context alive until the event has been waited for
+}
+
+EventWorker::~EventWorker() {
+  owner_->finishEvent(event_, host_, capacity_);
+  owner_->Unref();
+}
+
+void EventWorker::Execute() {
+  cudaError_t e = cudaSetDevice(device_);
+  if (e == cudaSuccess) e = cudaEventSynchronize(event_);
+  if (e != cudaSuccess)
+    SetError(std::string("cudaEventSynchronize: ") + cudaGetErrorString(e) + " (CUDA error " +
+             std::to_string(static_cast<int>(e)) + ")");
+}
+
+void EventWorker::OnOK() {
+  Napi::Env env = Env();
+  std::string deviceError = owner_->takeDeviceError();
+  if (!deviceError.empty()) {
+    deferred_.Reject(Napi::Error::New(env, deviceError).Value());
+    return;
+  }
+  if (!isRead_) {
+    deferred_.Resolve(env.Undefined());
+    return;
+  }
+  Napi::ArrayBuffer out = Napi::ArrayBuffer::New(env, bytes_);
+  if (bytes_ > 0) std::memcpy(out.Data(), host_, bytes_);
+  deferred_.Resolve(out);
+}
+
+void EventWorker::OnError(const Napi::Error& e) { deferred_.Reject(e.Value()); }
+
+Context::Context(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Context>(info) {
+  try {
+    const int device = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 0;
+    ctx_.device = device;
+    check(cudaSetDevice(device), "cudaSetDevice");
+    cudaDeviceProp prop{};
+    check(cudaGetDeviceProperties(&prop, device), "cudaGetDeviceProperties");
+    deviceName_ = prop.name;
+    ccMajor_ = prop.major;
+    ccMinor_ = prop.minor;
+    totalMemory_ = prop.totalGlobalMem;
+    ctx_.smCount = prop.multiProcessorCount;
+    ctx_.maxSharedPerBlockOptin = prop.sharedMemPerBlockOptin;
+    check(cudaStreamCreateWithFlags(&ctx_.stream, cudaStreamNonBlocking), "cudaStreamCreateWithFlags");
+    void* slot = nullptr;
+    check(cudaHostAlloc(&slot, sizeof(fh::ErrorSlot), cudaHostAllocMapped), "cudaHostAlloc(error slot)");
+    ctx_.errHost = static_cast<fh::ErrorSlot*>(slot);
+    std::memset(ctx_.errHost, 0, sizeof(fh::ErrorSlot));
+    void* devSlot = nullptr;
+    check(cudaHostGetDevicePointer(&devSlot, slot, 0), "cudaHostGetDevicePointer(error slot)");
+    ctx_.errDevice = static_cast<fh::ErrorSlot*>(devSlot);
+    alloc_ = std::make_unique<fh::Allocator>(device);
+    pinned_ = std::make_unique<fh::BlockPool>(fh::BlockPool::kPinnedHost, device);
+    ctx_.alloc = alloc_.get();
+    fh::matmulInit(ctx_);
+  } catch (const std::exception& e) {
+    release();
+    throw Napi::Error::New(info.Env(), e.what());
+  }
+}
+
+#define FH_KERNEL(NAME, FN, CODE) \
+  InstanceMethod(NAME, &Context::FN, napi_default, reinterpret_cast<void*>(static_cast<intptr_t>(CODE)))
+
+Napi::Function Context::Define(Napi::Env env) {
+  return DefineClass(
+      env, "Context",
+      {
+          InstanceMethod("alloc", &Context::Alloc),
+          InstanceMethod("free", &Context::Free),
+          InstanceMethod("write", &Context::Write),
+          InstanceMethod("read", &Context::Read),
+          InstanceMethod("readSync", &Context::ReadSync),
+          InstanceMethod("synchronize", &Context::Synchronize),
+          InstanceMethod("synchronizeSync", &Context::SynchronizeSync),
+          InstanceMethod("memory", &Context::Memory),
+          InstanceMethod("emptyCache", &Context::EmptyCache),
+          InstanceMethod("info", &Context::Info),
+          InstanceMethod("dispose", &Context::Dispose),
+          // unary
+          FH_KERNEL("Neg", Unary, fh::kNeg),
+          FH_KERNEL("Abs", Unary, fh::kAbs),
+          FH_KERNEL("Exp", Unary, fh::kExp),
+          FH_KERNEL("Log", Unary, fh::kLog),
+          FH_KERNEL("Sqrt", Unary, fh::kSqrt),
+          FH_KERNEL("Rsqrt", Unary, fh::kRsqrt),
+          FH_KERNEL("Reciprocal", Unary, fh::kReciprocal),
+          FH_KERNEL("Sigmoid", Unary, fh::kSigmoid),
+          FH_KERNEL("Silu", Unary, fh::kSilu),
+          FH_KERNEL("Softplus", Unary, fh::kSoftplus),
+          FH_KERNEL("Tanh", Unary, fh::kTanh),
+          // binary, compare
+          FH_KERNEL("Add", Binary, fh::kAdd),
+          FH_KERNEL("Sub", Binary, fh::kSub),
+          FH_KERNEL("Mul", Binary, fh::kMul),
+          FH_KERNEL("Div", Binary, fh::kDiv),
+          FH_KERNEL("Maximum", Binary, fh::kMaximum),
+          FH_KERNEL("Minimum", Binary, fh::kMinimum),
+          FH_KERNEL("Equal", Compare, fh::kEqual),
+          FH_KERNEL("NotEqual", Compare, fh::kNotEqual),
+          FH_KERNEL("Less", Compare, fh::kLess),
+          FH_KERNEL("LessEqual", Compare, fh::kLessEqual),
+          FH_KERNEL("Greater", Compare, fh::kGreater),
+          FH_KERNEL("GreaterEqual", Compare, fh::kGreaterEqual),
+          InstanceMethod("Where", &Context::Where),
+          InstanceMethod("Scale", &Context::Scale),
+          InstanceMethod("Clamp", &Context::Clamp),
+          // reductions, scans
+          FH_KERNEL("Sum", Reduce, fh::kSum),
+          FH_KERNEL("Mean", Reduce, fh::kMean),
+          FH_KERNEL("Max", Reduce, fh::kMax),
+          InstanceMethod("ArgMax", &Context::ArgMax),
+          InstanceMethod("CumSum", &Context::CumSum),
+          // linear algebra, data movement
+          InstanceMethod("MatMul", &Context::MatMul),
+          InstanceMethod("Cast", &Context::Cast),
+          InstanceMethod("Copy", &Context::Copy),
+          InstanceMethod("Slice", &Context::StridedCopy),
+          InstanceMethod("Transpose", &Context::StridedCopy),
+          InstanceMethod("Concat", &Context::StridedCopy),
+          InstanceMethod("Fill", &Context::Fill),
+          InstanceMethod("Gather", &Context::Gather),
+          InstanceMethod("ScatterAdd", &Context::ScatterAdd),
+          // fused
+          InstanceMethod("Softmax", &Context::Softmax),
+          InstanceMethod("SoftmaxGrad", &Context::SoftmaxGrad),
+          InstanceMethod("RmsNorm", &Context::RmsNorm),
+          InstanceMethod("RmsNormGrad", &Context::RmsNormGrad),
+          InstanceMethod("RmsNormGated", &Context::RmsNormGated),
+          InstanceMethod("RmsNormGatedGrad", &Context::RmsNormGatedGrad),
+          InstanceMethod("Rope", &Context::Rope),
+          InstanceMethod("CausalConv1d", &Context::CausalConv1d),
+          InstanceMethod("CausalConv1dGrad", &Context::CausalConv1dGrad),
+          InstanceMethod("CausalConv1dUpdate", &Context::CausalConv1dUpdate),
+          InstanceMethod("SsmScan", &Context::SsmScan),
+          InstanceMethod("SsmScanGrad", &Context::SsmScanGrad),
+          InstanceMethod("SsmStep", &Context::SsmStep),
+          InstanceMethod("Attention", &Context::Attention),
+          InstanceMethod("AttentionGrad", &Context::AttentionGrad),
+          InstanceMethod("CrossEntropy", &Context::CrossEntropy),
+          InstanceMethod("CrossEntropyGrad", &Context::CrossEntropyGrad),
+          InstanceMethod("AdamW", &Context::AdamW),
+      });
+}
+
+/** probe(): whether a CUDA device is usable, without throwing. */
+Napi::Value Probe(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  int runtime = 0, driver = 0, count = 0;
+  cudaRuntimeGetVersion(&runtime);
+  cudaDriverGetVersion(&driver);
+  o.Set("runtimeVersion", runtime);
+  o.Set("driverVersion", driver);
+  o.Set("matmul", fh::matmulEngine());
+  cudaError_t e = cudaGetDeviceCount(&count);
+  if (e != cudaSuccess) {
+    cudaGetLastError();
+    o.Set("ok", false);
+    o.Set("devices", 0);
+    o.Set("reason", std::string("cudaGetDeviceCount: ") + cudaGetErrorString(e) + " (CUDA error " +
+                        std::to_string(static_cast<int>(e)) + ")");
+    return o;
+  }
+  o.Set("devices", count);
+  o.Set("ok", count > 0);
+  if (count == 0) o.Set("reason", "no CUDA device is visible");
+  return o;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("probe", Napi::Function::New(env, Probe, "probe"));
+  exports.Set("Context", Context::Define(env));
+  exports.Set("abiVersion", 1);
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(falcon_h1_cuda, Init)

@@ -1,0 +1,418 @@
+/**
+ * binding.ts — a hand-typed mirror of the native addon (native/src/addon.cc), as tfjs-node's and onnxruntime-node's
+ * bindings are. Buffers cross the boundary as integer ids (−1 for an absent optional input); dtypes as DTYPE_CODE.
+ * Every kernel method is named after its contract kernel and only enqueues work on the backend's stream.
+ */
+import type { DType } from '@falcon-h1/core-tensor';
+
+/** A buffer handle of one Context; −1 stands for an absent optional input. */
+export type BufferId = number;
+
+/** The storage dtypes the addon knows (native/src/fh.h `DType`). */
+export type CudaDType = 'f32' | 'f16' | 'bf16' | 'i32' | 'u8';
+
+export const DTYPE_CODE: Readonly<Record<CudaDType, number>> = { f32: 0, f16: 1, bf16: 2, i32: 3, u8: 4 };
+
+export const CUDA_DTYPES: readonly CudaDType[] = ['f32', 'f16', 'bf16', 'i32', 'u8'];
+
+export function isCudaDType(dtype: DType): dtype is CudaDType {
+  return (CUDA_DTYPES as readonly string[]).includes(dtype);
+}
+
+/** `probe()`: whether a device is usable (never throws). */
+export interface CudaProbe {
+  ok: boolean;
+  devices: number;
+  reason?: string;
+  /** cudaRuntimeGetVersion / cudaDriverGetVersion, e.g. 13000 (0 when no driver is installed). */
+  runtimeVersion: number;
+  driverVersion: number;
+  /** e.g. 'cuBLASLt 130101' or 'fallback GEMM (built without cuBLASLt)'. */
+  matmul: string;
+}
+
+export interface CudaMemoryStats {
+  /** Live buffers and their bytes (what the backend's memory() reports). */
+  buffers: number;
+  bytes: number;
+  peakBytes: number;
+  /** Device memory held from CUDA, and the part of it cached in the allocator's free lists. */
+  reservedBytes: number;
+  cachedBytes: number;
+  mallocCalls: number;
+  reuses: number;
+  /** MatMul calls served by cuBLASLt and by the fallback kernel. */
+  gemmCublasLt: number;
+  gemmFallback: number;
+}
+
+export interface CudaDeviceInfo {
+  device: number;
+  name: string;
+  /** e.g. 90 for sm_90. */
+  computeCapability: number;
+  multiprocessors: number;
+  totalMemory: number;
+  /** Opt-in shared memory per block, bytes. */
+  maxSharedPerBlock: number;
+  matmul: string;
+}
+
+type Id = BufferId;
+type Code = number;
+type UnaryFn = (out: Id, x: Id, dtype: Code, n: number) => void;
+type BinaryFn = (
+  out: Id,
+  a: Id,
+  b: Id,
+  dtype: Code,
+  n: number,
+  shape: number[],
+  aStrides: number[],
+  bStrides: number[],
+) => void;
+type ReduceFn = (
+  out: Id,
+  x: Id,
+  dtype: Code,
+  outCount: number,
+  keptShape: number[],
+  keptStrides: number[],
+  redCount: number,
+  redShape: number[],
+  redStrides: number[],
+) => void;
+/** Slice, Transpose and Concat are one strided copy (elements of elemSize bytes; strides and offsets in elements). */
+type StridedCopyFn = (
+  dst: Id,
+  src: Id,
+  elemSize: number,
+  shape: number[],
+  srcStrides: number[],
+  srcOffset: number,
+  dstStrides: number[],
+  dstOffset: number,
+) => void;
+
+/** One backend instance: a device, a stream, a caching allocator and a buffer table. */
+export interface CudaContext {
+  alloc(bytes: number): Id;
+  free(id: Id): void;
+  /** Uploads a typed array whose byteLength equals the buffer's size. */
+  write(id: Id, data: ArrayBufferView): void;
+  /** Resolves with a copy of the buffer once its device→host copy's event has completed. */
+  read(id: Id): Promise<ArrayBuffer>;
+  readSync(id: Id): ArrayBuffer;
+  synchronize(): Promise<void>;
+  synchronizeSync(): void;
+  memory(): CudaMemoryStats;
+  emptyCache(): void;
+  info(): CudaDeviceInfo;
+  dispose(): void;
+
+  Neg: UnaryFn;
+  Abs: UnaryFn;
+  Exp: UnaryFn;
+  Log: UnaryFn;
+  Sqrt: UnaryFn;
+  Rsqrt: UnaryFn;
+  Reciprocal: UnaryFn;
+  Sigmoid: UnaryFn;
+  Silu: UnaryFn;
+  Softplus: UnaryFn;
+  Tanh: UnaryFn;
+  Add: BinaryFn;
+  Sub: BinaryFn;
+  Mul: BinaryFn;
+  Div: BinaryFn;
+  Maximum: BinaryFn;
+  Minimum: BinaryFn;
+  Equal: BinaryFn;
+  NotEqual: BinaryFn;
+  Less: BinaryFn;
+  LessEqual: BinaryFn;
+  Greater: BinaryFn;
+  GreaterEqual: BinaryFn;
+  Where(
+    out: Id,
+    cond: Id,
+    a: Id,
+    b: Id,
+    dtype: Code,
+    n: number,
+    shape: number[],
+    cStrides: number[],
+    aStrides: number[],
+    bStrides: number[],
+  ): void;
+  Scale(out: Id, x: Id, dtype: Code, n: number, scale: number, shift: number): void;
+  Clamp(out: Id, x: Id, dtype: Code, n: number, min: number, max: number): void;
+  Sum: ReduceFn;
+  Mean: ReduceFn;
+  Max: ReduceFn;
+  ArgMax(out: Id, x: Id, dtype: Code, outer: number, n: number, inner: number): void;
+  CumSum(
+    out: Id,
+    x: Id,
+    dtype: Code,
+    outer: number,
+    n: number,
+    inner: number,
+    exclusive: boolean,
+    reverse: boolean,
+  ): void;
+  MatMul(
+    out: Id,
+    a: Id,
+    b: Id,
+    dtype: Code,
+    M: number,
+    N: number,
+    K: number,
+    transposeA: boolean,
+    transposeB: boolean,
+    batch: number,
+    strideA: number,
+    strideB: number,
+    strideC: number,
+    outerA: number[],
+    outerB: number[],
+  ): void;
+  Cast(out: Id, x: Id, srcDtype: Code, dstDtype: Code, n: number): void;
+  Copy(out: Id, x: Id, bytes: number): void;
+  Slice: StridedCopyFn;
+  Transpose: StridedCopyFn;
+  Concat: StridedCopyFn;
+  /** `bits`: the value's storage bits (low elemSize bytes). */
+  Fill(out: Id, elemSize: number, n: number, bits: number): void;
+  Gather(out: Id, table: Id, indices: Id, elemSize: number, count: number, rowSize: number, numRows: number): void;
+  ScatterAdd(out: Id, updates: Id, indices: Id, dtype: Code, count: number, rowSize: number, numRows: number): void;
+
+  Softmax(out: Id, x: Id, dtype: Code, rows: number, D: number): void;
+  SoftmaxGrad(dx: Id, dy: Id, y: Id, dtype: Code, rows: number, D: number): void;
+  RmsNorm(y: Id, x: Id, weight: Id, dtype: Code, rows: number, D: number, eps: number): void;
+  RmsNormGrad(dx: Id, dweight: Id, dy: Id, x: Id, weight: Id, dtype: Code, rows: number, D: number, eps: number): void;
+  RmsNormGated(
+    y: Id,
+    x: Id,
+    z: Id,
+    weight: Id,
+    dtype: Code,
+    rows: number,
+    D: number,
+    groupSize: number,
+    eps: number,
+    normBeforeGate: boolean,
+  ): void;
+  RmsNormGatedGrad(
+    dx: Id,
+    dz: Id,
+    dweight: Id,
+    dy: Id,
+    x: Id,
+    z: Id,
+    weight: Id,
+    dtype: Code,
+    rows: number,
+    D: number,
+    groupSize: number,
+    eps: number,
+    normBeforeGate: boolean,
+  ): void;
+  Rope(
+    y: Id,
+    x: Id,
+    positions: Id,
+    invFreq: Id,
+    dtype: Code,
+    BT: number,
+    H: number,
+    Dh: number,
+    inverse: boolean,
+  ): void;
+  CausalConv1d(
+    y: Id,
+    x: Id,
+    weight: Id,
+    bias: Id,
+    initialState: Id,
+    seqIdx: Id,
+    dtype: Code,
+    B: number,
+    T: number,
+    C: number,
+    K: number,
+    silu: boolean,
+  ): void;
+  CausalConv1dGrad(
+    dx: Id,
+    dweight: Id,
+    dbias: Id,
+    dinitialState: Id,
+    dy: Id,
+    x: Id,
+    weight: Id,
+    bias: Id,
+    initialState: Id,
+    seqIdx: Id,
+    dtype: Code,
+    B: number,
+    T: number,
+    C: number,
+    K: number,
+    silu: boolean,
+  ): void;
+  CausalConv1dUpdate(
+    y: Id,
+    newState: Id,
+    convState: Id,
+    x: Id,
+    weight: Id,
+    bias: Id,
+    dtype: Code,
+    B: number,
+    C: number,
+    K: number,
+    silu: boolean,
+  ): void;
+  SsmScan(
+    y: Id,
+    finalState: Id,
+    x: Id,
+    dt: Id,
+    A: Id,
+    Bm: Id,
+    Cm: Id,
+    D: Id,
+    initialState: Id,
+    seqIdx: Id,
+    dtype: Code,
+    B: number,
+    T: number,
+    H: number,
+    P: number,
+    G: number,
+    N: number,
+    chunkSize: number,
+  ): void;
+  SsmScanGrad(
+    dx: Id,
+    ddt: Id,
+    dA: Id,
+    dBm: Id,
+    dCm: Id,
+    dD: Id,
+    dinitialState: Id,
+    dy: Id,
+    dFinalState: Id,
+    x: Id,
+    dt: Id,
+    A: Id,
+    Bm: Id,
+    Cm: Id,
+    D: Id,
+    initialState: Id,
+    seqIdx: Id,
+    dtype: Code,
+    B: number,
+    T: number,
+    H: number,
+    P: number,
+    G: number,
+    N: number,
+    chunkSize: number,
+  ): void;
+  SsmStep(
+    y: Id,
+    newState: Id,
+    state: Id,
+    x: Id,
+    dt: Id,
+    A: Id,
+    Bm: Id,
+    Cm: Id,
+    D: Id,
+    dtype: Code,
+    B: number,
+    H: number,
+    P: number,
+    G: number,
+    N: number,
+  ): void;
+  Attention(
+    out: Id,
+    q: Id,
+    k: Id,
+    v: Id,
+    qSeqIdx: Id,
+    kSeqIdx: Id,
+    dtype: Code,
+    B: number,
+    T: number,
+    S: number,
+    Hq: number,
+    Hkv: number,
+    Dh: number,
+    Dv: number,
+    scale: number,
+    causal: boolean,
+  ): void;
+  AttentionGrad(
+    dq: Id,
+    dk: Id,
+    dv: Id,
+    dy: Id,
+    q: Id,
+    k: Id,
+    v: Id,
+    qSeqIdx: Id,
+    kSeqIdx: Id,
+    dtype: Code,
+    B: number,
+    T: number,
+    S: number,
+    Hq: number,
+    Hkv: number,
+    Dh: number,
+    Dv: number,
+    scale: number,
+    causal: boolean,
+  ): void;
+  CrossEntropy(loss: Id, logits: Id, labels: Id, dtype: Code, R: number, V: number, ignoreIndex: number): void;
+  CrossEntropyGrad(
+    dlogits: Id,
+    dloss: Id,
+    logits: Id,
+    labels: Id,
+    dtype: Code,
+    R: number,
+    V: number,
+    ignoreIndex: number,
+  ): void;
+  AdamW(
+    param: Id,
+    grad: Id,
+    m: Id,
+    v: Id,
+    dtype: Code,
+    n: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
+    biasCorrection1: number,
+    biasCorrection2: number,
+  ): void;
+}
+
+/** What `require('falcon_h1_cuda.node')` returns. */
+export interface CudaAddon {
+  /** Bumped when the surface above changes incompatibly. */
+  readonly abiVersion: number;
+  probe(): CudaProbe;
+  Context: new (device: number) => CudaContext;
+}
+
+/** The abiVersion this TypeScript mirror matches. */
+export const ADDON_ABI_VERSION = 1;

@@ -1,0 +1,106 @@
+/**
+ * supportsKernel: which inputs the fused kernels take (anything else goes to core's composition, which the
+ * conformance suite certifies on this backend's primitives). The limits are real ones of the kernels:
+ *  - activations share one dtype among f32, f16, bf16; states, moments and dloss are f32; ids are i32;
+ *  - SsmScan: state size N ≤ 256 (eight state elements per lane); heads divisible by groups;
+ *  - Attention: head dims ≤ 256 and the tiles must fit the device's shared memory;
+ *  - RmsNorm(Gated)Grad: one row of dweight partial sums must fit in shared memory;
+ *  - CausalConv1dGrad: kernel width ≤ 8.
+ */
+import type { FusedKernelName, KernelAttrs, KernelInputs, TensorInfo } from '@falcon-h1/core-tensor';
+import type { CudaBackend } from './cuda-backend.js';
+import { isDeviceFloat } from './kernels/checks.js';
+
+/** Inputs that are f32 whatever the activations' dtype. */
+const F32_INPUTS: Partial<Record<FusedKernelName, readonly string[]>> = {
+  SsmScan: ['initialState'],
+  SsmScanGrad: ['initialState', 'dFinalState'],
+  SsmStep: ['state'],
+  AdamW: ['m', 'v'],
+  CrossEntropyGrad: ['dloss'],
+};
+
+/** Integer inputs (ids, positions, labels). */
+const I32_INPUTS = new Set(['seqIdx', 'qSeqIdx', 'kSeqIdx', 'positions', 'labels']);
+
+const ATTENTION_ROWS = 8;
+const ATTENTION_TILE = 32;
+const MAX_HEAD_DIM = 256;
+const MAX_STATE = 256;
+
+function attentionSharedBytes(Dh: number, Dv: number): number {
+  return (ATTENTION_ROWS * (Dh + Dv) + ATTENTION_TILE * (Dh + 1) + ATTENTION_TILE * (Dv + 1) + 2 * ATTENTION_TILE) * 4;
+}
+
+export function supportsKernel<K extends FusedKernelName>(
+  backend: CudaBackend,
+  name: K,
+  inputs: KernelInputs<K>,
+  attrs: KernelAttrs<K>,
+): true | string {
+  const f32Inputs = new Set(F32_INPUTS[name] ?? []);
+  let dtype: string | undefined;
+  for (const [key, value] of Object.entries(inputs as Record<string, TensorInfo | undefined>)) {
+    if (value === undefined) continue;
+    if (I32_INPUTS.has(key)) {
+      if (value.dtype !== 'i32') return `${key} must be i32, got ${value.dtype}`;
+      continue;
+    }
+    if (f32Inputs.has(key)) {
+      if (value.dtype !== 'f32') return `${key} must be f32 on the CUDA backend, got ${value.dtype}`;
+      continue;
+    }
+    if (!isDeviceFloat(value.dtype)) return `${key}: dtype ${value.dtype} is not one of f32, f16, bf16`;
+    if (dtype === undefined) dtype = value.dtype;
+    else if (value.dtype !== dtype) return `inputs of mixed dtypes (${dtype} and ${value.dtype})`;
+  }
+  const maxShared = backend.info.maxSharedPerBlock;
+  const a = attrs as Record<string, unknown>;
+  const i = inputs as Record<string, TensorInfo | undefined>;
+  switch (name) {
+    case 'SsmScan':
+    case 'SsmScanGrad': {
+      const [, , H] = i.x!.shape;
+      const [, , G, N] = i.Bm!.shape;
+      if (N! > MAX_STATE) return `d_state must be ≤ ${MAX_STATE}, got ${N}`;
+      if (H! % G! !== 0) return `heads (${H}) must be divisible by groups (${G})`;
+      if (!(Number(a.chunkSize) >= 1)) return `chunkSize must be ≥ 1, got ${String(a.chunkSize)}`;
+      return true;
+    }
+    case 'SsmStep': {
+      const [, H] = i.state!.shape;
+      const G = i.Bm!.shape[1]!;
+      if (H! % G !== 0) return `heads (${H}) must be divisible by groups (${G})`;
+      return true;
+    }
+    case 'Attention':
+    case 'AttentionGrad': {
+      const Dh = i.q!.shape[3]!;
+      const Dv = i.v!.shape[3]!;
+      if (Dh > MAX_HEAD_DIM || Dv > MAX_HEAD_DIM) return `head dims must be ≤ ${MAX_HEAD_DIM}, got ${Dh} and ${Dv}`;
+      if (attentionSharedBytes(Dh, Dv) > maxShared)
+        return `head dims ${Dh}/${Dv} need more shared memory than the device has`;
+      return true;
+    }
+    case 'RmsNormGrad': {
+      const D = i.weight!.shape[0]!;
+      if (D * 4 > maxShared) return `D = ${D} is too large for one block's dweight partial sums`;
+      return true;
+    }
+    case 'RmsNormGated':
+    case 'RmsNormGatedGrad': {
+      const D = i.weight!.shape[0]!;
+      const groups = D / Number(a.groupSize);
+      const bytes = (name === 'RmsNormGatedGrad' ? D + 2 * groups : groups) * 4;
+      if (bytes > maxShared) return `D = ${D} is too large for one block's shared memory`;
+      return true;
+    }
+    case 'CausalConv1dGrad': {
+      const K = i.weight!.shape[1]!;
+      if (K > 8) return `conv width must be ≤ 8, got ${K}`;
+      return true;
+    }
+    default:
+      return true;
+  }
+}

@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+// bundle-gpu.mjs — packs what a GPU host needs to build and certify @falcon-h1/backend-cuda into .gpu/cuda/
+// (git-ignored; carried by the device tool). The GPU host has CUDA, a compiler and Python but no Node and no
+// network, so everything JavaScript travels as esbuild bundles laid out as packages:
+//   .gpu/cuda/node_modules/@falcon-h1/{core-tensor,backend-reference,backend-cuda}/index.js   (one core-tensor copy)
+//   .gpu/cuda/conformance.mjs   the falcon-h1-conformance CLI (tests/conformance/src/cli.ts)
+//   .gpu/cuda/bench.mjs         backends/cuda/bench/bench.ts (GEMM TFLOP/s and copy GB/s through the backend)
+//   .gpu/cuda/fused.mjs         backends/cuda/bench/fused.ts (native fused kernels vs core's compositions)
+//   .gpu/cuda/node-addon-api/   the C++ headers (the addon is built there: backends/cuda/native/build-direct.sh)
+// The portable Node tarball comes from ../shared/tools/portable-node.sh .gpu. See tools/cuda/gpu-run.sh.
+import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
+const OUT = join(ROOT, '.gpu', 'cuda');
+const require = createRequire(join(ROOT, 'backends', 'cuda', 'package.json'));
+const esbuild = require('esbuild');
+
+rmSync(OUT, { recursive: true, force: true });
+mkdirSync(OUT, { recursive: true });
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  conditions: ['@falcon-h1/source'],
+  logLevel: 'warning',
+  // The bundles are ESM; a few dependencies may still call require().
+  banner: {
+    js: "import { createRequire as __fhCreateRequire } from 'node:module'; const require = __fhCreateRequire(import.meta.url);",
+  },
+};
+
+async function pkg(name, entry, external) {
+  const dir = join(OUT, 'node_modules', ...name.split('/'));
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name, type: 'module', main: 'index.js' }, null, 2)}\n`);
+  await esbuild.build({ ...common, entryPoints: [join(ROOT, entry)], outfile: join(dir, 'index.js'), external });
+}
+
+await pkg('@falcon-h1/core-tensor', 'packages/core-tensor/src/index.ts', []);
+await pkg('@falcon-h1/backend-reference', 'backends/reference/src/index.ts', ['@falcon-h1/core-tensor']);
+await pkg('@falcon-h1/backend-cuda', 'backends/cuda/src/index.ts', ['@falcon-h1/core-tensor', '*.node']);
+const externals = ['@falcon-h1/core-tensor', '@falcon-h1/backend-*'];
+await esbuild.build({
+  ...common,
+  entryPoints: [join(ROOT, 'tests/conformance/src/cli.ts')],
+  outfile: join(OUT, 'conformance.mjs'),
+  external: externals,
+});
+for (const name of ['bench', 'fused']) {
+  await esbuild.build({
+    ...common,
+    entryPoints: [join(ROOT, `backends/cuda/bench/${name}.ts`)],
+    outfile: join(OUT, `${name}.mjs`),
+    external: externals,
+  });
+}
+const addonApi = dirname(require.resolve('node-addon-api/package.json'));
+cpSync(addonApi, join(OUT, 'node-addon-api'), {
+  recursive: true,
+  filter: (src) => !src.includes(`${addonApi}/tools`) && !src.endsWith('.md'),
+});
+console.log(`bundle-gpu: ${OUT}`);
