@@ -1,11 +1,21 @@
 import type { Command } from './command.js';
+import { generateCommand } from './commands/generate.js';
 import { helpCommand } from './commands/help.js';
 import { infoCommand } from './commands/info.js';
+import { tokenizeCommand } from './commands/tokenize.js';
+import { trainTokenizerCommand } from './commands/train-tokenizer.js';
 import { versionCommand } from './commands/version.js';
 import { type Io, processIo } from './io.js';
 
 /** Every subcommand, in the order `falcon-h1 --help` lists them. Add a new one here. */
-export const COMMANDS: readonly Command[] = [infoCommand, helpCommand, versionCommand];
+export const COMMANDS: readonly Command[] = [
+  infoCommand,
+  generateCommand,
+  tokenizeCommand,
+  trainTokenizerCommand,
+  helpCommand,
+  versionCommand,
+];
 
 function find(word: string): Command | undefined {
   return COMMANDS.find((c) => c.name === word || (c.aliases ?? []).includes(word));

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import * as m from '../src/index.js';
@@ -57,12 +57,11 @@ describe('falcon-h1 info', () => {
     expect(info.backends.map((b) => b.package)).toEqual([...m.BACKEND_PACKAGES]);
   });
 
-  it('shows the empty backend shells as unavailable, with their reason', async () => {
-    for (const name of ['@falcon-h1/backend-wasm', '@falcon-h1/backend-webgpu', '@falcon-h1/backend-cuda']) {
-      const probe = await m.probeBackend(name);
-      expect(probe.status, JSON.stringify(probe)).toBe('unavailable');
-      expect(probe.detail).toMatch(/not implemented yet \(issue #\d+\)/);
-    }
+  it('reports the CUDA backend as unavailable, with its reason, on a machine without an NVIDIA GPU', async (ctx) => {
+    if (existsSync('/dev/nvidiactl')) ctx.skip(); // a GPU host: the backend may well start there
+    const probe = await m.probeBackend('@falcon-h1/backend-cuda');
+    expect(probe.status, JSON.stringify(probe)).toBe('unavailable');
+    expect(probe.detail).toMatch(/unavailable|CUDA|cublas/i);
   });
 
   it('says not-installed for a package that does not exist', async () => {

@@ -2,8 +2,6 @@ import type { Command } from '../command.js';
 
 /** Subcommands that later issues add; listed so `--help` shows where the command is going. */
 const PLANNED: readonly (readonly [string, string])[] = [
-  ['generate', 'issue #3'],
-  ['tokenize, train-tokenizer', 'issue #4'],
   ['train', 'issue #8'],
   ['serve', 'issue #9'],
   ['launch', 'issue #10'],
