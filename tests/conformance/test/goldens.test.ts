@@ -3,15 +3,12 @@
  * hidden state, the loss and greedy generation against transformers, and packed rows against each document alone
  * (f32). An unavailable backend is announced and skipped, or fails under FALCON_REQUIRE_BACKENDS, as in suite.test.ts.
  */
-import type { Backend } from '@falcon-h1/core-tensor';
 import { describe, expect, it } from 'vitest';
 import { checkFixture } from '../src/goldens/check-fixture.js';
 import { repositoryFixtureDirs } from '../src/goldens/fixture-dirs.js';
-import { importBackendModule, packageForBackend, startBackend } from '../src/load-backend.js';
 import { formatResultLine } from '../src/report.js';
+import { backendsHere } from './backends-here.js';
 
-const KNOWN_BACKENDS = ['reference', 'wasm', 'webgpu', 'cuda'];
-const required = new Set((process.env.FALCON_REQUIRE_BACKENDS ?? '').split(',').filter(Boolean));
 const fixtures = repositoryFixtureDirs();
 
 describe('golden fixtures', () => {
@@ -22,28 +19,7 @@ describe('golden fixtures', () => {
   });
 });
 
-for (const name of KNOWN_BACKENDS) {
-  let backend: Backend | string;
-  try {
-    backend = await startBackend(await importBackendModule(packageForBackend(name)));
-  } catch (error) {
-    backend = (error as Error).message;
-  }
-  if (typeof backend === 'string') {
-    const reason = backend;
-    console.warn(`\n*** goldens: backend '${name}' UNAVAILABLE on this machine: ${reason}\n`);
-    if (required.has(name)) {
-      it(`backend ${name} is required (FALCON_REQUIRE_BACKENDS) but unavailable`, () => {
-        throw new Error(reason);
-      });
-    } else {
-      describe.skip(`goldens ${name}: UNAVAILABLE (${reason})`, () => {
-        it('unavailable', () => {});
-      });
-    }
-    continue;
-  }
-  const started = backend;
+for (const { name, backend: started } of await backendsHere('goldens')) {
   describe(`goldens ${name} (${started.device})`, () => {
     for (const dir of fixtures) {
       it(`${dir.split(/[\\/]/).pop()} f32`, { timeout: 120_000 }, async () => {

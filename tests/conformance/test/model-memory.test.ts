@@ -3,28 +3,15 @@
  * every parameter) leaves exactly the tensors it returns, and freeing those and the model leaves zero live tensors and
  * backend buffers — the dispose/scope machinery works the same on the CPU, WASM heap and GPU memory.
  */
-import { type Backend, dispose, memory, tensor, useBackend, valueAndGrads } from '@falcon-h1/core-tensor';
+import { dispose, memory, tensor, useBackend, valueAndGrads } from '@falcon-h1/core-tensor';
 import { loadFalconH1 } from '@falcon-h1/hybrid-block';
 import { describe, expect, it } from 'vitest';
 import { repositoryFixtureDirs } from '../src/goldens/fixture-dirs.js';
-import { importBackendModule, packageForBackend, startBackend } from '../src/load-backend.js';
+import { backendsHere } from './backends-here.js';
 
 const dir = repositoryFixtureDirs().find((d) => d.endsWith('tiny-b'))!;
 
-for (const name of ['reference', 'wasm', 'webgpu', 'cuda']) {
-  let backend: Backend | string;
-  try {
-    backend = await startBackend(await importBackendModule(packageForBackend(name)));
-  } catch (error) {
-    backend = (error as Error).message;
-  }
-  if (typeof backend === 'string') {
-    describe.skip(`model memory ${name}: UNAVAILABLE (${backend})`, () => {
-      it('unavailable', () => {});
-    });
-    continue;
-  }
-  const started = backend;
+for (const { name, backend: started } of await backendsHere('model memory')) {
   describe(`model memory on ${name}`, () => {
     it('tiny-b forward + backward leaves no live tensor or buffer', { timeout: 120_000 }, async () => {
       useBackend(started);

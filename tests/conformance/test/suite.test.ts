@@ -12,42 +12,16 @@ import { importBackendModule, packageForBackend, startBackend } from '../src/loa
 import { formatResultLine } from '../src/report.js';
 import { runCase } from '../src/run-case.js';
 import { planSuite } from '../src/suite.js';
-
-const KNOWN_BACKENDS = ['reference', 'wasm', 'webgpu', 'cuda'];
-const required = new Set((process.env.FALCON_REQUIRE_BACKENDS ?? '').split(',').filter(Boolean));
+import { backendsHere } from './backends-here.js';
 
 const reference = await startBackend(await importBackendModule(packageForBackend('reference')));
-
-async function tryStart(name: string): Promise<Backend | string> {
-  if (name === 'reference') return reference;
-  try {
-    return await startBackend(await importBackendModule(packageForBackend(name)));
-  } catch (error) {
-    return (error as Error).message;
-  }
-}
 
 const use = async (b: Backend): Promise<void> => {
   await b.synchronize?.();
   useBackend(b);
 };
 
-for (const name of KNOWN_BACKENDS) {
-  const started = await tryStart(name);
-  if (typeof started === 'string') {
-    console.warn(`\n*** conformance: backend '${name}' UNAVAILABLE on this machine: ${started}\n`);
-    if (required.has(name)) {
-      it(`backend ${name} is required (FALCON_REQUIRE_BACKENDS) but unavailable`, () => {
-        throw new Error(started);
-      });
-    } else {
-      describe.skip(`conformance ${name}: UNAVAILABLE (${started})`, () => {
-        it('unavailable', () => {});
-      });
-    }
-    continue;
-  }
-  const backend = started;
+for (const { name, backend } of await backendsHere('conformance')) {
   const { runs } = planSuite({ backend });
   describe(`conformance ${name} (${backend.device})`, () => {
     for (const { c, dtype, mode } of runs) {
