@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Embeds shaders/*.wgsl into src/generated/shaders.ts (one string per file, keyed by file name without .wgsl),
-// so that the WGSL stays in real .wgsl files and the package runs in browsers without a file system.
+// so that the WGSL stays in real .wgsl files and the package runs in browsers without a file system. A line
+// `// #include "name.wgsl"` is replaced by shaders/include/name.wgsl (shared fragments, as ggml's embed_wgsl.py does).
 // `--check` exits 1 when the generated file is stale (the unit tests run it).
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -9,6 +10,12 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dir = join(root, 'shaders');
 const target = join(root, 'src', 'generated', 'shaders.ts');
+
+function expandIncludes(source) {
+  return source.replace(/^\/\/ #include "([\w.-]+\.wgsl)"$/gm, (_, name) =>
+    readFileSync(join(dir, 'include', name), 'utf8'),
+  );
+}
 
 export function render() {
   const files = readdirSync(dir)
@@ -21,7 +28,9 @@ export function render() {
     'export const SHADERS = {',
   ];
   for (const f of files)
-    lines.push(`  ${JSON.stringify(f.slice(0, -5))}: ${JSON.stringify(readFileSync(join(dir, f), 'utf8'))},`);
+    lines.push(
+      `  ${JSON.stringify(f.slice(0, -5))}: ${JSON.stringify(expandIncludes(readFileSync(join(dir, f), 'utf8')))},`,
+    );
   lines.push('} as const;', '', "export type ShaderName = Exclude<keyof typeof SHADERS, 'common'>;", '');
   return lines.join('\n');
 }
