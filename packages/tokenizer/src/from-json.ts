@@ -73,34 +73,27 @@ class Fields {
     );
   }
 
-  bool(key: string, fallback?: boolean): boolean {
+  /** A required field of one JSON type (with an optional fallback when it is absent or null). */
+  private typed<T>(key: string, fallback: T | undefined, expected: string, isValid: (v: unknown) => v is T): T {
     const v = this.json[key];
     if (v === undefined || v === null) {
-      if (fallback === undefined) this.fail(key, 'a boolean');
+      if (fallback === undefined) this.fail(key, expected);
       return fallback;
     }
-    if (typeof v !== 'boolean') this.fail(key, 'a boolean');
+    if (!isValid(v)) this.fail(key, expected);
     return v;
+  }
+
+  bool(key: string, fallback?: boolean): boolean {
+    return this.typed(key, fallback, 'a boolean', (v): v is boolean => typeof v === 'boolean');
   }
 
   number(key: string, fallback?: number): number {
-    const v = this.json[key];
-    if (v === undefined || v === null) {
-      if (fallback === undefined) this.fail(key, 'a number');
-      return fallback;
-    }
-    if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(key, 'a number');
-    return v;
+    return this.typed(key, fallback, 'a number', (v): v is number => typeof v === 'number' && Number.isFinite(v));
   }
 
   string(key: string, fallback?: string): string {
-    const v = this.json[key];
-    if (v === undefined || v === null) {
-      if (fallback === undefined) this.fail(key, 'a string');
-      return fallback;
-    }
-    if (typeof v !== 'string') this.fail(key, 'a string');
-    return v;
+    return this.typed(key, fallback, 'a string', (v): v is string => typeof v === 'string');
   }
 
   optionalString(key: string): string | null {
