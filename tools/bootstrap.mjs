@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The README's two commands, runnable on a fresh machine with only Node 20 and npm:
-//   npm start   → node tools/bootstrap.mjs start : install, build, then Falcon-H1 generation on the embedded tiny model
+//   npm start   → node tools/bootstrap.mjs start : install, build, then train a small Falcon-H1 on the embedded corpus
+//                                                  (a few minutes on a CPU) and print a sample from its checkpoint
 //   npm test    → node tools/bootstrap.mjs test  : install, then lint + build + typecheck + every test + conformance,
 //                                                  ending with the line `N passed, N failed`
 // It installs pnpm 10.34.9 under tmp/pnpm when the machine has none (pnpm 11 crashes on Node 20; corepack's
@@ -79,22 +80,19 @@ try {
   if (task === 'start') {
     install();
     if (run('pnpm', ['build']) !== 0) throw new Error('build failed');
-    // The main job on the embedded default: Falcon-H1 generation with the tiny-a model of tests/fixtures (random
-    // weights, the published 0.5B multipliers; its greedy continuation is the one transformers produces) on the
-    // reference backend. Any model directory and backend: see `pnpm falcon-h1 generate --help`.
-    const model = join('tests', 'fixtures', 'tiny-a');
-    console.log(`>>> falcon-h1 generate --model ${model} --prompt-ids 1,17,42,99,5 --max-tokens 16`);
-    process.exitCode = run('pnpm', [
-      '--silent',
-      'falcon-h1',
-      'generate',
-      '--model',
-      model,
-      '--prompt-ids',
-      '1,17,42,99,5',
-      '--max-tokens',
-      '16',
-    ]);
+    // The main job: `falcon-h1 train --default` trains a small Falcon-H1 (3M parameters) on the corpus and tokenizer
+    // embedded in apps/trainer/assets, on the best backend here (wasm on a CPU), for a few minutes: progress bar with
+    // the falling loss, metrics.jsonl, loss-curve.svg and a checkpoint in tmp/runs/default, then a sample generated
+    // from that checkpoint. Each `npm start` trains afresh. Generation on the golden tiny model stays reachable:
+    // `pnpm falcon-h1 generate --model tests/fixtures/tiny-a --prompt-ids 1,17,42,99,5 --max-tokens 16`.
+    const out = join('tmp', 'runs', 'default');
+    rmSync(join(ROOT, out), { recursive: true, force: true });
+    console.log(`>>> falcon-h1 train --default --out ${out}`);
+    process.exitCode = run('pnpm', ['--silent', 'falcon-h1', 'train', '--default', '--out', out]);
+    if (process.exitCode === 0) {
+      console.log(`>>> loss curve: ${join(out, 'loss-curve.svg')}; your own run: pnpm falcon-h1 train --config <file>`);
+      console.log('>>> (apps/trainer/README.md documents the config; apps/trainer/examples/ has two)');
+    }
   } else if (task === 'test') {
     install();
     clearResults();

@@ -6,6 +6,7 @@
 //   .gpu/cuda/conformance.mjs   the falcon-h1-conformance CLI (tests/conformance/src/cli.ts)
 //   .gpu/cuda/bench.mjs         backends/cuda/bench/bench.ts (GEMM TFLOP/s and copy GB/s through the backend)
 //   .gpu/cuda/fused.mjs         backends/cuda/bench/fused.ts (native fused kernels vs core's compositions)
+//   .gpu/cuda/bench-model.mjs   tools/cuda/bench-model.ts (0.5B-shaped prefill/decode/training; peer: bench_model_torch.py)
 //   .gpu/cuda/node-addon-api/   the C++ headers (the addon is built there: backends/cuda/native/build-direct.sh)
 // The portable Node tarball comes from ../shared/tools/portable-node.sh .gpu. See tools/cuda/gpu-run.sh.
 import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -59,6 +60,15 @@ for (const name of ['bench', 'fused']) {
     external: externals,
   });
 }
+// The model benchmark (issue #7 §6) carries the model packages inline; its torch peer is tools/cuda/bench_model_torch.py.
+await esbuild.build({
+  ...common,
+  entryPoints: [join(ROOT, 'tools/cuda/bench-model.ts')],
+  outfile: join(OUT, 'bench-model.mjs'),
+  external: externals,
+  // tools/ is not a workspace package: resolve the model packages through the conformance suite's dependencies.
+  nodePaths: [join(ROOT, 'tests', 'conformance', 'node_modules')],
+});
 const addonApi = dirname(require.resolve('node-addon-api/package.json'));
 cpSync(addonApi, join(OUT, 'node-addon-api'), {
   recursive: true,

@@ -4,6 +4,8 @@
 #   (sm_80 + sm_90 + PTX), run the conformance CLI on it (every case, f32/bf16/f16, native and composition) and the
 #   benchmarks (backend GEMM/copy, then torch.matmul on the same card). Prepare with `node tools/cuda/bundle-gpu.mjs`.
 #   usage (device tool): bash tools/cuda/gpu-run.sh [conformance args...]     carry: .gpu
+#   FH_MODEL_BENCH_ONLY=1 bash tools/cuda/gpu-run.sh [bench-model args...]: build, then only tools/cuda/bench-model.ts
+#   and its transformers peer (tools/cuda/bench_model_torch.py).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -34,6 +36,14 @@ ldd "$addon" | tee -a "$OUT/build.log"
 cp "$addon" "$OUT/"
 export FALCON_H1_CUDA_ADDON=$addon
 cd .gpu/cuda
+if [[ ${FH_MODEL_BENCH_ONLY:-0} == 1 ]]; then
+  # Only the model benchmark and its transformers peer (issue #7 §6), same card, same call.
+  nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$OUT/bench-model.log"
+  node bench-model.mjs "$@" 2>&1 | tee -a "$OUT/bench-model.log"
+  python3 "$ROOT/tools/cuda/bench_model_torch.py" "$OUT/bench-model-config.json" "$@" 2>&1 | grep -v Warning |
+    tee -a "$OUT/bench-model.log"
+  exit 0
+fi
 start=$(date +%s)
 cp "$ROOT/tools/cuda/conformance-split.mjs" .
 node conformance-split.mjs "$OUT/conformance.json" "$OUT/conformance.log" "$@" | tail -60

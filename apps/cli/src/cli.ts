@@ -2,7 +2,9 @@ import type { Command } from './command.js';
 import { generateCommand } from './commands/generate.js';
 import { helpCommand } from './commands/help.js';
 import { infoCommand } from './commands/info.js';
+import { serveCommand } from './commands/serve.js';
 import { tokenizeCommand } from './commands/tokenize.js';
+import { trainCommand } from './commands/train.js';
 import { trainTokenizerCommand } from './commands/train-tokenizer.js';
 import { versionCommand } from './commands/version.js';
 import { type Io, processIo } from './io.js';
@@ -11,7 +13,9 @@ import { type Io, processIo } from './io.js';
 export const COMMANDS: readonly Command[] = [
   infoCommand,
   generateCommand,
+  serveCommand,
   tokenizeCommand,
+  trainCommand,
   trainTokenizerCommand,
   helpCommand,
   versionCommand,

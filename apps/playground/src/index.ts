@@ -1,10 +1,11 @@
 /**
- * @falcon-h1/playground: The browser playground (private, never published).
- *
- * This package is still an empty shell: its implementation arrives with issue #6. Until then it exports only
- * its name, so that the workspace graph, the build, the tests and the release check already cover it.
- * See README.md for the role it will play.
+ * @falcon-h1/playground: the browser playground (private, never published). The page (src/page, static/) runs a
+ * Falcon-H1 model on WebGPU in the browser; src/server bundles it and serves it with model directories. The
+ * pieces a page needs without the DOM are exported here.
  */
 
 /** The npm name of this package. */
 export const PACKAGE_NAME = '@falcon-h1/playground';
+
+export { loadFalconH1FromUrl, type UrlLoadOptions } from './load-model-from-url.js';
+export { type PlaygroundRequest, type PlaygroundResult, parseTokenRows, runPlayground } from './run-playground.js';

@@ -1,6 +1,7 @@
 /**
  * bench.ts — a first benchmark of the CUDA backend on the GPU host (bundled by tools/cuda/bundle-gpu.mjs):
- *   GEMM   MatMul through the backend (cuBLASLt, f32 accumulation) at square sizes, bf16 and f32: TFLOP/s
+ *   GEMM   MatMul through the backend (cuBLASLt, f32 accumulation) at square sizes, bf16, f32 and f32 in the
+ *          opt-in TF32 mode: TFLOP/s
  *          = 2·M·N·K·iterations / time between two synchronize() calls (launch overhead included).
  *   copy   the Copy kernel (device-to-device memcpy) on 1 GiB: GB/s counting bytes read + written.
  * Prints a table; writes bench-cuda.json into $OUT when set. torch.matmul runs beside it (tools/cuda/bench_torch.py).
@@ -88,6 +89,11 @@ async function copy(bytes: number, iterations: number): Promise<void> {
 await gemm(4096, 'bf16', 20);
 await gemm(8192, 'bf16', 10);
 await gemm(4096, 'f32', 10);
+// The opt-in TF32 mode (createCudaBackend({ tf32: true })) on the same product; plans are keyed by the mode.
+backend.ctx.setTf32(true);
+await gemm(4096, 'f32', 10);
+rows[rows.length - 1]!.dtype = 'tf32';
+backend.ctx.setTf32(false);
 await copy(2 ** 30, 20);
 const stats = backend.stats();
 console.log(`bench: ${backend.device}`);

@@ -1,29 +1,20 @@
 /**
  * fused.ts — each native fused kernel against core's composition of primitives, on the same GPU, at Falcon-H1-0.5B
- * sizes (B = 1, T = 2048, f32): forward and backward times (median of 5 after warm-up, between synchronize() calls)
- * and the relative L2 difference between the two paths (both certified against the float64 oracle on small cases by
- * the conformance suite; this checks them against each other at model scale). Bundled by tools/cuda/bundle-gpu.mjs.
+ * sizes (B = 1, T = 2048, f32; attention also in bf16 at B = 1 and 4): forward and backward times (median of 5
+ * after warm-up, between synchronize() calls) and the relative L2 difference between the two paths (both certified
+ * against the float64 oracle on small cases by the conformance suite; this checks them against each other at model
+ * scale). FH_FUSED_FILTER=REGEX runs only the matching cases. Bundled by tools/cuda/bundle-gpu.mjs.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Tensor } from '@falcon-h1/core-tensor';
 import * as ops from '@falcon-h1/core-tensor';
 import { createCudaBackend } from '../src/base.js';
+import { uniform } from './uniform.js';
 
 const backend = createCudaBackend();
 ops.useBackend(backend);
 
-let seed = 12345;
-function uniform(n: number, lo: number, hi: number): Float32Array {
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    seed ^= seed << 13;
-    seed ^= seed >>> 17;
-    seed ^= seed << 5;
-    out[i] = lo + ((seed >>> 0) / 2 ** 32) * (hi - lo);
-  }
-  return out;
-}
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 const rand = (shape: number[], lo = -1, hi = 1): Tensor => ops.tensor(uniform(size(shape), lo, hi), shape, 'f32');
 const ints = (shape: number[], f: (i: number) => number): Tensor =>
@@ -87,6 +78,18 @@ const CASES: Case[] = [
     wrt: ['q', 'k', 'v'],
     run: ({ q, k, v }) => ops.attention(q!, k!, v!, { causal: true }),
   },
+  ...[1, 4].map(
+    (B): Case => ({
+      name: `Attention bf16 B=${B} T=2048 Hq=8 Hkv=2 Dh=64 causal`,
+      inputs: () => ({
+        q: ops.cast(rand([B, T, 8, 64], -2, 2), 'bf16'),
+        k: ops.cast(rand([B, T, 2, 64], -2, 2), 'bf16'),
+        v: ops.cast(rand([B, T, 2, 64]), 'bf16'),
+      }),
+      wrt: ['q', 'k', 'v'],
+      run: ({ q, k, v }) => ops.attention(q!, k!, v!, { causal: true }),
+    }),
+  ),
   {
     name: 'CrossEntropy [2048,32784]',
     inputs: () => ({ logits: rand([T, 32784], -4, 4), labels: ints([T], (i) => (i * 7919) % 32784) }),
@@ -140,11 +143,18 @@ interface Row {
   bwdRelL2?: number;
 }
 const rows: Row[] = [];
+/** FH_FUSED_FILTER=REGEX runs only the cases whose name matches. */
+const only = process.env.FH_FUSED_FILTER ? new RegExp(process.env.FH_FUSED_FILTER) : undefined;
 
 for (const c of CASES) {
+  if (only && !only.test(c.name)) continue;
   const inputs = c.inputs();
   const xs = c.wrt.map((k) => inputs[k]!);
-  const cot = ops.tidy(() => list(c.run(inputs)).map((t) => ops.keep(rand([...t.shape]))));
+  const cot = ops.tidy(() =>
+    list(c.run(inputs)).map((t) =>
+      ops.keep(t.dtype === 'f32' ? rand([...t.shape]) : ops.cast(rand([...t.shape]), t.dtype)),
+    ),
+  );
   const results: Record<string, { fwd: number; bwd?: number; out: Float32Array[]; grads: Float32Array[] }> = {};
   try {
     for (const mode of ['native', 'composition'] as const) {

@@ -31,6 +31,11 @@ export interface CudaBackendOptions {
   disable?: readonly FusedKernelName[];
   /** An already loaded addon (tests, custom builds); default: the loader's (src/loader.ts). */
   addon?: CudaAddon;
+  /**
+   * f32 MatMul on TF32 tensor cores (products with a 10-bit mantissa, f32 accumulation): faster, and outside the f32
+   * conformance tolerance, hence opt-in. Default: $FALCON_H1_CUDA_TF32 = 1.
+   */
+  tf32?: boolean;
 }
 
 function envList(name: string): string[] {
@@ -78,6 +83,7 @@ export function createCudaBackend(options: CudaBackendOptions = {}): CudaBackend
   } catch (error) {
     throw new Error(`unavailable: ${(error as Error).message}`);
   }
+  if (options.tf32 ?? process.env.FALCON_H1_CUDA_TF32 === '1') backend.ctx.setTf32(true);
   const disable = options.disable ?? (envList('FALCON_H1_CUDA_DISABLE') as FusedKernelName[]);
   for (const name of disable) {
     if (!(FUSED_KERNELS as readonly string[]).includes(name)) {

@@ -109,6 +109,15 @@ export interface CudaContext {
   emptyCache(): void;
   info(): CudaDeviceInfo;
   dispose(): void;
+  /** Restarts the live-bytes peak (`memory().peakBytes`) from the bytes live now. */
+  resetPeak(): void;
+  /** f32 MatMul through TF32 tensor cores (opt-in). */
+  setTf32(on: boolean): void;
+  /** CUDA Graphs: record the stream's work from beginCapture() to endCapture() (→ graph id), replay, release. */
+  beginCapture(): void;
+  endCapture(): number;
+  replayGraph(graph: number): void;
+  releaseGraph(graph: number): void;
 
   Neg: UnaryFn;
   Abs: UnaryFn;

@@ -9,6 +9,7 @@
 import type {
   Backend,
   BackendCapabilities,
+  BackendGraphCapture,
   BackendMemoryInfo,
   DataId,
   DType,
@@ -114,7 +115,7 @@ export class CudaBackend implements Backend {
   memory(): BackendMemoryInfo {
     if (this.disposed) return { buffers: 0, bytes: 0 };
     const m = this.ctx.memory();
-    return { buffers: m.buffers, bytes: m.bytes };
+    return { buffers: m.buffers - this.constants.size, bytes: m.bytes - this.constantBytes };
   }
 
   /** The allocator's and GEMM engine's counters (bytes reserved/cached, cudaMalloc calls, cuBLASLt calls). */
@@ -125,6 +126,24 @@ export class CudaBackend implements Backend {
   supportsKernel<K extends FusedKernelName>(name: K, inputs: KernelInputs<K>, attrs: KernelAttrs<K>): true | string {
     return supportsKernel(this, name, inputs, attrs);
   }
+
+  /** In-place device copy (core's `overwrite`): target keeps its buffer, so captured graphs see the new values. */
+  overwrite(target: TensorInfo, source: TensorInfo): void {
+    const to = target.dataId as CudaDataId;
+    const from = source.dataId as CudaDataId;
+    if (to.bytes !== from.bytes || target.dtype !== source.dtype) {
+      throw new Error(`overwrite: ${source.dtype} ${from.bytes} bytes into ${target.dtype} ${to.bytes} bytes`);
+    }
+    if (to.bytes > 0) this.ctx.Copy(this.id(target), this.id(source), to.bytes);
+  }
+
+  /** CUDA Graphs for core's `captureGraph` (see the capture section of native/src/addon.cc). */
+  readonly graphs: BackendGraphCapture = {
+    begin: () => this.ctx.beginCapture(),
+    end: () => this.ctx.endCapture(),
+    replay: (graph) => this.ctx.replayGraph(graph),
+    release: (graph) => this.ctx.releaseGraph(graph),
+  };
 
   async synchronize(): Promise<void> {
     if (!this.disposed) await this.ctx.synchronize();
@@ -137,6 +156,24 @@ export class CudaBackend implements Backend {
   }
 
   // ------------------------------------------------------------------------------------------ for kernels
+
+  private readonly constants = new Map<string, TensorInfo>();
+  private constantBytes = 0;
+
+  /**
+   * A small f32 table a kernel needs (RoPE's inverse frequencies), uploaded on first use and kept until the backend
+   * is disposed: kernels must not upload on every call, which graph capture forbids. Not counted by `memory()`.
+   */
+  constant(key: string, make: () => Float32Array): TensorInfo {
+    let info = this.constants.get(key);
+    if (!info) {
+      const values = make();
+      info = { dataId: this.write(values, [values.length], 'f32'), shape: [values.length], dtype: 'f32' };
+      this.constants.set(key, info);
+      this.constantBytes += values.byteLength;
+    }
+    return info;
+  }
 
   /** A new output buffer for a tensor of `shape`/`dtype`. */
   output(shape: readonly number[], dtype: DType): TensorInfo {

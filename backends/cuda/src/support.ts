@@ -3,7 +3,8 @@
  * conformance suite certifies on this backend's primitives). The limits are real ones of the kernels:
  *  - activations share one dtype among f32, f16, bf16; states, moments and dloss are f32; ids are i32;
  *  - SsmScan: state size N ≤ 256 (eight state elements per lane); heads divisible by groups;
- *  - Attention: head dims ≤ 256 and the tiles must fit the device's shared memory;
+ *  - Attention: head dims ≤ 256 and the CUDA-core kernel's tiles must fit the device's shared memory (that kernel
+ *    takes every call the faster paths — tensor cores, split-K decode — leave, so its limits are the kernel's);
  *  - RmsNorm(Gated)Grad: one row of dweight partial sums must fit in shared memory;
  *  - CausalConv1dGrad: kernel width ≤ 8.
  */

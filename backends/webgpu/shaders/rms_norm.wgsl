@@ -1,6 +1,6 @@
 // RMSNorm over the last axis, one workgroup per row: y = w ⊙ round_TX(x · rsqrt(mean(x²) + eps)) in f32
 // (the normalised value is rounded to x's dtype before the weight multiply, as transformers does).
-var<workgroup> red: array<f32, WG>;
+// #include "row_reduce.wgsl"
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
@@ -15,15 +15,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     let v = f32(x[base + i]);
     s = s + v * v;
   }
-  red[lid] = s;
-  workgroupBarrier();
-  for (var k = WG / 2u; k > 0u; k = k / 2u) {
-    if (lid < k) {
-      red[lid] = red[lid] + red[lid + k];
-    }
-    workgroupBarrier();
-  }
-  let r = inverseSqrt(red[0] / f32(P.len) + P.eps);
+  let r = inverseSqrt(reduce_sum(s, lid) / f32(P.len) + P.eps);
   for (var i = lid; i < P.len; i = i + WG) {
     let n = f32(TY(f32(x[base + i]) * r));
     y[base + i] = TY(f32(w[i]) * n);

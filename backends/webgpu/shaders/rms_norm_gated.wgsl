@@ -1,7 +1,7 @@
 // Mamba2's grouped gated RMSNorm, one workgroup per (row, group) of P.gs channels, all in f32:
 //   BEFORE = false: g = x ⊙ silu(z); y = w ⊙ g · rsqrt(mean_group(g²) + eps)
 //   BEFORE = true:  y = w ⊙ x · rsqrt(mean_group(x²) + eps) ⊙ silu(z)
-var<workgroup> red: array<f32, WG>;
+// #include "row_reduce.wgsl"
 
 fn gated(i: u32) -> f32 {
   if (BEFORE) {
@@ -26,15 +26,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     let v = gated(base + i);
     s = s + v * v;
   }
-  red[lid] = s;
-  workgroupBarrier();
-  for (var k = WG / 2u; k > 0u; k = k / 2u) {
-    if (lid < k) {
-      red[lid] = red[lid] + red[lid + k];
-    }
-    workgroupBarrier();
-  }
-  let r = inverseSqrt(red[0] / f32(P.gs) + P.eps);
+  let r = inverseSqrt(reduce_sum(s, lid) / f32(P.gs) + P.eps);
   for (var i = lid; i < P.gs; i = i + WG) {
     var v = gated(base + i) * r * f32(w[c0 + i]);
     if (BEFORE) {

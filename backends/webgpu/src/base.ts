@@ -6,7 +6,7 @@ import type { Backend, BackendModule } from '@falcon-h1/core-tensor';
 import { acquireDevice, describeAdapter } from './gpu.js';
 import { WebGPUBackend } from './webgpu-backend.js';
 
-export type { GpuData } from './webgpu-backend.js';
+export type { GpuData, WebGPUStats } from './webgpu-backend.js';
 export { WebGPUBackend };
 
 /** The npm name of this package. */

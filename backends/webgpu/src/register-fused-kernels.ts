@@ -7,6 +7,8 @@ import { causalConv1dUpdate } from './kernels/CausalConv1dUpdate.js';
 import { crossEntropy, crossEntropyGrad } from './kernels/CrossEntropy.js';
 import { rmsNorm } from './kernels/RmsNorm.js';
 import { rmsNormGated } from './kernels/RmsNormGated.js';
+
+import { rmsNormGatedGrad, rmsNormGrad } from './kernels/RmsNormGrad.js';
 import { rope } from './kernels/Rope.js';
 import { softmax, softmaxGrad } from './kernels/Softmax.js';
 import { ssmScan } from './kernels/SsmScan.js';
@@ -21,7 +23,9 @@ export function registerFusedKernels(): Partial<Record<FusedKernelName, Impl>> {
     Softmax: softmax,
     SoftmaxGrad: softmaxGrad,
     RmsNorm: rmsNorm,
+    RmsNormGrad: rmsNormGrad,
     RmsNormGated: rmsNormGated,
+    RmsNormGatedGrad: rmsNormGatedGrad,
     Rope: rope,
     CausalConv1d: causalConv1d,
     CausalConv1dUpdate: causalConv1dUpdate,

@@ -50,12 +50,33 @@ export interface GpuData {
   disposed: boolean;
 }
 
+/**
+ * Counters of the work the backend has done since it started (they only grow): what the issue's decode contract
+ * is checked with — no pipeline compiled per token, one submit per step, not one per kernel.
+ */
+export interface WebGPUStats {
+  /** Compute pipelines compiled (one per program variant, then cached). */
+  readonly pipelinesCreated: number;
+  /** queue.submit calls (one per batch of kernels). */
+  readonly submits: number;
+  /** Compute dispatches recorded. */
+  readonly dispatches: number;
+  /** Reads of tensors back to the host (each one maps a staging buffer asynchronously). */
+  readonly readbacks: number;
+  /** GPU buffers created (the pool serves the rest). */
+  readonly buffersCreated: number;
+  /** Bind groups created (a dispatch that binds the same buffers to the same pipeline as before reuses one). */
+  readonly bindGroupsCreated: number;
+}
+
 interface PooledBuffer {
   readonly buffer: GPUBuffer;
   readonly capacity: number;
 }
 
 interface Pipeline {
+  /** Distinguishes pipelines in bind-group cache keys. */
+  readonly index: number;
   readonly pipeline: GPUComputePipeline;
   readonly layout: GPUBindGroupLayout;
   readonly uniforms: UniformLayout;
@@ -90,6 +111,12 @@ export function elemOf(dtype: DType): Elem {
 }
 
 const PARAMS_BYTES = 1 << 20;
+/**
+ * Bind groups kept for reuse, least recently used dropped first. Creating one is the dearest part of a dispatch on
+ * the host (tens of microseconds through Dawn in Node), and a decode step binds mostly the same buffers as the step
+ * before it (weights, and activations the pool hands out in the same order).
+ */
+const BIND_GROUP_CACHE = 8192;
 /** Dispatches after which a batch is submitted even without a read (lets the GPU start on long programs). */
 const MAX_BATCH_DISPATCHES = 1024;
 /** Bytes of freed buffers kept for reuse. */
@@ -143,6 +170,18 @@ export class WebGPUBackend implements Backend {
   private uncaptured: string[] = [];
   private lost: string | undefined;
   private disposed = false;
+  private readonly counters = {
+    pipelinesCreated: 0,
+    submits: 0,
+    dispatches: 0,
+    readbacks: 0,
+    buffersCreated: 0,
+    bindGroupsCreated: 0,
+  };
+  /** Bind groups by pipeline and bound buffers (see BIND_GROUP_CACHE); buffer ids never repeat. */
+  private readonly bindGroups = new Map<string, GPUBindGroup>();
+  private readonly bufferIds = new WeakMap<GPUBuffer, number>();
+  private nextBufferId = 1;
 
   constructor(acquired: AcquiredDevice) {
     this.gpu = acquired.device;
@@ -194,6 +233,7 @@ export class WebGPUBackend implements Backend {
         return entry;
       }
     }
+    this.counters.buffersCreated++;
     const buffer = this.gpu.createBuffer({
       label,
       size: capacity,
@@ -344,6 +384,7 @@ export class WebGPUBackend implements Backend {
     if (data.size === 0) return emptyStorage(dtype);
     const bytes = Math.ceil(data.bytes / 4) * 4;
     const staging = this.acquireStaging(bytes);
+    this.counters.readbacks++;
     this.copyBuffer(data.buffer, staging, bytes);
     this.flush();
     try {
@@ -403,6 +444,11 @@ export class WebGPUBackend implements Backend {
     return { buffers: this.liveBuffers, bytes: this.liveBytes };
   }
 
+  /** A snapshot of the work counters (see WebGPUStats). */
+  stats(): WebGPUStats {
+    return { ...this.counters };
+  }
+
   supportsKernel<K extends FusedKernelName>(name: K, inputs: KernelInputs<K>, attrs: KernelAttrs<K>): true | string {
     return supportsFused(this, name, inputs, attrs);
   }
@@ -426,6 +472,7 @@ export class WebGPUBackend implements Backend {
     for (const list of this.stagingPool.values()) for (const b of list) b.destroy();
     for (const c of this.constants.values()) c.buffer.destroy();
     this.pool.clear();
+    this.bindGroups.clear();
     this.stagingPool.clear();
     this.constants.clear();
     this.paramsBuffer.destroy();
@@ -452,6 +499,7 @@ export class WebGPUBackend implements Backend {
     }
     if (this.paramsUsed > 0) this.gpu.queue.writeBuffer(this.paramsBuffer, 0, this.paramsCpu, 0, this.paramsUsed);
     this.gpu.queue.submit([this.encoder.finish()]);
+    this.counters.submits++;
     this.encoder = undefined;
     const kernels = summarize(this.batchKernels);
     const oom = this.gpu.popErrorScope();
@@ -501,7 +549,8 @@ export class WebGPUBackend implements Backend {
       const layout = this.gpu.createBindGroupLayout({
         label: name,
         entries: [
-          { binding: 0, visibility: ShaderStage.COMPUTE, buffer: { type: 'uniform' } },
+          // The parameters' offset in the batch's slab is a dynamic offset, so a bind group outlives one dispatch.
+          { binding: 0, visibility: ShaderStage.COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true } },
           ...def.bindings.map(
             (b, i): GPUBindGroupLayoutEntry => ({
               binding: i + 1,
@@ -516,8 +565,9 @@ export class WebGPUBackend implements Backend {
         layout: this.gpu.createPipelineLayout({ bindGroupLayouts: [layout] }),
         compute: { module, entryPoint: 'main' },
       });
-      p = { pipeline, layout, uniforms: uniformLayout(def), name };
+      p = { index: this.pipelines.size, pipeline, layout, uniforms: uniformLayout(def), name };
       this.pipelines.set(key, p);
+      this.counters.pipelinesCreated++;
     }
     return p;
   }
@@ -549,21 +599,48 @@ export class WebGPUBackend implements Backend {
     const offset = this.paramsUsed;
     this.paramsUsed += slot;
     this.writeUniforms(p.uniforms, offset, uniforms, def.shader);
-    const entries: GPUBindGroupEntry[] = [
-      { binding: 0, resource: { buffer: this.paramsBuffer, offset, size: p.uniforms.size } },
-    ];
-    buffers.forEach((b, i) => {
+    for (const b of buffers) {
       if (b.disposed) throw new Error(`webgpu: ${def.shader} binds buffer #${b.id} after it was disposed`);
-      entries.push({ binding: i + 1, resource: { buffer: b.buffer, offset: 0, size: b.capacity } });
       this.lastUse.set(b.buffer, this.batch);
-    });
-    const bindGroup = this.gpu.createBindGroup({ layout: p.layout, entries });
+    }
+    const bindGroup = this.bindGroup(p, buffers);
     if (!this.pass) this.pass = encoder.beginComputePass();
     this.pass.setPipeline(p.pipeline);
-    this.pass.setBindGroup(0, bindGroup);
+    this.pass.setBindGroup(0, bindGroup, [offset]);
     this.pass.dispatchWorkgroups(grid[0], grid[1], grid[2]);
+    this.counters.dispatches++;
     this.batchDispatches++;
     this.batchKernels.push(p.name);
+  }
+
+  /** The bind group of `buffers` for pipeline `p`: from the cache, or created (and the oldest entry dropped). */
+  private bindGroup(p: Pipeline, buffers: ReadonlyArray<GpuData>): GPUBindGroup {
+    let key = String(p.index);
+    for (const b of buffers) {
+      let id = this.bufferIds.get(b.buffer);
+      if (id === undefined) {
+        id = this.nextBufferId++;
+        this.bufferIds.set(b.buffer, id);
+      }
+      key += `,${id}`;
+    }
+    let group = this.bindGroups.get(key);
+    if (group) {
+      // Most recently used last: Map keeps insertion order.
+      this.bindGroups.delete(key);
+    } else {
+      const entries: GPUBindGroupEntry[] = [
+        { binding: 0, resource: { buffer: this.paramsBuffer, offset: 0, size: p.uniforms.size } },
+      ];
+      buffers.forEach((b, i) => {
+        entries.push({ binding: i + 1, resource: { buffer: b.buffer, offset: 0, size: b.capacity } });
+      });
+      group = this.gpu.createBindGroup({ layout: p.layout, entries });
+      this.counters.bindGroupsCreated++;
+      if (this.bindGroups.size >= BIND_GROUP_CACHE) this.bindGroups.delete(this.bindGroups.keys().next().value!);
+    }
+    this.bindGroups.set(key, group);
+    return group;
   }
 
   /** A 2-D grid of at least `count` workgroups within the per-dimension limit. */

@@ -111,6 +111,59 @@ describe.runIf(probe.available)('WebGPUBackend', async () => {
     b.disposeData(tb.dataId);
   });
 
+  it("computes a decode step's x·Wᵀ (≤ 8 rows) with the matrix-vector kernel as a float64 product does", async () => {
+    const [k, n] = [300, 77]; // K not a multiple of the 32 lanes, N not of the 8 outputs per workgroup
+    const w = Float32Array.from({ length: n * k }, (_, i) => Math.cos(i * 0.37) / 2);
+    const tw = info(b.write(w, [n, k], 'f32'), [n, k], 'f32');
+    for (const shape of [
+      [1, k],
+      [1, 1, k],
+      [3, 1, k],
+      [8, k],
+    ]) {
+      const rows = shape.slice(0, -1).reduce((p, q) => p * q, 1);
+      const x = Float32Array.from({ length: rows * k }, (_, i) => Math.sin(i * 0.11 + rows));
+      const want = new Float64Array(rows * n);
+      for (let r = 0; r < rows; r++)
+        for (let j = 0; j < n; j++) {
+          let s = 0;
+          for (let p = 0; p < k; p++) s += x[r * k + p]! * w[j * k + p]!;
+          want[r * n + j] = s;
+        }
+      const tx = info(b.write(x, shape, 'f32'), shape, 'f32');
+      const before = b.stats().pipelinesCreated;
+      const c = matMul(b, { a: tx, b: tw }, { transposeA: false, transposeB: true });
+      expect(c.shape).toEqual([...shape.slice(0, -1), n]);
+      const got = (await b.read(c)) as Float32Array;
+      let d2 = 0;
+      let w2 = 0;
+      for (let i = 0; i < got.length; i++) {
+        d2 += (got[i]! - want[i]!) ** 2;
+        w2 += want[i]! ** 2;
+      }
+      expect(Math.sqrt(d2 / w2), `rows ${rows}: relative L2`).toBeLessThan(1e-6);
+      expect(b.stats().pipelinesCreated - before).toBeLessThanOrEqual(1);
+      b.disposeData(c.dataId);
+      b.disposeData(tx.dataId);
+    }
+    b.disposeData(tw.dataId);
+  });
+
+  it("reuses a bind group for the same buffers, with each dispatch's own parameters", async () => {
+    const x = info(b.write(Float32Array.from([1, 2, 3]), [3], 'f32'), [3], 'f32');
+    const first = b.kernels.Scale({ x }, { scale: 2, shift: 0 });
+    expect(Array.from((await b.read(first)) as Float32Array)).toEqual([2, 4, 6]);
+    b.disposeData(first.dataId);
+    // The pool hands the freed output buffer back: same pipeline, same buffers, the cached bind group.
+    const before = b.stats();
+    const second = b.kernels.Scale({ x }, { scale: 3, shift: 1 });
+    const third = b.kernels.Scale({ x }, { scale: -1, shift: 0 });
+    expect(Array.from((await b.read(second)) as Float32Array)).toEqual([4, 7, 10]);
+    expect(Array.from((await b.read(third)) as Float32Array)).toEqual([-1, -2, -3]);
+    expect(b.stats().bindGroupsCreated - before.bindGroupsCreated).toBe(1); // third's new output buffer
+    for (const t of [second, third, x]) b.disposeData(t.dataId);
+  });
+
   it('reports a misuse of a disposed buffer by name', () => {
     const id = b.write(new Float32Array(4), [4], 'f32');
     b.disposeData(id);

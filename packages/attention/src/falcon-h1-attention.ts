@@ -14,17 +14,17 @@
  * positions that restart per document (see document-positions.ts).
  */
 import { attention, linear, reshape, rope, scale, type Tensor, type Variable } from '@falcon-h1/core-tensor';
+import type { AttentionCache } from './attention-cache.js';
 import type { FalconH1AttentionConfig } from './attention-config.js';
 import { attentionParameterShapes, type ParameterProvider } from './attention-parameters.js';
-import type { KVCache } from './kv-cache.js';
 
 export interface AttentionForwardOptions {
   /** i32 [B, T]: the RoPE position of every token. */
   positions: Tensor;
   /** i32 [B, T] document ids: block-diagonal masking (with the cache's key ids when there is a cache). */
   seqIdx?: Tensor;
-  /** Earlier positions; the new keys and values are appended to it. */
-  cache?: KVCache;
+  /** Earlier positions; the new keys and values are appended to it (`KVCache`, or `StaticKVCache` when decoding). */
+  cache?: AttentionCache;
 }
 
 interface Projection {

@@ -6,8 +6,10 @@
 /** The npm name of this package. */
 export const PACKAGE_NAME = '@falcon-h1/attention';
 
+export type { AttentionCache, CachedKeysValues } from './attention-cache.js';
 export type { FalconH1AttentionConfig } from './attention-config.js';
 export { attentionParameterShapes, type ParameterProvider, type ParameterShape } from './attention-parameters.js';
 export { documentPositions, type RowContinuation, sequentialPositions } from './document-positions.js';
 export { type AttentionForwardOptions, FalconH1Attention } from './falcon-h1-attention.js';
 export { KVCache } from './kv-cache.js';
+export { StaticKVCache } from './static-kv-cache.js';

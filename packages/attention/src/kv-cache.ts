@@ -10,8 +10,9 @@
  * are disposed on every append.
  */
 import { concat, dispose, keep, reshape, type Tensor } from '@falcon-h1/core-tensor';
+import type { AttentionCache, CachedKeysValues } from './attention-cache.js';
 
-export class KVCache {
+export class KVCache implements AttentionCache {
   private keysTensor: Tensor | undefined;
   private valuesTensor: Tensor | undefined;
   private seqIdxTensor: Tensor | undefined;
@@ -38,7 +39,7 @@ export class KVCache {
    * Appends the keys and values of new positions (with their document ids, which every call must give or none may)
    * and returns the whole cache, ready for attention.
    */
-  append(keys: Tensor, values: Tensor, seqIdx?: Tensor): { keys: Tensor; values: Tensor; keySeqIdx?: Tensor } {
+  append(keys: Tensor, values: Tensor, seqIdx?: Tensor): CachedKeysValues {
     if (this.keysTensor && (this.seqIdxTensor === undefined) !== (seqIdx === undefined)) {
       throw new Error(
         this.seqIdxTensor

@@ -3,6 +3,7 @@
  */
 import './register-all-gradients.js';
 
+export { type CheckpointOutputs, checkpoint } from './activation-checkpoint.js';
 export { type Cotangents, grads, type Outputs, type VjpResult, valueAndGrads, vjp } from './autograd.js';
 export * from './backend-registry.js';
 export * from './dtype.js';
@@ -37,9 +38,17 @@ export {
   runFused,
   setFallbackPolicy,
 } from './fused-dispatch.js';
+export {
+  type CapturedGraph,
+  type CapturedOutputs,
+  canCaptureGraphs,
+  captureGraph,
+  overwrite,
+} from './graph-capture.js';
 export * from './half.js';
 export * from './kernel-contract.js';
 export * from './ops/index.js';
+export * from './optim/index.js';
 export * from './safetensors/index.js';
 export * from './shape-rules.js';
 export { Tensor, Variable } from './tensor.js';

@@ -536,6 +536,31 @@ export interface Backend {
   synchronize?(): Promise<void>;
   /** Releases every resource; the backend is unusable afterwards. */
   dispose?(): void;
+  /**
+   * Optional: copies `source`'s contents into `target`'s existing buffer (same dtype and size), enqueued in order
+   * with the kernels. Graph capture needs it: a replayed graph reads and writes the same buffers every time, so state
+   * carried from one replay to the next (caches, the next token) must be updated in place. Core's `overwrite` uses
+   * it and falls back to giving the variable a new buffer elsewhere.
+   */
+  overwrite?(target: TensorInfo, source: TensorInfo): void;
+  /** Optional: records enqueued work into a replayable graph (CUDA Graphs), for core's `captureGraph`. */
+  readonly graphs?: BackendGraphCapture;
+}
+
+/**
+ * Graph capture (CUDA Graphs and the like): between `begin` and `end` the backend records the kernels it is asked
+ * to run instead of running them; `replay` runs the recorded work again on the same buffers. While capturing, the
+ * backend refuses uploads, downloads and synchronisation (they cannot be replayed), and the buffers freed during
+ * capture stay reserved for the graph until `release` (its replays still use them).
+ */
+export interface BackendGraphCapture {
+  begin(): void;
+  /** Ends the capture; returns the graph's handle. */
+  end(): number;
+  /** Enqueues one replay of the graph. */
+  replay(graph: number): void;
+  /** Frees the graph and the buffers it holds. */
+  release(graph: number): void;
 }
 
 export type BackendFactory = () => Backend | Promise<Backend>;

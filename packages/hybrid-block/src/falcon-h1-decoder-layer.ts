@@ -7,14 +7,28 @@
  *   S(x) = ssm_out_multiplier · mamba(x)                      (mamba applies ssm_in_multiplier itself)
  *   A(x) = attention_out_multiplier · self_attn(attention_in_multiplier · x)
  */
-import { attentionParameterShapes, FalconH1Attention } from '@falcon-h1/attention';
+import { type AttentionCache, attentionParameterShapes, FalconH1Attention } from '@falcon-h1/attention';
 import { add, scale, type Tensor } from '@falcon-h1/core-tensor';
-import { FalconH1Mixer, mixerParameterShapes, type ParameterProvider, type ParameterShape } from '@falcon-h1/mamba2';
+import {
+  FalconH1Mixer,
+  type MambaLayerState,
+  mixerParameterShapes,
+  type ParameterProvider,
+  type ParameterShape,
+} from '@falcon-h1/mamba2';
 import { type BlockLayout, layoutNorms } from './block-layout.js';
 import type { FalconH1Config } from './config/falcon-h1-config.js';
 import { FalconH1MLP, mlpParameterShapes } from './falcon-h1-mlp.js';
 import { FalconH1RMSNorm } from './falcon-h1-rms-norm.js';
-import type { HybridLayerCache } from './hybrid-cache.js';
+
+/**
+ * What a layer reads and updates between calls: the attention cache (`KVCache` in the hybrid cache, `StaticKVCache`
+ * in captured decode steps) and the Mamba2 state.
+ */
+export interface DecoderLayerCache {
+  readonly kv: AttentionCache;
+  mamba: MambaLayerState | undefined;
+}
 
 /** What every layer of one forward call shares. */
 export interface LayerContext {
@@ -23,9 +37,9 @@ export interface LayerContext {
   /** i32 [B, T] document ids (packed rows, left padding). */
   seqIdx?: Tensor;
   /** This layer's cache, updated in place. */
-  cache?: HybridLayerCache;
+  cache?: DecoderLayerCache;
   /** Replaces this layer's Mamba2 state in the cache. */
-  setMambaState?(state: NonNullable<HybridLayerCache['mamba']>): void;
+  setMambaState?(state: MambaLayerState): void;
 }
 
 /** Parameters of one layer, relative to `model.layers.N.`. */

@@ -77,7 +77,11 @@ export class FalconH1ForCausalLM {
     inputIds: Tensor,
     options: Omit<ModelForwardOptions, 'cache' | 'outputHiddenStates'> & { labels?: Tensor } = {},
   ): Tensor {
-    const { logits } = this.forward(inputIds, { seqIdx: options.seqIdx, positions: options.positions });
+    const { logits } = this.forward(inputIds, {
+      seqIdx: options.seqIdx,
+      positions: options.positions,
+      gradientCheckpointing: options.gradientCheckpointing,
+    });
     const seqIdx = this.lossSeqIdx(options.seqIdx, inputIds);
     return causalLmLoss(logits, options.labels ?? inputIds, seqIdx);
   }

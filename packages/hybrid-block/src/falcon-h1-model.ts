@@ -2,8 +2,12 @@
  * FalconH1Model: the decoder stack — `embed_tokens(ids) · embedding_multiplier`, the layers, `final_layernorm` —
  * as transformers' FalconH1Model. Its hidden states are the input of every layer (0 = the scaled embeddings) and,
  * last, the output after the final norm: L + 1 tensors, as transformers returns them.
+ *
+ * Gradient checkpointing (transformers' `gradient_checkpointing`) wraps each decoder layer in core's `checkpoint`:
+ * a training step then keeps only the layer boundaries on the tape and recomputes one layer's activations at a time
+ * during the backward pass (about one extra forward pass of compute).
  */
-import { gather, scale, type Tensor, type Variable } from '@falcon-h1/core-tensor';
+import { checkpoint, gather, scale, type Tensor, type Variable } from '@falcon-h1/core-tensor';
 import type { ParameterProvider } from '@falcon-h1/mamba2';
 import { type BatchLayoutOptions, resolveBatchLayout } from './batch-layout.js';
 import type { FalconH1Config } from './config/falcon-h1-config.js';
@@ -16,6 +20,12 @@ export interface ModelForwardOptions extends BatchLayoutOptions {
   cache?: FalconH1HybridCache;
   /** Also return the L + 1 hidden states. */
   outputHiddenStates?: boolean;
+  /**
+   * Recompute each layer's activations during the backward pass instead of keeping them (default: the model's
+   * `gradientCheckpointing`). Only matters while a gradient tape records; refused with a cache, whose update a
+   * recomputation would repeat.
+   */
+  gradientCheckpointing?: boolean;
 }
 
 export interface ModelOutput {
@@ -30,6 +40,8 @@ export class FalconH1Model {
   readonly layers: FalconH1DecoderLayer[];
   readonly final_layernorm: FalconH1RMSNorm;
   readonly embedding_multiplier: number;
+  /** transformers' `gradient_checkpointing`: checkpoint every decoder layer of forwards without a cache. */
+  gradientCheckpointing = false;
 
   /** `parameter` receives names relative to `model.`. */
   constructor(config: FalconH1Config, parameter: ParameterProvider) {
@@ -55,14 +67,30 @@ export class FalconH1Model {
     }
     const [b, t] = inputIds.shape as [number, number];
     const { cache } = options;
+    if (cache && options.gradientCheckpointing) {
+      throw new Error(
+        'FalconH1Model: gradientCheckpointing cannot be used with a cache (the recomputation would update it twice)',
+      );
+    }
     if (cache && cache.batchSize !== b) {
       throw new Error(`FalconH1Model: the cache holds ${cache.batchSize} rows, the input ${b}`);
     }
     const layout = resolveBatchLayout(b, t, options, inputIds.backend, cache);
     let h = scale(gather(this.embed_tokens.weight, inputIds), this.embedding_multiplier);
     const hiddenStates: Tensor[] = [];
+    const checkpointed = !cache && (options.gradientCheckpointing ?? this.gradientCheckpointing);
+    // The layer's tensor inputs other than its parameters go through `checkpoint` (which keeps them for the
+    // recomputation); the parameters are found by checkpoint itself.
+    const layoutInputs = layout.seqIdx ? [layout.positions, layout.seqIdx] : [layout.positions];
     this.layers.forEach((layer, i) => {
       if (options.outputHiddenStates) hiddenStates.push(h);
+      if (checkpointed) {
+        h = checkpoint(
+          (x: Tensor, positions: Tensor, seqIdx?: Tensor) => layer.forward(x, { positions, seqIdx }),
+          [h, ...layoutInputs],
+        );
+        return;
+      }
       h = layer.forward(h, {
         positions: layout.positions,
         seqIdx: layout.seqIdx,

@@ -27,7 +27,12 @@ export {
   validateFalconH1Config,
 } from './config/falcon-h1-config.js';
 export { FALCON_H1_SIZES, type FalconH1Preset, type FalconH1Size, falconH1Preset } from './config/presets.js';
-export { decoderLayerParameterShapes, FalconH1DecoderLayer, type LayerContext } from './falcon-h1-decoder-layer.js';
+export {
+  type DecoderLayerCache,
+  decoderLayerParameterShapes,
+  FalconH1DecoderLayer,
+  type LayerContext,
+} from './falcon-h1-decoder-layer.js';
 export {
   type CausalLmForwardOptions,
   type CausalLmOutput,
@@ -46,6 +51,7 @@ export {
 } from './generation/generate.js';
 export { leftPadBatch, type PaddedBatch } from './generation/left-pad-batch.js';
 export { argMaxOf, chooseToken, type SamplingOptions, validateSamplingOptions } from './generation/sampling.js';
+export { StaticDecoder, type StaticDecoderOptions, type StaticDecodeStep } from './generation/static-decoder.js';
 export { FalconH1HybridCache, type HybridLayerCache } from './hybrid-cache.js';
 export { falconH1ParameterCount, falconH1ParameterShapes, parameterProvider } from './model-parameters.js';
 export { type RandomParameterOptions, randomFalconH1, randomFalconH1Parameters } from './random-parameters.js';

@@ -35,21 +35,35 @@ describe('conformance --fixture', () => {
     );
     expect(code).toBe(0);
     const report = JSON.parse(readFileSync(json, 'utf8'));
-    expect(report.results.map((r: { name: string }) => r.name)).toEqual([
+    const names: string[] = report.results.map((r: { name: string }) => r.name);
+    const forward = [
       'tiny-b logits f32',
       'tiny-b hidden_states.0 f32',
       'tiny-b hidden_states.1 f32',
       'tiny-b hidden_states.2 f32',
       'tiny-b loss f32',
       'tiny-b generate f32',
+      'tiny-b generate (static decoder, eager) f32',
       'tiny-b-packed logits (packed documents) f32',
-    ]);
+    ];
+    // Every parameter's gradient of tiny-b (golden.grads.safetensors), and the packed batch's gradients.
+    const gradients = names.filter((n) => n.startsWith('tiny-b grad.') || n.startsWith('tiny-b-packed gradients'));
+    expect(names.filter((n) => !gradients.includes(n))).toEqual(forward);
+    expect(gradients.filter((n) => n.startsWith('tiny-b grad.model.embed_tokens.weight'))).toHaveLength(1);
+    expect(gradients.filter((n) => n.startsWith('tiny-b-packed gradients (packed vs'))).toHaveLength(1);
     for (const r of report.results) {
-      expect(r).toMatchObject({ kernel: 'FalconH1ForCausalLM', dtype: 'f32', direction: 'forward', pass: true });
+      const backward = gradients.includes(r.name);
+      expect(r).toMatchObject({
+        kernel: 'FalconH1ForCausalLM',
+        dtype: 'f32',
+        direction: backward ? 'backward' : 'forward',
+        pass: true,
+      });
       expect(r.relL2).toBeLessThanOrEqual(r.tolerance);
     }
     expect(report.failed).toBe(0);
-    expect(report.passed).toBe(7);
+    expect(report.passed).toBe(report.results.length);
+    expect(gradients.length).toBeGreaterThan(10);
   });
 
   it('fails a folder that is not a fixture, saying why', async () => {

@@ -1,5 +1,7 @@
 /*
- * attention.cu — GQA attention on CUDA cores, f32 arithmetic throughout.
+ * attention.cu — GQA attention on CUDA cores, f32 arithmetic throughout, and the dispatch of the Attention /
+ * AttentionGrad launchers: a few query rows against a KV (decode) → split-K decode (attention_decode.cu); f16/bf16
+ * with head dim 64 or 128 → tensor cores (attention_tc.cu); anything else (f32, other head dims) → these kernels.
  *
  * Visibility: key j is visible to query i iff (not causal or j ≤ i + S − T) and (no ids or qSeq[b,i] = kSeq[b,j]);
  * a query with no visible key outputs zeros (and gets no gradient). Query head h reads KV head h / (Hq/Hkv).
@@ -15,8 +17,12 @@
  *            dv_j = Σ_i p_ij dy_i ;  dk_j = scale·Σ_i p_ij (dy_i·v_j − D_i) q_i
  */
 #include <cmath>
+#include <cstdlib>
+#include <string>
 
 #include "attention.cuh"
+#include "attention_common.cuh"
+#include "attention_tc.cuh"
 #include "common.cuh"
 
 namespace fh {
@@ -24,24 +30,11 @@ namespace fh {
 namespace {
 
 constexpr int kRows = 8;  // warps per block: query rows (forward, dq) or key rows (dk, dv)
-constexpr int kBc = 32;   // rows per shared-memory tile
+constexpr int kBc = attn::kKeysPerTile;  // rows per shared-memory tile
 
-__device__ __forceinline__ bool visible(const AttnArgs& a, const int32_t* qSeq, const int32_t* kSeq, int64_t b,
-                                        int64_t i, int64_t j) {
-  if (i >= a.T || j >= a.S) return false;
-  if (a.causal && j > i + (a.S - a.T)) return false;
-  return qSeq == nullptr || qSeq[b * a.T + i] == kSeq[b * a.S + j];
-}
-
-/** Loads rows [r0, r0+count) of a [B, L, H, D] tensor (head hh) into smem rows of `pitch` floats (zeros past L). */
-template <typename T>
-__device__ __forceinline__ void loadRows(float* dst, int pitch, const T* src, int64_t b, int64_t r0, int count,
-                                         int64_t L, int64_t H, int64_t hh, int64_t D) {
-  for (int64_t idx = threadIdx.x; idx < count * D; idx += blockDim.x) {
-    const int64_t rr = idx / D, dd = idx - rr * D, r = r0 + rr;
-    dst[rr * pitch + dd] = r < L ? toF<T>(src[((b * L + r) * H + hh) * D + dd]) : 0.f;
-  }
-}
+using attn::loadRows;
+using attn::prepareShared;
+using attn::visible;
 
 /**
  * One pass of the online softmax over all key tiles for the warp's query row: m, l, and (when withOut) o.
@@ -70,26 +63,7 @@ __device__ void onlinePass(float& m, float& l, float (&o)[MPL], const float* qro
         for (int64_t dd = 0; dd < a.Dh; ++dd) dot += qrow[dd] * kr[dd];
         sc = a.scale * dot;
       }
-      const float tmax = warpMax(sc);
-      if (tmax != -INFINITY) {
-        const float mNew = fmaxf(m, tmax);
-        const float corr = m == -INFINITY ? 0.f : expf(m - mNew);
-        const float p = vis ? expf(sc - mNew) : 0.f;
-        l = l * corr + warpSum(p);
-#pragma unroll
-        for (int r = 0; r < MPL; ++r) o[r] *= corr;
-        for (int jj = 0; jj < kBc; ++jj) {
-          const float pj = __shfl_sync(0xffffffffu, p, jj);
-          if (pj == 0.f) continue;
-          const float* vr = vs + jj * (a.Dv + 1);
-#pragma unroll
-          for (int r = 0; r < MPL; ++r) {
-            const int64_t dd = lane + 32 * r;
-            if (dd < a.Dv) o[r] += pj * vr[dd];
-          }
-        }
-        m = mNew;
-      }
+      attn::onlineTile<MPL>(m, l, o, sc, vs, static_cast<int>(a.Dv + 1), a.Dv);
     }
     __syncthreads();
   }
@@ -288,47 +262,14 @@ __global__ void attnGradKVKernel(T* __restrict__ dk, T* __restrict__ dv, const f
   }
 }
 
-int perLane(int64_t d) {
-  if (d <= 32) return 1;
-  if (d <= 64) return 2;
-  if (d <= 128) return 4;
-  if (d <= 256) return 8;
-  throw Error("Attention: head dims above 256 are not supported");
+/** FALCON_H1_CUDA_ATTENTION=cuda-cores keeps every call on the kernels of this file (A/B timing, a way out). */
+bool fastPathsEnabled() {
+  static const bool enabled = [] {
+    const char* v = std::getenv("FALCON_H1_CUDA_ATTENTION");
+    return v == nullptr || std::string(v) != "cuda-cores";
+  }();
+  return enabled;
 }
-
-template <typename K>
-void prepareShared(K kernel, size_t bytes, const Ctx& ctx) {
-  if (bytes > ctx.maxSharedPerBlockOptin)
-    throw Error("Attention: needs " + std::to_string(bytes) + " bytes of shared memory, the device allows " +
-                std::to_string(ctx.maxSharedPerBlockOptin));
-  if (bytes > 48 * 1024)
-    check(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(bytes)),
-          "cudaFuncSetAttribute(MaxDynamicSharedMemorySize)");
-}
-
-#define FH_MPL_DISPATCH(D, ...)   \
-  switch (perLane(D)) {           \
-    case 1: {                     \
-      constexpr int MPL = 1;      \
-      __VA_ARGS__;                \
-      break;                      \
-    }                             \
-    case 2: {                     \
-      constexpr int MPL = 2;      \
-      __VA_ARGS__;                \
-      break;                      \
-    }                             \
-    case 4: {                     \
-      constexpr int MPL = 4;      \
-      __VA_ARGS__;                \
-      break;                      \
-    }                             \
-    default: {                    \
-      constexpr int MPL = 8;      \
-      __VA_ARGS__;                \
-      break;                      \
-    }                             \
-  }
 
 void checkDims(const AttnArgs& a) {
   if (a.B > 65535 || a.Hq > 65535) throw Error("Attention: batch or head count above 65535");
@@ -340,6 +281,16 @@ void launchAttention(Ctx& ctx, int dtype, void* out, const void* q, const void* 
                      const int32_t* kSeq, const AttnArgs& a) {
   if (a.B == 0 || a.T == 0 || a.Hq == 0 || a.Dv == 0) return;
   checkDims(a);
+  // A few query rows against a long KV (decode): split the keys over blocks (attention_decode.cu).
+  if (fastPathsEnabled() && attnDecodeEligible(ctx, a)) {
+    launchAttentionDecode(ctx, dtype, out, q, k, v, qSeq, kSeq, a);
+    return;
+  }
+  // 16-bit storage, head dim 64 or 128: tensor cores (attention_tc.cu).
+  if (fastPathsEnabled() && attnTcEligible(ctx, dtype, a) && attnTcAligned({out, q, k, v})) {
+    launchAttentionTc(ctx, dtype, out, q, k, v, qSeq, kSeq, a);
+    return;
+  }
   const size_t shared = (kRows * a.Dh + kBc * (a.Dh + 1) + kBc * (a.Dv + 1)) * sizeof(float);
   const dim3 grid(static_cast<unsigned>((a.T + kRows - 1) / kRows), static_cast<unsigned>(a.Hq),
                   static_cast<unsigned>(a.B));
@@ -363,6 +314,10 @@ void launchAttentionGrad(Ctx& ctx, int dtype, void* dq, void* dk, void* dv, cons
   if (a.T == 0) {  // no queries: nothing reaches the keys
     FH_CHECK(cudaMemsetAsync(dk, 0, a.B * a.S * a.Hkv * a.Dh * es, ctx.stream));
     FH_CHECK(cudaMemsetAsync(dv, 0, a.B * a.S * a.Hkv * a.Dv * es, ctx.stream));
+    return;
+  }
+  if (fastPathsEnabled() && attnTcEligible(ctx, dtype, a) && attnTcAligned({dq, dk, dv, dy, q, k, v})) {
+    launchAttentionGradTc(ctx, dtype, dq, dk, dv, dy, q, k, v, qSeq, kSeq, a);
     return;
   }
   Scratch lse(*ctx.alloc, a.B * a.Hq * a.T * sizeof(float));

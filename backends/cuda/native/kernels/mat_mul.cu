@@ -3,9 +3,10 @@
  *
  * cuBLASLt path: cuBLASLt is column-major, so the row-major product C = op(A)·op(B) is computed as
  * Cᵀ = op(B)ᵀ·op(A)ᵀ: cuBLASLt's "A" is our B and its "B" is our A, m = N, n = M. Compute type CUBLAS_COMPUTE_32F
- * with f32 scale (never TF32: f32 results must be f32-exact), A/B/C/D of the storage type (f32, f16, bf16); one
- * strided-batched call per outer batch. A plan (descriptors + heuristic algorithm) is cached per shape, dtype,
- * strides and alignment. When the heuristic offers nothing, and for i32, the fallback kernel below runs.
+ * with f32 scale (TF32 only when opted in, createCudaBackend({ tf32 }): f32 results must be f32-exact by default),
+ * A/B/C/D of the storage type (f32, f16, bf16); one strided-batched call per outer batch. A plan (descriptors +
+ * heuristic algorithm) is cached per shape, dtype, strides, alignment and TF32 mode. When the heuristic offers
+ * nothing, and for i32, the fallback kernel below runs.
  *
  * FALCON_H1_CUDA_GEMM=fallback forces the fallback everywhere (how the suite certifies it on a GPU host).
  *
@@ -217,12 +218,15 @@ Plan& planFor(Ctx& ctx, GemmCache& cache, const GemmArgs& g, uint32_t alignX, ui
                           std::to_string(g.M) + "," + std::to_string(g.N) + "," + std::to_string(g.K) + ":" +
                           std::to_string(g.batch) + "," + std::to_string(g.strideA) + "," +
                           std::to_string(g.strideB) + "," + std::to_string(g.strideC) + ":" + std::to_string(alignX) +
-                          "," + std::to_string(alignY) + "," + std::to_string(alignC);
+                          "," + std::to_string(alignY) + "," + std::to_string(alignC) + (ctx.tf32 ? ":tf32" : "");
   auto found = cache.plans.find(key);
   if (found != cache.plans.end()) return found->second;
   Plan& p = cache.plans[key];
   const cudaDataType_t type = cudaTypeOf(g.dtype);
-  FH_BLAS(cublasLtMatmulDescCreate(&p.op, CUBLAS_COMPUTE_32F, CUDA_R_32F));
+  // f32 products on TF32 tensor cores only when the backend was created with tf32 (opt-in; never for 16-bit).
+  const cublasComputeType_t compute =
+      ctx.tf32 && g.dtype == F32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
+  FH_BLAS(cublasLtMatmulDescCreate(&p.op, compute, CUDA_R_32F));
   // cuBLASLt "A" = our B (column-major N×K, or K×N transposed), cuBLASLt "B" = our A.
   cublasOperation_t opX = g.transB ? CUBLAS_OP_T : CUBLAS_OP_N;
   cublasOperation_t opY = g.transA ? CUBLAS_OP_T : CUBLAS_OP_N;

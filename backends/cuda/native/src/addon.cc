@@ -192,7 +192,17 @@ class Context : public Napi::ObjectWrap<Context> {
     if (freed_) return;
     freed_ = true;
     cudaSetDevice(ctx_.device);
+    if (capturing_) {
+      cudaGraph_t abandoned = nullptr;
+      cudaStreamEndCapture(ctx_.stream, &abandoned);
+      if (abandoned) cudaGraphDestroy(abandoned);
+      alloc_->endHold();
+      capturing_ = false;
+    }
     if (ctx_.stream) cudaStreamSynchronize(ctx_.stream);
+    for (auto& g : graphs_)
+      if (g) destroyGraph(*g);
+    graphs_.clear();
     fh::matmulDestroy(ctx_);
     for (Buffer& b : buffers_) {
       if (b.live && b.ptr) alloc_->release(b.ptr, b.capacity);
@@ -254,6 +264,7 @@ class Context : public Napi::ObjectWrap<Context> {
   }
   Napi::Value Write(const Napi::CallbackInfo& info) {
     return guarded(info, [&]() -> Napi::Value {
+      notCapturing("write (an upload)");
       Buffer& b = buffer(i64(info, 0));
       if (info.Length() < 2 || !info[1].IsTypedArray()) throw fh::Error("write: argument 1 must be a typed array");
       Napi::TypedArray array = info[1].As<Napi::TypedArray>();
@@ -269,6 +280,7 @@ class Context : public Napi::ObjectWrap<Context> {
   }
   Napi::Value Read(const Napi::CallbackInfo& info) {
     return guarded(info, [&]() -> Napi::Value {
+      notCapturing("read (a download)");
       Buffer& b = buffer(i64(info, 0));
       size_t capacity = 0;
       void* host = pinned_->allocate(b.bytes, &capacity);
@@ -284,6 +296,7 @@ class Context : public Napi::ObjectWrap<Context> {
   }
   Napi::Value ReadSync(const Napi::CallbackInfo& info) {
     return guarded(info, [&]() -> Napi::Value {
+      notCapturing("readSync (a download)");
       Buffer& b = buffer(i64(info, 0));
       Napi::ArrayBuffer out = Napi::ArrayBuffer::New(info.Env(), b.bytes);
       if (b.bytes > 0)
@@ -297,6 +310,7 @@ class Context : public Napi::ObjectWrap<Context> {
   }
   Napi::Value Synchronize(const Napi::CallbackInfo& info) {
     return guarded(info, [&]() -> Napi::Value {
+      notCapturing("synchronize");
       cudaEvent_t event = recordEvent();
       auto* worker = new EventWorker(info.Env(), this, event, false, nullptr, 0, 0);
       pending_++;
@@ -307,6 +321,7 @@ class Context : public Napi::ObjectWrap<Context> {
   }
   Napi::Value SynchronizeSync(const Napi::CallbackInfo& info) {
     return guarded(info, [&]() -> Napi::Value {
+      notCapturing("synchronize");
       check(cudaStreamSynchronize(ctx_.stream), "cudaStreamSynchronize");
       std::string deviceError = takeDeviceError();
       if (!deviceError.empty()) throw fh::Error(deviceError);
@@ -333,6 +348,7 @@ class Context : public Napi::ObjectWrap<Context> {
   }
   Napi::Value EmptyCache(const Napi::CallbackInfo& info) {
     return guarded(info, [&]() -> Napi::Value {
+      notCapturing("emptyCache");
       check(cudaStreamSynchronize(ctx_.stream), "cudaStreamSynchronize");
       alloc_->emptyCache();
       return info.Env().Undefined();
@@ -632,7 +648,99 @@ class Context : public Napi::ObjectWrap<Context> {
     });
   }
 
+  // ------------------------------------------------------------------------------------------- graph capture
+  // CUDA Graphs (core's captureGraph): beginCapture() puts the stream in capture mode (relaxed, so the caching
+  // allocator may still cudaMalloc a block it lacks), every launcher call is then recorded instead of run, and
+  // endCapture() instantiates the graph. Blocks freed during the capture are held for the graph (its replays use
+  // them) and return to the allocator when the graph is released.
+  struct Graph {
+    cudaGraph_t graph = nullptr;
+    cudaGraphExec_t exec = nullptr;
+    std::vector<std::pair<void*, size_t>> held;
+  };
+  void notCapturing(const char* what) const {
+    if (capturing_)
+      throw fh::Error(std::string(what) +
+                      " is not allowed while a graph is being captured (make inputs and constants before capturing)");
+  }
+  Graph& graph(int64_t id) {
+    if (id < 0 || static_cast<size_t>(id) >= graphs_.size() || !graphs_[id])
+      throw fh::Error("graph #" + std::to_string(id) + " does not exist (released or foreign)");
+    return *graphs_[id];
+  }
+  void destroyGraph(Graph& g) {
+    if (g.exec) cudaGraphExecDestroy(g.exec);
+    if (g.graph) cudaGraphDestroy(g.graph);
+    for (auto& block : g.held) alloc_->release(block.first, block.second);
+    g = Graph();
+  }
+  /** resetPeak(): the peak of live bytes restarts from the current live bytes (per-phase peaks in benchmarks). */
+  Napi::Value ResetPeak(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() -> Napi::Value {
+      peakBytes_ = liveBytes_;
+      return info.Env().Undefined();
+    });
+  }
+  /** setTf32(on): f32 MatMul through TF32 tensor cores from now on (plans are keyed by the mode). */
+  Napi::Value SetTf32(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() -> Napi::Value {
+      ctx_.tf32 = flag(info, 0);
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value BeginCapture(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() -> Napi::Value {
+      notCapturing("beginCapture");
+      alloc_->beginHold();
+      cudaError_t e = cudaStreamBeginCapture(ctx_.stream, cudaStreamCaptureModeRelaxed);
+      if (e != cudaSuccess) {
+        alloc_->endHold();
+        check(e, "cudaStreamBeginCapture");
+      }
+      capturing_ = true;
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value EndCapture(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() -> Napi::Value {
+      if (!capturing_) throw fh::Error("endCapture: no capture in progress");
+      capturing_ = false;
+      auto g = std::make_unique<Graph>();
+      g->held = alloc_->endHold();
+      cudaError_t e = cudaStreamEndCapture(ctx_.stream, &g->graph);
+      if (e == cudaSuccess) e = cudaGraphInstantiate(&g->exec, g->graph, 0);
+      if (e != cudaSuccess) {
+        cudaGetLastError();
+        cudaStreamSynchronize(ctx_.stream);
+        destroyGraph(*g);
+        check(e, "cudaStreamEndCapture/cudaGraphInstantiate");
+      }
+      graphs_.push_back(std::move(g));
+      return Napi::Number::New(info.Env(), static_cast<double>(graphs_.size() - 1));
+    });
+  }
+  Napi::Value ReplayGraph(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() -> Napi::Value {
+      notCapturing("replayGraph");
+      check(cudaGraphLaunch(graph(i64(info, 0)).exec, ctx_.stream), "cudaGraphLaunch");
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value ReleaseGraph(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() -> Napi::Value {
+      notCapturing("releaseGraph");
+      const int64_t id = i64(info, 0);
+      Graph& g = graph(id);
+      check(cudaStreamSynchronize(ctx_.stream), "cudaStreamSynchronize");  // no replay may still use its blocks
+      destroyGraph(g);
+      graphs_[id].reset();
+      return info.Env().Undefined();
+    });
+  }
+
   fh::Ctx ctx_;
+  std::vector<std::unique_ptr<Graph>> graphs_;
+  bool capturing_ = false;
   std::unique_ptr<fh::Allocator> alloc_;
   std::unique_ptr<fh::BlockPool> pinned_;
   std::vector<Buffer> buffers_;
@@ -739,6 +847,12 @@ Napi::Function Context::Define(Napi::Env env) {
           InstanceMethod("emptyCache", &Context::EmptyCache),
           InstanceMethod("info", &Context::Info),
           InstanceMethod("dispose", &Context::Dispose),
+          InstanceMethod("setTf32", &Context::SetTf32),
+          InstanceMethod("resetPeak", &Context::ResetPeak),
+          InstanceMethod("beginCapture", &Context::BeginCapture),
+          InstanceMethod("endCapture", &Context::EndCapture),
+          InstanceMethod("replayGraph", &Context::ReplayGraph),
+          InstanceMethod("releaseGraph", &Context::ReleaseGraph),
           // unary
           FH_KERNEL("Neg", Unary, fh::kNeg),
           FH_KERNEL("Abs", Unary, fh::kAbs),

@@ -13,6 +13,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <utility>
+#include <vector>
 
 namespace fh {
 
@@ -55,7 +57,26 @@ class Allocator {
  public:
   explicit Allocator(int device) : device_(device), pool_(BlockPool::kDevice, device) {}
   void* allocate(size_t bytes, size_t* capacity) { return pool_.allocate(bytes, capacity); }
-  void release(void* ptr, size_t capacity) { pool_.release(ptr, capacity); }
+  /** Returns a block to the free lists, or, while holding for a graph capture, to the held list. */
+  void release(void* ptr, size_t capacity) {
+    if (holding_ && ptr != nullptr)
+      held_.emplace_back(ptr, capacity);
+    else
+      pool_.release(ptr, capacity);
+  }
+  /**
+   * Graph capture: from beginHold() to endHold(), released blocks are not reused — the captured graph's replays
+   * still read and write them — and endHold() hands them to the graph, which gives them back when it is freed.
+   */
+  void beginHold() {
+    holding_ = true;
+    held_.clear();
+  }
+  std::vector<std::pair<void*, size_t>> endHold() {
+    holding_ = false;
+    return std::move(held_);
+  }
+  bool holding() const { return holding_; }
   void emptyCache() { pool_.emptyCache(); }
   const PoolStats& stats() const { return pool_.stats(); }
   int device() const { return device_; }
@@ -63,6 +84,8 @@ class Allocator {
  private:
   int device_;
   BlockPool pool_;
+  bool holding_ = false;
+  std::vector<std::pair<void*, size_t>> held_;
 };
 
 /** A scratch device buffer released (stream-ordered) when it goes out of scope. */

@@ -112,6 +112,7 @@ struct Ctx {
   void* blasWorkspace = nullptr;
   size_t blasWorkspaceBytes = 0;
   void* gemmCache = nullptr;  // matmul plan cache (mat_mul.cu)
+  bool tf32 = false;          // f32 MatMul on TF32 tensor cores (opt-in: 10-bit mantissa products)
 };
 
 /** Grid size for a grid-stride loop over n elements with `threads` per block. */

@@ -1,5 +1,5 @@
 // Workgroup reductions over one row: every invocation passes its partial value and gets the row's max (NaN
-// propagating, through common.wgsl's max_nan) or sum. Included by the row-wise shaders (softmax, cross_entropy).
+// propagating, through common.wgsl's max_nan) or sum. Included by the row-wise shaders (softmax, cross_entropy, the RMSNorms and their backward).
 var<workgroup> red: array<f32, WG>;
 
 fn reduce_max(v: f32, lid: u32) -> f32 {

@@ -1,7 +1,8 @@
 /**
  * MatMul: batched, broadcast matrix product with optional transposes, as a tiled GEMM in workgroup memory
  * (shaders/matmul.wgsl), accumulating in f32 whatever the storage dtype. Tile sizes: 64×64 (4×4 per invocation)
- * or 128×128 (8×8), see chooseTile.
+ * or 128×128 (8×8), see chooseTile. A decode step's products — a few rows times a linear layer's weight [N, K],
+ * transposed — go to a matrix-vector kernel instead (shaders/matvec.wgsl): a 64-row tile would do 64× the work.
  */
 import type { KernelAttrs, KernelInputs, TensorInfo } from '@falcon-h1/core-tensor';
 import { broadcastShape, collapse, pad8, sizeOf, stridesOf } from '../shape.js';
@@ -21,6 +22,32 @@ export interface GemmTile {
 export function chooseTile(m: number, n: number): GemmTile {
   if (m >= 512 && n >= 512 && m * n < 4096 * 4096) return { tm: 8, tn: 8, bk: 8 };
   return { tm: 4, tn: 4, bk: 16 };
+}
+
+/** Rows of A up to which x·Wᵀ runs as matrix-vector products (one decode step of up to this many sequences). */
+export const MATVEC_MAX_ROWS = 8;
+
+/** x [..., R, K] · Wᵀ with W [N, K], R·(batch) ≤ MATVEC_MAX_ROWS: the output rows are A's rows, in order. */
+function matVec(b: WebGPUBackend, a: TensorInfo, w: TensorInfo, out: TensorInfo, rows: number): TensorInfo {
+  const [n, k] = w.shape as [number, number];
+  const elem = elemOf(a.dtype);
+  const def = {
+    shader: 'matvec' as const,
+    bindings: [
+      { name: 'a', elem },
+      { name: 'b', elem },
+      { name: 'c', elem, write: true },
+    ],
+    uniforms: [
+      ['N', 'u32'],
+      ['K', 'u32'],
+    ] as const,
+    header: `const R: u32 = ${rows}u;\nalias TY = ${elem};`,
+    workgroupSize: 256,
+  };
+  // 256 invocations = 8 outputs × 32 lanes per workgroup.
+  b.dispatch(def, [b.data(a), b.data(w), b.data(out)], { N: n, K: k }, Math.ceil(n / 8));
+  return out;
 }
 
 function batchStrides(batch: readonly number[], outBatch: readonly number[]): number[] {
@@ -49,6 +76,8 @@ export function matMul(
   const out = b.output([...batch, m, n], a.dtype);
   const count = sizeOf(batch);
   if (count * m * n === 0) return out;
+  const rows = count * m;
+  if (!tile && !transposeA && transposeB && rb === 2 && rows <= MATVEC_MAX_ROWS) return matVec(b, a, bb, out, rows);
   const c = collapse(batch, [batchStrides(batchA, batch), batchStrides(batchB, batch)]);
   const t = tile ?? chooseTile(m, n);
   const elem = elemOf(a.dtype);

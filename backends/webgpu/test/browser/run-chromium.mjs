@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { build } from 'esbuild';
-import { chromium } from 'playwright-core';
+import { bundleForBrowser } from '../../scripts/browser-bundle.mjs';
+import { CHROMIUM_PATH, launchWebGPUChromium } from '../../scripts/chromium.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({
@@ -19,7 +19,7 @@ const { values } = parseArgs({
     json: { type: 'string' },
     filter: { type: 'string' },
     dtypes: { type: 'string' },
-    chromium: { type: 'string', default: '/usr/bin/chromium' },
+    chromium: { type: 'string', default: CHROMIUM_PATH },
   },
 });
 if (!existsSync(values.chromium)) {
@@ -28,18 +28,7 @@ if (!existsSync(values.chromium)) {
 }
 
 const out = mkdtempSync(join(tmpdir(), 'falcon-webgpu-browser-'));
-await build({
-  entryPoints: [join(here, 'entry.ts')],
-  bundle: true,
-  format: 'esm',
-  platform: 'browser',
-  target: 'es2022',
-  conditions: ['@falcon-h1/source'],
-  // core-tensor reads sharded checkpoints with node:fs behind a dynamic import the suite never reaches.
-  external: ['node:*'],
-  outfile: join(out, 'bundle.js'),
-  logLevel: 'warning',
-});
+await bundleForBrowser(join(here, 'entry.ts'), join(out, 'bundle.js'));
 const page = `<!doctype html><meta charset="utf-8"><title>falcon-h1 webgpu conformance</title><script type="module" src="bundle.js"></script>`;
 const server = createServer((req, res) => {
   if (req.url === '/bundle.js') {
@@ -53,23 +42,8 @@ const server = createServer((req, res) => {
 await new Promise((ok) => server.on('listening', ok));
 const url = `http://127.0.0.1:${server.address().port}/`;
 
-const profile = mkdtempSync(join(tmpdir(), 'falcon-chromium-'));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: values.chromium,
-  headless: true,
-  args: [
-    '--no-sandbox',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--enable-unsafe-webgpu',
-    '--enable-features=Vulkan',
-    '--use-webgpu-adapter=swiftshader',
-    '--enable-unsafe-swiftshader',
-  ],
-});
+const browser = await launchWebGPUChromium(values.chromium);
+const { context } = browser;
 let code = 1;
 try {
   const tab = await context.newPage();
@@ -96,9 +70,8 @@ try {
     code = report.failed === 0 && report.results.length > 0 ? 0 : 1;
   }
 } finally {
-  await context.close();
+  await browser.close();
   server.close();
-  rmSync(profile, { recursive: true, force: true });
   rmSync(out, { recursive: true, force: true });
 }
 process.exit(code);

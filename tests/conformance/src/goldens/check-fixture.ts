@@ -6,13 +6,31 @@
  *   <fixture> hidden_states.K <dtype>        every hidden state, the same bound
  *   <fixture> loss <dtype>                   |got − want| / |want| ≤ 1e-6 in f32 (the dtype's bound otherwise)
  *   <fixture> generate <dtype>               greedy tokens (prefill + cached decode) identical, f32/f64 only
- * A packed fixture (golden `seq_idx`) gives one row: its logits from ONE packed forward against the logits every
- * document gets alone. NaN never passes; a leaked tensor fails every row of the fixture.
+ *   <fixture> generate (static decoder, …)    the captured-graph (or eager) fixed-shape decode = generate(), f32/f64
+ *   <fixture> grad.<parameter> <dtype>       every parameter's gradient (golden.grads), ≤ 1e-4 in f32, f32/f64 only
+ * A packed fixture (golden `seq_idx`) gives two rows: its logits from ONE packed forward against the logits every
+ * document gets alone, and (f32/f64) the packed batch's gradients against its documents' (check-gradients.ts). NaN never passes; a leaked tensor fails every row of the fixture.
  */
-import { type Backend, dispose, memory, type Tensor, tensor, tidy, useBackend } from '@falcon-h1/core-tensor';
-import { type ComputeDType, type FalconH1ForCausalLM, generate, loadFalconH1 } from '@falcon-h1/hybrid-block';
+import {
+  type Backend,
+  canCaptureGraphs,
+  dispose,
+  memory,
+  type Tensor,
+  tensor,
+  tidy,
+  useBackend,
+} from '@falcon-h1/core-tensor';
+import {
+  type ComputeDType,
+  type FalconH1ForCausalLM,
+  generate,
+  loadFalconH1,
+  StaticDecoder,
+} from '@falcon-h1/hybrid-block';
 import { compareValues, TOLERANCE } from '../compare.js';
 import type { CaseResult, FloatDType } from '../run-case.js';
+import { checkGradients, checkPackedGradients } from './check-gradients.js';
 import { type GoldenFixture, type GoldenTensor, readGoldenFixture } from './golden-fixture.js';
 
 /** The kernel column of fixture rows. */
@@ -196,6 +214,56 @@ async function checkGenerate(
   });
 }
 
+/**
+ * The static decoder (fixed-shape step, replayed from a captured graph where the backend captures graphs) against
+ * `generate()` on the same backend, which the `generate` row certifies against transformers: identical greedy tokens
+ * from the golden prompts (no stop token on either side).
+ */
+async function checkStaticDecoder(
+  model: FalconH1ForCausalLM,
+  fixture: GoldenFixture,
+  dtype: FloatDType,
+  backend: Backend,
+): Promise<CaseResult> {
+  const { promptLength, outputIds } = fixture.generate!;
+  const [batch, width] = outputIds.shape as [number, number];
+  const newTokens = width - promptLength;
+  const prompts = Array.from({ length: batch }, (_, b) =>
+    Array.from(outputIds.values)
+      .slice(b * width, b * width + promptLength)
+      .map(Number),
+  );
+  const captures = canCaptureGraphs(backend);
+  const started = performance.now();
+  const want = await generate(model, prompts, { maxNewTokens: newTokens, stopTokens: [] });
+  const decoder = new StaticDecoder(model, prompts, { maxLength: promptLength + newTokens + 1 });
+  const got: number[][] = prompts.map(() => []);
+  try {
+    const push = (ids: ArrayLike<number>): void => {
+      for (let b = 0; b < batch; b++) got[b]!.push(Number(ids[b]));
+    };
+    push((await decoder.nextTokens.data()) as Int32Array);
+    for (let i = 1; i < newTokens; i++) push((await decoder.step().tokens.data()) as Int32Array);
+  } finally {
+    decoder.dispose();
+  }
+  const mismatches = got
+    .map((row, b) =>
+      JSON.stringify(row) === JSON.stringify(want.sequences[b])
+        ? ''
+        : `row ${b}: got [${row}], want [${want.sequences[b]}]`,
+    )
+    .filter(Boolean);
+  const fraction = mismatches.length / batch;
+  return row(fixture, `generate (static decoder, ${captures ? 'graph replay' : 'eager'})`, dtype, {
+    relL2: fraction,
+    maxRelError: fraction,
+    tolerance: 0,
+    ms: performance.now() - started,
+    problem: mismatches.length ? `tokens differ from generate(): ${mismatches.join('; ')}` : undefined,
+  });
+}
+
 /** Runs every check of one fixture folder on `backend`. */
 export async function checkFixture(dir: string, options: FixtureCheckOptions): Promise<CaseResult[]> {
   const dtype = options.dtype ?? 'f32';
@@ -287,6 +355,43 @@ export async function checkFixture(dir: string, options: FixtureCheckOptions): P
           relL2: Infinity,
           maxRelError: Infinity,
           tolerance: 0,
+          ms: 0,
+          problem: (error as Error).message,
+        }),
+      );
+    }
+  }
+  if (fixture.generate && (dtype === 'f32' || dtype === 'f64')) {
+    try {
+      collect(await checkStaticDecoder(model, fixture, dtype, backend));
+    } catch (error) {
+      own.push(
+        row(fixture, 'generate (static decoder)', dtype, {
+          relL2: Infinity,
+          maxRelError: Infinity,
+          tolerance: 0,
+          ms: 0,
+          problem: (error as Error).message,
+        }),
+      );
+    }
+  }
+  if (dtype === 'f32' || dtype === 'f64') {
+    const gradientRow = (
+      what: string,
+      fields: Pick<CaseResult, 'relL2' | 'maxRelError' | 'tolerance' | 'ms'> & { problem?: string },
+    ): CaseResult => ({ ...row(fixture, what, dtype, fields), direction: 'backward' });
+    try {
+      if (fixture.seqIdx) collect(await checkPackedGradients(model, fixture, dtype, backend, gradientRow));
+      else if (fixture.grads) {
+        for (const r of await checkGradients(model, fixture, fixture.grads, dtype, backend, gradientRow)) collect(r);
+      }
+    } catch (error) {
+      own.push(
+        gradientRow('gradients', {
+          relL2: Infinity,
+          maxRelError: Infinity,
+          tolerance: TOLERANCE[dtype],
           ms: 0,
           problem: (error as Error).message,
         }),

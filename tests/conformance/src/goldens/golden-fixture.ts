@@ -2,7 +2,8 @@
  * A golden fixture folder (format: tests/fixtures/README.md): a Hugging Face model directory plus
  * `golden.safetensors` with what transformers computed for it in float64 — `input_ids`, `logits`,
  * `hidden_states.K`, `loss`, `generate.prompt_len` and `generate.output_ids`; or, for a packed fixture, `input_ids`,
- * `seq_idx` and the `logits` each document gets alone.
+ * `seq_idx` and the `logits` each document gets alone; `golden.grads.safetensors`, where present, the gradient of the
+ * loss with respect to every parameter.
  */
 import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
@@ -25,6 +26,25 @@ export interface GoldenFixture {
   readonly generate?: { promptLength: number; outputIds: GoldenTensor };
   /** Document ids of a packed fixture. */
   readonly seqIdx?: GoldenTensor;
+  /** `golden.grads.safetensors` when the folder has it: d loss / d parameter, as `grad.<parameter name>`. */
+  readonly grads?: ReadonlyMap<string, GoldenTensor>;
+}
+
+async function readGradients(dir: string): Promise<Map<string, GoldenTensor> | undefined> {
+  const path = join(dir, 'golden.grads.safetensors');
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  const file = parseSafetensors(bytes, path);
+  const out = new Map<string, GoldenTensor>();
+  for (const [name, entry] of file.tensors) {
+    out.set(name, { shape: entry.shape, values: storageToValues(entry.storage(), entry.dtype) as ArrayLike<number> });
+  }
+  return out;
 }
 
 export async function readGoldenFixture(dir: string): Promise<GoldenFixture> {
@@ -54,5 +74,6 @@ export async function readGoldenFixture(dir: string): Promise<GoldenFixture> {
     loss: loss ? Number(loss.values[0]) : undefined,
     generate: promptLength && outputIds ? { promptLength: Number(promptLength.values[0]), outputIds } : undefined,
     seqIdx: get('seq_idx'),
+    grads: await readGradients(dir),
   };
 }

@@ -1,0 +1,53 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { memory } from '@falcon-h1/core-tensor';
+import { loadFalconH1 } from '@falcon-h1/hybrid-block';
+import { describe, expect, it } from 'vitest';
+import { loadTrainConfig, MetricsLog, readTrainerState, runTraining } from '../src/index.js';
+import { collectOutput, tinyRun, writeConfig } from './tiny-run.js';
+
+describe("training tiny-a's shape on the embedded corpus (wasm)", () => {
+  it('the loss falls clearly below its start; held-out loss, metrics, loss curve and a loadable checkpoint are written', async () => {
+    const { dir, config } = await tinyRun({ sample: { prompt: 'The', maxTokens: 8, temperature: 0 } });
+    const output = collectOutput();
+    const live = memory().numTensors;
+    const result = await runTraining(loadTrainConfig(writeConfig(dir, config)), { output });
+    // Every tensor of the run (model, moments, gradients, batches, the reloaded checkpoint) was freed.
+    expect(memory().numTensors).toBe(live);
+
+    const records = new MetricsLog(join(dir, 'run', 'metrics.jsonl')).read();
+    expect(records.map((r) => r.step)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    const start = records[0]!.loss;
+    expect(start).toBeGreaterThan(Math.log(384) - 0.5);
+    const end = records.slice(-5).reduce((s, r) => s + r.loss, 0) / 5;
+    expect(end).toBeLessThan(start - 1);
+    // Held-out loss every 10 steps, falling too.
+    const evals = records.filter((r) => r.eval_loss !== undefined);
+    expect(evals.map((r) => r.step)).toEqual([10, 20, 30, 40]);
+    expect(evals[3]!.eval_loss!).toBeLessThan(evals[0]!.eval_loss! - 0.2);
+    for (const r of records) {
+      expect(Number.isFinite(r.grad_norm) && r.grad_norm > 0).toBe(true);
+      expect(r.tokens).toBe(r.step * 4 * 64);
+    }
+
+    const svg = readFileSync(result.lossCurvePath, 'utf8');
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg).toMatch(/<polyline [^>]*points="([\d.]+,[\d.]+ ){39}[\d.]+,[\d.]+"/);
+    expect(svg.match(/<circle /g)?.length).toBe(4 + 1); // four held-out points and the legend's
+
+    // One checkpoint kept (step 40), a Hugging Face directory plus the trainer's state.
+    expect(result.checkpoint).toBe(join(dir, 'run', 'checkpoints', 'step-000040'));
+    expect(existsSync(join(dir, 'run', 'checkpoints', 'step-000020'))).toBe(false);
+    for (const file of ['config.json', 'model.safetensors', 'optimizer.safetensors', 'trainer-state.json']) {
+      expect(existsSync(join(result.checkpoint, file))).toBe(true);
+    }
+    const state = readTrainerState(result.checkpoint);
+    expect(state.step).toBe(40);
+    expect(state.tokens).toBe(40 * 4 * 64);
+    const loaded = await loadFalconH1(result.checkpoint);
+    expect(loaded.config.hidden_size).toBe(96);
+    loaded.dispose();
+    expect(result.sample?.startsWith('The')).toBe(true);
+    expect(output.lines.some((l) => l.includes('held-out loss'))).toBe(true);
+  }, 120_000);
+});

@@ -1,0 +1,86 @@
+/**
+ * The static decode step (fixed-capacity caches updated in place, the shape a captured graph needs) against
+ * `generate()` and the hybrid cache on the golden fixtures: the same greedy tokens, the same logits at every step,
+ * for a left-padded batch of prompts of different lengths; no tensors left behind. Backends here cannot capture
+ * graphs, so the step runs eagerly — the graph replay itself is checked on the GPU host (tools/cuda/bench-model.ts
+ * compares replayed tokens with eager ones).
+ */
+import '@falcon-h1/backend-reference';
+import { canCaptureGraphs, captureGraph, memory, reshape, sliceAxis, tensor, tidy } from '@falcon-h1/core-tensor';
+import { describe, expect, it } from 'vitest';
+import { generate, leftPadBatch, loadFalconH1, StaticDecoder } from '../src/index.js';
+import { fixtureDir, relL2 } from './fixtures.js';
+
+const PROMPTS = [
+  [1, 17, 42, 99, 5, 63, 7],
+  [1, 200, 3],
+];
+
+describe('StaticDecoder', () => {
+  for (const name of ['tiny-a', 'tiny-b']) {
+    it(`${name}: greedy tokens and logits equal generate() and the hybrid cache, step by step`, async () => {
+      const model = await loadFalconH1(fixtureDir(name));
+      const steps = 6;
+      const want = await generate(model, PROMPTS, { maxNewTokens: steps + 1, stopTokens: [] });
+      const before = memory().numTensors;
+      const decoder = new StaticDecoder(model, PROMPTS, { maxLength: 7 + steps + 1 });
+      expect(decoder.captures).toBe(false);
+      // The hybrid cache's logits for the same inputs, one token at a time, as the reference for each step.
+      const padded = leftPadBatch(PROMPTS, 0);
+      const cache = model.createCache(2);
+      const prefill = tensor(padded.ids, [2, padded.length], 'i32');
+      tidy(() => model.forward(prefill, { cache, seqIdx: padded.seqIdx, logitsToKeep: 1 }).logits).dispose();
+      prefill.dispose();
+      const got: number[][] = PROMPTS.map(() => []);
+      const first = (await decoder.nextTokens.data()) as Int32Array;
+      first.forEach((t, row) => {
+        got[row]!.push(t);
+      });
+      for (let s = 0; s < steps; s++) {
+        const input = tensor(
+          got.map((row) => row[row.length - 1]!),
+          [2, 1],
+          'i32',
+        );
+        const reference = tidy(() => reshape(model.forward(input, { cache }).logits, [2, model.config.vocab_size]));
+        input.dispose();
+        const { logits, tokens } = decoder.step();
+        expect(relL2(await logits.data(), (await reference.data()) as Float32Array)).toBeLessThan(1e-6);
+        reference.dispose();
+        ((await tokens.data()) as Int32Array).forEach((t, row) => {
+          got[row]!.push(t);
+        });
+      }
+      expect(decoder.length).toBe(7 + steps);
+      cache.dispose();
+      decoder.dispose();
+      expect(memory().numTensors).toBe(before);
+      expect(got).toEqual(want.sequences);
+      model.dispose();
+    });
+  }
+
+  it('refuses a full cache, a too-short capacity and bad token ids with clear errors', async () => {
+    const model = await loadFalconH1(fixtureDir('tiny-a'));
+    expect(() => new StaticDecoder(model, PROMPTS, { maxLength: 7 })).toThrow(/maxLength 7 must be .* above .* 7/);
+    const decoder = new StaticDecoder(model, PROMPTS, { maxLength: 8 });
+    decoder.step();
+    expect(() => decoder.step()).toThrow(/the cache is full \(maxLength 8\)/);
+    expect(() => decoder.setTokens([1])).toThrow(/1 ids for 2 rows/);
+    expect(() => decoder.setTokens([1, 384])).toThrow(/row 1: id 384 is not in \[0, 384\)/);
+    decoder.setTokens([5, 6]);
+    expect(Array.from((await decoder.nextTokens.data()) as Int32Array)).toEqual([5, 6]);
+    expect(() => new StaticDecoder(model, PROMPTS, { maxLength: 16, capture: true })).toThrow(
+      /backend 'reference' cannot capture graphs/,
+    );
+    decoder.dispose();
+    model.dispose();
+  });
+
+  it('captureGraph names the backend that cannot capture', () => {
+    expect(canCaptureGraphs()).toBe(false);
+    const x = tensor([1, 2, 3], [3]);
+    expect(() => captureGraph(() => sliceAxis(x, 0, 0, 1))).toThrow(/backend 'reference' cannot capture graphs/);
+    x.dispose();
+  });
+});

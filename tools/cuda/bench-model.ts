@@ -1,0 +1,291 @@
+/**
+ * bench-model.ts — Falcon-H1-0.5B-shaped model speed on the CUDA backend, the figures of issue #7 (§6):
+ * prefill 1×2048 and 8×2048 (tokens/s, last-position logits as generation computes them), decode at batch 1 and
+ * 32 after a 512-token prompt (tokens/s, one token read back per row per step as `generate` does), and one training
+ * step on 4×2048 tokens (forward + backward + AdamW over every parameter; tokens/s and the allocator's peak bytes).
+ * Random bf16 weights (the 0.5B preset's shapes, `falconH1Preset('0.5B')`); the config is written to
+ * $OUT/bench-model-config.json so tools/cuda/bench_model_torch.py builds transformers' model with the same shapes
+ * in the same call. Timings are wall-clock between `synchronize()` calls, median of the repetitions after warm-up.
+ * Bundled by tools/cuda/bundle-gpu.mjs into .gpu/cuda/bench-model.mjs.
+ *   usage: node bench-model.mjs [--only prefill,decode,train] [--decode-steps N]
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createCudaBackend } from '@falcon-h1/backend-cuda';
+import type { Tensor, Variable } from '@falcon-h1/core-tensor';
+import * as ops from '@falcon-h1/core-tensor';
+import {
+  type FalconH1ForCausalLM,
+  falconH1ConfigJsonText,
+  falconH1ParameterCount,
+  falconH1Preset,
+  randomFalconH1,
+  StaticDecoder,
+} from '@falcon-h1/hybrid-block';
+
+const args = process.argv.slice(2);
+const flag = (name: string): string | undefined => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const only = new Set((flag('--only') ?? 'profile,prefill,decode,train').split(','));
+const decodeSteps = Number(flag('--decode-steps') ?? 128);
+const out = process.env.OUT;
+
+const backend = createCudaBackend();
+ops.useBackend(backend);
+const preset = falconH1Preset('0.5B');
+const config = preset.config;
+if (out) writeFileSync(join(out, 'bench-model-config.json'), falconH1ConfigJsonText(config, 'bf16'));
+
+const rows: Array<Record<string, number | string>> = [];
+function record(row: Record<string, number | string>): void {
+  rows.push(row);
+  console.log(JSON.stringify(row));
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+function randomIds(b: number, t: number, seed: number): Tensor {
+  let s = seed >>> 0 || 1;
+  const ids = new Int32Array(b * t);
+  for (let i = 0; i < ids.length; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    ids[i] = (s >>> 0) % config.vocab_size;
+  }
+  return ops.tensor(ids, [b, t], 'i32');
+}
+
+async function timeIt(fn: () => Promise<void> | void, repeats: number, warmup = 1): Promise<number> {
+  for (let i = 0; i < warmup; i++) await fn();
+  await backend.synchronize();
+  const times: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const start = performance.now();
+    await fn();
+    await backend.synchronize();
+    times.push(performance.now() - start);
+  }
+  return median(times);
+}
+
+const started = performance.now();
+const model: FalconH1ForCausalLM = randomFalconH1(config, { dtype: 'bf16', seed: 7 });
+await backend.synchronize();
+const parameterCount = falconH1ParameterCount(config);
+const weightBytes = parameterCount * 2;
+console.log(
+  `# Falcon-H1-0.5B shapes: ${parameterCount} parameters (${(weightBytes / 2 ** 30).toFixed(3)} GiB bf16), ` +
+    `random init ${((performance.now() - started) / 1000).toFixed(1)} s`,
+);
+record({ what: 'model', parameters: parameterCount, weightBytes });
+
+async function prefill(b: number, t: number): Promise<void> {
+  const ids = randomIds(b, t, 11);
+  const ms = await timeIt(() => {
+    const logits = ops.tidy(() => model.forward(ids, { logitsToKeep: 1 }).logits);
+    logits.dispose();
+  }, 3);
+  ids.dispose();
+  record({ what: 'prefill', batch: b, tokens: t, ms, tokensPerSecond: (b * t) / (ms / 1000) });
+}
+
+async function decode(b: number, prompt: number, steps: number): Promise<void> {
+  const cache = model.createCache(b);
+  const ids = randomIds(b, prompt, 13);
+  let next = ops.tidy(() => ops.argMax(model.forward(ids, { cache, logitsToKeep: 1 }).logits, -1));
+  ids.dispose();
+  await next.data();
+  const stepOnce = async (): Promise<void> => {
+    const input = ops.reshape(next, [b, 1]);
+    const chosen = ops.tidy(() => ops.argMax(model.forward(input, { cache, logitsToKeep: 1 }).logits, -1));
+    next.dispose();
+    next = chosen;
+    await chosen.data(); // the host needs each token (sampling, stop tokens, streaming), as in generate()
+  };
+  for (let i = 0; i < 4; i++) await stepOnce();
+  await backend.synchronize();
+  const start = performance.now();
+  for (let i = 0; i < steps; i++) await stepOnce();
+  await backend.synchronize();
+  const ms = (performance.now() - start) / steps;
+  next.dispose();
+  cache.dispose();
+  record({
+    what: 'decode',
+    path: 'hybrid cache, eager',
+    batch: b,
+    prompt,
+    steps,
+    msPerStep: ms,
+    tokensPerSecond: b / (ms / 1000),
+  });
+}
+
+/** Random prompts as host arrays (the StaticDecoder prefills them itself). */
+function randomPrompts(b: number, t: number, seed: number): number[][] {
+  const ids = randomIds(b, t, seed);
+  const values = ids.dataSync() as Int32Array;
+  ids.dispose();
+  return Array.from({ length: b }, (_, row) => Array.from(values.subarray(row * t, (row + 1) * t)));
+}
+
+/**
+ * Decode through the StaticDecoder: fixed-capacity caches updated in place, the step captured into a CUDA Graph
+ * and replayed (one host call per token). Also checks the replayed tokens against the same decoder run eagerly.
+ */
+async function decodeStatic(b: number, prompt: number, steps: number): Promise<void> {
+  const prompts = randomPrompts(b, prompt, 13);
+  const maxLength = prompt + steps + 16;
+  const check = 12;
+  const tokensOf = async (decoder: StaticDecoder, n: number): Promise<number[][]> => {
+    const out: number[][] = [];
+    for (let i = 0; i < n; i++) out.push([...((await decoder.step().tokens.data()) as Int32Array)]);
+    return out;
+  };
+  const eager = new StaticDecoder(model, prompts, { maxLength, capture: false });
+  const eagerTokens = await tokensOf(eager, check);
+  await backend.synchronize();
+  let start = performance.now();
+  await tokensOf(eager, steps - check);
+  const eagerMs = (performance.now() - start) / (steps - check);
+  eager.dispose();
+  const graph = new StaticDecoder(model, prompts, { maxLength, capture: true });
+  const graphTokens = await tokensOf(graph, check);
+  const same = JSON.stringify(graphTokens) === JSON.stringify(eagerTokens);
+  await backend.synchronize();
+  start = performance.now();
+  await tokensOf(graph, steps - check);
+  const graphMs = (performance.now() - start) / (steps - check);
+  graph.dispose();
+  record({
+    what: 'decode',
+    path: 'static cache, eager',
+    batch: b,
+    prompt,
+    steps: steps - check,
+    msPerStep: eagerMs,
+    tokensPerSecond: b / (eagerMs / 1000),
+  });
+  record({
+    what: 'decode',
+    path: 'static cache, CUDA graph',
+    batch: b,
+    prompt,
+    steps: steps - check,
+    msPerStep: graphMs,
+    tokensPerSecond: b / (graphMs / 1000),
+    tokensMatchEager: same ? 'yes' : 'NO',
+  });
+}
+
+async function train(b: number, t: number, gradientCheckpointing: boolean): Promise<void> {
+  const params = [...model.parameters.values()] as Variable[];
+  const moments = params.map((p) => ({
+    m: ops.variable(ops.zeros(p.shape, 'f32')),
+    v: ops.variable(ops.zeros(p.shape, 'f32')),
+  }));
+  const ids = randomIds(b, t, 17);
+  let step = 0;
+  const once = async (): Promise<void> => {
+    step++;
+    const { value, grads } = ops.valueAndGrads(() => model.loss(ids, { gradientCheckpointing }), params);
+    for (let i = 0; i < params.length; i++) {
+      ops.adamW(params[i]!, grads[i]!, moments[i]!.m, moments[i]!.v, {
+        lr: 1e-4,
+        beta1: 0.9,
+        beta2: 0.95,
+        eps: 1e-8,
+        weightDecay: 0.1,
+        step,
+      });
+    }
+    ops.dispose(grads);
+    await value.data();
+    value.dispose();
+  };
+  await backend.synchronize();
+  backend.ctx.resetPeak();
+  const before = backend.stats();
+  const ms = await timeIt(once, 3);
+  const after = backend.stats();
+  ids.dispose();
+  for (const { m, v } of moments) ops.dispose([m, v]);
+  // 6 N T for the matmuls with parameters plus the attention scores (12 L T² d per sequence, causal half).
+  const attentionFlops = 6 * config.num_hidden_layers * t * t * config.num_attention_heads * config.head_dim;
+  const flopsPerStep = b * (6 * parameterCount * t + attentionFlops);
+  record({
+    what: 'train',
+    gradientCheckpointing: gradientCheckpointing ? 'per layer' : 'off',
+    batch: b,
+    tokens: t,
+    ms,
+    tokensPerSecond: (b * t) / (ms / 1000),
+    tflops: flopsPerStep / (ms / 1000) / 1e12,
+    peakBytes: after.peakBytes,
+    reservedBytes: after.reservedBytes,
+    cudaMallocCalls: Number(after.mallocCalls) - Number(before.mallocCalls),
+  });
+}
+
+/**
+ * Where a decode step's GPU time goes: one eager step of the StaticDecoder with the stream synchronised after every
+ * kernel, wall time summed per kernel name (each figure includes ~10–20 µs of launch and synchronisation).
+ */
+async function profileDecodeStep(b: number, prompt: number): Promise<void> {
+  const decoder = new StaticDecoder(model, randomPrompts(b, prompt, 19), { maxLength: prompt + 8, capture: false });
+  decoder.step();
+  await backend.synchronize();
+  const engine = ops.ENGINE as unknown as { runKernel: (...args: unknown[]) => unknown };
+  const original = engine.runKernel.bind(engine);
+  const perKernel = new Map<string, { ms: number; calls: number }>();
+  engine.runKernel = (...args: unknown[]) => {
+    const start = performance.now();
+    const out = original(...args);
+    backend.ctx.synchronizeSync();
+    const entry = perKernel.get(args[0] as string) ?? { ms: 0, calls: 0 };
+    entry.ms += performance.now() - start;
+    entry.calls++;
+    perKernel.set(args[0] as string, entry);
+    return out;
+  };
+  try {
+    decoder.step();
+  } finally {
+    engine.runKernel = original;
+  }
+  decoder.dispose();
+  const sorted = [...perKernel.entries()].sort((x, y) => y[1].ms - x[1].ms);
+  record({
+    what: 'decode-profile',
+    batch: b,
+    kernels: sorted.reduce((n, [, e]) => n + e.calls, 0),
+    top: sorted
+      .slice(0, 12)
+      .map(([name, e]) => `${name} ${e.ms.toFixed(2)} ms/${e.calls}`)
+      .join(', '),
+  });
+}
+
+if (only.has('profile')) {
+  await profileDecodeStep(1, 512);
+  await profileDecodeStep(32, 512);
+}
+if (only.has('prefill')) {
+  await prefill(1, 2048);
+  await prefill(8, 2048);
+}
+if (only.has('decode')) {
+  await decode(1, 512, 32);
+  await decode(32, 512, 32);
+  await decodeStatic(1, 512, decodeSteps);
+  await decodeStatic(32, 512, decodeSteps);
+}
+if (only.has('train')) {
+  await train(4, 2048, true);
+  await train(4, 2048, false);
+}
+if (out) writeFileSync(join(out, 'bench-model.json'), `${JSON.stringify({ rows }, null, 2)}\n`);
+model.dispose();
+backend.dispose();

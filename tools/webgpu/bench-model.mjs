@@ -1,0 +1,216 @@
+#!/usr/bin/env node
+// bench-model.mjs — Falcon-H1 model speed on the WebGPU backend (issue #6): random weights of a Falcon-H1 shape
+// (default the 0.5B preset, `falconH1Preset('0.5B')`; or tiny-a's config), in f32 and — when the adapter has
+// shader-f16 — f16:
+//   prefill  1×T tokens (T = 512 and 2048 by default): one forward with the last position's logits, as
+//            generation's prefill computes them, then the greedy token read back; tokens/s, median of 3 after 1
+//            warm-up;
+//   decode   batch 1 after a 128-token prompt: per step the last token's forward through the hybrid cache and an
+//            on-device argmax, only the chosen token (4 bytes) read back; 4 warm-up steps then ≥ 32 timed; also
+//            the backend's work counters per step (pipelines compiled, submits, dispatches, bind groups created)
+//            and the host time
+//            spent encoding the step.
+// Wall-clock times; every timed region ends with a readback, so the GPU work is inside it. Prints one JSON line
+// per result, then the whole run as one JSON line and a table; with $OUT set, writes $OUT/bench-model-webgpu.json.
+// Runs bundled: `node tools/webgpu/bundle-gpu.mjs` writes .gpu/webgpu-model/bench-model.mjs with Dawn beside it.
+//
+//   node bench-model.mjs [--shape 0.5B|tiny-a] [--layers N] [--vocab N] [--dtypes f32,f16]
+//                        [--prefill 512,2048] [--prompt 128] [--steps 64] [--seed 7]
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createWebGPUBackend } from '@falcon-h1/backend-webgpu/base';
+import { argMax, reshape, tensor, tidy, useBackend } from '@falcon-h1/core-tensor';
+import {
+  falconH1ConfigJsonText,
+  falconH1ParameterCount,
+  falconH1Preset,
+  parseFalconH1Config,
+  parseFalconH1ConfigJson,
+  parsePythonJson,
+  randomFalconH1,
+} from '@falcon-h1/hybrid-block';
+
+const { values: opts } = parseArgs({
+  options: {
+    shape: { type: 'string', default: '0.5B' },
+    layers: { type: 'string' },
+    vocab: { type: 'string' },
+    dtypes: { type: 'string', default: 'f32,f16' },
+    prefill: { type: 'string', default: '512,2048' },
+    prompt: { type: 'string', default: '128' },
+    steps: { type: 'string', default: '64' },
+    seed: { type: 'string', default: '7' },
+  },
+});
+const MIN_DECODE_STEPS = 32;
+const WARMUP_STEPS = 4;
+const PREFILL_REPEATS = 3;
+
+/** The model shape: a preset or tiny-a (its config.json is inlined by bundle-gpu.mjs), with optional overrides. */
+function benchConfig() {
+  let config;
+  if (opts.shape === 'tiny-a') {
+    // TINY_A_CONFIG_JSON: tiny-a's config.json text, put in by esbuild's `define` (bundle-gpu.mjs).
+    config = parseFalconH1ConfigJson(TINY_A_CONFIG_JSON, 'tests/fixtures/tiny-a/config.json');
+  } else config = falconH1Preset(opts.shape).config;
+  if (opts.layers === undefined && opts.vocab === undefined) return config;
+  const json = parsePythonJson(falconH1ConfigJsonText(config));
+  if (opts.layers !== undefined) json.num_hidden_layers = Number(opts.layers);
+  if (opts.vocab !== undefined) json.vocab_size = Number(opts.vocab);
+  return parseFalconH1Config(json, `${opts.shape} with --layers/--vocab`);
+}
+
+const positiveInts = (text, what) =>
+  text.split(',').map((word) => {
+    const n = Number(word);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`--${what}: '${word}' is not a positive integer`);
+    return n;
+  });
+
+const config = benchConfig();
+const prefillLengths = positiveInts(opts.prefill, 'prefill');
+const [promptLength] = positiveInts(opts.prompt, 'prompt');
+const [decodeSteps] = positiveInts(opts.steps, 'steps');
+if (decodeSteps < MIN_DECODE_STEPS) throw new Error(`--steps: at least ${MIN_DECODE_STEPS} decode steps are timed`);
+
+const backend = await createWebGPUBackend();
+useBackend(backend);
+const shapeName = `${opts.shape}${opts.layers ? ` L=${opts.layers}` : ''}${opts.vocab ? ` V=${opts.vocab}` : ''}`;
+const parameters = falconH1ParameterCount(config);
+console.log(`# ${backend.device}; shader-f16: ${backend.hasF16}; Falcon-H1 ${shapeName}: ${parameters} parameters`);
+const results = [];
+function report(row) {
+  const full = { shape: shapeName, ...row };
+  results.push(full);
+  console.log(JSON.stringify(full));
+}
+
+/** Token ids in [0, vocab) from a fixed xorshift stream (same prompt every run). */
+function tokenIds(count, seed) {
+  const ids = new Int32Array(count);
+  let s = seed | 1;
+  for (let i = 0; i < count; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    ids[i] = (s >>> 0) % config.vocab_size;
+  }
+  return ids;
+}
+
+/** The greedy next token of `ids` [1, T] (a tensor, left on the device), with the cache when given. */
+const nextToken = (model, ids, cache) => tidy(() => argMax(model.forward(ids, { cache, logitsToKeep: 1 }).logits, -1));
+
+async function prefill(model, dtype, t) {
+  const ids = tensor(tokenIds(t, 11), [1, t], 'i32');
+  const times = [];
+  for (let r = 0; r <= PREFILL_REPEATS; r++) {
+    const start = performance.now();
+    const next = nextToken(model, ids);
+    await next.data();
+    next.dispose();
+    if (r > 0) times.push(performance.now() - start);
+  }
+  ids.dispose();
+  const ms = times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+  report({ what: 'prefill', dtype, batch: 1, tokens: t, ms, tokensPerSecond: t / (ms / 1000) });
+}
+
+async function decode(model, dtype) {
+  const cache = model.createCache(1);
+  const prompt = tensor(tokenIds(promptLength, 13), [1, promptLength], 'i32');
+  let next = nextToken(model, prompt, cache);
+  prompt.dispose();
+  await next.data();
+  let encodeMs = 0;
+  const step = async () => {
+    const encodeStart = performance.now();
+    const input = reshape(next, [1, 1]);
+    const chosen = nextToken(model, input, cache);
+    input.dispose();
+    next.dispose();
+    next = chosen;
+    encodeMs += performance.now() - encodeStart;
+    await chosen.data(); // the one readback of the step: the chosen token
+  };
+  for (let i = 0; i < WARMUP_STEPS; i++) await step();
+  encodeMs = 0;
+  const before = backend.stats();
+  const start = performance.now();
+  for (let i = 0; i < decodeSteps; i++) await step();
+  const ms = (performance.now() - start) / decodeSteps;
+  const after = backend.stats();
+  next.dispose();
+  cache.dispose();
+  const perStep = (key) => (after[key] - before[key]) / decodeSteps;
+  report({
+    what: 'decode',
+    dtype,
+    batch: 1,
+    prompt: promptLength,
+    steps: decodeSteps,
+    msPerStep: ms,
+    // Host time spent building the step (core's dispatch, bind groups, the encoder), before waiting for the GPU.
+    encodeMsPerStep: encodeMs / decodeSteps,
+    tokensPerSecond: 1000 / ms,
+    pipelinesPerStep: perStep('pipelinesCreated'),
+    submitsPerStep: perStep('submits'),
+    dispatchesPerStep: perStep('dispatches'),
+    readbacksPerStep: perStep('readbacks'),
+    bindGroupsPerStep: perStep('bindGroupsCreated'),
+  });
+}
+
+for (const dtype of opts.dtypes.split(',')) {
+  if (!backend.capabilities.dtypes.includes(dtype)) {
+    report({
+      what: 'skipped',
+      dtype,
+      error: `the adapter does not compute in ${dtype} (shader-f16: ${backend.hasF16})`,
+    });
+    continue;
+  }
+  const started = performance.now();
+  let model;
+  try {
+    model = randomFalconH1(config, { dtype, seed: Number(opts.seed) });
+    await backend.synchronize();
+  } catch (error) {
+    report({ what: 'load', dtype, error: error.message });
+    continue;
+  }
+  console.log(`# ${dtype}: random weights uploaded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  for (const t of prefillLengths) {
+    try {
+      await prefill(model, dtype, t);
+    } catch (error) {
+      report({ what: 'prefill', dtype, batch: 1, tokens: t, error: error.message });
+    }
+  }
+  try {
+    await decode(model, dtype);
+  } catch (error) {
+    report({ what: 'decode', dtype, batch: 1, prompt: promptLength, error: error.message });
+  }
+  model.dispose();
+}
+
+const summary = { device: backend.device, shaderF16: backend.hasF16, shape: shapeName, parameters, results };
+console.log(JSON.stringify(summary));
+if (process.env.OUT)
+  writeFileSync(join(process.env.OUT, 'bench-model-webgpu.json'), `${JSON.stringify(summary, null, 2)}\n`);
+console.log('\n| what | dtype | tokens | ms | tokens/s | per decode step |');
+console.log('| --- | --- | ---: | ---: | ---: | --- |');
+for (const r of results) {
+  const tokens = r.what === 'decode' ? `${r.prompt}+${r.steps ?? ''}` : (r.tokens ?? '');
+  const ms = r.ms ?? r.msPerStep;
+  const step =
+    r.what === 'decode' && !r.error
+      ? `${r.pipelinesPerStep} pipelines, ${r.submitsPerStep} submits, ${r.dispatchesPerStep} dispatches, ${r.bindGroupsPerStep} new bind groups, ${r.encodeMsPerStep.toFixed(2)} ms encoding`
+      : (r.error ?? '');
+  console.log(
+    `| ${r.what} | ${r.dtype} | ${tokens} | ${ms === undefined ? '' : ms.toFixed(2)} | ${r.tokensPerSecond === undefined ? '' : r.tokensPerSecond.toFixed(1)} | ${step} |`,
+  );
+}
+backend.dispose();
