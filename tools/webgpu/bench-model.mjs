@@ -5,7 +5,8 @@
 //   prefill  1×T tokens (T = 512 and 2048 by default): one forward with the last position's logits, as
 //            generation's prefill computes them, then the greedy token read back; tokens/s, median of 3 after 1
 //            warm-up;
-//   decode   batch 1 after a 128-token prompt: per step the last token's forward through the hybrid cache and an
+//   decode   batch 1 after a 128-token prompt (through the hybrid cache, then through the StaticDecoder's in-place
+//            fixed-capacity caches): per step the last token's forward and an
 //            on-device argmax, only the chosen token (4 bytes) read back; 4 warm-up steps then ≥ 32 timed; also
 //            the backend's work counters per step (pipelines compiled, submits, dispatches, bind groups created)
 //            and the host time
@@ -29,6 +30,7 @@ import {
   parseFalconH1ConfigJson,
   parsePythonJson,
   randomFalconH1,
+  StaticDecoder,
 } from '@falcon-h1/hybrid-block';
 
 const { values: opts } = parseArgs({
@@ -162,6 +164,47 @@ async function decode(model, dtype) {
   });
 }
 
+/**
+ * Decode through the StaticDecoder (fixed-capacity caches written in place with the backend's `overwrite`): every
+ * step binds the same buffers, so its bind groups come from the cache; the greedy token never leaves the device
+ * except for the one readback per step.
+ */
+async function decodeStatic(model, dtype) {
+  const prompt = Array.from(tokenIds(promptLength, 13));
+  const decoder = new StaticDecoder(model, [prompt], { maxLength: promptLength + WARMUP_STEPS + decodeSteps + 1 });
+  let encodeMs = 0;
+  const step = async () => {
+    const encodeStart = performance.now();
+    const { tokens } = decoder.step();
+    encodeMs += performance.now() - encodeStart;
+    await tokens.data();
+  };
+  for (let i = 0; i < WARMUP_STEPS; i++) await step();
+  encodeMs = 0;
+  const before = backend.stats();
+  const start = performance.now();
+  for (let i = 0; i < decodeSteps; i++) await step();
+  const ms = (performance.now() - start) / decodeSteps;
+  const after = backend.stats();
+  decoder.dispose();
+  const perStep = (key) => (after[key] - before[key]) / decodeSteps;
+  report({
+    what: 'decode (static cache)',
+    dtype,
+    batch: 1,
+    prompt: promptLength,
+    steps: decodeSteps,
+    msPerStep: ms,
+    encodeMsPerStep: encodeMs / decodeSteps,
+    tokensPerSecond: 1000 / ms,
+    pipelinesPerStep: perStep('pipelinesCreated'),
+    submitsPerStep: perStep('submits'),
+    dispatchesPerStep: perStep('dispatches'),
+    readbacksPerStep: perStep('readbacks'),
+    bindGroupsPerStep: perStep('bindGroupsCreated'),
+  });
+}
+
 for (const dtype of opts.dtypes.split(',')) {
   if (!backend.capabilities.dtypes.includes(dtype)) {
     report({
@@ -193,6 +236,11 @@ for (const dtype of opts.dtypes.split(',')) {
   } catch (error) {
     report({ what: 'decode', dtype, batch: 1, prompt: promptLength, error: error.message });
   }
+  try {
+    await decodeStatic(model, dtype);
+  } catch (error) {
+    report({ what: 'decode (static cache)', dtype, batch: 1, prompt: promptLength, error: error.message });
+  }
   model.dispose();
 }
 
@@ -203,10 +251,10 @@ if (process.env.OUT)
 console.log('\n| what | dtype | tokens | ms | tokens/s | per decode step |');
 console.log('| --- | --- | ---: | ---: | ---: | --- |');
 for (const r of results) {
-  const tokens = r.what === 'decode' ? `${r.prompt}+${r.steps ?? ''}` : (r.tokens ?? '');
+  const tokens = r.what.startsWith('decode') ? `${r.prompt}+${r.steps ?? ''}` : (r.tokens ?? '');
   const ms = r.ms ?? r.msPerStep;
   const step =
-    r.what === 'decode' && !r.error
+    r.what.startsWith('decode') && !r.error
       ? `${r.pipelinesPerStep} pipelines, ${r.submitsPerStep} submits, ${r.dispatchesPerStep} dispatches, ${r.bindGroupsPerStep} new bind groups, ${r.encodeMsPerStep.toFixed(2)} ms encoding`
       : (r.error ?? '');
   console.log(

@@ -7,11 +7,13 @@ import { join } from 'node:path';
 import '@falcon-h1/backend-reference';
 import { loadFalconH1 } from '@falcon-h1/hybrid-block';
 import { listCheckpoints, readTrainerState } from '@falcon-h1/trainer';
-import { describe, expect, it } from 'vitest';
-import { exactMetrics, runTrainer, stepsLogged, trainRunDir } from './train-run.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { exactMetrics, removeTrainRunDirs, runTrainer, stepsLogged, trainRunDir } from './train-run.js';
+
+afterAll(removeTrainRunDirs);
 
 describe.each([
-  { backend: 'wasm', steps: 8, checkpointEvery: 3 },
+  { backend: 'wasm', steps: 12, checkpointEvery: 3 },
   { backend: 'reference', steps: 6, checkpointEvery: 2 },
 ])('falcon-h1 train killed mid-step and resumed ($backend)', ({ backend, steps, checkpointEvery }) => {
   it('reproduces the uninterrupted loss curve exactly', async () => {
@@ -57,8 +59,8 @@ describe('falcon-h1 train killed while writing a checkpoint', () => {
         if (name?.startsWith('.tmp-step-') && listCheckpoints(join(dir, 'cut')).length > 0) kill?.();
       });
       const args = ['--config', 'run.json', '--out', 'cut', ...(attempt > 0 ? ['--resume'] : [])];
-      const run = await runTrainer(dir, args, (k) => {
-        kill = k;
+      const run = await runTrainer(dir, args, (send) => {
+        kill = send;
       });
       watcher.close();
       if (run.code === 0) break;
@@ -82,4 +84,32 @@ describe('falcon-h1 train killed while writing a checkpoint', () => {
     expect(readdirSync(checkpoints).filter((name) => name.startsWith('.tmp-'))).toEqual([]);
     expect(exactMetrics(join(dir, 'cut', 'metrics.jsonl'))).toEqual(exactMetrics(join(dir, 'whole', 'metrics.jsonl')));
   }, 300_000);
+});
+
+describe('falcon-h1 train interrupted with Ctrl-C', () => {
+  it('finishes the step, checkpoints it, exits with 130, and --resume continues exactly', async () => {
+    const dir = await trainRunDir({ backend: 'wasm', steps: 8, checkpointEvery: 6 });
+    const whole = await runTrainer(dir, ['--config', 'run.json', '--out', 'whole']);
+    expect(whole.code).toBe(0);
+
+    let sent = false;
+    const stopped = await runTrainer(dir, ['--config', 'run.json', '--out', 'cut'], (send) => {
+      const metrics = join(dir, 'cut', 'metrics.jsonl');
+      if (!sent && existsSync(metrics) && stepsLogged(metrics) >= 2) {
+        sent = true;
+        send('SIGINT');
+      }
+    });
+    expect(stopped.code).toBe(130);
+    expect(stopped.stderr).toContain('interrupted: finishing this step and saving a checkpoint');
+    const step = Number(/stopped after step (\d+)/.exec(stopped.stdout)?.[1]);
+    expect(step).toBeLessThan(8);
+    expect(exactMetrics(join(dir, 'cut', 'metrics.jsonl'))).toHaveLength(step);
+    expect(listCheckpoints(join(dir, 'cut')).at(-1)!.step).toBe(step);
+
+    const resumed = await runTrainer(dir, ['--config', 'run.json', '--out', 'cut', '--resume']);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toContain(`from step ${step}`);
+    expect(exactMetrics(join(dir, 'cut', 'metrics.jsonl'))).toEqual(exactMetrics(join(dir, 'whole', 'metrics.jsonl')));
+  }, 180_000);
 });

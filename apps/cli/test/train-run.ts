@@ -4,7 +4,7 @@
  * the same command as `falcon-h1 train` (the tests spawn it to kill it).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -16,6 +16,13 @@ export const TRAINER_BIN = join(trainerDir, 'dist', 'bin.js');
 const corpus = join(trainerDir, 'assets', 'corpus');
 const tinyA = fileURLToPath(new URL('../../../tests/fixtures/tiny-a/config.json', import.meta.url));
 
+const made: string[] = [];
+
+/** Deletes every directory `trainRunDir` made (call it in afterAll). */
+export function removeTrainRunDirs(): void {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
 /** A fresh directory with tokenizer.json and run.json (steps, checkpoint interval and backend as given). */
 export async function trainRunDir(options: {
   backend: string;
@@ -25,6 +32,7 @@ export async function trainRunDir(options: {
   if (!existsSync(TRAINER_BIN))
     throw new Error(`${TRAINER_BIN} is missing: build @falcon-h1/trainer first (pnpm build)`);
   const dir = mkdtempSync(join(tmpdir(), 'falcon-train-cli-'));
+  made.push(dir);
   const lines = readFileSync(join(corpus, 'train.txt'), 'utf8').split(/(?<=\n)/);
   const { json } = await trainBpe(lines, {
     vocabSize: 384,
@@ -62,15 +70,22 @@ export interface Finished {
   stderr: string;
 }
 
-/** Runs the trainer binary with `args` in `cwd`; `watch` may kill it (it is called every few milliseconds). */
-export function runTrainer(cwd: string, args: string[], watch?: (kill: () => void) => void): Promise<Finished> {
+/**
+ * Runs the trainer binary with `args` in `cwd`; `watch` is called every few milliseconds and may send the process
+ * a signal (SIGKILL by default).
+ */
+export function runTrainer(
+  cwd: string,
+  args: string[],
+  watch?: (send: (signal?: NodeJS.Signals) => void) => void,
+): Promise<Finished> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [TRAINER_BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    const timer = watch ? setInterval(() => watch(() => child.kill('SIGKILL')), 5) : undefined;
+    const timer = watch ? setInterval(() => watch((signal = 'SIGKILL') => child.kill(signal)), 5) : undefined;
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearInterval(timer);

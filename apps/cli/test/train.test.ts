@@ -1,9 +1,11 @@
 /** `falcon-h1 train` in-process: help, usage errors, a config error naming its field, a short run's summary. */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { type Io, main } from '../src/index.js';
-import { trainRunDir } from './train-run.js';
+import { removeTrainRunDirs, trainRunDir } from './train-run.js';
+
+afterAll(removeTrainRunDirs);
 
 function collector(): Io & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];

@@ -11,7 +11,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   commitDirectory,
   listCheckpoints,
@@ -23,7 +23,9 @@ import {
   temporaryPathFor,
   writeFileAtomic,
 } from '../src/index.js';
-import { collectOutput, tinyRun, writeConfig } from './tiny-run.js';
+import { collectOutput, removeTinyRuns, tinyRun, writeConfig } from './tiny-run.js';
+
+afterAll(removeTinyRuns);
 
 describe('atomic files', () => {
   it('writeFileAtomic replaces the content and leaves no temporary name behind', () => {

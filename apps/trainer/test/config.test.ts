@@ -1,8 +1,10 @@
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG_PATH, loadTrainConfig, TrainConfigError, validateTrainConfig } from '../src/index.js';
-import { tinyRun, writeConfig } from './tiny-run.js';
+import { ASSETS, removeTinyRuns, tinyRun, writeConfig } from './tiny-run.js';
+
+afterAll(removeTinyRuns);
 
 async function base(): Promise<Record<string, unknown>> {
   return (await tinyRun()).config;
@@ -88,6 +90,47 @@ describe('training config validation', () => {
     const twice = [...(data.sources as object[]), ...(data.sources as object[])];
     expect(problems({ ...json, data: { ...data, sources: twice } })).toMatch(
       /data\.sources: the name 'licenses' is used twice/,
+    );
+  });
+
+  it('reads YAML (.yaml, .yml) as JSON, and reports a YAML syntax error with its line and column', async () => {
+    const { dir, config } = await tinyRun();
+    const yaml = [
+      'out: run',
+      'backend: wasm',
+      'model:',
+      `  config: ${JSON.stringify((config.model as { config: string }).config)}`,
+      'tokenizer: tokenizer.json',
+      'data:',
+      '  sources:',
+      `    - { name: licenses, kind: text, paths: [${JSON.stringify(join(ASSETS, 'corpus', 'train.txt'))}], textSplit: blank-line }`,
+      '  seqLen: 64',
+      'steps: 10',
+      'batch: { rows: 4 }',
+      'optimizer: { lr: 0.01 }',
+      'checkpoint: { every: 5 }',
+    ].join('\n');
+    writeFileSync(join(dir, 'run.yaml'), yaml);
+    const fromJson = validateTrainConfig(
+      {
+        ...config,
+        eval: undefined,
+        steps: 10,
+        batch: { rows: 4 },
+        optimizer: { lr: 0.01 },
+        schedule: {},
+        model: { config: (config.model as { config: string }).config },
+        data: { ...(config.data as object), seed: 0 },
+        checkpoint: { every: 5 },
+      },
+      join(dir, 'run.json'),
+    );
+    expect(loadTrainConfig(join(dir, 'run.yaml')).config).toEqual(fromJson);
+    writeFileSync(join(dir, 'bad.yml'), 'out: run\nsteps: [1, 2\nbatch: 3\n');
+    expect(() => loadTrainConfig(join(dir, 'bad.yml'))).toThrow(/bad\.yml: not valid YAML \(line \d+, column \d+\)/);
+    writeFileSync(join(dir, 'typo.yaml'), `${yaml}\nstpes: 3\n`);
+    expect(() => loadTrainConfig(join(dir, 'typo.yaml'))).toThrow(
+      /typo\.yaml: invalid training config:\n {2}\(top level\): .*stpes/,
     );
   });
 

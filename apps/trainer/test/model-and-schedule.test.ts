@@ -1,12 +1,14 @@
 import { join } from 'node:path';
 import { falconH1Preset, parseFalconH1Config } from '@falcon-h1/hybrid-block';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import '@falcon-h1/backend-reference';
 import { readFileSync } from 'node:fs';
 import { getBackend } from '@falcon-h1/core-tensor';
 import { initialModel, loadTrainConfig, MetricsLog, parameterGroups, resolveShape, runTraining } from '../src/index.js';
 import { loadMupTable, runModelConfig } from '../src/model/build-model.js';
-import { collectOutput, TINY_A_CONFIG, tinyRun, writeConfig } from './tiny-run.js';
+import { collectOutput, removeTinyRuns, TINY_A_CONFIG, tinyRun, writeConfig } from './tiny-run.js';
+
+afterAll(removeTinyRuns);
 
 describe('the model section', () => {
   it('a preset with overrides is the preset with those keys replaced', () => {

@@ -1,8 +1,10 @@
 import { cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { listCheckpoints, loadTrainConfig, MetricsLog, runTraining, type StepMetrics } from '../src/index.js';
-import { collectOutput, tinyRun, writeConfig } from './tiny-run.js';
+import { collectOutput, removeTinyRuns, tinyRun, writeConfig } from './tiny-run.js';
+
+afterAll(removeTinyRuns);
 
 /** Everything in a metrics record that is not a timing, as the exact JSON text. */
 function exact(records: StepMetrics[]): string[] {

@@ -2,7 +2,7 @@
  * Test fixtures: a run of tiny-a's shape (tests/fixtures/tiny-a/config.json: hidden 96, 3 layers, vocabulary 384)
  * on the embedded corpus, with a 384-id tokenizer trained here by trainBpe, in a fresh temporary directory.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,12 @@ export const ASSETS = fileURLToPath(new URL('../assets/', import.meta.url));
 export const TINY_A_CONFIG = fileURLToPath(new URL('../../../tests/fixtures/tiny-a/config.json', import.meta.url));
 
 let tokenizerText: string | undefined;
+const made: string[] = [];
+
+/** Deletes every directory `tinyRun` made (call it in afterAll). */
+export function removeTinyRuns(): void {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
 
 /** tokenizer.json text with tiny-a's vocabulary size, trained on the embedded training text. */
 export async function tinyTokenizer(): Promise<string> {
@@ -29,6 +35,7 @@ export async function tinyRun(
   overrides: Record<string, unknown> = {},
 ): Promise<{ dir: string; config: Record<string, unknown> }> {
   const dir = mkdtempSync(join(tmpdir(), 'falcon-trainer-'));
+  made.push(dir);
   writeFileSync(join(dir, 'tokenizer.json'), await tinyTokenizer());
   const config = {
     out: 'run',

@@ -2,9 +2,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { memory } from '@falcon-h1/core-tensor';
 import { loadFalconH1 } from '@falcon-h1/hybrid-block';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadTrainConfig, MetricsLog, readTrainerState, runTraining } from '../src/index.js';
-import { collectOutput, tinyRun, writeConfig } from './tiny-run.js';
+import { collectOutput, removeTinyRuns, tinyRun, writeConfig } from './tiny-run.js';
+
+afterAll(removeTinyRuns);
 
 describe("training tiny-a's shape on the embedded corpus (wasm)", () => {
   it('the loss falls clearly below its start; held-out loss, metrics, loss curve and a loadable checkpoint are written', async () => {
@@ -49,5 +51,9 @@ describe("training tiny-a's shape on the embedded corpus (wasm)", () => {
     loaded.dispose();
     expect(result.sample?.startsWith('The')).toBe(true);
     expect(output.lines.some((l) => l.includes('held-out loss'))).toBe(true);
+    // The loader's own account of the data: one source, all the tokens, part of an epoch.
+    expect(output.lines).toContainEqual(
+      expect.stringMatching(/^data 'licenses': 100\.0% of the tokens, 0\.\d\d epochs$/),
+    );
   }, 120_000);
 });

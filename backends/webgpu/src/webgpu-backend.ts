@@ -527,6 +527,20 @@ export class WebGPUBackend implements Backend {
     if (this.lost) throw new Error(`webgpu: ${this.lost}`);
   }
 
+  /**
+   * Core's `overwrite`: copies source into target's existing buffer in the open encoder, so state updated every
+   * step (StaticDecoder's caches) keeps its buffer — and every bind group that names it stays cached.
+   */
+  overwrite(target: TensorInfo, source: TensorInfo): void {
+    const to = this.data(target);
+    const from = this.data(source);
+    if (to.bytes !== from.bytes || target.dtype !== source.dtype) {
+      throw new Error(`webgpu overwrite: ${source.dtype} ${from.bytes} bytes into ${target.dtype} ${to.bytes} bytes`);
+    }
+    const bytes = Math.ceil(from.bytes / 4) * 4;
+    if (bytes > 0) this.copyBuffer(from.buffer, to.buffer, bytes);
+  }
+
   copyBuffer(src: GPUBuffer, dst: GPUBuffer, bytes: number, srcOffset = 0, dstOffset = 0): void {
     this.checkUsable();
     const encoder = this.open();

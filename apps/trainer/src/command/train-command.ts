@@ -27,7 +27,7 @@ export const TRAIN_USAGE = [
   'random state) in the run directory, and prints a sample from the final checkpoint.',
   '',
   'Options:',
-  '  --config <file>     the training config (JSON)',
+  '  --config <file>     the training config (JSON, or YAML for .yaml/.yml)',
   '  --default           the embedded default run (small model, bundled corpus and tokenizer, a few minutes on a CPU),',
   '                      written to runs/default in the working directory unless --out is given',
   '  --resume            continue from the newest checkpoint of the run directory, exactly where it was',
@@ -91,13 +91,33 @@ export async function trainCommand(args: readonly string[], io: TrainCommandIo):
   const out = options.out ?? (options.config === DEFAULT_CONFIG_PATH ? DEFAULT_RUN_DIR : undefined);
   if (out !== undefined) loaded.config.out = resolve(out);
   if (options.backend !== undefined) loaded.config.backend = options.backend;
-  const result = await runTraining(loaded, {
-    resume: options.resume,
-    output: io.progress ?? { line: (text) => io.err(text) },
-  });
+  // Ctrl-C: finish the step, checkpoint it, stop (exit 130); a second Ctrl-C quits at once.
+  const stop = new AbortController();
+  const onInterrupt = () => {
+    if (stop.signal.aborted) process.exit(130);
+    io.err('interrupted: finishing this step and saving a checkpoint (Ctrl-C again to quit at once)');
+    stop.abort();
+  };
+  process.on('SIGINT', onInterrupt);
+  let result: Awaited<ReturnType<typeof runTraining>>;
+  try {
+    result = await runTraining(loaded, {
+      resume: options.resume,
+      output: io.progress ?? { line: (text) => io.err(text) },
+      signal: stop.signal,
+    });
+  } finally {
+    process.off('SIGINT', onInterrupt);
+  }
+  const code = result.interrupted ? 130 : 0;
   if (options.json) {
     io.out(JSON.stringify(result));
-    return 0;
+    return code;
+  }
+  if (result.interrupted) {
+    io.out(`stopped after step ${result.lastStep}: checkpoint ${result.checkpoint}`);
+    io.out('continue with the same command and --resume');
+    return code;
   }
   const held = result.finalEvalLoss === undefined ? '' : ` (held-out ${result.finalEvalLoss.toFixed(4)})`;
   io.out(

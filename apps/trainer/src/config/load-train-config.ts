@@ -1,11 +1,12 @@
 /**
- * Reading a training config file: JSON syntax errors with line and column, schema errors naming the field
+ * Reading a training config file (JSON, or YAML for `.yaml`/`.yml`): syntax errors with line and column, schema errors naming the field
  * (`run.json: optimizer.lr: …`), then the checks that span fields (a mixture naming an unknown source, a batch that
  * does not split into micro-batches, a schedule longer than the run). Relative paths are resolved against the
  * config file's directory, so a config works from any working directory.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
 import { SEMINAR_TABLE, type TrainConfig, trainConfigSchema } from './train-config.js';
 
 /** A config that cannot be used; the message names the file and the field. */
@@ -28,6 +29,19 @@ export interface LoadedTrainConfig {
 function lineAndColumn(text: string, position: number): string {
   const before = text.slice(0, position).split('\n');
   return `line ${before.length}, column ${before[before.length - 1]!.length + 1}`;
+}
+
+/** A YAML config (`.yaml`/`.yml`): the same fields; syntax errors with their line and column. */
+function parseYaml(text: string, file: string): unknown {
+  const document = parseDocument(text, { prettyErrors: true });
+  const error = document.errors[0];
+  if (error !== undefined) {
+    const at = error.linePos?.[0];
+    const where = at ? ` (line ${at.line}, column ${at.col})` : '';
+    const message = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    throw new TrainConfigError(`${file}: not valid YAML${where}: ${message}`);
+  }
+  return document.toJS();
 }
 
 function parseJson(text: string, file: string): unknown {
@@ -135,5 +149,6 @@ export function loadTrainConfig(file: string): LoadedTrainConfig {
       `cannot read the config file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
     );
   }
-  return { config: validateTrainConfig(parseJson(text, file), file), file: absolute, text };
+  const json = /\.ya?ml$/i.test(file) ? parseYaml(text, file) : parseJson(text, file);
+  return { config: validateTrainConfig(json, file), file: absolute, text };
 }

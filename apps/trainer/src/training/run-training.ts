@@ -46,6 +46,11 @@ export interface TrainRunOptions {
   resume?: boolean;
   /** Where progress and messages go (default: standard error). */
   output?: TrainerOutput;
+  /**
+   * Stops the run early: the step in progress finishes, a checkpoint of it is saved (exactly resumable), and the
+   * result says `interrupted` (the command aborts it on Ctrl-C).
+   */
+  signal?: AbortSignal;
 }
 
 export interface TrainRunResult {
@@ -53,8 +58,10 @@ export interface TrainRunResult {
   backend: string;
   /** The first step this invocation trained (1, or the resumed checkpoint's step + 1). */
   firstStep: number;
-  /** The last step of the run (config `steps`). */
+  /** The last step trained: config `steps`, or where an interrupted run stopped. */
   lastStep: number;
+  /** The run was stopped by `signal` before its last step (and checkpointed where it stopped). */
+  interrupted: boolean;
   /** Training loss of the first and last step in metrics.jsonl. */
   firstLoss: number;
   finalLoss: number;
@@ -165,6 +172,22 @@ export async function runTraining(loaded: LoadedTrainConfig, options: TrainRunOp
     } else {
       output.line(`resuming ${runDir} from step ${firstStep - 1}`);
     }
+    const saveAt = async (step: number): Promise<string> => {
+      metrics.sync();
+      const dir = await saveCheckpoint(runDir, model, optimizer, {
+        format: TRAINER_STATE_FORMAT,
+        step,
+        tokens,
+        random: random.state,
+        data: loader!.state(),
+        configText: loaded.text,
+      });
+      pruneCheckpoints(runDir, config.checkpoint.keep);
+      writeFileAtomic(lossCurvePath, lossCurveSvg(metrics.read()));
+      output.line(`step ${step}: checkpoint ${dir}`);
+      return dir;
+    };
+    let lastStep = firstStep - 1;
     const runStart = performance.now();
     for (let step = firstStep; step <= config.steps; step++) {
       const stepStart = performance.now();
@@ -195,20 +218,19 @@ export async function runTraining(loaded: LoadedTrainConfig, options: TrainRunOp
         const text = await sampleText(model, tokenizer, config.sample, random.nextSeed());
         output.line(`step ${step} sample: ${JSON.stringify(text)}`);
       }
-      if (step % config.checkpoint.every === 0 || last) {
-        metrics.sync();
-        checkpoint = await saveCheckpoint(runDir, model, optimizer, {
-          format: TRAINER_STATE_FORMAT,
-          step,
-          tokens,
-          random: random.state,
-          data: loader.state(),
-          configText: loaded.text,
-        });
-        pruneCheckpoints(runDir, config.checkpoint.keep);
-        writeFileAtomic(lossCurvePath, lossCurveSvg(metrics.read()));
-        output.line(`step ${step}: checkpoint ${checkpoint}`);
+      lastStep = step;
+      const due = step % config.checkpoint.every === 0 || last;
+      if (due) checkpoint = await saveAt(step);
+      if (options.signal?.aborted && !last) {
+        if (!due) checkpoint = await saveAt(step);
+        break;
       }
+    }
+    const interrupted = lastStep < config.steps;
+    for (const source of loader.report().sources) {
+      const share = `${(source.tokenShare * 100).toFixed(1)}% of the tokens`;
+      const skipped = source.badInputs.length > 0 ? `, ${source.badInputs.length} bad inputs skipped` : '';
+      output.line(`data '${source.name}': ${share}, ${source.epochProgress.toFixed(2)} epochs${skipped}`);
     }
 
     output.end?.();
@@ -219,7 +241,8 @@ export async function runTraining(loaded: LoadedTrainConfig, options: TrainRunOp
       runDir,
       backend: started.name,
       firstStep,
-      lastStep: config.steps,
+      lastStep,
+      interrupted,
       firstLoss: records[0]?.loss ?? Number.NaN,
       finalLoss: records.at(-1)?.loss ?? Number.NaN,
       ...(evals.length > 0 ? { finalEvalLoss: evals.at(-1)!.eval_loss! } : {}),
@@ -227,7 +250,7 @@ export async function runTraining(loaded: LoadedTrainConfig, options: TrainRunOp
       metricsPath: metrics.path,
       lossCurvePath,
     };
-    if (config.sample) {
+    if (config.sample && !interrupted) {
       // From the checkpoint as saved, so the sample also shows that the directory loads.
       const saved = await loadFalconH1(result.checkpoint, { backend: started.backend, dtype: 'f32' });
       try {
