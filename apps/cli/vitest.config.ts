@@ -5,5 +5,6 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   resolve: { conditions: ['@falcon-h1/source'] },
   ssr: { resolve: { conditions: ['@falcon-h1/source'] } },
-  test: { include: ['test/**/*.test.ts'] },
+  // Commands start backends and models; CI runs projects in parallel on 2 cores: a generous hang guard.
+  test: { include: ['test/**/*.test.ts'], testTimeout: 60_000 },
 });

@@ -7,6 +7,8 @@
 //   .gpu/cuda/bench.mjs         backends/cuda/bench/bench.ts (GEMM TFLOP/s and copy GB/s through the backend)
 //   .gpu/cuda/fused.mjs         backends/cuda/bench/fused.ts (native fused kernels vs core's compositions)
 //   .gpu/cuda/bench-model.mjs   tools/cuda/bench-model.ts (0.5B-shaped prefill/decode/training; peer: bench_model_torch.py)
+//   .gpu/cuda/nccl-check.mjs   tools/cuda/nccl-check.ts (NCCL collectives + one data-parallel step, one process per GPU)
+//   .gpu/cuda/cli.mjs           the falcon-h1 CLI (apps/cli/src/bin.ts), for `falcon-h1 launch`
 //   .gpu/cuda/node-addon-api/   the C++ headers (the addon is built there: backends/cuda/native/build-direct.sh)
 // The portable Node tarball comes from ../shared/tools/portable-node.sh .gpu. See tools/cuda/gpu-run.sh.
 import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -68,6 +70,24 @@ await esbuild.build({
   external: externals,
   // tools/ is not a workspace package: resolve the model packages through the conformance suite's dependencies.
   nodePaths: [join(ROOT, 'tests', 'conformance', 'node_modules')],
+});
+// The NCCL proof (issue #10 item 1) and the CLI that launches it, one process per GPU.
+await esbuild.build({
+  ...common,
+  entryPoints: [join(ROOT, 'tools/cuda/nccl-check.ts')],
+  outfile: join(OUT, 'nccl-check.mjs'),
+  external: externals,
+  nodePaths: [
+    join(ROOT, 'packages', 'parallelism', 'node_modules'),
+    join(ROOT, 'tests', 'conformance', 'node_modules'),
+  ],
+});
+cpSync(join(ROOT, 'tests/fixtures/tiny-a/config.json'), join(OUT, 'tiny-a-config.json'));
+await esbuild.build({
+  ...common,
+  entryPoints: [join(ROOT, 'apps/cli/src/bin.ts')],
+  outfile: join(OUT, 'cli.mjs'),
+  external: externals,
 });
 const addonApi = dirname(require.resolve('node-addon-api/package.json'));
 cpSync(addonApi, join(OUT, 'node-addon-api'), {

@@ -2,6 +2,7 @@ import type { Command } from './command.js';
 import { generateCommand } from './commands/generate.js';
 import { helpCommand } from './commands/help.js';
 import { infoCommand } from './commands/info.js';
+import { launchCommand } from './commands/launch.js';
 import { serveCommand } from './commands/serve.js';
 import { tokenizeCommand } from './commands/tokenize.js';
 import { trainCommand } from './commands/train.js';
@@ -17,6 +18,7 @@ export const COMMANDS: readonly Command[] = [
   tokenizeCommand,
   trainCommand,
   trainTokenizerCommand,
+  launchCommand,
   helpCommand,
   versionCommand,
 ];
@@ -39,7 +41,9 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     io.err("Run 'falcon-h1 --help' for the list of commands.");
     return 2;
   }
-  if (command !== helpCommand && (rest.includes('--help') || rest.includes('-h'))) {
+  // Only the command's own options count: after `--` (launch's child command) `--help` belongs to the child.
+  const own = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+  if (command !== helpCommand && (own.includes('--help') || own.includes('-h'))) {
     io.out(command.usage);
     return 0;
   }

@@ -9,7 +9,7 @@
   "targets": [
     {
       "target_name": "falcon_h1_cuda",
-      "sources": ["src/addon.cc", "src/allocator.cc", "<!@(node config.cjs kernels)"],
+      "sources": ["src/addon.cc", "src/allocator.cc", "src/nccl.cc", "<!@(node config.cjs kernels)"],
       "include_dirs": ["<!@(node config.cjs include-dirs)"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "<!@(node config.cjs defines)"],
       "cflags!": ["-fno-exceptions"],

@@ -31,6 +31,7 @@ import {
   DTYPE_CODE,
   isCudaDType,
 } from './binding.js';
+import { NcclCollectives } from './nccl-collectives.js';
 import { registerAllKernels } from './register-all-kernels.js';
 import { supportsKernel } from './support.js';
 
@@ -144,6 +145,9 @@ export class CudaBackend implements Backend {
     replay: (graph) => this.ctx.replayGraph(graph),
     release: (graph) => this.ctx.releaseGraph(graph),
   };
+
+  /** NCCL collectives (native/src/nccl.cc; libnccl is loaded at run time, each call throws where it is missing). */
+  readonly collectives: NcclCollectives = new NcclCollectives(this);
 
   async synchronize(): Promise<void> {
     if (!this.disposed) await this.ctx.synchronize();

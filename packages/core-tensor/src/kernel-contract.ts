@@ -545,6 +545,40 @@ export interface Backend {
   overwrite?(target: TensorInfo, source: TensorInfo): void;
   /** Optional: records enqueued work into a replayable graph (CUDA Graphs), for core's `captureGraph`. */
   readonly graphs?: BackendGraphCapture;
+  /** Optional: collective communication between processes (NCCL), for @falcon-h1/parallelism's communicator. */
+  readonly collectives?: BackendCollectives;
+}
+
+/** Reductions of `BackendCollectives.allReduce` / `reduceScatter` (NCCL's ncclSum, ncclMax, ncclMin, ncclAvg). */
+export type CollectiveReduceOp = 'sum' | 'max' | 'min' | 'avg';
+
+/**
+ * Collectives between processes, one device each (NCCL's model). A communicator is an integer handle made by
+ * `init` — every member calls it with the same `uniqueId` (made by one of them and shared out of band) — or by
+ * `split`. Operations are enqueued in order with the kernels and return at once; every member must issue the same
+ * operations on a communicator in the same order. Inputs are never modified: each result is a new buffer.
+ * Tensors are flat row-major buffers: `reduceScatter` gives rank r slice r of the input's elements, `allGather`
+ * concatenates the ranks' elements in rank order.
+ */
+export interface BackendCollectives {
+  /** A fresh communicator id (NCCL's 128-byte ncclUniqueId). */
+  uniqueId(): Uint8Array;
+  /** Joins the communicator `id` as `rank` of `worldSize`; blocks until every member has joined. */
+  init(id: Uint8Array, rank: number, worldSize: number): number;
+  allReduce(comm: number, x: TensorInfo, op?: CollectiveReduceOp): TensorInfo;
+  /** x [worldSize·n, …] → this rank's slice [n, …] of the reduction. */
+  reduceScatter(comm: number, x: TensorInfo, op?: CollectiveReduceOp): TensorInfo;
+  /** x [n, …] → [worldSize·n, …]. */
+  allGather(comm: number, x: TensorInfo): TensorInfo;
+  broadcast(comm: number, x: TensorInfo, root: number): TensorInfo;
+  send(comm: number, x: TensorInfo, peer: number): void;
+  recv(comm: number, shape: readonly number[], dtype: DType, peer: number): TensorInfo;
+  /** Fuses the operations issued until `groupEnd` (NCCL's ncclGroupStart/ncclGroupEnd). */
+  groupStart(): void;
+  groupEnd(): void;
+  /** Optional (NCCL ≥ 2.18): a collective of the group; members with the same color form a communicator. */
+  split?(comm: number, color: number, key: number): number;
+  destroy(comm: number): void;
 }
 
 /**

@@ -21,6 +21,7 @@ export {
   SegmentTape,
   type SegmentTapeOptions,
 } from './autograd/segment-tape.js';
+export { BackendCommunicator } from './backend-communicator.js';
 export { type Communicator, checkRank, REDUCE_OPS, type ReduceOp } from './communicator.js';
 export {
   type ContextParallelBatch,

@@ -1,12 +1,5 @@
 import type { Command } from '../command.js';
 
-/** Subcommands that later issues add; listed so `--help` shows where the command is going. */
-const PLANNED: readonly (readonly [string, string])[] = [
-  ['train', 'issue #8'],
-  ['serve', 'issue #9'],
-  ['launch', 'issue #10'],
-];
-
 export function renderHelp(commands: readonly Command[]): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   const lines = [
@@ -19,8 +12,6 @@ export function renderHelp(commands: readonly Command[]): string {
       const aliases = c.aliases && c.aliases.length > 0 ? ` (also ${c.aliases.join(', ')})` : '';
       return `  ${c.name.padEnd(width)}  ${c.summary}${aliases}`;
     }),
-    '',
-    `Planned: ${PLANNED.map(([name, issue]) => `${name} (${issue})`).join(', ')}.`,
     '',
     "Run 'falcon-h1 <command> --help' for the options of one command.",
   ];

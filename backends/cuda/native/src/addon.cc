@@ -11,6 +11,7 @@
  *             synchronize() → Promise, memory(), info(), dispose()
  *   kernels   one method per contract kernel, named after it (Neg, Add, MatMul, SsmScan, ...), taking buffer ids
  *             (-1 for an absent optional input), the dtype code and sizes. Launches are asynchronous.
+ *   nccl      nccl(op, ...): NCCL collectives on this context's stream, buffers by id (nccl.cc; NCCL loaded at run time)
  * Every CUDA / cuBLASLt error becomes a JavaScript Error naming the call; device-side index errors (Gather,
  * ScatterAdd, CrossEntropy labels) are reported by the next read / readSync / synchronize.
  */
@@ -34,6 +35,7 @@
 #include "../kernels/ssm_scan.cuh"
 #include "allocator.h"
 #include "fh.h"
+#include "nccl_collectives.h"
 
 namespace {
 
@@ -738,6 +740,16 @@ class Context : public Napi::ObjectWrap<Context> {
     });
   }
 
+  /** nccl(op, ...): NCCL collectives (nccl.cc) on this context's device and stream. */
+  Napi::Value Nccl(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() -> Napi::Value {
+      return fh::ncclCall(info, ctx_, [this](int64_t id) {
+        Buffer& b = buffer(id);
+        return fh::NcclBuffer{b.ptr, b.bytes};
+      });
+    });
+  }
+
   fh::Ctx ctx_;
   std::vector<std::unique_ptr<Graph>> graphs_;
   bool capturing_ = false;
@@ -853,6 +865,7 @@ Napi::Function Context::Define(Napi::Env env) {
           InstanceMethod("endCapture", &Context::EndCapture),
           InstanceMethod("replayGraph", &Context::ReplayGraph),
           InstanceMethod("releaseGraph", &Context::ReleaseGraph),
+          InstanceMethod("nccl", &Context::Nccl),
           // unary
           FH_KERNEL("Neg", Unary, fh::kNeg),
           FH_KERNEL("Abs", Unary, fh::kAbs),

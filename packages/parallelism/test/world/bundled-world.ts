@@ -12,23 +12,26 @@ import { build } from 'esbuild';
 import { launchThreadWorld } from '../../src/threads.js';
 import type { ScenarioInput, ScenarioName } from './scenarios.js';
 
+/** Bundles a TypeScript entry (and the workspace sources it imports) into one ES module Node runs as is. */
+export async function bundleForNode(entry: URL, name: string): Promise<string> {
+  const outfile = join(mkdtempSync(join(tmpdir(), 'falcon-h1-parallelism-')), name);
+  await build({
+    entryPoints: [fileURLToPath(entry)],
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    conditions: ['@falcon-h1/source'],
+    outfile,
+    logLevel: 'error',
+  });
+  return outfile;
+}
+
 let bundled: Promise<string> | undefined;
 
 function bundle(): Promise<string> {
-  bundled ??= (async () => {
-    const outfile = join(mkdtempSync(join(tmpdir(), 'falcon-h1-parallelism-')), 'worker-entry.mjs');
-    await build({
-      entryPoints: [fileURLToPath(new URL('./worker-entry.ts', import.meta.url))],
-      bundle: true,
-      format: 'esm',
-      platform: 'node',
-      target: 'node20',
-      conditions: ['@falcon-h1/source'],
-      outfile,
-      logLevel: 'error',
-    });
-    return outfile;
-  })();
+  bundled ??= bundleForNode(new URL('./worker-entry.ts', import.meta.url), 'worker-entry.mjs');
   return bundled;
 }
 

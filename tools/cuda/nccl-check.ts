@@ -1,0 +1,289 @@
+/**
+ * nccl-check.ts — the multi-GPU proof of the CUDA backend's NCCL collectives (issue #10 item 1), one process per
+ * GPU under `falcon-h1 launch`:
+ *   1. every collective of `BackendCommunicator` against its definition, computed on the host in f64 from every
+ *      rank's inputs (which each rank can make: they are a formula of rank and index), in f32 and bf16: allReduce
+ *      (sum, max, min, avg), reduceScatter, allGather, broadcast, send/recv (opposite orders, and grouped), barrier,
+ *      split (ncclCommSplit, and the fallback through a broadcast unique id);
+ *   2. one data-parallel training step of a random Falcon-H1 (tiny-a's config, f32) through @falcon-h1/parallelism's
+ *      gradient buckets on the NCCL communicator: the loss and every gradient against this GPU's run of the whole
+ *      batch (relative L2 ≤ 1e-5).
+ * Prints one line per check and exits 1 if any fails; with $OUT set each rank writes nccl-check-rank<r>.json.
+ * Bundled by tools/cuda/bundle-gpu.mjs into .gpu/cuda/nccl-check.mjs; run (see tools/cuda/gpu-run.sh for the build):
+ *   node .gpu/cuda/cli.mjs launch --nproc-per-node 2 -- node .gpu/cuda/nccl-check.mjs
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createCudaBackend } from '@falcon-h1/backend-cuda';
+import {
+  type Backend,
+  type DType,
+  dispose,
+  roundToDType,
+  type Tensor,
+  tensor,
+  useBackend,
+  valueAndGrads,
+} from '@falcon-h1/core-tensor';
+import { parseFalconH1ConfigJson, randomFalconH1, seededRandom } from '@falcon-h1/hybrid-block';
+import { BackendCommunicator } from '../../packages/parallelism/src/backend-communicator.js';
+import type { Communicator, ReduceOp } from '../../packages/parallelism/src/communicator.js';
+import { dataParallelBackward } from '../../packages/parallelism/src/data-parallel/data-parallel.js';
+import {
+  cutBatch,
+  disposeTokenBatch,
+  evenRange,
+  hostBatch,
+  tokenBatch,
+} from '../../packages/parallelism/src/model/token-batch.js';
+import { initProcessGroup } from '../../packages/parallelism/src/node/init-process-group.js';
+
+// A rank that fails mid-collective leaves the others waiting in NCCL: give up rather than hang the device call.
+setTimeout(() => {
+  console.error('nccl-check: still running after 240 s; giving up');
+  process.exit(2);
+}, 240_000).unref();
+
+const backend = createCudaBackend();
+useBackend(backend);
+const comm = await initProcessGroup({ backend, timeoutMs: 120_000 });
+const { rank, worldSize: W } = comm;
+const results: Array<{ check: string; ok: boolean; detail: string }> = [];
+
+function record(check: string, ok: boolean, detail: string): void {
+  results.push({ check, ok, detail });
+  console.log(`${ok ? 'PASS' : 'FAIL'} ${check}: ${detail}`);
+}
+
+/** Rank r's input value at flat index i (every rank can compute every rank's inputs). */
+const value = (r: number, i: number): number => Math.sin(0.37 * i + 1.3 * r) * (r + 1) + 0.01 * i;
+const inputOf = (r: number, size: number, dtype: DType): number[] =>
+  Array.from({ length: size }, (_, i) => roundToDType(value(r, i), dtype as 'f32' | 'bf16'));
+
+const REDUCE: Record<ReduceOp, (xs: number[]) => number> = {
+  sum: (xs) => xs.reduce((a, b) => a + b, 0),
+  max: (xs) => Math.max(...xs),
+  min: (xs) => Math.min(...xs),
+  avg: (xs) => xs.reduce((a, b) => a + b, 0) / xs.length,
+};
+
+/**
+ * Largest |got − want| / (|want| + 1e-3·scale) — 0 for max/min/copies (they must be exact), and within the
+ * dtype's rounding of the result for sums (NCCL sums in the dtype: f32 ≈ 1e-7, bf16 ≈ 2⁻⁸ per addition).
+ */
+function worstError(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  if (got.length !== want.length) return Number.POSITIVE_INFINITY;
+  let scale = 0;
+  for (let i = 0; i < want.length; i++) scale = Math.max(scale, Math.abs(want[i]!));
+  let worst = 0;
+  for (let i = 0; i < want.length; i++) {
+    const e = Math.abs(got[i]! - want[i]!) / (Math.abs(want[i]!) + 1e-3 * scale);
+    if (!(e <= worst)) worst = e; // NaN makes it NaN, which fails every bound
+  }
+  return worst;
+}
+
+/** Bound for a reduction's result in `dtype` (`exact` for max, min and copies). */
+const bound = (dtype: DType, exact: boolean): number => (exact ? 0 : dtype === 'f32' ? 1e-6 : 2 ** -7);
+
+async function expectClose(check: string, t: Tensor, want: number[], dtype: DType, exact: boolean): Promise<void> {
+  const got = Array.from(await t.data(), Number);
+  const err = worstError(got, want);
+  const limit = bound(dtype, exact);
+  record(
+    check,
+    err <= limit,
+    `shape [${t.shape.join(', ')}], worst relative error ${err.toExponential(2)} (≤ ${limit})`,
+  );
+}
+
+async function collectiveChecks(c: Communicator, label: string, backendOf: Backend): Promise<void> {
+  const me = c.rank;
+  const n = c.worldSize;
+  for (const dtype of ['f32', 'bf16'] as const) {
+    const rows = 3 * n;
+    const cols = 5;
+    const size = rows * cols;
+    const inputs = Array.from({ length: n }, (_, r) => inputOf(r, size, dtype));
+    const x = tensor(inputs[me]!, [rows, cols], dtype, backendOf);
+    for (const op of ['sum', 'max', 'min', 'avg'] as const) {
+      const want = Array.from({ length: size }, (_, i) => roundToDType(REDUCE[op](inputs.map((v) => v[i]!)), dtype));
+      const y = await c.allReduce(x, op);
+      await expectClose(`${label} allReduce ${op} ${dtype}`, y, want, dtype, op === 'max' || op === 'min');
+      y.dispose();
+    }
+    {
+      const slice = size / n;
+      const want = Array.from({ length: slice }, (_, i) =>
+        roundToDType(REDUCE.sum(inputs.map((v) => v[me * slice + i]!)), dtype),
+      );
+      const y = await c.reduceScatter(x, 'sum');
+      await expectClose(`${label} reduceScatter sum ${dtype}`, y, want, dtype, false);
+      y.dispose();
+    }
+    {
+      const y = await c.allGather(x);
+      await expectClose(`${label} allGather ${dtype}`, y, inputs.flat(), dtype, true);
+      y.dispose();
+    }
+    const root = n - 1;
+    {
+      const y = await c.broadcast(x, root);
+      await expectClose(`${label} broadcast root ${root} ${dtype}`, y, inputs[root]!, dtype, true);
+      y.dispose();
+    }
+    if (n > 1) {
+      // A ring: rank r sends to r+1 and receives from r−1. Even ranks send first, odd ranks receive first, so that
+      // NCCL's unbuffered point-to-point (a send waits for its recv) cannot deadlock.
+      const next = (me + 1) % n;
+      const prev = (me + n - 1) % n;
+      let y: Tensor;
+      if (me % 2 === 0) {
+        await c.send(x, next);
+        y = await c.recv(prev, x.shape, dtype);
+      } else {
+        y = await c.recv(prev, x.shape, dtype);
+        await c.send(x, next);
+      }
+      await expectClose(`${label} send/recv ring ${dtype}`, y, inputs[prev]!, dtype, true);
+      y.dispose();
+    }
+    x.dispose();
+  }
+  await c.barrier();
+  record(`${label} barrier`, true, `${n} ranks`);
+}
+
+/** The grouped exchange (ncclGroupStart/End around a send and a recv in the same order on every rank). */
+async function groupedExchange(): Promise<void> {
+  const collectives = backend.collectives;
+  const size = 7;
+  const next = (rank + 1) % W;
+  const prev = (rank + W - 1) % W;
+  const x = tensor(inputOf(rank, size, 'f32'), [size], 'f32', backend);
+  const world = comm.handle;
+  collectives.groupStart();
+  collectives.send(world, x, next);
+  const info = collectives.recv(world, [size], 'f32', prev);
+  collectives.groupEnd();
+  const got = Array.from(backend.readSync(info), Number);
+  backend.disposeData(info.dataId);
+  x.dispose();
+  const err = worstError(got, inputOf(prev, size, 'f32'));
+  record('world grouped send+recv f32', err === 0, `from rank ${prev}, worst error ${err}`);
+}
+
+/** Splits: all ranks in one group with reversed keys (new rank = W−1−rank), and one group per rank. */
+async function splitChecks(parent: Communicator, label: string, backendOf: Backend): Promise<void> {
+  const reversed = (await parent.split(0, W - 1 - rank)) as BackendCommunicator;
+  record(
+    `${label} split(0, reversed key) ranks`,
+    reversed.rank === W - 1 - rank && reversed.worldSize === W,
+    `rank ${rank} → ${reversed.rank} of ${reversed.worldSize}`,
+  );
+  await collectiveChecks(reversed, `${label}/reversed`, backendOf);
+  reversed.destroy();
+  const alone = (await parent.split(rank)) as BackendCommunicator;
+  record(
+    `${label} split(rank) ranks`,
+    alone.rank === 0 && alone.worldSize === 1,
+    `rank ${alone.rank} of ${alone.worldSize}`,
+  );
+  const x = tensor(inputOf(rank, 4, 'f32'), [4], 'f32', backendOf);
+  const y = await alone.allReduce(x);
+  await expectClose(`${label}/alone allReduce`, y, inputOf(rank, 4, 'f32'), 'f32', true);
+  dispose([x, y]);
+  alone.destroy();
+}
+
+/** relative L2 distance (NaN → Infinity). */
+function relL2(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  let d2 = 0;
+  let w2 = 0;
+  for (let i = 0; i < want.length; i++) {
+    const d = got[i]! - want[i]!;
+    if (Number.isNaN(d)) return Number.POSITIVE_INFINITY;
+    d2 += d * d;
+    w2 += want[i]! * want[i]!;
+  }
+  return Math.sqrt(d2) / Math.max(Math.sqrt(w2), 1e-300);
+}
+
+/** One DP step of a random tiny-a model vs this GPU's run of the whole batch. */
+async function dataParallelCheck(): Promise<void> {
+  const configText = readFileSync(new URL('./tiny-a-config.json', import.meta.url), 'utf8');
+  const config = parseFalconH1ConfigJson(configText);
+  const model = randomFalconH1(config, { seed: 7, dtype: 'f32' });
+  const BATCH = 4;
+  const LENGTH = 24;
+  const rng = seededRandom(8);
+  const ids = Array.from({ length: BATCH * LENGTH }, () => Math.floor(rng.next() * config.vocab_size));
+  const runs = [[10, 14], [24], [12, 5, 7], [3, 3, 18]];
+  const seqIdx = runs.flatMap((row) => row.flatMap((len, doc) => new Array<number>(len).fill(doc)));
+  const whole = hostBatch(ids, BATCH, LENGTH, seqIdx);
+
+  const piece = tokenBatch(cutBatch(whole, evenRange(BATCH, W, rank, 'rows')), backend);
+  const { loss, buckets } = await dataParallelBackward(comm, model, piece, { bucketElements: 20_000 });
+  const summed = await buckets.summedGradients();
+  disposeTokenBatch(piece);
+
+  const names = [...model.parameters.keys()];
+  const parameters = names.map((name) => model.parameters.get(name)!);
+  const idsT = tensor(ids, [BATCH, LENGTH], 'i32', backend);
+  const seqT = tensor(seqIdx, [BATCH, LENGTH], 'i32', backend);
+  const { value: oneLoss, grads } = valueAndGrads(() => model.loss(idsT, { seqIdx: seqT }), parameters);
+  const want = (await oneLoss.data())[0] as number;
+  const lossErr = Math.abs(loss - want) / Math.abs(want);
+  record(
+    'DP step loss f32',
+    lossErr <= 1e-5,
+    `DP ${loss.toPrecision(9)} vs one GPU ${want.toPrecision(9)}, rel ${lossErr.toExponential(2)}`,
+  );
+  let worst = 0;
+  let worstName = '';
+  for (const [i, name] of names.entries()) {
+    const g = summed.get(parameters[i]!);
+    const err = g ? relL2(await g.data(), await grads[i]!.data()) : Number.POSITIVE_INFINITY;
+    if (!(err <= worst)) [worst, worstName] = [err, name];
+  }
+  record(
+    'DP step gradients f32',
+    worst <= 1e-5,
+    `${names.length} parameters in ${buckets.buckets.length} buckets, worst rel L2 ${worst.toExponential(2)} (${worstName})`,
+  );
+  dispose([oneLoss, ...grads, ...summed.values(), idsT, seqT]);
+  model.dispose();
+}
+
+const availability = backend.collectives.availability();
+console.log(`rank ${rank}/${W} on ${backend.device}; NCCL ${JSON.stringify(availability)}`);
+try {
+  await collectiveChecks(comm, 'world', backend);
+  await groupedExchange();
+  if (backend.collectives.split) await splitChecks(comm, 'ncclCommSplit', backend);
+  else record('ncclCommSplit', true, 'not in this NCCL: only the broadcast fallback is checked');
+  // The fallback split (a new unique id through the parent's broadcast), on a view of the backend without split.
+  const withoutSplit = Object.create(backend, {
+    collectives: {
+      value: new Proxy(backend.collectives, {
+        get: (target, key) => (key === 'split' ? undefined : Reflect.get(target, key, target)),
+      }),
+    },
+  }) as Backend;
+  const viewComm = new BackendCommunicator(withoutSplit, comm.handle, rank, W);
+  await splitChecks(viewComm, 'fallback split', withoutSplit);
+  await dataParallelCheck();
+} catch (error) {
+  record('uncaught', false, (error as Error).stack ?? String(error));
+}
+await comm.barrier();
+comm.destroy();
+const failed = results.filter((r) => !r.ok).length;
+if (process.env.OUT)
+  writeFileSync(
+    join(process.env.OUT, `nccl-check-rank${rank}.json`),
+    JSON.stringify({ rank, worldSize: W, device: backend.device, nccl: availability, results }, null, 2),
+  );
+console.log(`nccl-check: rank ${rank}: ${results.length - failed} passed, ${failed} failed`);
+backend.dispose();
+process.exitCode = failed === 0 ? 0 : 1;
