@@ -45,7 +45,8 @@ function record(row: Record<string, number | string>): void {
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-function randomIds(b: number, t: number, seed: number): Tensor {
+/** Row-major [b, t] random token ids (xorshift from `seed`). */
+function hostIds(b: number, t: number, seed: number): Int32Array {
   let s = seed >>> 0 || 1;
   const ids = new Int32Array(b * t);
   for (let i = 0; i < ids.length; i++) {
@@ -54,8 +55,9 @@ function randomIds(b: number, t: number, seed: number): Tensor {
     s ^= s << 5;
     ids[i] = (s >>> 0) % config.vocab_size;
   }
-  return ops.tensor(ids, [b, t], 'i32');
+  return ids;
 }
+const randomIds = (b: number, t: number, seed: number): Tensor => ops.tensor(hostIds(b, t, seed), [b, t], 'i32');
 
 async function timeIt(fn: () => Promise<void> | void, repeats: number, warmup = 1): Promise<number> {
   for (let i = 0; i < warmup; i++) await fn();
@@ -125,9 +127,7 @@ async function decode(b: number, prompt: number, steps: number): Promise<void> {
 
 /** Random prompts as host arrays (the StaticDecoder prefills them itself). */
 function randomPrompts(b: number, t: number, seed: number): number[][] {
-  const ids = randomIds(b, t, seed);
-  const values = ids.dataSync() as Int32Array;
-  ids.dispose();
+  const values = hostIds(b, t, seed);
   return Array.from({ length: b }, (_, row) => Array.from(values.subarray(row * t, (row + 1) * t)));
 }
 

@@ -9,6 +9,7 @@
 //   .gpu/cuda/bench-model.mjs   tools/cuda/bench-model.ts (0.5B-shaped prefill/decode/training; peer: bench_model_torch.py)
 //   .gpu/cuda/nccl-check.mjs   tools/cuda/nccl-check.ts (NCCL collectives + one data-parallel step, one process per GPU)
 //   .gpu/cuda/cli.mjs           the falcon-h1 CLI (apps/cli/src/bin.ts), for `falcon-h1 launch`
+//   .gpu/cuda/serve-bench.mjs   apps/server/bench/serve-bench.mjs (streaming clients against the server, --backend cuda)
 //   .gpu/cuda/node-addon-api/   the C++ headers (the addon is built there: backends/cuda/native/build-direct.sh)
 // The portable Node tarball comes from ../shared/tools/portable-node.sh .gpu. See tools/cuda/gpu-run.sh.
 import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -87,6 +88,13 @@ await esbuild.build({
   ...common,
   entryPoints: [join(ROOT, 'apps/cli/src/bin.ts')],
   outfile: join(OUT, 'cli.mjs'),
+  external: externals,
+});
+// The serving benchmark (BENCHMARKS.md, Server): `node serve-bench.mjs --backend cuda --model <dir>`.
+await esbuild.build({
+  ...common,
+  entryPoints: [join(ROOT, 'apps/server/bench/serve-bench.mjs')],
+  outfile: join(OUT, 'serve-bench.mjs'),
   external: externals,
 });
 const addonApi = dirname(require.resolve('node-addon-api/package.json'));
