@@ -8,7 +8,10 @@
 //   .gpu/cuda/fused.mjs         backends/cuda/bench/fused.ts (native fused kernels vs core's compositions)
 //   .gpu/cuda/bench-model.mjs   tools/cuda/bench-model.ts (0.5B-shaped prefill/decode/training; peer: bench_model_torch.py)
 //   .gpu/cuda/nccl-check.mjs   tools/cuda/nccl-check.ts (NCCL collectives + one data-parallel step, one process per GPU)
+//   .gpu/cuda/parallel-{check,bench}{,-threads}.mjs   tools/cuda/parallel-*.ts (issue #10: every layout on NCCL vs
+//                               one GPU, DP scaling and MP vs TP; -threads: their CPU dry runs on worker threads)
 //   .gpu/cuda/cli.mjs           the falcon-h1 CLI (apps/cli/src/bin.ts), for `falcon-h1 launch`
+//   .gpu/cuda/trainer/          apps/trainer's examples/0.5b-dp.json + the assets it reads (tools/cuda/train-dp-run.sh)
 //   .gpu/cuda/serve-bench.mjs   apps/server/bench/serve-bench.mjs (streaming clients against the server, --backend cuda)
 //   .gpu/cuda/node-addon-api/   the C++ headers (the addon is built there: backends/cuda/native/build-direct.sh)
 // The portable Node tarball comes from ../shared/tools/portable-node.sh .gpu. See tools/cuda/gpu-run.sh.
@@ -84,12 +87,31 @@ await esbuild.build({
   ],
 });
 cpSync(join(ROOT, 'tests/fixtures/tiny-a/config.json'), join(OUT, 'tiny-a-config.json'));
+// Issue #10 on NCCL: every layout against one GPU, its CPU dry run (thread world, reference backend), and the
+// DP-scaling and MP-vs-TP benchmarks; tools/cuda/parallel-run.sh runs them.
+for (const name of ['parallel-check', 'parallel-check-threads', 'parallel-bench', 'parallel-bench-threads']) {
+  await esbuild.build({
+    ...common,
+    entryPoints: [join(ROOT, `tools/cuda/${name}.ts`)],
+    outfile: join(OUT, `${name}.mjs`),
+    external: externals,
+    nodePaths: [
+      join(ROOT, 'packages', 'parallelism', 'node_modules'),
+      join(ROOT, 'tests', 'conformance', 'node_modules'),
+    ],
+  });
+}
 await esbuild.build({
   ...common,
   entryPoints: [join(ROOT, 'apps/cli/src/bin.ts')],
   outfile: join(OUT, 'cli.mjs'),
   external: externals,
 });
+// Data-parallel training of the 0.5B shape (tools/cuda/train-dp-run.sh): the example config with the embedded
+// tokenizer and corpus at the same relative paths, so `node cli.mjs train --config trainer/examples/0.5b-dp.json` works.
+for (const file of ['examples/0.5b-dp.json', 'assets/tokenizer.json', 'assets/corpus/train.txt']) {
+  cpSync(join(ROOT, 'apps/trainer', file), join(OUT, 'trainer', file));
+}
 // The serving benchmark (BENCHMARKS.md, Server): `node serve-bench.mjs --backend cuda --model <dir>`.
 await esbuild.build({
   ...common,

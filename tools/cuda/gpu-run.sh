@@ -52,7 +52,7 @@ echo "conformance: exit ${PIPESTATUS[0]}, $(($(date +%s) - start)) s"
   echo "== MatMul through the fallback GEMM (FALCON_H1_CUDA_GEMM=fallback)"
   FALCON_H1_CUDA_GEMM=fallback node conformance.mjs --backend cuda --filter '^MatMul\(' --quiet 2>&1 | tail -2
   if [[ ${FH_SANITIZE:-1} == 1 ]] && command -v compute-sanitizer >/dev/null; then
-    fused='Softmax|RmsNorm|RmsNormGated|Rope|CausalConv1d|CausalConv1dUpdate|SsmScan|SsmStep|Attention|CrossEntropy|AdamW'
+    fused='Softmax|RmsNorm|RmsNormGated|Rope|CausalConv1d|CausalConv1dUpdate|SsmScan|SsmStep|Attention|CrossEntropy|AdamW|AdamWMulti|SwiGlu|LinearCrossEntropy'
     echo "== compute-sanitizer memcheck: fused kernels and the indexed primitives, f32 + bf16, native"
     timeout 180 compute-sanitizer --tool memcheck --error-exitcode 3 node conformance.mjs --backend cuda \
       --dtypes f32,bf16 --modes native --quiet \

@@ -37,6 +37,7 @@ import {
   tokenBatch,
 } from '../../packages/parallelism/src/model/token-batch.js';
 import { initProcessGroup } from '../../packages/parallelism/src/node/init-process-group.js';
+import { relL2 } from './parallel-check-layouts.js';
 
 // A rank that fails mid-collective leaves the others waiting in NCCL: give up rather than hang the device call.
 setTimeout(() => {
@@ -67,10 +68,7 @@ const REDUCE: Record<ReduceOp, (xs: number[]) => number> = {
   avg: (xs) => xs.reduce((a, b) => a + b, 0) / xs.length,
 };
 
-/**
- * Largest |got − want| / (|want| + 1e-3·scale) — 0 for max/min/copies (they must be exact), and within the
- * dtype's rounding of the result for sums (NCCL sums in the dtype: f32 ≈ 1e-7, bf16 ≈ 2⁻⁸ per addition).
- */
+/** Largest |got − want| / (|want| + 1e-3·scale): 0 when exact (max, min, copies). NaN makes it NaN. */
 function worstError(got: ArrayLike<number>, want: ArrayLike<number>): number {
   if (got.length !== want.length) return Number.POSITIVE_INFINITY;
   let scale = 0;
@@ -83,17 +81,43 @@ function worstError(got: ArrayLike<number>, want: ArrayLike<number>): number {
   return worst;
 }
 
-/** Bound for a reduction's result in `dtype` (`exact` for max, min and copies). */
-const bound = (dtype: DType, exact: boolean): number => (exact ? 0 : dtype === 'f32' ? 1e-6 : 2 ** -7);
+/** Unit roundoff of a dtype NCCL sums in (round to nearest): 2⁻²⁴ for f32, 2⁻⁸ for bf16. */
+const unitRoundoff = (dtype: DType): number => (dtype === 'f32' ? 2 ** -24 : 2 ** -8);
 
-async function expectClose(check: string, t: Tensor, want: number[], dtype: DType, exact: boolean): Promise<void> {
+/**
+ * A sum over n ranks computed in the dtype (NCCL adds in the dtype, in an order of its choosing: ring, tree) is
+ * within the classical bound of recursive summation, |ŝ − s| ≤ γ₍ₙ₋₁₎·Σ|xᵣ| with γₖ = k·u / (1 − k·u), and the
+ * expected value is s rounded once more (u·|s|). Returns the largest |got − want| over that bound per element
+ * (≤ 1 passes). A relative bound on |want| alone is wrong beyond 2 ranks: partial sums round at their own
+ * magnitude, so a sum that cancels to near zero keeps their absolute error.
+ */
+function worstSumError(got: ArrayLike<number>, want: ArrayLike<number>, absSum: number[], n: number, dtype: DType) {
+  if (got.length !== want.length) return Number.POSITIVE_INFINITY;
+  const u = unitRoundoff(dtype);
+  const gamma = ((n - 1) * u) / (1 - (n - 1) * u);
+  let worst = 0;
+  for (let i = 0; i < want.length; i++) {
+    const limit = gamma * absSum[i]! + u * Math.abs(want[i]!) + Number.MIN_VALUE;
+    const e = Math.abs(got[i]! - want[i]!) / limit;
+    if (!(e <= worst)) worst = e;
+  }
+  return worst;
+}
+
+async function expectExact(check: string, t: Tensor, want: number[]): Promise<void> {
   const got = Array.from(await t.data(), Number);
   const err = worstError(got, want);
-  const limit = bound(dtype, exact);
+  record(check, err === 0, `shape [${t.shape.join(', ')}], worst relative error ${err.toExponential(2)} (exact)`);
+}
+
+/** A sum (or average: pass absSum / n) of n ranks' values checked against the summation bound. */
+async function expectSum(check: string, t: Tensor, want: number[], absSum: number[], n: number, dtype: DType) {
+  const got = Array.from(await t.data(), Number);
+  const err = worstSumError(got, want, absSum, n, dtype);
   record(
     check,
-    err <= limit,
-    `shape [${t.shape.join(', ')}], worst relative error ${err.toExponential(2)} (≤ ${limit})`,
+    err <= 1,
+    `shape [${t.shape.join(', ')}], worst error ${err.toFixed(3)} of the bound γ(${n - 1})·Σ|x| + u·|s| (u = 2^${Math.log2(unitRoundoff(dtype))}; ≤ 1)`,
   );
 }
 
@@ -106,10 +130,23 @@ async function collectiveChecks(c: Communicator, label: string, backendOf: Backe
     const size = rows * cols;
     const inputs = Array.from({ length: n }, (_, r) => inputOf(r, size, dtype));
     const x = tensor(inputs[me]!, [rows, cols], dtype, backendOf);
+    const absSum = Array.from({ length: size }, (_, i) => REDUCE.sum(inputs.map((v) => Math.abs(v[i]!))));
     for (const op of ['sum', 'max', 'min', 'avg'] as const) {
       const want = Array.from({ length: size }, (_, i) => roundToDType(REDUCE[op](inputs.map((v) => v[i]!)), dtype));
       const y = await c.allReduce(x, op);
-      await expectClose(`${label} allReduce ${op} ${dtype}`, y, want, dtype, op === 'max' || op === 'min');
+      const check = `${label} allReduce ${op} ${dtype}`;
+      if (op === 'max' || op === 'min') await expectExact(check, y, want);
+      else if (op === 'sum') await expectSum(check, y, want, absSum, n, dtype);
+      // avg: the sum's bound, then one division by n (one more rounding, inside u·|s| at the result's scale).
+      else
+        await expectSum(
+          check,
+          y,
+          want,
+          absSum.map((a) => a / n),
+          n + 1,
+          dtype,
+        );
       y.dispose();
     }
     {
@@ -118,18 +155,19 @@ async function collectiveChecks(c: Communicator, label: string, backendOf: Backe
         roundToDType(REDUCE.sum(inputs.map((v) => v[me * slice + i]!)), dtype),
       );
       const y = await c.reduceScatter(x, 'sum');
-      await expectClose(`${label} reduceScatter sum ${dtype}`, y, want, dtype, false);
+      const sliceAbs = absSum.slice(me * slice, (me + 1) * slice);
+      await expectSum(`${label} reduceScatter sum ${dtype}`, y, want, sliceAbs, n, dtype);
       y.dispose();
     }
     {
       const y = await c.allGather(x);
-      await expectClose(`${label} allGather ${dtype}`, y, inputs.flat(), dtype, true);
+      await expectExact(`${label} allGather ${dtype}`, y, inputs.flat());
       y.dispose();
     }
     const root = n - 1;
     {
       const y = await c.broadcast(x, root);
-      await expectClose(`${label} broadcast root ${root} ${dtype}`, y, inputs[root]!, dtype, true);
+      await expectExact(`${label} broadcast root ${root} ${dtype}`, y, inputs[root]!);
       y.dispose();
     }
     if (n > 1) {
@@ -145,7 +183,7 @@ async function collectiveChecks(c: Communicator, label: string, backendOf: Backe
         y = await c.recv(prev, x.shape, dtype);
         await c.send(x, next);
       }
-      await expectClose(`${label} send/recv ring ${dtype}`, y, inputs[prev]!, dtype, true);
+      await expectExact(`${label} send/recv ring ${dtype}`, y, inputs[prev]!);
       y.dispose();
     }
     x.dispose();
@@ -191,22 +229,9 @@ async function splitChecks(parent: Communicator, label: string, backendOf: Backe
   );
   const x = tensor(inputOf(rank, 4, 'f32'), [4], 'f32', backendOf);
   const y = await alone.allReduce(x);
-  await expectClose(`${label}/alone allReduce`, y, inputOf(rank, 4, 'f32'), 'f32', true);
+  await expectExact(`${label}/alone allReduce`, y, inputOf(rank, 4, 'f32'));
   dispose([x, y]);
   alone.destroy();
-}
-
-/** relative L2 distance (NaN → Infinity). */
-function relL2(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  let d2 = 0;
-  let w2 = 0;
-  for (let i = 0; i < want.length; i++) {
-    const d = got[i]! - want[i]!;
-    if (Number.isNaN(d)) return Number.POSITIVE_INFINITY;
-    d2 += d * d;
-    w2 += want[i]! * want[i]!;
-  }
-  return Math.sqrt(d2) / Math.max(Math.sqrt(w2), 1e-300);
 }
 
 /** One DP step of a random tiny-a model vs this GPU's run of the whole batch. */

@@ -5,12 +5,14 @@
 //   prefill  1×T tokens (T = 512 and 2048 by default): one forward with the last position's logits, as
 //            generation's prefill computes them, then the greedy token read back; tokens/s, median of 3 after 1
 //            warm-up;
-//   decode   batch 1 after a 128-token prompt (through the hybrid cache, then through the StaticDecoder's in-place
-//            fixed-capacity caches): per step the last token's forward and an
-//            on-device argmax, only the chosen token (4 bytes) read back; 4 warm-up steps then ≥ 32 timed; also
-//            the backend's work counters per step (pipelines compiled, submits, dispatches, bind groups created)
-//            and the host time
-//            spent encoding the step.
+//   decode   batch 1 after a 128-token prompt, three ways: generate()'s hybrid cache; the StaticDecoder (in-place
+//            fixed-capacity caches) eagerly; the StaticDecoder replaying its step captured as a graph
+//            (`backend.graphs`), whose greedy tokens must equal the eager ones. Per step the last token's forward
+//            and an on-device argmax, only the chosen token (4 bytes) read back; 4 warm-up steps then ≥ 32 timed;
+//            also the backend's work counters per step (pipelines compiled, submits, dispatches, new bind groups,
+//            graph replays), the host time spent encoding (or replaying) the step, and the eager step's
+//            dispatches per program. A fourth row replays with the host one step ahead of its reads (each step
+//            submitted before the previous token is awaited): the overlap generation could have.
 // Wall-clock times; every timed region ends with a readback, so the GPU work is inside it. Prints one JSON line
 // per result, then the whole run as one JSON line and a table; with $OUT set, writes $OUT/bench-model-webgpu.json.
 // Runs bundled: `node tools/webgpu/bundle-gpu.mjs` writes .gpu/webgpu-model/bench-model.mjs with Dawn beside it.
@@ -80,7 +82,12 @@ const backend = await createWebGPUBackend();
 useBackend(backend);
 const shapeName = `${opts.shape}${opts.layers ? ` L=${opts.layers}` : ''}${opts.vocab ? ` V=${opts.vocab}` : ''}`;
 const parameters = falconH1ParameterCount(config);
-console.log(`# ${backend.device}; shader-f16: ${backend.hasF16}; Falcon-H1 ${shapeName}: ${parameters} parameters`);
+// Dawn toggles in force (gpu.ts reads them), e.g. 'enable-dawn-features=skip_validation,disable_robustness'.
+const dawnFlags = process.env.FALCON_WEBGPU_DAWN_FLAGS || undefined;
+console.log(
+  `# ${backend.device}; shader-f16: ${backend.hasF16}; Falcon-H1 ${shapeName}: ${parameters} parameters` +
+    (dawnFlags ? `; Dawn flags: ${dawnFlags}` : ''),
+);
 const results = [];
 function report(row) {
   const full = { shape: shapeName, ...row };
@@ -119,91 +126,160 @@ async function prefill(model, dtype, t) {
   report({ what: 'prefill', dtype, batch: 1, tokens: t, ms, tokensPerSecond: t / (ms / 1000) });
 }
 
-async function decode(model, dtype) {
+/**
+ * Times `step` (enqueues one decode step and returns the tensor of its greedy token, which is read back): 4 warm-up
+ * steps, then `decodeSteps` timed ones. Returns the row's measurements and every token chosen (warm-up included).
+ * With `ahead`, each step is submitted before the previous step's token is awaited (the greedy token never leaves
+ * the device, so the host can run one step ahead of its reads): the host's work overlaps the GPU's.
+ */
+async function timeDecode(step, ahead = false) {
+  const tokens = [];
+  let encodeMs = 0;
+  let pending;
+  const one = async () => {
+    const encodeStart = performance.now();
+    const chosen = step();
+    if (ahead) backend.flush();
+    // Host time spent building (or replaying) the step, before waiting for the GPU.
+    encodeMs += performance.now() - encodeStart;
+    if (!ahead) {
+      tokens.push(...(await chosen.data())); // the one readback of the step: the chosen token
+      return;
+    }
+    if (pending) tokens.push(...(await pending));
+    // Queued now, before the next step overwrites the token: it reads this step's.
+    pending = chosen.data();
+  };
+  for (let i = 0; i < WARMUP_STEPS; i++) await one();
+  encodeMs = 0;
+  const before = backend.stats();
+  const start = performance.now();
+  for (let i = 0; i < decodeSteps; i++) await one();
+  const ms = (performance.now() - start) / decodeSteps;
+  const after = backend.stats();
+  if (pending) tokens.push(...(await pending));
+  const perStep = (key) => (after[key] - before[key]) / decodeSteps;
+  const row = {
+    batch: 1,
+    prompt: promptLength,
+    steps: decodeSteps,
+    msPerStep: ms,
+    encodeMsPerStep: encodeMs / decodeSteps,
+    tokensPerSecond: 1000 / ms,
+    pipelinesPerStep: perStep('pipelinesCreated'),
+    submitsPerStep: perStep('submits'),
+    dispatchesPerStep: perStep('dispatches'),
+    readbacksPerStep: perStep('readbacks'),
+    bindGroupsPerStep: perStep('bindGroupsCreated'),
+    graphReplaysPerStep: perStep('graphReplays'),
+  };
+  return { row, tokens };
+}
+
+/** Decode through generate()'s hybrid cache (the cache grows by concatenation: new buffers every step). */
+async function decodeHybrid(model, dtype) {
   const cache = model.createCache(1);
   const prompt = tensor(tokenIds(promptLength, 13), [1, promptLength], 'i32');
   let next = nextToken(model, prompt, cache);
   prompt.dispose();
-  await next.data();
-  let encodeMs = 0;
-  const step = async () => {
-    const encodeStart = performance.now();
-    const input = reshape(next, [1, 1]);
-    const chosen = nextToken(model, input, cache);
-    input.dispose();
+  const first = (await next.data())[0];
+  try {
+    const { row, tokens } = await timeDecode(() => {
+      const input = reshape(next, [1, 1]);
+      const chosen = nextToken(model, input, cache);
+      input.dispose();
+      next.dispose();
+      next = chosen;
+      return chosen;
+    });
+    report({ what: 'decode (hybrid cache)', dtype, ...row });
+    return [first, ...tokens];
+  } finally {
     next.dispose();
-    next = chosen;
-    encodeMs += performance.now() - encodeStart;
-    await chosen.data(); // the one readback of the step: the chosen token
-  };
-  for (let i = 0; i < WARMUP_STEPS; i++) await step();
-  encodeMs = 0;
-  const before = backend.stats();
-  const start = performance.now();
-  for (let i = 0; i < decodeSteps; i++) await step();
-  const ms = (performance.now() - start) / decodeSteps;
-  const after = backend.stats();
-  next.dispose();
-  cache.dispose();
-  const perStep = (key) => (after[key] - before[key]) / decodeSteps;
-  report({
-    what: 'decode',
-    dtype,
-    batch: 1,
-    prompt: promptLength,
-    steps: decodeSteps,
-    msPerStep: ms,
-    // Host time spent building the step (core's dispatch, bind groups, the encoder), before waiting for the GPU.
-    encodeMsPerStep: encodeMs / decodeSteps,
-    tokensPerSecond: 1000 / ms,
-    pipelinesPerStep: perStep('pipelinesCreated'),
-    submitsPerStep: perStep('submits'),
-    dispatchesPerStep: perStep('dispatches'),
-    readbacksPerStep: perStep('readbacks'),
-    bindGroupsPerStep: perStep('bindGroupsCreated'),
-  });
+    cache.dispose();
+  }
 }
 
 /**
- * Decode through the StaticDecoder (fixed-capacity caches written in place with the backend's `overwrite`): every
- * step binds the same buffers, so its bind groups come from the cache; the greedy token never leaves the device
- * except for the one readback per step.
+ * Decode through the StaticDecoder (fixed-capacity caches written in place with the backend's `overwrite`), eagerly
+ * (every step encodes its ~2,000 kernels; they bind the same buffers each step, so bind groups come from the cache)
+ * or replaying the step captured once as a graph (`backend.graphs`). The eager run also profiles one extra step:
+ * its dispatches per program.
  */
-async function decodeStatic(model, dtype) {
+async function decodeStatic(model, capture, ahead = false) {
   const prompt = Array.from(tokenIds(promptLength, 13));
-  const decoder = new StaticDecoder(model, [prompt], { maxLength: promptLength + WARMUP_STEPS + decodeSteps + 1 });
-  let encodeMs = 0;
-  const step = async () => {
-    const encodeStart = performance.now();
-    const { tokens } = decoder.step();
-    encodeMs += performance.now() - encodeStart;
-    await tokens.data();
-  };
-  for (let i = 0; i < WARMUP_STEPS; i++) await step();
-  encodeMs = 0;
-  const before = backend.stats();
-  const start = performance.now();
-  for (let i = 0; i < decodeSteps; i++) await step();
-  const ms = (performance.now() - start) / decodeSteps;
-  const after = backend.stats();
-  decoder.dispose();
-  const perStep = (key) => (after[key] - before[key]) / decodeSteps;
-  report({
-    what: 'decode (static cache)',
-    dtype,
-    batch: 1,
-    prompt: promptLength,
-    steps: decodeSteps,
-    msPerStep: ms,
-    encodeMsPerStep: encodeMs / decodeSteps,
-    tokensPerSecond: 1000 / ms,
-    pipelinesPerStep: perStep('pipelinesCreated'),
-    submitsPerStep: perStep('submits'),
-    dispatchesPerStep: perStep('dispatches'),
-    readbacksPerStep: perStep('readbacks'),
-    bindGroupsPerStep: perStep('bindGroupsCreated'),
+  const decoder = new StaticDecoder(model, [prompt], {
+    maxLength: promptLength + WARMUP_STEPS + decodeSteps + 2,
+    capture,
   });
+  try {
+    const first = (await decoder.nextTokens.data())[0];
+    const { row, tokens } = await timeDecode(() => decoder.step().tokens, ahead);
+    const extra = {};
+    if (!capture && !ahead) {
+      const programs = backend.countDispatches(() => decoder.step());
+      extra.programs = programs;
+      await backend.synchronize();
+    }
+    return { row: { ...row, ...extra }, tokens: [first, ...tokens] };
+  } finally {
+    decoder.dispose();
+  }
 }
+
+async function decode(model, dtype) {
+  let hybrid;
+  try {
+    hybrid = await decodeHybrid(model, dtype);
+  } catch (error) {
+    report({ what: 'decode (hybrid cache)', dtype, batch: 1, prompt: promptLength, error: error.message });
+  }
+  let eager;
+  try {
+    eager = await decodeStatic(model, false);
+    report({
+      what: 'decode (static, eager)',
+      dtype,
+      ...eager.row,
+      // Random weights may leave near-ties that the two cache layouts break apart; reported, not required.
+      tokensEqualHybrid: hybrid ? sameTokens(eager.tokens, hybrid) : undefined,
+    });
+  } catch (error) {
+    report({ what: 'decode (static, eager)', dtype, batch: 1, prompt: promptLength, error: error.message });
+  }
+  try {
+    const graph = await decodeStatic(model, true);
+    // The replayed step runs exactly the eager step's kernels on the same values: its tokens must be identical.
+    const equal = eager ? sameTokens(graph.tokens, eager.tokens) : undefined;
+    report({
+      what: 'decode (static, graph replay)',
+      dtype,
+      ...graph.row,
+      tokensEqualEager: equal,
+      ...(equal === false
+        ? { error: `greedy tokens differ from the eager StaticDecoder's: ${graph.tokens} vs ${eager.tokens}` }
+        : {}),
+    });
+  } catch (error) {
+    report({ what: 'decode (static, graph replay)', dtype, batch: 1, prompt: promptLength, error: error.message });
+  }
+  const what = 'decode (static, graph replay, host one step ahead)';
+  try {
+    const graph = await decodeStatic(model, true, true);
+    const equal = eager ? sameTokens(graph.tokens, eager.tokens) : undefined;
+    report({
+      what,
+      dtype,
+      ...graph.row,
+      tokensEqualEager: equal,
+      ...(equal === false ? { error: `greedy tokens differ from the eager StaticDecoder's: ${graph.tokens}` } : {}),
+    });
+  } catch (error) {
+    report({ what, dtype, batch: 1, prompt: promptLength, error: error.message });
+  }
+}
+
+const sameTokens = (a, b) => a.length === b.length && a.every((t, i) => t === b[i]);
 
 for (const dtype of opts.dtypes.split(',')) {
   if (!backend.capabilities.dtypes.includes(dtype)) {
@@ -231,20 +307,11 @@ for (const dtype of opts.dtypes.split(',')) {
       report({ what: 'prefill', dtype, batch: 1, tokens: t, error: error.message });
     }
   }
-  try {
-    await decode(model, dtype);
-  } catch (error) {
-    report({ what: 'decode', dtype, batch: 1, prompt: promptLength, error: error.message });
-  }
-  try {
-    await decodeStatic(model, dtype);
-  } catch (error) {
-    report({ what: 'decode (static cache)', dtype, batch: 1, prompt: promptLength, error: error.message });
-  }
+  await decode(model, dtype);
   model.dispose();
 }
 
-const summary = { device: backend.device, shaderF16: backend.hasF16, shape: shapeName, parameters, results };
+const summary = { device: backend.device, shaderF16: backend.hasF16, dawnFlags, shape: shapeName, parameters, results };
 console.log(JSON.stringify(summary));
 if (process.env.OUT)
   writeFileSync(join(process.env.OUT, 'bench-model-webgpu.json'), `${JSON.stringify(summary, null, 2)}\n`);
@@ -255,7 +322,7 @@ for (const r of results) {
   const ms = r.ms ?? r.msPerStep;
   const step =
     r.what.startsWith('decode') && !r.error
-      ? `${r.pipelinesPerStep} pipelines, ${r.submitsPerStep} submits, ${r.dispatchesPerStep} dispatches, ${r.bindGroupsPerStep} new bind groups, ${r.encodeMsPerStep.toFixed(2)} ms encoding`
+      ? `${r.pipelinesPerStep} pipelines, ${r.submitsPerStep} submits, ${r.dispatchesPerStep} dispatches, ${r.bindGroupsPerStep} new bind groups, ${r.encodeMsPerStep.toFixed(2)} ms host encoding${r.tokensEqualEager ? ', tokens = eager' : ''}`
       : (r.error ?? '');
   console.log(
     `| ${r.what} | ${r.dtype} | ${tokens} | ${ms === undefined ? '' : ms.toFixed(2)} | ${r.tokensPerSecond === undefined ? '' : r.tokensPerSecond.toFixed(1)} | ${step} |`,

@@ -37,6 +37,8 @@ const delta = (a: WebGPUStats, b: WebGPUStats): WebGPUStats => ({
   readbacks: b.readbacks - a.readbacks,
   buffersCreated: b.buffersCreated - a.buffersCreated,
   bindGroupsCreated: b.bindGroupsCreated - a.bindGroupsCreated,
+  graphsCaptured: b.graphsCaptured - a.graphsCaptured,
+  graphReplays: b.graphReplays - a.graphReplays,
 });
 
 describe.runIf(probe.available)('decoding tiny-a on webgpu', async () => {

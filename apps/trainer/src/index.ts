@@ -28,6 +28,12 @@ export {
 export * from './checkpoint/run-checkpoint.js';
 export { DEFAULT_CONFIG_PATH, TRAIN_USAGE, type TrainCommandIo, trainCommand } from './command/train-command.js';
 export {
+  checkDataParallel,
+  dataParallelProblems,
+  rankMicroRows,
+  stepBatchSizes,
+} from './config/data-parallel-check.js';
+export {
   type LoadedTrainConfig,
   loadTrainConfig,
   TrainConfigError,
@@ -44,10 +50,23 @@ export {
 export { lossCurveSvg, niceTicks } from './metrics/loss-curve-svg.js';
 export { MetricsLog, type StepMetrics } from './metrics/metrics-log.js';
 export { initialModel, orderedParameters, parameterGroups, resolveShape } from './model/build-model.js';
-export { formatDuration, ProgressLine, stderrOutput, type TrainerOutput } from './progress/progress-line.js';
+export {
+  type JoinedGroup,
+  joinProcessGroup,
+  processGroupRequested,
+} from './parallel/process-group.js';
+export {
+  formatBytes,
+  formatDuration,
+  ProgressLine,
+  stderrOutput,
+  type TrainerOutput,
+} from './progress/progress-line.js';
+export { type DataParallelStepOptions, dataParallelStep, rankPasses } from './training/data-parallel-step.js';
 export { heldOutLoss } from './training/evaluate.js';
 export { countedPairs, type Rows, sliceRows } from './training/packed-rows.js';
 export { runTraining, type TrainRunOptions, type TrainRunResult } from './training/run-training.js';
 export { sampleText } from './training/sample-text.js';
-export { type StepResult, trainStep } from './training/train-step.js';
+export { clipAndStep, type StepResult, trainStep } from './training/train-step.js';
 export { TrainerRandom } from './training/trainer-random.js';
+export { zero1DataParallelStep } from './training/zero1-step.js';

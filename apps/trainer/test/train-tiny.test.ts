@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { memory } from '@falcon-h1/core-tensor';
 import { loadFalconH1 } from '@falcon-h1/hybrid-block';
@@ -54,6 +54,22 @@ describe("training tiny-a's shape on the embedded corpus (wasm)", () => {
     // The loader's own account of the data: one source, all the tokens, part of an epoch.
     expect(output.lines).toContainEqual(
       expect.stringMatching(/^data 'licenses': 100\.0% of the tokens, 0\.\d\d epochs$/),
+    );
+    // Every phase outside the steps says what it cost: the model's start, each checkpoint (its size is the files'),
+    // each evaluation, the final sample.
+    expect(output.lines).toContainEqual(expect.stringMatching(/^model initialised in \d+\.\d s$/));
+    const files = ['model.safetensors', 'optimizer.safetensors'].map((f) => statSync(join(result.checkpoint, f)).size);
+    const size = `${((files[0]! + files[1]!) / 1e6).toFixed(1)} MB`;
+    const cost = String.raw`\d+\.\d s \(model [\d.]+ MB [\d.]+ s, optimizer [\d.]+ MB [\d.]+ s, fsync \+ rename [\d.]+ s; [\d.]+ GB/s\)$`;
+    const line = new RegExp(
+      `^step 40: checkpoint ${result.checkpoint.replaceAll(/[.*+?^${}()|[\]\\]/g, '\\$&')}, ${size} in ${cost}`,
+    );
+    expect(output.lines).toContainEqual(expect.stringMatching(line));
+    expect(output.lines).toContainEqual(
+      expect.stringMatching(/^step 40: held-out loss \d+\.\d{4} \(2 batches in \d+\.\d s\)$/),
+    );
+    expect(output.lines).toContainEqual(
+      expect.stringMatching(/^final sample: checkpoint loaded in \d+\.\d s, 8 tokens at most generated in \d+\.\d s$/),
     );
   }, 120_000);
 });

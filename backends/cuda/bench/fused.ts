@@ -1,6 +1,7 @@
 /**
  * fused.ts — each native fused kernel against core's composition of primitives, on the same GPU, at Falcon-H1-0.5B
- * sizes (B = 1, T = 2048, f32; attention also in bf16 at B = 1 and 4): forward and backward times (median of 5
+ * sizes (B = 1, T = 2048, f32; attention also in bf16 at B = 1 and 4; the LM head's LinearCrossEntropy at 1×2048 and
+ * 4×2048 rows; AdamWMulti over a 0.5B-shaped parameter list): forward and backward times (median of 5
  * after warm-up, between synchronize() calls) and the relative L2 difference between the two paths (both certified
  * against the float64 oracle on small cases by the conformance suite; this checks them against each other at model
  * scale). FH_FUSED_FILTER=REGEX runs only the matching cases. Bundled by tools/cuda/bundle-gpu.mjs.
@@ -34,6 +35,15 @@ interface Case {
 }
 
 const T = 2048;
+/** SsmScan's inputs at Falcon-H1-0.5B's mixer shapes (H = 24, P = 64, one group of N = 128) in bf16, B rows. */
+const scanInputsBf16 = (B: number, dtLo: number, dtHi: number): Record<string, Tensor> => ({
+  x: ops.cast(rand([B, T, 24, 64]), 'bf16'),
+  dt: ops.cast(rand([B, T, 24], dtLo, dtHi), 'bf16'),
+  A: ops.cast(rand([24], -2.5, -0.2), 'bf16'),
+  Bm: ops.cast(rand([B, T, 1, 128]), 'bf16'),
+  Cm: ops.cast(rand([B, T, 1, 128]), 'bf16'),
+  D: ops.cast(rand([24], 0.5, 1.5), 'bf16'),
+});
 const CASES: Case[] = [
   {
     name: 'RmsNorm [2048,1024]',
@@ -73,6 +83,30 @@ const CASES: Case[] = [
     run: ({ x, dt, A, Bm, Cm, D }) => ops.ssmScan({ x: x!, dt: dt!, A: A!, Bm: Bm!, Cm: Cm!, D }, { chunkSize: 128 }),
   },
   {
+    // bf16 activations: the SSD in matmul form on tensor cores (ssd_tc.cu; FALCON_H1_CUDA_SSD=cuda-cores for the
+    // recurrence kernels instead).
+    name: 'SsmScan bf16 B=1 T=2048 H=24 P=64 N=128 chunk=128',
+    inputs: () => scanInputsBf16(1, 0.01, 0.6),
+    wrt: ['x', 'dt', 'A', 'Bm', 'Cm', 'D'],
+    run: ({ x, dt, A, Bm, Cm, D }) => ops.ssmScan({ x: x!, dt: dt!, A: A!, Bm: Bm!, Cm: Cm!, D }, { chunkSize: 128 }),
+  },
+  {
+    // Packed documents (boundaries on a chunk edge, mid-chunk and a one-token document) and an initial state: the
+    // model-scale cross-check of the scan's document resets against the composition.
+    name: 'SsmScan bf16 B=2 T=2048 H=24 P=64 N=128 docs+initialState',
+    inputs: () => ({
+      ...scanInputsBf16(2, 0.001, 0.1),
+      initialState: rand([2, 24, 64, 128]),
+      seqIdx: ints([2, T], (i) => {
+        const t = i % T;
+        return i < T ? (t < 320 ? 0 : t < 1000 ? 1 : t < 1001 ? 2 : 3) : t < 700 ? 0 : 1;
+      }),
+    }),
+    wrt: ['x', 'dt', 'A', 'Bm', 'Cm', 'D', 'initialState'],
+    run: ({ x, dt, A, Bm, Cm, D, initialState, seqIdx }) =>
+      ops.ssmScan({ x: x!, dt: dt!, A: A!, Bm: Bm!, Cm: Cm!, D, initialState, seqIdx }, { chunkSize: 128 }),
+  },
+  {
     name: 'Attention B=1 T=2048 Hq=8 Hkv=2 Dh=64 causal',
     inputs: () => ({ q: rand([1, T, 8, 64], -2, 2), k: rand([1, T, 2, 64], -2, 2), v: rand([1, T, 2, 64]) }),
     wrt: ['q', 'k', 'v'],
@@ -96,6 +130,28 @@ const CASES: Case[] = [
     wrt: ['logits'],
     run: ({ logits, labels }) => ops.crossEntropy(logits!, labels!),
   },
+  ...(['f32', 'bf16'] as const).map(
+    (dtype): Case => ({
+      name: `SwiGlu ${dtype} [2048,2048] gate×0.883883`,
+      inputs: () => ({ gate: ops.cast(rand([T, 2048], -5, 5), dtype), up: ops.cast(rand([T, 2048], -2, 2), dtype) }),
+      wrt: ['gate', 'up'],
+      run: ({ gate, up }) => ops.swiGlu(gate!, up!, 0.883883),
+    }),
+  ),
+  // The LM head + loss of a 0.5B training step (R = B·T rows, V = 32784): the composition stores the [R, V] logits
+  // (and their f32 copy), the fused kernel one vocabulary chunk at a time.
+  ...[1, 4].map(
+    (B): Case => ({
+      name: `LinearCrossEntropy bf16 R=${B * T} D=1024 V=32784`,
+      inputs: () => ({
+        hidden: ops.cast(rand([B * T, 1024], -2, 2), 'bf16'),
+        weight: ops.cast(rand([32784, 1024], -0.05, 0.05), 'bf16'),
+        labels: ints([B * T], (i) => (i % 97 === 0 ? -100 : (i * 7919) % 32784)),
+      }),
+      wrt: ['hidden', 'weight'],
+      run: ({ hidden, weight, labels }) => ops.linearCrossEntropy(hidden!, weight!, labels!, { scale: 0.0390625 }),
+    }),
+  ),
   {
     name: 'Softmax [16384,2048]',
     inputs: () => ({ x: rand([16384, 2048], -6, 6) }),
@@ -103,6 +159,68 @@ const CASES: Case[] = [
     run: ({ x }) => ops.softmax(x!),
   },
 ];
+
+/**
+ * AdamWMulti (in place, so not a Case): one optimizer step over a Falcon-H1-0.5B-shaped parameter list (f32 master
+ * weights, 36 layers' tensors plus embedding and head, ~0.5B elements) in one launch, against the per-tensor AdamW
+ * launches it replaces (AdamWMulti forced to fall back). relL2 compares the parameters after one step from the same
+ * start (the two paths are bit-identical by construction).
+ */
+async function benchAdamWMulti(): Promise<void> {
+  const name = 'AdamWMulti 0.5B-shaped f32 step';
+  if (only && !only.test(name)) return;
+  const layer = [[3352, 1024], [1024, 1536], [1792, 4], [1792], [24], [24], [24], [1024], [1024], [1536]];
+  const attention = [
+    [512, 1024],
+    [128, 1024],
+    [128, 1024],
+    [1024, 512],
+    [2048, 1024],
+    [2048, 1024],
+    [1024, 2048],
+  ];
+  const shapes = [
+    [32784, 1024],
+    [32784, 1024],
+    [1024],
+    ...Array.from({ length: 36 }, () => [...layer, ...attention]).flat(),
+  ];
+  const make = () =>
+    shapes.map((shape, i) => {
+      // Device-side fills (random host data for 0.5B elements would dominate the run; values do not change timing).
+      const init = ops.fill(shape, 0.05 * ((i % 7) - 3), 'f32');
+      const zero = ops.zeros(shape, 'f32');
+      const entry = {
+        param: ops.variable(init, { name: `p${i}` }),
+        grad: ops.fill(shape, 0.001 * ((i % 5) - 2), 'f32'),
+        m: ops.variable(zero, { name: `m${i}` }),
+        v: ops.variable(zero, { name: `v${i}` }),
+        lr: i % 3 === 0 ? 1e-4 : 3e-4,
+        weightDecay: i % 2 === 0 ? 0.1 : 0,
+      };
+      ops.dispose([init, zero]);
+      return entry;
+    });
+  const hyper = { beta1: 0.9, beta2: 0.95, eps: 1e-8, step: 1 };
+  const time: Record<string, { ms: number; first: Float32Array }> = {};
+  for (const mode of ['native', 'composition'] as const) {
+    ops.setFallbackPolicy(mode === 'native' ? 'none' : ['AdamWMulti']);
+    const entries = make();
+    ops.adamWMulti(entries, hyper);
+    const first = (await entries[5]!.param.data()) as Float32Array;
+    const ms = await median(() => ops.adamWMulti(entries, hyper));
+    time[mode] = { ms, first };
+    for (const e of entries) ops.dispose([e.param, e.grad, e.m, e.v]);
+  }
+  ops.setFallbackPolicy('none');
+  const n = time.native!;
+  const k = time.composition!;
+  rows.push({ name, fwdNative: n.ms, fwdComposed: k.ms, fwdRelL2: relL2(n.first, k.first) });
+  console.log(
+    `${name.padEnd(46)} ${shapes.length} tensors: ${n.ms.toFixed(3)} ms vs ${k.ms.toFixed(3)} ms per-tensor ` +
+      `(${(k.ms / n.ms).toFixed(1)}x)  relL2 ${rows.at(-1)!.fwdRelL2.toExponential(1)}`,
+  );
+}
 
 function list(o: Outs): Tensor[] {
   return 'dataId' in o ? [o as Tensor] : Object.values(o as Record<string, Tensor>);
@@ -200,6 +318,7 @@ for (const c of CASES) {
       `  relL2 fwd ${r.fwdRelL2.toExponential(1)} bwd ${r.bwdRelL2?.toExponential(1) ?? '-'}`,
   );
 }
+await benchAdamWMulti();
 console.log(`fused: ${backend.device}; live tensors after: ${ops.memory().numTensors}`);
 if (process.env.OUT)
   writeFileSync(

@@ -348,6 +348,18 @@ export interface CudaContext {
     G: number,
     N: number,
   ): void;
+  /** In place on `cache`: rows of `inner` elements at each row's slot (slots [B], or [1] when sharedSlot). */
+  CacheWrite(
+    cache: Id,
+    values: Id,
+    slots: Id,
+    dtype: Code,
+    B: number,
+    L: number,
+    T: number,
+    inner: number,
+    sharedSlot: boolean,
+  ): void;
   Attention(
     out: Id,
     q: Id,
@@ -413,6 +425,65 @@ export interface CudaContext {
     biasCorrection1: number,
     biasCorrection2: number,
   ): void;
+  // Optional below: methods newer than the committed prebuilt addon; register-all-kernels.ts registers each kernel only
+  // when the loaded addon has its methods (an older binary then runs core's compositions instead).
+  /** One launch for every tensor of the lists (ids), in place; sizes in elements; per-tensor lr and weight decay. */
+  AdamWMulti?(
+    params: Id[],
+    grads: Id[],
+    m: Id[],
+    v: Id[],
+    sizes: number[],
+    lr: number[],
+    weightDecay: number[],
+    dtype: Code,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    biasCorrection1: number,
+    biasCorrection2: number,
+  ): void;
+  SwiGlu?(y: Id, gate: Id, up: Id, dtype: Code, n: number, gateMultiplier: number): void;
+  SwiGluGrad?(dgate: Id, dup: Id, dy: Id, gate: Id, up: Id, dtype: Code, n: number, gateMultiplier: number): void;
+  // LinearCrossEntropy's per-chunk kernels (native/kernels/linear_cross_entropy.cuh); the chunk loop is TypeScript.
+  LceChunkStats?(
+    z: Id,
+    labels: Id,
+    runMax: Id,
+    runSum: Id,
+    target: Id,
+    dtype: Code,
+    R: number,
+    C: number,
+    c0: number,
+    scale: number,
+    ignoreIndex: number,
+    first: boolean,
+  ): void;
+  LceLoss?(
+    loss: Id,
+    lse: Id,
+    runMax: Id,
+    runSum: Id,
+    target: Id,
+    labels: Id,
+    R: number,
+    V: number,
+    ignoreIndex: number,
+  ): void;
+  LceChunkGrad?(
+    z: Id,
+    dloss: Id,
+    lse: Id,
+    labels: Id,
+    dtype: Code,
+    R: number,
+    C: number,
+    c0: number,
+    scale: number,
+    ignoreIndex: number,
+  ): void;
+  LceAccumulate?(acc: Id, x: Id, dtype: Code, n: number, first: boolean): void;
 }
 
 /** What `require('falcon_h1_cuda.node')` returns. */

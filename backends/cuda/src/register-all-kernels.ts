@@ -7,6 +7,7 @@ import type { KernelTable } from '@falcon-h1/core-tensor';
 import type { CudaBackend } from './cuda-backend.js';
 import { adamW } from './kernels/AdamW.js';
 import { attention, attentionGrad } from './kernels/Attention.js';
+import { cacheWrite } from './kernels/CacheWrite.js';
 import { causalConv1d, causalConv1dGrad, causalConv1dUpdate } from './kernels/CausalConv1d.js';
 import { crossEntropy, crossEntropyGrad } from './kernels/CrossEntropy.js';
 import { binaryKernel, clamp, compareKernel, scale, unaryKernel, where } from './kernels/elementwise.js';
@@ -17,6 +18,7 @@ import { rope } from './kernels/Rope.js';
 import { argMax, cumSum, reduceKernel } from './kernels/reduce.js';
 import { softmax, softmaxGrad } from './kernels/Softmax.js';
 import { ssmScan, ssmScanGrad, ssmStep } from './kernels/SsmScan.js';
+import { registerAddonKernels } from './register-addon-kernels.js';
 
 export function registerAllKernels(b: CudaBackend): KernelTable {
   const unary = (name: Parameters<typeof unaryKernel>[0]) => {
@@ -98,11 +100,15 @@ export function registerAllKernels(b: CudaBackend): KernelTable {
     CausalConv1dUpdate: (inputs, attrs) => causalConv1dUpdate(b, inputs, attrs),
     SsmScan: (inputs, attrs) => ssmScan(b, inputs, attrs),
     SsmScanGrad: (inputs, attrs) => ssmScanGrad(b, inputs, attrs),
+    // Only where the loaded addon has the method (an older prebuilt binary: core's composition writes instead).
+    ...(typeof b.ctx.CacheWrite === 'function' ? { CacheWrite: cacheWrite.bind(undefined, b) } : {}),
     SsmStep: (inputs) => ssmStep(b, inputs),
     Attention: (inputs, attrs) => attention(b, inputs, attrs),
     AttentionGrad: (inputs, attrs) => attentionGrad(b, inputs, attrs),
     CrossEntropy: (inputs, attrs) => crossEntropy(b, inputs, attrs),
     CrossEntropyGrad: (inputs, attrs) => crossEntropyGrad(b, inputs, attrs),
     AdamW: (inputs, attrs) => adamW(b, inputs, attrs),
+    // SwiGlu, AdamWMulti, LinearCrossEntropy (+Grad), where the loaded addon has their methods
+    ...registerAddonKernels(b),
   };
 }

@@ -6,10 +6,13 @@
  *  - Attention: head dims ≤ 256 and the CUDA-core kernel's tiles must fit the device's shared memory (that kernel
  *    takes every call the faster paths — tensor cores, split-K decode — leave, so its limits are the kernel's);
  *  - RmsNorm(Gated)Grad: one row of dweight partial sums must fit in shared memory;
- *  - CausalConv1dGrad: kernel width ≤ 8.
+ *  - CausalConv1dGrad: kernel width ≤ 8;
+ *  - AdamWMulti: one param dtype over the lists; LinearCrossEntropy(Grad): at least one row and one vocabulary entry.
  */
 import type { FusedKernelName, KernelAttrs, KernelInputs, TensorInfo } from '@falcon-h1/core-tensor';
 import type { CudaBackend } from './cuda-backend.js';
+import { adamWMultiSupport } from './kernels/AdamWMulti.js';
+import { cacheWriteSupport } from './kernels/CacheWrite.js';
 import { isDeviceFloat } from './kernels/checks.js';
 
 /** Inputs that are f32 whatever the activations' dtype. */
@@ -19,6 +22,7 @@ const F32_INPUTS: Partial<Record<FusedKernelName, readonly string[]>> = {
   SsmStep: ['state'],
   AdamW: ['m', 'v'],
   CrossEntropyGrad: ['dloss'],
+  LinearCrossEntropyGrad: ['dloss'],
 };
 
 /** Integer inputs (ids, positions, labels). */
@@ -39,6 +43,9 @@ export function supportsKernel<K extends FusedKernelName>(
   inputs: KernelInputs<K>,
   attrs: KernelAttrs<K>,
 ): true | string {
+  // CacheWrite moves raw elements of any device dtype (document ids too), not activations of one float dtype.
+  if (name === 'CacheWrite') return cacheWriteSupport(inputs as KernelInputs<'CacheWrite'>);
+  if (name === 'AdamWMulti') return adamWMultiSupport(inputs as KernelInputs<'AdamWMulti'>); // list inputs
   const f32Inputs = new Set(F32_INPUTS[name] ?? []);
   let dtype: string | undefined;
   for (const [key, value] of Object.entries(inputs as Record<string, TensorInfo | undefined>)) {
@@ -94,6 +101,13 @@ export function supportsKernel<K extends FusedKernelName>(
       const groups = D / Number(a.groupSize);
       const bytes = (name === 'RmsNormGatedGrad' ? D + 2 * groups : groups) * 4;
       if (bytes > maxShared) return `D = ${D} is too large for one block's shared memory`;
+      return true;
+    }
+    case 'LinearCrossEntropy':
+    case 'LinearCrossEntropyGrad': {
+      const [R] = i.hidden!.shape;
+      const V = i.weight!.shape[0]!;
+      if (R === 0 || V === 0) return 'no rows or an empty vocabulary (the composition handles it)';
       return true;
     }
     case 'CausalConv1dGrad': {

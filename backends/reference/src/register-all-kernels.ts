@@ -7,9 +7,11 @@ import type { KernelTable } from '@falcon-h1/core-tensor';
 import type { BufferStore } from './buffer-store.js';
 import { abs } from './kernels/Abs.js';
 import { adamW } from './kernels/AdamW.js';
+import { adamWMulti } from './kernels/AdamWMulti.js';
 import { add } from './kernels/Add.js';
 import { argMax } from './kernels/ArgMax.js';
 import { attention, attentionGrad } from './kernels/Attention.js';
+import { cacheWrite } from './kernels/CacheWrite.js';
 import { cast } from './kernels/Cast.js';
 import { causalConv1d, causalConv1dGrad } from './kernels/CausalConv1d.js';
 import { causalConv1dUpdate } from './kernels/CausalConv1dUpdate.js';
@@ -27,6 +29,7 @@ import { greater } from './kernels/Greater.js';
 import { greaterEqual } from './kernels/GreaterEqual.js';
 import { less } from './kernels/Less.js';
 import { lessEqual } from './kernels/LessEqual.js';
+import { linearCrossEntropy, linearCrossEntropyGrad } from './kernels/LinearCrossEntropy.js';
 import { log } from './kernels/Log.js';
 import { matMul } from './kernels/MatMul.js';
 import { max } from './kernels/Max.js';
@@ -53,6 +56,7 @@ import { ssmScan, ssmScanGrad } from './kernels/SsmScan.js';
 import { ssmStep } from './kernels/SsmStep.js';
 import { sub } from './kernels/Sub.js';
 import { sum } from './kernels/Sum.js';
+import { swiGlu, swiGluGrad } from './kernels/SwiGlu.js';
 import { tanh } from './kernels/Tanh.js';
 import { transpose } from './kernels/Transpose.js';
 import { where } from './kernels/Where.js';
@@ -123,10 +127,16 @@ export function registerAllKernels(store: BufferStore): CompleteKernelTable {
     SsmScan: (inputs) => ssmScan(store, inputs), // chunkSize is irrelevant to the sequential oracle
     SsmScanGrad: (inputs) => ssmScanGrad(store, inputs),
     SsmStep: (inputs) => ssmStep(store, inputs),
+    CacheWrite: (inputs) => cacheWrite(store, inputs),
     Attention: (inputs, attrs) => attention(store, inputs, attrs),
     AttentionGrad: (inputs, attrs) => attentionGrad(store, inputs, attrs),
     CrossEntropy: (inputs, attrs) => crossEntropy(store, inputs, attrs),
     CrossEntropyGrad: (inputs, attrs) => crossEntropyGrad(store, inputs, attrs),
     AdamW: (inputs, attrs) => adamW(store, inputs, attrs),
+    AdamWMulti: (inputs, attrs) => adamWMulti(store, inputs, attrs),
+    SwiGlu: (inputs, attrs) => swiGlu(store, inputs, attrs),
+    SwiGluGrad: (inputs, attrs) => swiGluGrad(store, inputs, attrs),
+    LinearCrossEntropy: (inputs, attrs) => linearCrossEntropy(store, inputs, attrs),
+    LinearCrossEntropyGrad: (inputs, attrs) => linearCrossEntropyGrad(store, inputs, attrs),
   };
 }

@@ -1,7 +1,8 @@
 /**
  * The wasm backend's kernel table: every primitive and every fused kernel of kernel-contract.ts, each bound to
  * the backend (and run through `backend.run`, which frees a call's outputs again if it throws). Typed as a
- * KernelTable with every fused kernel present, so leaving any kernel out fails to compile.
+ * KernelTable with every fused kernel present (but the few in ComposedOnWasm), so leaving any kernel out fails to
+ * compile.
  */
 import type { KernelAttrs, KernelInputs, KernelName, KernelOutputs, KernelTable } from '@falcon-h1/core-tensor';
 import { abs } from './kernels/Abs.js';
@@ -58,7 +59,20 @@ import { where } from './kernels/Where.js';
 import type { WasmBackend } from './wasm-backend.js';
 import type { WasmKernel } from './wasm-kernel.js';
 
-export type CompleteKernelTable = Required<KernelTable>;
+/**
+ * Training-path fusions this backend leaves to core's compositions: on a CPU they save no memory traffic worth a
+ * kernel (the composition's MatMul and elementwise kernels are the wasm ones), so they stay optional here.
+ */
+type ComposedOnWasm =
+  | 'SwiGlu'
+  | 'SwiGluGrad'
+  | 'LinearCrossEntropy'
+  | 'LinearCrossEntropyGrad'
+  | 'AdamWMulti'
+  // The in-place cache write is for graph-captured decoding (CUDA); here `overwrite` already assigns a new buffer.
+  | 'CacheWrite';
+
+export type CompleteKernelTable = Required<Omit<KernelTable, ComposedOnWasm>> & KernelTable;
 
 export function registerAllKernels(backend: WasmBackend): CompleteKernelTable {
   const bind =

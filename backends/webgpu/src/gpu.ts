@@ -45,7 +45,9 @@ async function findGpu(): Promise<{ gpu: GPU; source: string }> {
     } catch (error) {
       throw new Error(`cannot load the 'webgpu' npm package (Dawn) for WebGPU in Node: ${(error as Error).message}`);
     }
-    const flags = (runtime.process.env?.FALCON_WEBGPU_DAWN_FLAGS ?? '').split(',').filter(Boolean);
+    // Dawn's flags, separated by spaces (a flag's value is itself a comma-separated list), e.g.
+    // FALCON_WEBGPU_DAWN_FLAGS='enable-dawn-features=skip_validation,disable_robustness'.
+    const flags = (runtime.process.env?.FALCON_WEBGPU_DAWN_FLAGS ?? '').split(/\s+/).filter(Boolean);
     dawnGpu = mod.create(flags);
   }
   return { gpu: dawnGpu, source: 'dawn (webgpu npm package)' };

@@ -2,6 +2,7 @@
 import type { FusedKernelName } from '@falcon-h1/core-tensor';
 import { adamW } from './kernels/AdamW.js';
 import { attention } from './kernels/Attention.js';
+import { cacheWrite } from './kernels/CacheWrite.js';
 import { causalConv1d } from './kernels/CausalConv1d.js';
 import { causalConv1dUpdate } from './kernels/CausalConv1dUpdate.js';
 import { crossEntropy, crossEntropyGrad } from './kernels/CrossEntropy.js';
@@ -13,6 +14,7 @@ import { rope } from './kernels/Rope.js';
 import { softmax, softmaxGrad } from './kernels/Softmax.js';
 import { ssmScan } from './kernels/SsmScan.js';
 import { ssmStep } from './kernels/SsmStep.js';
+import { swiGlu } from './kernels/SwiGlu.js';
 import type { WebGPUBackend } from './webgpu-backend.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: each entry is typed by its own file.
@@ -31,9 +33,11 @@ export function registerFusedKernels(): Partial<Record<FusedKernelName, Impl>> {
     CausalConv1dUpdate: causalConv1dUpdate,
     SsmScan: ssmScan,
     SsmStep: ssmStep,
+    CacheWrite: cacheWrite,
     Attention: attention,
     CrossEntropy: crossEntropy,
     CrossEntropyGrad: crossEntropyGrad,
     AdamW: adamW,
+    SwiGlu: swiGlu,
   };
 }

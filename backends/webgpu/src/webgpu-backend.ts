@@ -15,10 +15,14 @@
  * Storage forms: f32/i32 as is, f16 as 2-byte halves (only with the adapter's `shader-f16`), u8 as one u32 per
  * element (WGSL has no 8-bit type; the bytes are packed and unpacked at write and read). bf16, f64 and i64
  * are not supported.
+ *
+ * Graph capture (`graphs`, see graph-capture.ts): between begin and end the kernels are recorded instead of
+ * encoded, and a replay encodes the whole recording with no per-kernel host work beyond the encoder calls.
  */
 import type {
   Backend,
   BackendCapabilities,
+  BackendGraphCapture,
   BackendMemoryInfo,
   DataId,
   DType,
@@ -29,6 +33,7 @@ import type {
   TensorInfo,
 } from '@falcon-h1/core-tensor';
 import { type AcquiredDevice, BufferUsage, describeAdapter, MapMode, ShaderStage } from './gpu.js';
+import { type CompiledGraph, countPrograms, GraphRecorder, type UniformSlab } from './graph-capture.js';
 import { type Elem, type ProgramDef, programKey, programSource, type UniformLayout, uniformLayout } from './program.js';
 import { registerAllKernels, type WebGPUKernelTable } from './register-all-kernels.js';
 import { sizeOf } from './shape.js';
@@ -67,6 +72,10 @@ export interface WebGPUStats {
   readonly buffersCreated: number;
   /** Bind groups created (a dispatch that binds the same buffers to the same pipeline as before reuses one). */
   readonly bindGroupsCreated: number;
+  /** Graphs captured (`graphs.end`). */
+  readonly graphsCaptured: number;
+  /** Graph replays encoded (their dispatches count in `dispatches`). */
+  readonly graphReplays: number;
 }
 
 interface PooledBuffer {
@@ -81,6 +90,8 @@ interface Pipeline {
   readonly layout: GPUBindGroupLayout;
   readonly uniforms: UniformLayout;
   readonly name: string;
+  /** Bytes of the uniform struct (graph-capture.ts's GraphProgram). */
+  readonly uniformBytes: number;
 }
 
 /** Bytes per element as stored on the GPU. */
@@ -177,7 +188,18 @@ export class WebGPUBackend implements Backend {
     readbacks: 0,
     buffersCreated: 0,
     bindGroupsCreated: 0,
+    graphsCaptured: 0,
+    graphReplays: 0,
   };
+  private readonly paramsSlab: UniformSlab = { u32: this.paramsU32, i32: this.paramsI32, f32: this.paramsF32 };
+  /** The capture in progress (kernels are recorded into it instead of the encoder). */
+  private capture: GraphRecorder | undefined;
+  private readonly capturedGraphs = new Map<number, CompiledGraph>();
+  private nextGraph = 1;
+  /** The batch holding a replay not yet submitted (a queue write must not overtake it). */
+  private replayBatch = 0;
+  /** The program of each dispatch while counting (`countDispatches`), for profiles. */
+  private programLog: string[] | undefined;
   /** Bind groups by pipeline and bound buffers (see BIND_GROUP_CACHE); buffer ids never repeat. */
   private readonly bindGroups = new Map<string, GPUBindGroup>();
   private readonly bufferIds = new WeakMap<GPUBuffer, number>();
@@ -223,9 +245,17 @@ export class WebGPUBackend implements Backend {
       );
     }
     const capacity = bucket(bytes, this.maxBindingBytes);
+    // A replayed graph's buffers are not marked used per replay (that would cost a loop over them each time): a
+    // queue write waits for the replay's submission instead.
+    if (forWrite && this.encoder && this.replayBatch === this.batch) this.flush();
     const list = this.pool.get(capacity);
     if (list) {
-      for (let i = list.length - 1; i >= 0; i--) {
+      // The oldest free buffer first (lists are sorted by buffer id): which buffer an allocation gets then depends
+      // only on the set of free buffers, not on the order they were freed in, so a decode step that allocates and
+      // frees like the step before it gets the same buffers — and finds its bind groups in the cache. (Handing out
+      // the last freed buffer instead permutes them from step to step: on a 36-layer model half of the ~1,700
+      // dispatches of a generate() step created a bind group.)
+      for (let i = 0; i < list.length; i++) {
         const entry = list[i]!;
         if (forWrite && this.encoder && this.lastUse.get(entry.buffer) === this.batch) continue;
         list.splice(i, 1);
@@ -239,6 +269,7 @@ export class WebGPUBackend implements Backend {
       size: capacity,
       usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST,
     });
+    this.bufferId(buffer);
     return { buffer, capacity };
   }
 
@@ -247,7 +278,8 @@ export class WebGPUBackend implements Backend {
       // Over budget: drop the pool's oldest buffers (destroy waits for queued work that uses them).
       for (const [cap, list] of this.pool) {
         while (list.length && this.pooledBytes + entry.capacity > POOL_BUDGET) {
-          const old = list.shift()!;
+          // The newest buffer of the bucket: the one allocations reach last.
+          const old = list.pop()!;
           this.pooledBytes -= cap;
           this.destroyLater(old.buffer);
         }
@@ -262,13 +294,22 @@ export class WebGPUBackend implements Backend {
       list = [];
       this.pool.set(entry.capacity, list);
     }
-    list.push(entry);
+    // Sorted by buffer id (see acquireBuffer).
+    const id = this.bufferId(entry.buffer);
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.bufferId(list[mid]!.buffer) < id) lo = mid + 1;
+      else hi = mid;
+    }
+    list.splice(lo, 0, entry);
     this.pooledBytes += entry.capacity;
   }
 
   private destroyLater(buffer: GPUBuffer): void {
     // A buffer used by the open batch must live until it is submitted; destroy() after submit is safe.
-    if (this.encoder && this.lastUse.get(buffer) === this.batch) this.flush();
+    if (this.encoder && (this.lastUse.get(buffer) === this.batch || this.replayBatch === this.batch)) this.flush();
     buffer.destroy();
   }
 
@@ -316,7 +357,10 @@ export class WebGPUBackend implements Backend {
       this.liveBuffers--;
       this.liveBytes -= data.bytes;
     }
-    this.releaseBuffer({ buffer: data.buffer, capacity: data.capacity });
+    const entry = { buffer: data.buffer, capacity: data.capacity };
+    // While capturing, the recording may name this buffer: it stays the graph's until release.
+    if (this.capture) this.capture.hold(entry);
+    else this.releaseBuffer(entry);
   }
 
   write(values: StorageArray, shape: readonly number[], dtype: DType): DataId {
@@ -342,6 +386,7 @@ export class WebGPUBackend implements Backend {
       (dtype === 'u8' && values instanceof Uint8Array);
     if (!ok)
       throw new Error(`webgpu write: a ${dtype} tensor takes a ${expected[dtype]}, got ${values.constructor.name}`);
+    this.refuseWhileCapturing('upload a tensor (write)');
     const data = this.alloc(shape, dtype, false, true);
     if (size > 0) this.upload(data, values);
     return data;
@@ -379,6 +424,7 @@ export class WebGPUBackend implements Backend {
 
   async read(info: TensorInfo): Promise<StorageArray> {
     this.checkUsable();
+    this.refuseWhileCapturing('read a tensor back');
     const data = this.data(info);
     const { dtype } = data;
     if (data.size === 0) return emptyStorage(dtype);
@@ -455,6 +501,7 @@ export class WebGPUBackend implements Backend {
 
   async synchronize(): Promise<void> {
     this.checkUsable();
+    this.refuseWhileCapturing('synchronize');
     this.flush();
     await this.gpu.queue.onSubmittedWorkDone();
     await this.checkErrors();
@@ -468,6 +515,12 @@ export class WebGPUBackend implements Backend {
       // The device may be lost; everything goes anyway.
     }
     this.disposed = true;
+    this.capture = undefined;
+    for (const g of this.capturedGraphs.values()) {
+      g.destroy();
+      for (const h of g.held) h.buffer.destroy();
+    }
+    this.capturedGraphs.clear();
     for (const list of this.pool.values()) for (const e of list) e.buffer.destroy();
     for (const list of this.stagingPool.values()) for (const b of list) b.destroy();
     for (const c of this.constants.values()) c.buffer.destroy();
@@ -541,8 +594,124 @@ export class WebGPUBackend implements Backend {
     if (bytes > 0) this.copyBuffer(from.buffer, to.buffer, bytes);
   }
 
+  // ------------------------------------------------------------------------------------------------ graphs
+
+  /** Core's graph capture (`captureGraph`, StaticDecoder): see graph-capture.ts. */
+  readonly graphs: BackendGraphCapture = {
+    begin: () => this.beginCapture(),
+    end: () => this.endCapture(),
+    replay: (graph) => this.replayGraph(graph),
+    release: (graph) => this.releaseGraph(graph),
+  };
+
+  private beginCapture(): void {
+    this.checkUsable();
+    if (this.capture) throw new Error('webgpu graphs.begin: a capture is already in progress');
+    // Work enqueued before the capture runs before it (and before any replay).
+    this.flush();
+    this.capture = new GraphRecorder(this.paramsAlign);
+  }
+
+  private endCapture(): number {
+    const recorder = this.capture;
+    if (!recorder) throw new Error('webgpu graphs.end: no capture in progress (graphs.begin was not called)');
+    this.capture = undefined;
+    const id = this.nextGraph++;
+    const graph = recorder.compile(this.gpu, `falcon-h1 graph ${id}`);
+    this.capturedGraphs.set(id, graph);
+    this.counters.graphsCaptured++;
+    this.counters.bindGroupsCreated += graph.bindGroups;
+    return id;
+  }
+
+  private capturedGraph(id: number, what: string): CompiledGraph {
+    const graph = this.capturedGraphs.get(id);
+    if (!graph) throw new Error(`webgpu graphs.${what}: no graph #${id} (never captured, or released)`);
+    return graph;
+  }
+
+  private replayGraph(id: number): void {
+    this.checkUsable();
+    this.refuseWhileCapturing('replay a graph');
+    const graph = this.capturedGraph(id, 'replay');
+    const encoder = this.open();
+    if (this.pass) {
+      this.pass.end();
+      this.pass = undefined;
+    }
+    graph.encode(encoder);
+    this.replayBatch = this.batch;
+    this.counters.graphReplays++;
+    this.counters.dispatches += graph.dispatches;
+    this.batchDispatches += graph.dispatches;
+    this.batchKernels.push(`graph #${id}`);
+  }
+
+  private releaseGraph(id: number): void {
+    const graph = this.capturedGraph(id, 'release');
+    this.capturedGraphs.delete(id);
+    // The open batch may hold a replay of it: submit that before its uniform buffer goes.
+    if (this.encoder && this.replayBatch === this.batch) this.flush();
+    graph.destroy();
+    if (this.disposed) return;
+    for (const entry of graph.held) this.releaseBuffer(entry);
+  }
+
+  /** Graphs captured and not yet released. */
+  get liveGraphs(): number {
+    return this.capturedGraphs.size;
+  }
+
+  /** What one replay of graph `id` records: dispatches per program, passes, copies, bind groups, held buffers. */
+  graphProfile(id: number): {
+    dispatches: number;
+    passes: number;
+    copies: number;
+    bindGroups: number;
+    heldBuffers: number;
+    programs: Record<string, number>;
+  } {
+    const g = this.capturedGraph(id, 'profile');
+    return {
+      dispatches: g.dispatches,
+      passes: g.passes,
+      copies: g.copies,
+      bindGroups: g.bindGroups,
+      heldBuffers: g.held.length,
+      programs: countPrograms(g.programs),
+    };
+  }
+
+  /**
+   * Counts the dispatches of each program that `work` records (eagerly or into a capture), most frequent first:
+   * where a step's kernels go.
+   */
+  countDispatches(work: () => void): Record<string, number> {
+    const log: string[] = [];
+    const outer = this.programLog;
+    this.programLog = log;
+    try {
+      work();
+    } finally {
+      this.programLog = outer;
+    }
+    return countPrograms(log);
+  }
+
+  private refuseWhileCapturing(what: string): void {
+    if (this.capture) {
+      throw new Error(
+        `webgpu: cannot ${what} while capturing a graph (a replay cannot repeat it): make inputs before graphs.begin and read outputs after a replay`,
+      );
+    }
+  }
+
   copyBuffer(src: GPUBuffer, dst: GPUBuffer, bytes: number, srcOffset = 0, dstOffset = 0): void {
     this.checkUsable();
+    if (this.capture) {
+      this.capture.copy(src, srcOffset, dst, dstOffset, bytes);
+      return;
+    }
     const encoder = this.open();
     if (this.pass) {
       this.pass.end();
@@ -579,7 +748,8 @@ export class WebGPUBackend implements Backend {
         layout: this.gpu.createPipelineLayout({ bindGroupLayouts: [layout] }),
         compute: { module, entryPoint: 'main' },
       });
-      p = { index: this.pipelines.size, pipeline, layout, uniforms: uniformLayout(def), name };
+      const uniforms = uniformLayout(def);
+      p = { index: this.pipelines.size, pipeline, layout, uniforms, name, uniformBytes: uniforms.size };
       this.pipelines.set(key, p);
       this.counters.pipelinesCreated++;
     }
@@ -607,16 +777,23 @@ export class WebGPUBackend implements Backend {
     if (grid.some((g) => g > max))
       throw new Error(`webgpu: grid [${grid.join(', ')}] exceeds ${max} workgroups per dimension`);
     const p = this.pipeline(def);
+    for (const b of buffers) {
+      if (b.disposed) throw new Error(`webgpu: ${def.shader} binds buffer #${b.id} after it was disposed`);
+    }
+    this.programLog?.push(p.name);
+    if (this.capture) {
+      const offset = this.capture.reserve(p.uniforms.size);
+      this.writeUniforms(p.uniforms, offset, uniforms, def.shader, this.capture.slab);
+      this.capture.dispatch(p, buffers, offset, grid);
+      return;
+    }
     const slot = Math.ceil(p.uniforms.size / this.paramsAlign) * this.paramsAlign;
     if (this.paramsUsed + slot > PARAMS_BYTES || this.batchDispatches >= MAX_BATCH_DISPATCHES) this.flush();
     const encoder = this.open();
     const offset = this.paramsUsed;
     this.paramsUsed += slot;
-    this.writeUniforms(p.uniforms, offset, uniforms, def.shader);
-    for (const b of buffers) {
-      if (b.disposed) throw new Error(`webgpu: ${def.shader} binds buffer #${b.id} after it was disposed`);
-      this.lastUse.set(b.buffer, this.batch);
-    }
+    this.writeUniforms(p.uniforms, offset, uniforms, def.shader, this.paramsSlab);
+    for (const b of buffers) this.lastUse.set(b.buffer, this.batch);
     const bindGroup = this.bindGroup(p, buffers);
     if (!this.pass) this.pass = encoder.beginComputePass();
     this.pass.setPipeline(p.pipeline);
@@ -630,14 +807,7 @@ export class WebGPUBackend implements Backend {
   /** The bind group of `buffers` for pipeline `p`: from the cache, or created (and the oldest entry dropped). */
   private bindGroup(p: Pipeline, buffers: ReadonlyArray<GpuData>): GPUBindGroup {
     let key = String(p.index);
-    for (const b of buffers) {
-      let id = this.bufferIds.get(b.buffer);
-      if (id === undefined) {
-        id = this.nextBufferId++;
-        this.bufferIds.set(b.buffer, id);
-      }
-      key += `,${id}`;
-    }
+    for (const b of buffers) key += `,${this.bufferId(b.buffer)}`;
     let group = this.bindGroups.get(key);
     if (group) {
       // Most recently used last: Map keeps insertion order.
@@ -657,6 +827,16 @@ export class WebGPUBackend implements Backend {
     return group;
   }
 
+  /** A buffer's serial number (in creation order for pooled buffers): bind-group keys and the pool's order. */
+  private bufferId(buffer: GPUBuffer): number {
+    let id = this.bufferIds.get(buffer);
+    if (id === undefined) {
+      id = this.nextBufferId++;
+      this.bufferIds.set(buffer, id);
+    }
+    return id;
+  }
+
   /** A 2-D grid of at least `count` workgroups within the per-dimension limit. */
   grid(count: number): [number, number, number] {
     const max = this.limits.maxComputeWorkgroupsPerDimension;
@@ -671,9 +851,10 @@ export class WebGPUBackend implements Backend {
     offset: number,
     values: Readonly<Record<string, number | readonly number[]>>,
     shader: string,
+    slab: UniformSlab,
   ): void {
     const base = offset / 4;
-    this.paramsU32.fill(0, base, base + layout.size / 4);
+    slab.u32.fill(0, base, base + layout.size / 4);
     for (const f of layout.fields) {
       const v = values[f.name];
       if (v === undefined) throw new Error(`webgpu: ${shader} needs uniform '${f.name}'`);
@@ -681,10 +862,10 @@ export class WebGPUBackend implements Backend {
       if (f.type === 'u8') {
         const arr = v as readonly number[];
         if (arr.length > 8) throw new Error(`webgpu: ${shader} uniform '${f.name}' takes at most 8 values`);
-        for (let i = 0; i < arr.length; i++) this.paramsU32[at + i] = arr[i]! >>> 0;
-      } else if (f.type === 'u32') this.paramsU32[at] = (v as number) >>> 0;
-      else if (f.type === 'i32') this.paramsI32[at] = v as number;
-      else this.paramsF32[at] = v as number;
+        for (let i = 0; i < arr.length; i++) slab.u32[at + i] = arr[i]! >>> 0;
+      } else if (f.type === 'u32') slab.u32[at] = (v as number) >>> 0;
+      else if (f.type === 'i32') slab.i32[at] = v as number;
+      else slab.f32[at] = v as number;
     }
   }
 }

@@ -10,6 +10,9 @@ import { createWebGPUBackend, isAvailable, type WebGPUBackend } from '../src/bas
 import { matMul } from '../src/kernels/MatMul.js';
 
 const probe = await isAvailable();
+
+/** A DataId of this backend (GpuData), for the buffer behind it. */
+type DataIdWithBuffer = { buffer: GPUBuffer };
 const required = (process.env.FALCON_REQUIRE_BACKENDS ?? '').split(',').includes('webgpu');
 if (!probe.available) console.warn(`\n*** webgpu backend UNAVAILABLE here: ${probe.reason}\n`);
 
@@ -59,6 +62,23 @@ describe.runIf(probe.available)('WebGPUBackend', async () => {
     b.disposeData(c);
     expect(b.memory()).toEqual(before);
     expect(() => b.disposeData(c)).toThrow(/double free/);
+  });
+
+  it('hands out free buffers oldest first, whatever order they were freed in (stable decode steps)', async () => {
+    // An odd size: a bucket no other test uses.
+    const n = 12_345;
+    const take = (): DataIdWithBuffer[] => [0, 1, 2].map(() => b.write(new Float32Array(n), [n], 'f32') as never);
+    const first = take();
+    const buffers = first.map((d) => d.buffer);
+    for (const d of [first[1]!, first[2]!, first[0]!]) b.disposeData(d);
+    await b.synchronize();
+    const second = take();
+    expect(second.map((d) => d.buffer)).toEqual(buffers);
+    for (const d of [second[2]!, second[0]!, second[1]!]) b.disposeData(d);
+    await b.synchronize();
+    const third = take();
+    expect(third.map((d) => d.buffer)).toEqual(buffers);
+    for (const d of third) b.disposeData(d);
   });
 
   it('spreads a grid beyond maxComputeWorkgroupsPerDimension over two dimensions', async () => {

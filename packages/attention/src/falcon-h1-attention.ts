@@ -9,7 +9,13 @@
  *   o = softmax(q·kᵀ / √Dh, causal [and same document]) · v      query head h reads KV head h // (Hq/Hkv)
  *   out = o_proj(o)
  *
- * `attention_in_multiplier` and `attention_out_multiplier` are applied around this module by the decoder layer.
+ * `attention_in_multiplier` and `attention_out_multiplier` are given by the decoder layer (`inputMultiplier`,
+ * `outputMultiplier`). Without q/k/v biases every multiplier is folded where it costs no kernel of its own (decoding
+ * is launch-bound: a Scale per multiplier was a fifth of a layer's kernels): with m = attention_in_multiplier,
+ *   q·kᵀ of (m·x) with the key multiplier = (m²·key_multiplier) · q·kᵀ of x      → the attention kernel's scale
+ *   softmax(...)·v of (m·x) = m · softmax(...)·v of x                            → one Scale after o_proj, by m·out
+ * so the cache then holds keys without the key multiplier and values of x (the same for every call of a model;
+ * results equal the unfolded formula up to rounding). With biases the multipliers are applied as written above.
  * With document ids, a query sees only keys of its own document (block-diagonal causal mask) and the caller gives
  * positions that restart per document (see document-positions.ts).
  */
@@ -25,6 +31,10 @@ export interface AttentionForwardOptions {
   seqIdx?: Tensor;
   /** Earlier positions; the new keys and values are appended to it (`KVCache`, or `StaticKVCache` when decoding). */
   cache?: AttentionCache;
+  /** attention_in_multiplier: the module attends over inputMultiplier · x (default 1). */
+  inputMultiplier?: number;
+  /** attention_out_multiplier: the output is multiplied by it (default 1). */
+  outputMultiplier?: number;
 }
 
 interface Projection {
@@ -66,19 +76,30 @@ export class FalconH1Attention {
     }
     const [b, t] = x.shape as [number, number, number];
     const theta = this.config.rope_parameters.rope_theta;
-    const q = rope(reshape(linear(x, this.q_proj.weight, this.q_proj.bias), [b, t, hq, dh]), options.positions, theta);
-    const kProjected = scale(linear(x, this.k_proj.weight, this.k_proj.bias), this.config.key_multiplier);
+    const inputMultiplier = options.inputMultiplier ?? 1;
+    const outputMultiplier = options.outputMultiplier ?? 1;
+    const folded = !this.q_proj.bias && !this.k_proj.bias && !this.v_proj.bias;
+    const input = folded || inputMultiplier === 1 ? x : scale(x, inputMultiplier);
+    const q = rope(
+      reshape(linear(input, this.q_proj.weight, this.q_proj.bias), [b, t, hq, dh]),
+      options.positions,
+      theta,
+    );
+    let kProjected = linear(input, this.k_proj.weight, this.k_proj.bias);
+    if (!folded) kProjected = scale(kProjected, this.config.key_multiplier);
     const k = rope(reshape(kProjected, [b, t, hkv, dh]), options.positions, theta);
-    const v = reshape(linear(x, this.v_proj.weight, this.v_proj.bias), [b, t, hkv, dh]);
+    const v = reshape(linear(input, this.v_proj.weight, this.v_proj.bias), [b, t, hkv, dh]);
     const all = options.cache
       ? options.cache.append(k, v, options.seqIdx)
       : { keys: k, values: v, keySeqIdx: options.seqIdx };
     const o = attention(q, all.keys, all.values, {
-      scale: this.scaling,
+      scale: folded ? this.scaling * inputMultiplier * inputMultiplier * this.config.key_multiplier : this.scaling,
       causal: true,
       qSeqIdx: options.seqIdx,
       kSeqIdx: all.keySeqIdx,
     });
-    return linear(reshape(o, [b, t, hq * dh]), this.o_proj.weight, this.o_proj.bias);
+    const out = linear(reshape(o, [b, t, hq * dh]), this.o_proj.weight, this.o_proj.bias);
+    const multiplier = (folded ? inputMultiplier : 1) * outputMultiplier;
+    return multiplier === 1 ? out : scale(out, multiplier);
   }
 }

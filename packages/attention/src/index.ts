@@ -12,4 +12,4 @@ export { attentionParameterShapes, type ParameterProvider, type ParameterShape }
 export { documentPositions, type RowContinuation, sequentialPositions } from './document-positions.js';
 export { type AttentionForwardOptions, FalconH1Attention } from './falcon-h1-attention.js';
 export { KVCache } from './kv-cache.js';
-export { StaticKVCache } from './static-kv-cache.js';
+export { StaticKVCache, type StaticKVCacheOptions } from './static-kv-cache.js';

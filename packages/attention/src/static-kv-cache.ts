@@ -7,21 +7,32 @@
  *   the slot is empty, so attention (which only lets a query see keys of its own document) never reads an empty
  *   slot or another row's padding.
  *
- * The slot a step writes is chosen on the device: `slotMask` is a u8 [1, L] tensor with a single 1 at that slot,
- * computed once per step by the caller (the same for every layer and row: left-padded rows share one timeline).
- * Attention then runs over all L slots with the query last (causal never hides a filled slot); the document ids
- * do the masking.
+ * The slot a step writes is chosen on the device: `slot` gives an i32 [1] tensor (the same slot for every layer and
+ * row: left-padded rows share one timeline) or [B] (a slot per row), and core's `cacheWrite` copies the step's rows
+ * into it in place — one small kernel per buffer where the backend has `CacheWrite`, a Where over all L slots
+ * otherwise. Attention then runs over all L slots with the query last (causal never hides a filled slot); the
+ * document ids do the masking. Every layer's document ids are the same, so an owner may share one `keySeqIdx`
+ * between the layers and write it once per step itself (`writesKeySeqIdx: false`).
  */
-import { overwrite, reshape, type Tensor, type Variable, where } from '@falcon-h1/core-tensor';
+import { cacheWrite, type Tensor, type Variable } from '@falcon-h1/core-tensor';
 import type { AttentionCache, CachedKeysValues } from './attention-cache.js';
 
+export interface StaticKVCacheOptions {
+  /** Write each step's document ids into `keySeqIdx` (default true); false when the owner writes a shared one. */
+  writesKeySeqIdx?: boolean;
+}
+
 export class StaticKVCache implements AttentionCache {
+  private readonly writesKeySeqIdx: boolean;
+
   constructor(
     readonly keys: Variable,
     readonly values: Variable,
     readonly keySeqIdx: Variable,
-    private readonly slotMask: () => Tensor,
+    private readonly slot: () => Tensor,
+    options: StaticKVCacheOptions = {},
   ) {
+    this.writesKeySeqIdx = options.writesKeySeqIdx ?? true;
     const [b, l] = keys.shape as [number, number];
     if (keys.rank !== 4 || values.rank !== 4 || values.shape[0] !== b || values.shape[1] !== l) {
       throw new Error(
@@ -38,18 +49,16 @@ export class StaticKVCache implements AttentionCache {
     return this.keys.shape[1]!;
   }
 
-  /** Writes one step's keys [B, 1, Hkv, Dh], values and document ids [B, 1] into the masked slot. */
+  /** Writes one step's keys [B, 1, Hkv, Dh], values and document ids [B, 1] into the step's slot, in place. */
   append(keys: Tensor, values: Tensor, seqIdx?: Tensor): CachedKeysValues {
     if (keys.shape[1] !== 1 || values.shape[1] !== 1) {
       throw new Error(`StaticKVCache: one position per step, got ${keys.shape[1]} keys`);
     }
     if (!seqIdx) throw new Error('StaticKVCache: document ids are required (empty slots are masked by them)');
-    const mask = this.slotMask();
-    const l = this.length;
-    const slot4 = reshape(mask, [1, l, 1, 1]);
-    overwrite(this.keys, where(slot4, keys, this.keys));
-    overwrite(this.values, where(slot4, values, this.values));
-    overwrite(this.keySeqIdx, where(mask, seqIdx, this.keySeqIdx));
+    const slot = this.slot();
+    cacheWrite(this.keys, keys, slot);
+    cacheWrite(this.values, values, slot);
+    if (this.writesKeySeqIdx) cacheWrite(this.keySeqIdx, seqIdx, slot);
     return { keys: this.keys, values: this.values, keySeqIdx: this.keySeqIdx };
   }
 }

@@ -16,8 +16,9 @@
  * Conventions that hold for every kernel unless its entry says otherwise:
  *  - Tensors are dense, contiguous and row-major (the last axis varies fastest). There are no strides: a view
  *    (reshape) is a new shape over the same data, handled by core without any kernel.
- *  - A kernel never mutates its inputs (exception: `AdamW`, which updates its state in place) and returns
- *    newly allocated outputs owned by the caller.
+ *  - A kernel never mutates its inputs (exceptions: `AdamW` and `AdamWMulti`, which update their state in place,
+ *    and `CacheWrite`, which writes a decode step's rows into a cache) and returns newly allocated outputs owned by
+ *    the caller.
  *  - Shapes are validated by core before a kernel is called; a kernel may assume its documented shape rules.
  *  - Float inputs of one kernel share one dtype (f64, f32, f16 or bf16) unless stated; the output has that dtype.
  *    Arithmetic accumulates in at least f32 (the reference backend: f64) and rounds once when it stores.
@@ -367,6 +368,20 @@ export interface FusedKernels {
     attrs: Record<string, never>;
     outputs: { y: TensorInfo; state: TensorInfo };
   };
+  /**
+   * Writes one decode step's rows into a preallocated cache IN PLACE (the static KV cache of captured decode steps:
+   * an update of a few rows instead of a Where over every slot). Like AdamW it writes into an input and returns
+   * nothing. cache [B, L, ...rest] and values [B, T, ...rest] of one dtype (any dtype: float, i32, u8); slots i32
+   * [B] (row b's first slot) or [1] (one slot for every row), read on the device so a captured graph replays it:
+   *   cache[b, slots[b] + t, ...] = values[b, t, ...]      for every t < T (stored as is, no rounding)
+   * A row whose window slots[b] … slots[b] + T − 1 is not inside [0, L) is left unchanged (a device kernel cannot
+   * raise an error). Every other element of cache keeps its value.
+   */
+  CacheWrite: {
+    inputs: { cache: TensorInfo; values: TensorInfo; slots: TensorInfo };
+    attrs: Record<string, never>;
+    outputs: undefined;
+  };
 
   /**
    * Grouped-query scaled-dot-product attention with softmax in ≥ f32.
@@ -424,6 +439,69 @@ export interface FusedKernels {
     attrs: { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; step: number };
     outputs: undefined;
   };
+  /**
+   * AdamW on many tensors in one call (one launch on a GPU instead of one per parameter), IN PLACE: for every i,
+   * exactly the AdamW update of params[i] with grads[i], m[i], v[i], lr[i] and weightDecay[i] (per-tensor, so
+   * parameter groups with their own learning-rate / weight-decay multipliers share the call); beta1, beta2, eps
+   * and step are common. The four lists have one length ≥ 1; params share one float dtype, each grad has its
+   * param's shape and dtype, moments are f32 (f64 with f64 params). The results equal those of calling AdamW on
+   * each tensor (same arithmetic, bit for bit). Returns nothing.
+   */
+  AdamWMulti: {
+    inputs: { params: TensorInfo[]; grads: TensorInfo[]; m: TensorInfo[]; v: TensorInfo[] };
+    attrs: {
+      lr: readonly number[];
+      weightDecay: readonly number[];
+      beta1: number;
+      beta2: number;
+      eps: number;
+      step: number;
+    };
+    outputs: undefined;
+  };
+
+  /**
+   * Falcon-H1's gated MLP activation with its μP gate multiplier (transformers' FalconH1MLP, whose down projection
+   * and down multiplier follow): y = up ⊙ silu(gate · gateMultiplier). gate, up [..., I] of one shape and dtype;
+   * computed in ≥ f32 and rounded once to the dtype.
+   */
+  SwiGlu: { inputs: { gate: TensorInfo; up: TensorInfo }; attrs: { gateMultiplier: number }; outputs: TensorInfo };
+  /**
+   * With a = gate · gateMultiplier, in ≥ f32:  dup = dy ⊙ silu(a) ;  dgate = dy ⊙ up ⊙ silu'(a) · gateMultiplier,
+   * silu'(a) = σ(a)·(1 + a·(1 − σ(a))). Outputs in the inputs' dtype.
+   */
+  SwiGluGrad: {
+    inputs: { dy: TensorInfo; gate: TensorInfo; up: TensorInfo };
+    attrs: { gateMultiplier: number };
+    outputs: { dgate: TensorInfo; dup: TensorInfo };
+  };
+
+  /**
+   * The language-model head and its cross-entropy in one kernel, so that the [R, V] logits are never stored whole
+   * (backends process the vocabulary in chunks: an online logsumexp forward; a backward that recomputes each
+   * chunk's logits and accumulates dhidden and dweight chunk by chunk). hidden [R, D], weight [V, D] (one float
+   * dtype), labels i32 [R]:
+   *   z = hidden · weightᵀ                       rounded to the dtype, as MatMul computes it
+   *   loss[r] = logsumexp(scale · z[r]) − scale · z[r, label[r]]      in ≥ f32; 0 where label[r] = ignoreIndex
+   * (CrossEntropy of scale · z, with the scale applied in ≥ f32). Output losses [R] f32 (f64 for f64 inputs).
+   * `chunkSize` is a hint: the vocabulary rows per chunk (0: the backend chooses); any value gives the same
+   * result up to rounding. A label outside [0, V) that is not ignoreIndex is an error.
+   */
+  LinearCrossEntropy: {
+    inputs: { hidden: TensorInfo; weight: TensorInfo; labels: TensorInfo };
+    attrs: { scale: number; ignoreIndex: number; chunkSize: number };
+    outputs: TensorInfo;
+  };
+  /**
+   * With p[r] = softmax(scale · z[r]) and g[r, j] = dloss[r] · (p[r, j] − onehot(label[r])_j) · scale (0 on ignored
+   * rows), in ≥ f32:  dhidden = g · weight ;  dweight = gᵀ · hidden. dloss [R] f32 (f64 for f64); outputs in the
+   * inputs' dtype. g is never stored whole either.
+   */
+  LinearCrossEntropyGrad: {
+    inputs: { dloss: TensorInfo; hidden: TensorInfo; weight: TensorInfo; labels: TensorInfo };
+    attrs: { scale: number; ignoreIndex: number; chunkSize: number };
+    outputs: { dhidden: TensorInfo; dweight: TensorInfo };
+  };
 }
 
 export type PrimitiveKernelName = keyof PrimitiveKernels;
@@ -473,11 +551,17 @@ export const FUSED_KERNELS: readonly FusedKernelName[] = [
   'SsmScan',
   'SsmScanGrad',
   'SsmStep',
+  'CacheWrite',
   'Attention',
   'AttentionGrad',
   'CrossEntropy',
   'CrossEntropyGrad',
   'AdamW',
+  'AdamWMulti',
+  'SwiGlu',
+  'SwiGluGrad',
+  'LinearCrossEntropy',
+  'LinearCrossEntropyGrad',
 ];
 
 /** The kernels a backend provides: every primitive, any subset of the fused kernels. */

@@ -8,10 +8,12 @@
  *   A(x) = attention_out_multiplier · self_attn(attention_in_multiplier · x)
  */
 import { type AttentionCache, attentionParameterShapes, FalconH1Attention } from '@falcon-h1/attention';
-import { add, scale, type Tensor } from '@falcon-h1/core-tensor';
+import { add, type DType, scale, type Tensor } from '@falcon-h1/core-tensor';
 import {
   FalconH1Mixer,
   type MambaLayerState,
+  type MixerDecodeConstants,
+  mixerDecodeConstants,
   mixerParameterShapes,
   type ParameterProvider,
   type ParameterShape,
@@ -28,6 +30,11 @@ import { FalconH1RMSNorm } from './falcon-h1-rms-norm.js';
 export interface DecoderLayerCache {
   readonly kv: AttentionCache;
   mamba: MambaLayerState | undefined;
+  /**
+   * What decode steps derive from the mixer's parameters, made once per generation (`decodeConstants`); the
+   * static decoder gives them, with ssm_out_multiplier as their output multiplier.
+   */
+  readonly mixerConstants?: MixerDecodeConstants;
 }
 
 /** What every layer of one forward call shares. */
@@ -86,6 +93,14 @@ export class FalconH1DecoderLayer {
     this.attn_out_multiplier = config.attention_out_multiplier;
   }
 
+  /**
+   * The tensors a decode step of this layer can precompute for activations of `dtype` (inference only: copies of
+   * parameter-derived values; the caller disposes them with `disposeMixerDecodeConstants`).
+   */
+  decodeConstants(dtype: DType): MixerDecodeConstants {
+    return mixerDecodeConstants(this.mamba, dtype, this.ssm_out_multiplier);
+  }
+
   /** S(x): the scaled Mamba2 branch, through the cache's state when there is one. */
   ssmBranch(x: Tensor, context: LayerContext): Tensor {
     const cache = context.cache;
@@ -93,8 +108,10 @@ export class FalconH1DecoderLayer {
     if (!cache) {
       out = this.mamba.forward(x, { seqIdx: context.seqIdx }).out;
     } else if (cache.mamba && x.shape[1] === 1) {
-      const step = this.mamba.step(x, cache.mamba);
+      const step = this.mamba.step(x, cache.mamba, cache.mixerConstants);
       context.setMambaState?.(step.state);
+      // With decode constants the step has applied ssm_out_multiplier itself (folded into its norm weight).
+      if (cache.mixerConstants) return step.out;
       out = step.out;
     } else {
       const result = this.mamba.forward(x, { seqIdx: context.seqIdx, state: cache.mamba, returnState: true });
@@ -104,14 +121,16 @@ export class FalconH1DecoderLayer {
     return scale(out, this.ssm_out_multiplier);
   }
 
-  /** A(x): the scaled attention branch, appending to the cache's KV when there is one. */
+  /** A(x): the scaled attention branch, appending to the cache's KV when there is one (the module folds both
+   * multipliers into its own kernels where it can). */
   attentionBranch(x: Tensor, context: LayerContext): Tensor {
-    const out = this.self_attn.forward(scale(x, this.attention_in_multiplier), {
+    return this.self_attn.forward(x, {
       positions: context.positions,
       seqIdx: context.seqIdx,
       cache: context.cache?.kv,
+      inputMultiplier: this.attention_in_multiplier,
+      outputMultiplier: this.attn_out_multiplier,
     });
-    return scale(out, this.attn_out_multiplier);
   }
 
   /** h [B, T, D] → [B, T, D]. */

@@ -6,7 +6,7 @@
  * `vjp(() => model.loss(ids), [...model.parameters.values()])` trains it.
  */
 import { dispose, linear, scale, sliceAxis, type Tensor, tensor, type Variable } from '@falcon-h1/core-tensor';
-import { causalLmLoss } from './causal-lm-loss.js';
+import { causalLmHeadLoss } from './causal-lm-loss.js';
 import type { FalconH1Config } from './config/falcon-h1-config.js';
 import { FalconH1Model, type ModelForwardOptions } from './falcon-h1-model.js';
 import { FalconH1HybridCache } from './hybrid-cache.js';
@@ -77,13 +77,15 @@ export class FalconH1ForCausalLM {
     inputIds: Tensor,
     options: Omit<ModelForwardOptions, 'cache' | 'outputHiddenStates'> & { labels?: Tensor } = {},
   ): Tensor {
-    const { logits } = this.forward(inputIds, {
+    const { lastHiddenState } = this.model.forward(inputIds, {
       seqIdx: options.seqIdx,
       positions: options.positions,
       gradientCheckpointing: options.gradientCheckpointing,
     });
     const seqIdx = this.lossSeqIdx(options.seqIdx, inputIds);
-    return causalLmLoss(logits, options.labels ?? inputIds, seqIdx);
+    // The head and the cross-entropy in one fused kernel: the [B·(T−1), V] logits are never stored whole.
+    const labels = options.labels ?? inputIds;
+    return causalLmHeadLoss(lastHiddenState, this.lm_head.weight, this.lm_head_multiplier, labels, seqIdx);
   }
 
   private lossSeqIdx(seqIdx: ModelForwardOptions['seqIdx'], inputIds: Tensor): Tensor | undefined {

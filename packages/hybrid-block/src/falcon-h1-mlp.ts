@@ -2,7 +2,7 @@
  * FalconH1MLP: the gated MLP with its two μP multipliers,
  *   y = down_proj( up_proj(x) · silu(gate_proj(x) · mlp_multipliers[0]) ) · mlp_multipliers[1]
  */
-import { linear, mul, scale, silu, type Tensor, type Variable } from '@falcon-h1/core-tensor';
+import { linear, scale, swiGlu, type Tensor, type Variable } from '@falcon-h1/core-tensor';
 import type { ParameterProvider, ParameterShape } from '@falcon-h1/mamba2';
 import type { FalconH1Config } from './config/falcon-h1-config.js';
 
@@ -44,8 +44,9 @@ export class FalconH1MLP {
   }
 
   forward(x: Tensor): Tensor {
-    const gate = silu(scale(linear(x, this.gate_proj.weight, this.gate_proj.bias), this.gate_multiplier));
-    const y = mul(linear(x, this.up_proj.weight, this.up_proj.bias), gate);
+    // up · silu(gate · gate_multiplier) in one fused kernel (core composes it where a backend lacks SwiGlu).
+    const gate = linear(x, this.gate_proj.weight, this.gate_proj.bias);
+    const y = swiGlu(gate, linear(x, this.up_proj.weight, this.up_proj.bias), this.gate_multiplier);
     return scale(linear(y, this.down_proj.weight, this.down_proj.bias), this.down_multiplier);
   }
 }

@@ -8,13 +8,21 @@
  * them, and each update disposes what it replaces. `dispose()` frees everything.
  */
 import { KVCache, type RowContinuation } from '@falcon-h1/attention';
-import { keep } from '@falcon-h1/core-tensor';
-import { disposeMambaState, type MambaLayerState } from '@falcon-h1/mamba2';
+import { type DType, keep } from '@falcon-h1/core-tensor';
+import {
+  disposeMambaState,
+  disposeMixerDecodeConstants,
+  type MambaLayerState,
+  type MixerDecodeConstants,
+} from '@falcon-h1/mamba2';
+import type { FalconH1DecoderLayer } from './falcon-h1-decoder-layer.js';
 
 export interface HybridLayerCache {
   readonly kv: KVCache;
   /** The mixer's state after the cached positions; undefined before the first call. */
   mamba: MambaLayerState | undefined;
+  /** Decode-step constants of the layer's mixer, when `prepareDecodeSteps` made them (generation does). */
+  mixerConstants?: MixerDecodeConstants;
 }
 
 export class FalconH1HybridCache {
@@ -44,11 +52,28 @@ export class FalconH1HybridCache {
     if (old && old.convState !== state.convState && old.ssmState !== state.ssmState) disposeMambaState(old);
   }
 
+  /**
+   * Precomputes what each layer's one-token steps derive from its parameters (`decodeConstants`), for activations
+   * of `dtype`, so that decoding through this cache skips those kernels every step. Inference only: the cache owns
+   * the copies, made from the parameters as they are now.
+   */
+  prepareDecodeSteps(layers: readonly FalconH1DecoderLayer[], dtype: DType): void {
+    if (layers.length !== this.layers.length) {
+      throw new Error(`prepareDecodeSteps: ${layers.length} layers for a cache of ${this.layers.length}`);
+    }
+    this.layers.forEach((layer, i) => {
+      if (layer.mixerConstants) disposeMixerDecodeConstants(layer.mixerConstants);
+      layer.mixerConstants = layers[i]!.decodeConstants(dtype);
+    });
+  }
+
   dispose(): void {
     for (const layer of this.layers) {
       layer.kv.dispose();
       disposeMambaState(layer.mamba);
       layer.mamba = undefined;
+      if (layer.mixerConstants) disposeMixerDecodeConstants(layer.mixerConstants);
+      layer.mixerConstants = undefined;
     }
     this.rows = undefined;
   }

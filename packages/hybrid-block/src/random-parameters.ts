@@ -3,7 +3,7 @@
  * them: non-trivial norms and D (1 + 0.2·N(0,1)), A_log = log(U(1, 8)), dt_bias ~ U(−3, 1), every other
  * matrix N(0, 1)/√fan_in. Deterministic for a seed.
  */
-import { type Backend, type DType, tensor, type Variable, variable } from '@falcon-h1/core-tensor';
+import { type Backend, type DType, tensor, tensorFromStorage, type Variable, variable } from '@falcon-h1/core-tensor';
 import type { FalconH1Config } from './config/falcon-h1-config.js';
 import { FalconH1ForCausalLM } from './falcon-h1-for-causal-lm.js';
 import { falconH1ParameterShapes } from './model-parameters.js';
@@ -21,18 +21,29 @@ export function randomFalconH1Parameters(
   options: RandomParameterOptions = {},
 ): Map<string, Variable> {
   const rng = seededRandom(options.seed ?? 0);
+  const dtype = options.dtype ?? 'f32';
   const parameters = new Map<string, Variable>();
   for (const { name, shape } of falconH1ParameterShapes(config)) {
     const size = shape.reduce((a, b) => a * b, 1);
-    const values = new Float64Array(size);
+    // f32 is drawn straight into its storage (the same rounding as converting afterwards); other dtypes round once
+    // from f64. The kind of draw is chosen once per tensor: at the 0.5B size, half a billion draws, the per-value
+    // name tests used to cost as much as the draws themselves.
+    const values = dtype === 'f32' ? new Float32Array(size) : new Float64Array(size);
     const fanIn = shape.length > 1 ? shape[shape.length - 1]! : 8;
-    for (let i = 0; i < size; i++) {
-      if (name.endsWith('A_log')) values[i] = Math.log(rng.next() * 7 + 1);
-      else if (name.endsWith('dt_bias')) values[i] = rng.next() * 4 - 3;
-      else if (name.includes('norm') || name.endsWith('.D')) values[i] = 1 + 0.2 * rng.normal();
-      else values[i] = rng.normal() / Math.sqrt(fanIn);
+    if (name.endsWith('A_log')) {
+      for (let i = 0; i < size; i++) values[i] = Math.log(rng.next() * 7 + 1);
+    } else if (name.endsWith('dt_bias')) {
+      for (let i = 0; i < size; i++) values[i] = rng.next() * 4 - 3;
+    } else if (name.includes('norm') || name.endsWith('.D')) {
+      for (let i = 0; i < size; i++) values[i] = 1 + 0.2 * rng.normal();
+    } else {
+      const scale = Math.sqrt(fanIn);
+      for (let i = 0; i < size; i++) values[i] = rng.normal() / scale;
     }
-    const initial = tensor(values, shape, options.dtype ?? 'f32', options.backend);
+    const initial =
+      values instanceof Float32Array
+        ? tensorFromStorage(values, shape, 'f32', options.backend)
+        : tensor(values, shape, dtype, options.backend);
     parameters.set(name, variable(initial, { name }));
     initial.dispose();
   }

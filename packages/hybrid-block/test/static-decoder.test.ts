@@ -6,8 +6,19 @@
  * compares replayed tokens with eager ones).
  */
 import '@falcon-h1/backend-reference';
-import { canCaptureGraphs, captureGraph, memory, reshape, sliceAxis, tensor, tidy } from '@falcon-h1/core-tensor';
-import { describe, expect, it } from 'vitest';
+import {
+  canCaptureGraphs,
+  captureGraph,
+  dispatchCounts,
+  memory,
+  resetDispatchCounts,
+  reshape,
+  setFallbackPolicy,
+  sliceAxis,
+  tensor,
+  tidy,
+} from '@falcon-h1/core-tensor';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { generate, leftPadBatch, loadFalconH1, StaticDecoder } from '../src/index.js';
 import { fixtureDir, relL2 } from './fixtures.js';
 
@@ -17,8 +28,17 @@ const PROMPTS = [
 ];
 
 describe('StaticDecoder', () => {
-  for (const name of ['tiny-a', 'tiny-b']) {
-    it(`${name}: greedy tokens and logits equal generate() and the hybrid cache, step by step`, async () => {
+  // 'native': the reference backend's CacheWrite kernel writes the caches in place; 'composition': core's
+  // Where + overwrite fallback (what backends without the kernel run).
+  for (const [name, cacheWritePath] of [
+    ['tiny-a', 'native'],
+    ['tiny-b', 'native'],
+    ['tiny-a', 'composition'],
+  ] as const) {
+    it(`${name}: greedy tokens and logits equal generate() and the hybrid cache, step by step (CacheWrite ${cacheWritePath})`, async () => {
+      setFallbackPolicy(cacheWritePath === 'native' ? 'none' : ['CacheWrite']);
+      resetDispatchCounts();
+      onTestFinished(() => setFallbackPolicy('none'));
       const model = await loadFalconH1(fixtureDir(name));
       const steps = 6;
       const want = await generate(model, PROMPTS, { maxNewTokens: steps + 1, stopTokens: [] });
@@ -56,6 +76,11 @@ describe('StaticDecoder', () => {
       decoder.dispose();
       expect(memory().numTensors).toBe(before);
       expect(got).toEqual(want.sequences);
+      // One write of the shared document ids per step, plus keys and values per attention layer.
+      const writes = steps * (1 + 2 * model.config.num_hidden_layers);
+      expect(dispatchCounts().CacheWrite).toEqual(
+        cacheWritePath === 'native' ? { native: writes, fallback: 0 } : { native: 0, fallback: writes },
+      );
       model.dispose();
     });
   }

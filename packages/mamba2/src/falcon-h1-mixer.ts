@@ -48,6 +48,7 @@ import {
 } from '@falcon-h1/core-tensor';
 import { type MambaLayerState, ssmComputeDType } from './mamba-state.js';
 import { type FalconH1MixerConfig, type MixerSizes, mixerSizes } from './mixer-config.js';
+import type { MixerDecodeConstants } from './mixer-decode-constants.js';
 import { mixerParameterShapes, type ParameterProvider } from './mixer-parameters.js';
 import { inProjSegments, segmentMultipliers } from './mup-vector.js';
 
@@ -96,9 +97,28 @@ export class FalconH1Mixer {
     this.out_proj = { weight: p['out_proj.weight']!, bias: p['out_proj.bias'] };
   }
 
-  /** in_proj of ssm_in_multiplier·u, split into z, xBC, dt, each segment times its μP multiplier. */
-  private project(u: Tensor): { z: Tensor; xBC: Tensor; dt: Tensor } {
-    const projected = linear(scale(u, this.config.ssm_in_multiplier), this.in_proj.weight, this.in_proj.bias);
+  /**
+   * in_proj of ssm_in_multiplier·u, split into z, xBC, dt, each segment times its μP multiplier. With decode
+   * constants, one Mul by the precomputed μP vector (ssm_in_multiplier included where in_proj has no bias:
+   * in_proj(c·u) = c·in_proj(u)) replaces the six Scales, xBC is one slice, and z and dt come in the scan dtype
+   * (16-bit activations: a cast to f32 before the Mul and one of xBC after it).
+   */
+  private project(u: Tensor, constants?: MixerDecodeConstants): { z: Tensor; xBC: Tensor; dt: Tensor } {
+    const inputMultiplier = this.config.ssm_in_multiplier;
+    const input = constants?.mupIncludesInput || inputMultiplier === 1 ? u : scale(u, inputMultiplier);
+    const projected = linear(input, this.in_proj.weight, this.in_proj.bias);
+    const { dSsm, convDim } = this.sizes;
+    if (constants) {
+      // The μP product in the scan dtype (f32 multipliers, as the Scales use them): z and dt are only ever used in
+      // that dtype anyway; xBC returns to the activations' dtype (one rounding, as a Scale rounds) for the conv.
+      const scaled = mul(toDType(projected, constants.mup.dtype), constants.mup);
+      const axis = scaled.rank - 1;
+      return {
+        z: sliceAxis(scaled, axis, 0, dSsm),
+        xBC: toDType(sliceAxis(scaled, axis, dSsm, convDim), projected.dtype),
+        dt: sliceAxis(scaled, axis, dSsm + convDim, this.config.mamba_n_heads),
+      };
+    }
     const segments = inProjSegments(this.config);
     const multipliers = segmentMultipliers(this.config);
     const parts = split(
@@ -111,12 +131,12 @@ export class FalconH1Mixer {
   }
 
   /** dt = clamp(softplus(dt + dt_bias), time_step_limit) and A = −exp(A_log), in the scan dtype. */
-  private discretisation(dtRaw: Tensor, scanDType: DType): { dt: Tensor; A: Tensor } {
-    let dt = softplus(add(toDType(dtRaw, scanDType), toDType(this.dt_bias, scanDType)));
+  private discretisation(dtRaw: Tensor, scanDType: DType, constants?: MixerDecodeConstants): { dt: Tensor; A: Tensor } {
+    let dt = softplus(add(toDType(dtRaw, scanDType), constants?.dtBias ?? toDType(this.dt_bias, scanDType)));
     const [lo, hi] = this.config.time_step_limit;
     // softplus is positive: the default limit (0, ∞) changes nothing, so the clamp is skipped for it.
     if (lo > 0 || hi < Number.POSITIVE_INFINITY) dt = clamp(dt, lo, hi);
-    const A = neg(exp(toDType(this.A_log, scanDType)));
+    const A = constants?.A ?? neg(exp(toDType(this.A_log, scanDType)));
     return { dt, A };
   }
 
@@ -125,16 +145,24 @@ export class FalconH1Mixer {
    * rounded to the activations' dtype only after the gate, as transformers' reference path does (its scan output
    * is float32 and `out_proj(scan_output.to(dtype))` rounds once).
    */
-  private gateAndProject(y: Tensor, z: Tensor, dtype: DType): Tensor {
+  private gateAndProject(y: Tensor, z: Tensor, dtype: DType, constants?: MixerDecodeConstants): Tensor {
     const scanDType = y.dtype;
     const gated = this.norm
-      ? rmsNormGated(y, toDType(z, scanDType), toDType(this.norm.weight, scanDType), {
+      ? rmsNormGated(y, toDType(z, scanDType), constants?.normWeight ?? toDType(this.norm.weight, scanDType), {
           eps: this.config.rms_norm_eps,
           groupSize: this.sizes.dSsm / this.config.mamba_n_groups,
           normBeforeGate: this.config.mamba_norm_before_gate,
         })
       : mul(y, toDType(silu(z), scanDType));
-    return linear(toDType(gated, dtype), this.out_proj.weight, this.out_proj.bias);
+    const out = linear(toDType(gated, dtype), this.out_proj.weight, this.out_proj.bias);
+    if (!constants || constants.outputMultiplierInNorm || constants.outputMultiplier === 1) return out;
+    return scale(out, constants.outputMultiplier);
+  }
+
+  /** The conv output split into x, B and C in the scan dtype (one cast of the whole xBC, not one per part). */
+  private scanInputs(xBC: Tensor, scanDType: DType): [Tensor, Tensor, Tensor] {
+    const { dSsm, groupsTimesState } = this.sizes;
+    return split(toDType(xBC, scanDType), [dSsm, groupsTimesState, groupsTimesState], -1) as [Tensor, Tensor, Tensor];
   }
 
   /** The depthwise kernel as [conv_dim, K] (a view of the [conv_dim, 1, K] parameter). */
@@ -151,7 +179,7 @@ export class FalconH1Mixer {
     }
     const [b, t] = hidden.shape as [number, number, number];
     const { mamba_n_heads: h, mamba_d_head: p, mamba_n_groups: g, mamba_d_state: n, mamba_d_conv: k } = this.config;
-    const { dSsm, groupsTimesState, convDim } = this.sizes;
+    const { dSsm, convDim } = this.sizes;
     const { seqIdx, state } = options;
     const scanDType = ssmComputeDType(hidden.dtype);
 
@@ -162,15 +190,15 @@ export class FalconH1Mixer {
       seqIdx,
       activation: 'silu',
     });
-    const [x, B, C] = split(xBC, [dSsm, groupsTimesState, groupsTimesState], -1) as [Tensor, Tensor, Tensor];
+    const [x, B, C] = this.scanInputs(xBC, scanDType);
     const { dt, A } = this.discretisation(dtRaw, scanDType);
     const scan = ssmScan(
       {
-        x: reshape(toDType(x, scanDType), [b, t, h, p]),
+        x: reshape(x, [b, t, h, p]),
         dt,
         A,
-        Bm: reshape(toDType(B, scanDType), [b, t, g, n]),
-        Cm: reshape(toDType(C, scanDType), [b, t, g, n]),
+        Bm: reshape(B, [b, t, g, n]),
+        Cm: reshape(C, [b, t, g, n]),
         D: toDType(this.D, scanDType),
         initialState: state?.ssmState,
         seqIdx,
@@ -215,8 +243,12 @@ export class FalconH1Mixer {
     return where(reshape(sameDocument, [b, 1, k]), last, zeros([], last.dtype, last.backend));
   }
 
-  /** One decode step: hidden [B, D] (or [B, 1, D]) → out of the same shape, and the next state. */
-  step(hidden: Tensor, state: MambaLayerState): Required<MixerOutput> {
+  /**
+   * One decode step: hidden [B, D] (or [B, 1, D]) → out of the same shape, and the next state. With decode
+   * constants (`mixerDecodeConstants`, made once per generation) the step skips the kernels they precompute and
+   * returns `constants.outputMultiplier · out`.
+   */
+  step(hidden: Tensor, state: MambaLayerState, constants?: MixerDecodeConstants): Required<MixerOutput> {
     const wasSequence = hidden.rank === 3;
     if ((wasSequence && hidden.shape[1] !== 1) || !(wasSequence || hidden.rank === 2)) {
       throw new Error(`FalconH1Mixer.step: one token per row, [B, D] or [B, 1, D]; got [${hidden.shape.join(', ')}]`);
@@ -224,26 +256,26 @@ export class FalconH1Mixer {
     const b = hidden.shape[0]!;
     const u = wasSequence ? reshape(hidden, [b, this.config.hidden_size]) : hidden;
     const { mamba_n_heads: h, mamba_d_head: p, mamba_n_groups: g, mamba_d_state: n } = this.config;
-    const { dSsm, groupsTimesState } = this.sizes;
+    const { dSsm } = this.sizes;
     const scanDType = ssmComputeDType(hidden.dtype);
 
-    const { z, xBC: xBCRaw, dt: dtRaw } = this.project(u);
+    const { z, xBC: xBCRaw, dt: dtRaw } = this.project(u, constants);
     const conv = causalConv1dUpdate(state.convState, xBCRaw, this.convWeight(), {
       bias: this.conv1d.bias,
       activation: 'silu',
     });
-    const [x, B, C] = split(conv.y, [dSsm, groupsTimesState, groupsTimesState], -1) as [Tensor, Tensor, Tensor];
-    const { dt, A } = this.discretisation(dtRaw, scanDType);
+    const [x, B, C] = this.scanInputs(conv.y, scanDType);
+    const { dt, A } = this.discretisation(dtRaw, scanDType, constants);
     const next = ssmStep({
       state: state.ssmState,
-      x: reshape(toDType(x, scanDType), [b, h, p]),
+      x: reshape(x, [b, h, p]),
       dt,
       A,
-      Bm: reshape(toDType(B, scanDType), [b, g, n]),
-      Cm: reshape(toDType(C, scanDType), [b, g, n]),
-      D: toDType(this.D, scanDType),
+      Bm: reshape(B, [b, g, n]),
+      Cm: reshape(C, [b, g, n]),
+      D: constants?.D ?? toDType(this.D, scanDType),
     });
-    const out = this.gateAndProject(reshape(next.y, [b, dSsm]), z, hidden.dtype);
+    const out = this.gateAndProject(reshape(next.y, [b, dSsm]), z, hidden.dtype, constants);
     return {
       out: wasSequence ? reshape(out, [b, 1, this.config.hidden_size]) : out,
       state: { convState: conv.convState, ssmState: next.state },

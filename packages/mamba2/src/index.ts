@@ -9,5 +9,10 @@ export const PACKAGE_NAME = '@falcon-h1/mamba2';
 export { FalconH1Mixer, type MixerForwardOptions, type MixerOutput } from './falcon-h1-mixer.js';
 export { disposeMambaState, emptyMambaState, type MambaLayerState, ssmComputeDType } from './mamba-state.js';
 export { type FalconH1MixerConfig, type MixerSizes, mixerSizes } from './mixer-config.js';
+export {
+  disposeMixerDecodeConstants,
+  type MixerDecodeConstants,
+  mixerDecodeConstants,
+} from './mixer-decode-constants.js';
 export { mixerParameterShapes, type ParameterProvider, type ParameterShape } from './mixer-parameters.js';
 export { computeMupVector, inProjSegments, segmentMultipliers } from './mup-vector.js';

@@ -4,10 +4,28 @@
  * packed documents against each document alone.
  */
 import '@falcon-h1/backend-reference';
-import { concat, dispose, memory, sliceAxis, type Tensor, tensor, tidy } from '@falcon-h1/core-tensor';
+import {
+  cast,
+  concat,
+  dispose,
+  memory,
+  noGrad,
+  sliceAxis,
+  type Tensor,
+  tensor,
+  tidy,
+  variable,
+} from '@falcon-h1/core-tensor';
 import { describe, expect, it } from 'vitest';
-import { computeMupVector, emptyMambaState, type FalconH1MixerConfig, mixerSizes } from '../src/index.js';
-import { baseConfig, naiveMixer, randomMixer, rng } from './random-mixer.js';
+import {
+  computeMupVector,
+  disposeMixerDecodeConstants,
+  emptyMambaState,
+  type FalconH1MixerConfig,
+  mixerDecodeConstants,
+  mixerSizes,
+} from '../src/index.js';
+import { baseConfig, mixerOf, naiveMixer, randomMixer, rng } from './random-mixer.js';
 
 function relL2(got: ArrayLike<number>, want: ArrayLike<number>): number {
   let d = 0;
@@ -93,6 +111,70 @@ describe('FalconH1Mixer', () => {
     expect(memory().numTensors).toBe(before);
     dispose(variables);
   });
+
+  for (const [label, overrides] of variants) {
+    for (const dtype of ['f64', 'f32'] as const) {
+      it(`decodes with precomputed decode constants as without, times the output multiplier: ${label}, ${dtype}`, () => {
+        const config = { ...baseConfig, ...overrides };
+        const { mixer, variables } = randomMixer(config, 13, dtype);
+        const [b, t, d] = [2, 4, config.hidden_size];
+        const u = randomInput(b, t, d, 17);
+        const before = memory().numTensors;
+        const constants = mixerDecodeConstants(mixer, dtype, 0.6);
+        tidy(() => {
+          const x = tensor(u, [b, t, d], dtype);
+          let plain = emptyMambaState(config, b, dtype);
+          let folded = emptyMambaState(config, b, dtype);
+          for (let s = 0; s < t; s++) {
+            const want = mixer.step(sliceTokens(x, s, 1), plain);
+            const got = mixer.step(sliceTokens(x, s, 1), folded, constants);
+            const wantOut = Float64Array.from(want.out.dataSync() as ArrayLike<number>, (v) => 0.6 * v);
+            // f64: the same arithmetic up to rounding; f32: the μP products are rounded once (c·m) instead of twice.
+            const bound = dtype === 'f64' ? 1e-12 : 1e-5;
+            expect(relL2(got.out.dataSync() as ArrayLike<number>, wantOut)).toBeLessThan(bound);
+            const wantState = Float64Array.from(want.state.ssmState.dataSync() as ArrayLike<number>);
+            expect(relL2(got.state.ssmState.dataSync() as ArrayLike<number>, wantState)).toBeLessThan(bound);
+            plain = want.state;
+            folded = got.state;
+          }
+        });
+        disposeMixerDecodeConstants(constants);
+        expect(memory().numTensors).toBe(before);
+        dispose(variables);
+      });
+    }
+  }
+
+  for (const [label, overrides] of variants) {
+    it(`decodes bf16 with decode constants within bf16 rounding of the f64 mixer on the same weights: ${label}`, () => {
+      // The constants move where rounding happens (ssm_in_multiplier with the μP vector, z and dt kept in f32, the
+      // output multiplier in a bf16 Scale): the step stays within the bf16 tolerance of the f64 computation on the
+      // same (bf16-valued) weights, as the step without constants does.
+      const config = { ...baseConfig, ...overrides };
+      const low = randomMixer(config, 13, 'bf16');
+      const byName = new Map(low.variables.map((v) => [v.name, v]));
+      const wide = noGrad(() => mixerOf(config, (name) => variable(cast(byName.get(name)!, 'f64'), { name })));
+      const [b, t, d] = [2, 4, config.hidden_size];
+      const u = randomInput(b, t, d, 17);
+      const constants = mixerDecodeConstants(low.mixer, 'bf16', 0.6);
+      tidy(() => {
+        const x16 = tensor(u, [b, t, d], 'bf16');
+        const x64 = tensor(Float64Array.from(x16.dataSync() as ArrayLike<number>), [b, t, d], 'f64');
+        let state16 = emptyMambaState(config, b, 'bf16');
+        let state64 = emptyMambaState(config, b, 'f64');
+        for (let s = 0; s < t; s++) {
+          const got = low.mixer.step(sliceTokens(x16, s, 1), state16, constants);
+          const want = wide.mixer.step(sliceTokens(x64, s, 1), state64);
+          const wantOut = Float64Array.from(want.out.dataSync() as Float64Array, (v) => 0.6 * v);
+          expect(relL2(got.out.dataSync() as ArrayLike<number>, wantOut)).toBeLessThan(1e-2);
+          state16 = got.state;
+          state64 = want.state;
+        }
+      });
+      disposeMixerDecodeConstants(constants);
+      dispose([...low.variables, ...wide.variables]);
+    });
+  }
 
   it('restarts the conv and the SSM at document boundaries (inside and between chunks, a 1-token document)', () => {
     const config = { ...baseConfig, mamba_chunk_size: 4 };

@@ -162,3 +162,17 @@ export function naiveMixer(
   }
   return out;
 }
+
+/** A mixer over parameters that `make` creates by name (e.g. another mixer's, cast to f64), with those variables. */
+export function mixerOf(
+  config: FalconH1MixerConfig,
+  make: (name: string) => Variable,
+): { mixer: FalconH1Mixer; variables: Variable[] } {
+  const variables: Variable[] = [];
+  const mixer = new FalconH1Mixer(config, (name) => {
+    const v = make(name);
+    variables.push(v);
+    return v;
+  });
+  return { mixer, variables };
+}

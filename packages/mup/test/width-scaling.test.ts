@@ -4,7 +4,12 @@
  */
 import '@falcon-h1/backend-reference';
 import { dispose } from '@falcon-h1/core-tensor';
-import { type FalconH1Config, falconH1Preset, parseFalconH1Config } from '@falcon-h1/hybrid-block';
+import {
+  type FalconH1Config,
+  falconH1Preset,
+  parseFalconH1Config,
+  randomFalconH1Parameters,
+} from '@falcon-h1/hybrid-block';
 import { describe, expect, it } from 'vitest';
 import { mupInitialParameters, scaleForwardMultipliers, widthScaling } from '../src/index.js';
 import { floats } from './helpers.js';
@@ -70,6 +75,25 @@ describe('width scaling', () => {
     expect(await std('lm_head.weight')).toBeCloseTo(1 / Math.sqrt(32), 2);
     expect(await std('model.layers.0.feed_forward.up_proj.weight')).toBeCloseTo(1 / Math.sqrt(256), 2);
     dispose([...params.values()]);
+  });
+
+  it('μP init is the random init bit for bit, the readouts scaled by √(hidden/base hidden) with one rounding', async () => {
+    // mupInitialParameters draws through randomFalconH1Parameters (no per-value work of its own), so it keeps that
+    // function's values exactly; only the embedding and head are rescaled, as whole tensors.
+    const base = tiny(32);
+    const config = tiny(128);
+    const mup = mupInitialParameters(config, base, { seed: 5 });
+    const random = randomFalconH1Parameters(config, { seed: 5 });
+    const readoutScale = Math.sqrt(128 / 32);
+    expect([...mup.keys()]).toEqual([...random.keys()]);
+    for (const [name, parameter] of mup) {
+      const got = (await parameter.data()) as Float32Array;
+      const drawn = (await random.get(name)!.data()) as Float32Array;
+      const want =
+        name === 'model.embed_tokens.weight' || name === 'lm_head.weight' ? drawn.map((x) => x * readoutScale) : drawn;
+      expect(Buffer.from(got.buffer).equals(Buffer.from(want.buffer)), name).toBe(true);
+    }
+    dispose([...mup.values(), ...random.values()]);
   });
 
   it('reproduces the published multipliers of 0.5B, 7B and 34B from 1.5B-Deep (the notes’ six digits)', () => {

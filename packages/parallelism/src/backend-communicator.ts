@@ -7,7 +7,7 @@
  * resolves (the backend's frees are stream-ordered). `barrier` is the one host synchronisation.
  *
  * NCCL's point-to-point rule applies: a `send` holds the stream until the peer's matching `recv` runs, so two
- * ranks that send to each other must order send/recv oppositely (or the layout must not need that).
+ * ranks that send to each other must do it in one `exchange` (an NCCL group) or order send/recv oppositely.
  */
 import {
   type Backend,
@@ -18,7 +18,7 @@ import {
   type TensorInfo,
   tensor,
 } from '@falcon-h1/core-tensor';
-import { type Communicator, checkRank, type ReduceOp } from './communicator.js';
+import { type Communicator, checkRank, type RecvOp, type ReduceOp, type SendOp } from './communicator.js';
 
 /** Bytes of a 128-byte NCCL unique id carried as 32 i32 values through the parent's broadcast (split fallback). */
 const ID_WORDS = 32;
@@ -86,6 +86,26 @@ export class BackendCommunicator implements Communicator {
     checkRank('recv', src, this.worldSize);
     this.checkLive('recv');
     return Promise.resolve(this.wrap(this.collectives.recv(this.handle, shape, dtype, src)));
+  }
+
+  /** One NCCL group: every send and receive enqueued between ncclGroupStart and ncclGroupEnd. */
+  exchange(sends: readonly SendOp[], recvs: readonly RecvOp[]): Promise<Tensor[]> {
+    for (const { x, dst } of sends) {
+      checkRank('exchange send', dst, this.worldSize);
+      this.checkInput('exchange send', x);
+    }
+    for (const { src } of recvs) checkRank('exchange recv', src, this.worldSize);
+    this.checkLive('exchange');
+    const received: TensorInfo[] = [];
+    this.collectives.groupStart();
+    try {
+      for (const { x, dst } of sends) this.collectives.send(this.handle, x, dst);
+      for (const { src, shape, dtype } of recvs) received.push(this.collectives.recv(this.handle, shape, dtype, src));
+    } finally {
+      // Closing the group even on a failed enqueue: an open group would swallow the next collectives.
+      this.collectives.groupEnd();
+    }
+    return Promise.resolve(received.map((info) => this.wrap(info)));
   }
 
   /** An all-reduce of one value whose result is read on the host: every rank has issued everything before it. */

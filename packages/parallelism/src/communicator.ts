@@ -30,6 +30,19 @@ export type ReduceOp = 'sum' | 'max' | 'min' | 'avg';
 
 export const REDUCE_OPS: readonly ReduceOp[] = ['sum', 'max', 'min', 'avg'];
 
+/** A send of `exchange`: `x` to rank `dst`. */
+export interface SendOp {
+  readonly x: Tensor;
+  readonly dst: number;
+}
+
+/** A receive of `exchange`: the next tensor rank `src` sends, of this shape and dtype. */
+export interface RecvOp {
+  readonly src: number;
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+}
+
 export interface Communicator {
   /** This process's (thread's) index in the group, 0 … worldSize − 1. */
   readonly rank: number;
@@ -55,6 +68,16 @@ export interface Communicator {
 
   /** Receives the next tensor rank src sends on this communicator, which must have this shape and dtype. */
   recv(src: number, shape: readonly number[], dtype: DType): Promise<Tensor>;
+
+  /**
+   * Several sends and receives as one operation (NCCL's ncclGroupStart … ncclGroupEnd around ncclSend/ncclRecv,
+   * torch's batch_isend_irecv): they are issued together and none waits for another, so two ranks that send to
+   * each other in the same exchange cannot deadlock — NCCL's send holds its stream until the peer's matching
+   * receive runs, which a plain `send` followed by `recv` on both ranks would never reach. Matching is as for
+   * `send`/`recv` issued in list order (sends first). Resolves with the received tensors, in `recvs` order, once
+   * the sent tensors may be disposed.
+   */
+  exchange(sends: readonly SendOp[], recvs: readonly RecvOp[]): Promise<Tensor[]>;
 
   /** Resolves once every rank has called it. */
   barrier(): Promise<void>;

@@ -22,7 +22,14 @@ export {
   type SegmentTapeOptions,
 } from './autograd/segment-tape.js';
 export { BackendCommunicator } from './backend-communicator.js';
-export { type Communicator, checkRank, REDUCE_OPS, type ReduceOp } from './communicator.js';
+export {
+  type Communicator,
+  checkRank,
+  REDUCE_OPS,
+  type RecvOp,
+  type ReduceOp,
+  type SendOp,
+} from './communicator.js';
 export {
   type ContextParallelBatch,
   type ContextParallelOptions,
@@ -36,7 +43,13 @@ export {
   dataParallelBackward,
 } from './data-parallel/data-parallel.js';
 export { type GradientBucket, GradientBuckets } from './data-parallel/gradient-buckets.js';
-export { Zero1AdamW } from './data-parallel/zero1-adamw.js';
+export {
+  addReducedBuckets,
+  disposeReducedBuckets,
+  scaleReducedBuckets,
+  shardedGradientNorm,
+} from './data-parallel/sharded-gradients.js';
+export { Zero1AdamW, type Zero1StepOptions } from './data-parallel/zero1-adamw.js';
 export { type DeviceMesh, deviceMesh, type MeshShape, meshCoordinates } from './mesh/device-mesh.js';
 export {
   type CausalLmEnds,
@@ -73,6 +86,9 @@ export {
   shardVariable,
 } from './sharding/parameter-shard.js';
 export {
+  type BalancedMixerSplit,
+  balancedMixerPlan,
+  balancedMixerSplit,
   checkShardable,
   endShards,
   type LayerShardPlan,
@@ -83,8 +99,17 @@ export {
 } from './tensor-parallel/layer-shard-plan.js';
 export { ShardedDecoderLayer } from './tensor-parallel/sharded-decoder-layer.js';
 export {
+  type SharedGradientEntry,
+  type SharedGradientPlan,
+  type SharedGradientSumOptions,
+  sharedGradientPlan,
+  sumSharedGradientsOnDevice,
+} from './tensor-parallel/shared-gradient-sum.js';
+export {
   buildTensorParallelModel,
+  sumSharedGradients,
   type TensorParallelModel,
+  type TensorParallelOptions,
   tensorParallelBatch,
   tensorParallelForwardBackward,
 } from './tensor-parallel/tensor-parallel-model.js';

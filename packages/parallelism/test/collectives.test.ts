@@ -23,6 +23,7 @@ interface CollectivesResult {
   allGather: Read;
   broadcast: Read;
   ring: Read;
+  exchange: number[][];
   split: { rank: number; worldSize: number; sum: number[] };
 }
 
@@ -52,6 +53,9 @@ describe('thread collectives', () => {
         });
         expect(got.broadcast.values).toEqual(range(6).map((i) => value(w - 1, i)));
         expect(got.ring).toEqual({ shape: [3], values: range(3).map((i) => value((rank + w - 1) % w, i)) });
+        expect(got.exchange).toEqual(
+          ranks.flatMap((src) => [0, 1].map((k) => [0, 1].map((i) => value(src, i) + 100 * rank + 1000 * k))),
+        );
         const group = ranks.filter((r) => r % 2 === rank % 2);
         expect(got.split).toEqual({
           rank: group.length - 1 - group.indexOf(rank),

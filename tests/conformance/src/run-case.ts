@@ -64,6 +64,8 @@ const FUSED_GRAD: Record<string, string> = {
   SsmScan: 'SsmScanGrad',
   Attention: 'AttentionGrad',
   CrossEntropy: 'CrossEntropyGrad',
+  SwiGlu: 'SwiGluGrad',
+  LinearCrossEntropy: 'LinearCrossEntropyGrad',
 };
 
 function stateDType(dtype: FloatDType): DType {

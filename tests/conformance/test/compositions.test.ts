@@ -23,6 +23,7 @@ import {
   dispatchCounts,
   dispose,
   type FusedKernelName,
+  linearCrossEntropy,
   memory,
   registerBackend,
   resetDispatchCounts,
@@ -36,6 +37,7 @@ import {
   softmax,
   ssmScan,
   ssmStep,
+  swiGlu,
   type Tensor,
   tensor,
   vjp,
@@ -508,6 +510,40 @@ function crossEntropyCases(): CompositionCase[] {
   });
 }
 
+function swiGluCases(): CompositionCase[] {
+  return [
+    { shape: [3, 7], multiplier: 0.883883 },
+    { shape: [2, 1, 5], multiplier: 1 },
+  ].map(({ shape, multiplier }) => {
+    const name = `SwiGlu [${shape}] gateMultiplier=${multiplier}`;
+    const rng = createRng(seedFromString(name));
+    return {
+      name,
+      kernel: 'SwiGlu',
+      grad: 'SwiGluGrad',
+      inputs: { gate: floats(rng, shape, -5, 5), up: floats(rng, shape, -2, 2) },
+      run: (t) => swiGlu(t.gate!, t.up!, multiplier),
+    };
+  });
+}
+
+function linearCrossEntropyCases(): CompositionCase[] {
+  return [
+    { r: 5, d: 4, v: 11, labels: [3, -100, 0, 10, 7], ignoreIndex: -100, scale: 0.0390625 },
+    { r: 3, d: 6, v: 7, labels: [2, 5, 6], ignoreIndex: 2, scale: 1.5 },
+  ].map(({ r, d, v, labels, ignoreIndex, scale }) => {
+    const name = `LinearCrossEntropy hidden[${r},${d}] weight[${v},${d}] labels=${labels} scale=${scale}`;
+    const rng = createRng(seedFromString(name));
+    return {
+      name,
+      kernel: 'LinearCrossEntropy',
+      grad: 'LinearCrossEntropyGrad',
+      inputs: { hidden: floats(rng, [r, d], -2, 2), weight: floats(rng, [v, d]), labels: ints(labels, [r]) },
+      run: (t) => linearCrossEntropy(t.hidden!, t.weight!, t.labels!, { scale, ignoreIndex, chunkSize: 4 }),
+    };
+  });
+}
+
 const CASES: CompositionCase[] = [
   ...softmaxCases(),
   ...rmsNormCases(),
@@ -519,6 +555,8 @@ const CASES: CompositionCase[] = [
   ...ssmStepCases(),
   ...attentionCases(),
   ...crossEntropyCases(),
+  ...swiGluCases(),
+  ...linearCrossEntropyCases(),
 ];
 
 // ---------------------------------------------------------------------------------------------------------------

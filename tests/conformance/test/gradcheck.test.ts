@@ -42,6 +42,7 @@ import {
   grads,
   greater,
   linear,
+  linearCrossEntropy,
   log,
   matmul,
   max,
@@ -78,6 +79,7 @@ import {
   ssmStep,
   sub,
   sum,
+  swiGlu,
   Tensor,
   tanh,
   tensor,
@@ -263,9 +265,9 @@ describe('gradient registry', () => {
     else expect(getGradient(kernel), `${kernel} needs a gradient`).toBeTypeOf('function');
   });
 
-  it('every differentiable fused kernel has a gradient (backward kernels and AdamW do not)', () => {
+  it('every differentiable fused kernel has a gradient (backward kernels and in-place kernels do not)', () => {
     for (const kernel of FUSED_KERNELS) {
-      const none = kernel.endsWith('Grad') || kernel === 'AdamW';
+      const none = kernel.endsWith('Grad') || kernel === 'AdamW' || kernel === 'AdamWMulti' || kernel === 'CacheWrite';
       expect(getGradient(kernel) === undefined, kernel).toBe(none);
     }
   });
@@ -985,6 +987,36 @@ const FUSED_CASES: FusedCase[] = [
     backward: ['CrossEntropyGrad'],
     inputs: [{ name: 'logits', shape: [3, 4], min: -3, max: 3 }],
     f: ([l]) => crossEntropy(l!, ints([1, 3, 0], [3]), 1),
+  },
+  {
+    name: 'swiGlu [3,1,5] gateMultiplier 0.883883',
+    forward: ['SwiGlu'],
+    backward: ['SwiGluGrad'],
+    inputs: [
+      { name: 'gate', shape: [3, 1, 5], min: -4, max: 4 },
+      { name: 'up', shape: [3, 1, 5], min: -2, max: 2 },
+    ],
+    f: ([g, u]) => swiGlu(g!, u!, 0.883883),
+  },
+  {
+    name: 'linearCrossEntropy R5 D3 V7 chunk 3, ignored rows, scale 0.7',
+    forward: ['LinearCrossEntropy'],
+    backward: ['LinearCrossEntropyGrad'],
+    inputs: [
+      { name: 'hidden', shape: [5, 3], min: -2, max: 2 },
+      { name: 'weight', shape: [7, 3] },
+    ],
+    f: ([h, w]) => linearCrossEntropy(h!, w!, ints([6, -100, 0, 3, -100], [5]), { scale: 0.7, chunkSize: 3 }),
+  },
+  {
+    name: 'linearCrossEntropy R3 D4 V5 ignoreIndex 2',
+    forward: ['LinearCrossEntropy'],
+    backward: ['LinearCrossEntropyGrad'],
+    inputs: [
+      { name: 'hidden', shape: [3, 4] },
+      { name: 'weight', shape: [5, 4], min: -2, max: 2 },
+    ],
+    f: ([h, w]) => linearCrossEntropy(h!, w!, ints([2, 4, 0], [3]), { ignoreIndex: 2 }),
   },
 ];
 

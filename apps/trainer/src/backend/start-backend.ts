@@ -3,7 +3,7 @@
  * (`wasm` → @falcon-h1/backend-wasm), as the falcon-h1 CLI does, so a run needs only the backends it uses; `auto`
  * takes the first of AUTO_ORDER that starts here and says why each earlier one did not.
  */
-import { type Backend, initBackend } from '@falcon-h1/core-tensor';
+import { type Backend, initBackend, listBackends } from '@falcon-h1/core-tensor';
 
 export const BACKEND_NAMES = ['auto', 'reference', 'wasm', 'webgpu', 'cuda'] as const;
 export type BackendChoice = (typeof BACKEND_NAMES)[number];
@@ -24,6 +24,8 @@ export interface StartedBackend {
 
 /** Imports @falcon-h1/backend-<name>, whose entry registers it with core's registry, and starts it there. */
 async function startNamed(name: string): Promise<Backend> {
+  // Already registered by a static import (a bundle carrying its backend, a data-parallel test worker): no lookup.
+  if (listBackends().includes(name)) return initBackend(name);
   const specifier = `@falcon-h1/backend-${name}`;
   try {
     await import(/* @vite-ignore */ specifier);

@@ -26,6 +26,9 @@ export const TRAIN_USAGE = [
   'metrics.jsonl, loss-curve.svg and checkpoints/step-N/ (a Hugging Face model directory plus optimizer, data and',
   'random state) in the run directory, and prints a sample from the final checkpoint.',
   '',
+  'Data parallel: started by `falcon-h1 launch --nproc-per-node <n> -- falcon-h1 train --config <file> --backend cuda`,',
+  'each process trains on its share of every batch (NCCL all-reduce); rank 0 writes the run directory.',
+  '',
   'Options:',
   '  --config <file>     the training config (JSON, or YAML for .yaml/.yml)',
   '  --default           the embedded default run (small model, bundled corpus and tokenizer, a few minutes on a CPU),',
@@ -110,6 +113,7 @@ export async function trainCommand(args: readonly string[], io: TrainCommandIo):
     process.off('SIGINT', onInterrupt);
   }
   const code = result.interrupted ? 130 : 0;
+  if (result.rank !== 0) return code; // data parallel: rank 0 reports for the group
   if (options.json) {
     io.out(JSON.stringify(result));
     return code;

@@ -106,6 +106,21 @@ export const batchSection = z.strictObject({
   ramp: z.strictObject({ startRows: positiveInt, incrementRows: positiveInt, tokens: nonNegative }).optional(),
 });
 
+/**
+ * Data parallelism, used when the process runs in a group (`falcon-h1 launch` sets RANK, WORLD_SIZE, …): every rank
+ * holds the whole model and trains on its share of the rows of each global batch (the same batches as one process).
+ */
+export const dataParallelSection = z.strictObject({
+  /** Gradient values per all-reduce bucket; a full bucket is reduced while the backward pass goes on. 2²² f32 = 16 MB. */
+  bucketElements: positiveInt.default(1 << 22),
+  /**
+   * ZeRO-1: shard AdamW's state (f32 master slice + two moments) over the ranks — optimizer memory per rank ÷
+   * WORLD_SIZE — with gradients reduce-scattered and parameters all-gathered. Same updates as the replicated
+   * optimizer, and the same checkpoint files: a run resumes with or without it, at any world size.
+   */
+  zero1: z.boolean().default(false),
+});
+
 /** The `mup.table` value naming @falcon-h1/mup's seminar preset. */
 export const SEMINAR_TABLE = 'seminar';
 
@@ -133,6 +148,7 @@ export const trainConfigSchema = z.strictObject({
   optimizer: optimizerSection,
   schedule: scheduleSection.prefault({}),
   mup: mupSection.optional(),
+  dataParallel: dataParallelSection.prefault({}),
   checkpoint: z.strictObject({ every: positiveInt, keep: positiveInt.default(2) }),
   /** Without a terminal, print the progress line every N steps. */
   log: z.strictObject({ every: positiveInt.default(10) }).prefault({}),

@@ -47,6 +47,11 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
+/** A size as people read it: "6.26 GB", "812.4 MB" (decimal units, as disks are sold and dd reports). */
+export function formatBytes(bytes: number): string {
+  return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(2)} GB` : `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
 export class ProgressLine {
   private readonly started = performance.now();
   private readonly firstStep: number;

@@ -27,6 +27,40 @@ export interface StepResult {
   applied: boolean;
 }
 
+/**
+ * The update from the batch's gradients (in `optimizer.parameters` order; disposed here): global-norm clipping (or
+ * just the norm, `clipNorm` 0), then AdamW at `lr` — skipped when the gradient has an inf or NaN.
+ */
+export async function clipAndStep(
+  optimizer: AdamW,
+  gradients: Tensor[],
+  lr: number,
+  clipNorm: number,
+): Promise<Omit<StepResult, 'loss'>> {
+  let grads = gradients;
+  try {
+    let gradNorm: number;
+    let applied = true;
+    if (clipNorm > 0) {
+      const clipped = await clipGradNorm(grads, clipNorm);
+      dispose(grads);
+      grads = clipped.grads;
+      gradNorm = clipped.norm;
+      applied = clipped.finite;
+    } else {
+      gradNorm = await globalGradNorm(grads);
+      applied = Number.isFinite(gradNorm);
+    }
+    if (applied) {
+      optimizer.lr = lr;
+      optimizer.step(grads);
+    }
+    return { gradNorm, applied };
+  } finally {
+    dispose(grads);
+  }
+}
+
 /** The loss of `rows` as a scalar tensor (a function of the parameters, for valueAndGrads). */
 export function rowsLoss(model: FalconH1ForCausalLM, rows: Rows): Tensor {
   const ids = tensor(rows.inputIds, [rows.rows, rows.seqLen], 'i32');
@@ -63,23 +97,10 @@ export async function trainStep(
       }
     }
     if (microRows < batch.rows) grads = accumulator.result();
-    let gradNorm: number;
-    let applied = true;
-    if (clipNorm > 0) {
-      const clipped = await clipGradNorm(grads, clipNorm);
-      dispose(grads);
-      grads = clipped.grads;
-      gradNorm = clipped.norm;
-      applied = clipped.finite;
-    } else {
-      gradNorm = await globalGradNorm(grads);
-      applied = Number.isFinite(gradNorm);
-    }
-    if (applied) {
-      optimizer.lr = lr;
-      optimizer.step(grads);
-    }
-    return { loss: weightedLoss / weight, gradNorm, applied };
+    const summed = grads;
+    grads = []; // clipAndStep owns (and disposes) them now
+    const update = await clipAndStep(optimizer, summed, lr, clipNorm);
+    return { loss: weightedLoss / weight, ...update };
   } finally {
     dispose(grads);
     accumulator.reset();

@@ -221,6 +221,38 @@ __global__ void whereKernel(W* __restrict__ out, const uint8_t* __restrict__ c, 
     out[i] = c[offsetOf<Idx>(i, shape, sc)] != 0 ? a[offsetOf<Idx>(i, shape, sa)] : b[offsetOf<Idx>(i, shape, sb)];
 }
 
+/**
+ * Where's fast paths for the common layouts, where the generic kernel spends its time on index arithmetic (one
+ * division per dimension and operand per element). The merged layout's last dim is `inner`; every operand's stride
+ * along it is 0 (broadcast) or 1 (contiguous). Rank 1: one flat loop. Otherwise one row of `inner` elements per block
+ * iteration, the row's three offsets computed once and the threads striding along the row (coalesced).
+ */
+template <typename W, typename Idx>
+__global__ void whereFlatKernel(W* __restrict__ out, const uint8_t* __restrict__ c, const W* __restrict__ a,
+                                const W* __restrict__ b, Idx n, Idx lc, Idx la, Idx lb) {
+  for (Idx i = blockIdx.x * Idx(blockDim.x) + threadIdx.x; i < n; i += Idx(gridDim.x) * blockDim.x)
+    out[i] = c[i * lc] != 0 ? a[i * la] : b[i * lb];
+}
+
+template <typename W, typename Idx>
+__global__ void whereRowsKernel(W* __restrict__ out, const uint8_t* __restrict__ c, const W* __restrict__ a,
+                                const W* __restrict__ b, Idx rows, Idx inner, Shape outer, Strides sc, Strides sa,
+                                Strides sb, Idx lc, Idx la, Idx lb) {
+  for (Idx r = blockIdx.x; r < rows; r += gridDim.x) {
+    const Idx oc = Idx(stridedOffset(r, outer, sc)), oa = Idx(stridedOffset(r, outer, sa)),
+              ob = Idx(stridedOffset(r, outer, sb));
+    W* row = out + r * inner;
+    if (lc == 0) {  // one condition for the whole row: a plain copy of a's or b's row
+      const bool pick = c[oc] != 0;
+      const W* src = pick ? a + oa : b + ob;
+      const Idx ls = pick ? la : lb;
+      for (Idx j = threadIdx.x; j < inner; j += blockDim.x) row[j] = src[j * ls];
+    } else {
+      for (Idx j = threadIdx.x; j < inner; j += blockDim.x) row[j] = c[oc + j] != 0 ? a[oa + j * la] : b[ob + j * lb];
+    }
+  }
+}
+
 template <typename T>
 __global__ void scaleKernel(T* __restrict__ out, const T* __restrict__ x, int64_t n, double scale, double shift) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x)
@@ -314,12 +346,30 @@ void launchWhere(Ctx& ctx, int dtype, void* out, const uint8_t* cond, const void
   if (n == 0) return;
   unsigned grid = gridFor(n, kThreads, ctx);
   bool small = fits32(n, shape, {&sc, &sa, &sb});
+  const int last = shape.rank - 1;
+  const auto unitOrZero = [&](const Strides& st) { return st.s[last] == 0 || st.s[last] == 1; };
+  const int64_t inner = shape.rank >= 1 ? shape.dim[last] : 1;  // rank 0: a single element (generic path)
+  // Fast paths (see whereRowsKernel): contiguous or broadcast along the last dim, and rows long enough to fill a warp.
+  const bool rowsFast =
+      shape.rank >= 1 && small && unitOrZero(sc) && unitOrZero(sa) && unitOrZero(sb) && (shape.rank == 1 || inner >= 32);
   auto run = [&](auto tag) {
     using W = decltype(tag);
     W* o = static_cast<W*>(out);
     const W* pa = static_cast<const W*>(a);
     const W* pb = static_cast<const W*>(b);
-    if (small)
+    if (rowsFast && shape.rank == 1) {
+      whereFlatKernel<W, uint32_t><<<grid, kThreads, 0, ctx.stream>>>(
+          o, cond, pa, pb, uint32_t(n), uint32_t(sc.s[0]), uint32_t(sa.s[0]), uint32_t(sb.s[0]));
+    } else if (rowsFast) {
+      Shape outer = shape;
+      outer.rank = last;
+      const int64_t rows = n / inner;
+      const int threads = inner >= 256 ? 256 : inner >= 128 ? 128 : inner >= 64 ? 64 : 32;
+      const unsigned blocks = unsigned(rows < int64_t(ctx.smCount) * 64 ? rows : int64_t(ctx.smCount) * 64);
+      whereRowsKernel<W, uint32_t><<<blocks, threads, 0, ctx.stream>>>(
+          o, cond, pa, pb, uint32_t(rows), uint32_t(inner), outer, sc, sa, sb, uint32_t(sc.s[last]),
+          uint32_t(sa.s[last]), uint32_t(sb.s[last]));
+    } else if (small)
       whereKernel<W, uint32_t><<<grid, kThreads, 0, ctx.stream>>>(o, cond, pa, pb, uint32_t(n), shape, sc, sa, sb);
     else
       whereKernel<W, int64_t><<<grid, kThreads, 0, ctx.stream>>>(o, cond, pa, pb, n, shape, sc, sa, sb);

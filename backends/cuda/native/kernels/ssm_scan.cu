@@ -1,5 +1,7 @@
 /*
  * ssm_scan.cu — the Mamba2 SSD scan, chunked, with f32 states and decays whatever the activations' dtype.
+ * f16/bf16 scans go to the matmul form on tensor cores (ssd_tc.cu) where it takes the sizes; this file's recurrence
+ * kernels serve f32 (exact), the rest, and FALCON_H1_CUDA_SSD=cuda-cores.
  *
  * The recurrence (per batch row b, head h, state S [P, N]; head h reads group g = h / (H/G)):
  *   r_t = 0 where seqIdx_t ≠ seqIdx_{t−1} (a document starts: the carried state is dropped), else 1
@@ -26,9 +28,12 @@
  *      accumulators are rounded to the inputs' dtype at the end.
  */
 #include <cmath>
+#include <cstdlib>
+#include <string>
 
 #include "common.cuh"
 #include "layout.cuh"
+#include "ssd_tc.cuh"
 #include "ssm_scan.cuh"
 
 namespace fh {
@@ -418,6 +423,18 @@ int lanesFor(int64_t N) {
   throw Error("SsmScan: state size N = " + std::to_string(N) + " is above 256");
 }
 
+/**
+ * FALCON_H1_CUDA_SSD=cuda-cores keeps f16/bf16 scans on this file's recurrence kernels (A/B timing, a way out);
+ * otherwise they run as the SSD in matmul form on tensor cores (ssd_tc.cu) wherever ssdTcSupported says so.
+ */
+bool ssdTensorCoresEnabled() {
+  static const bool enabled = [] {
+    const char* v = std::getenv("FALCON_H1_CUDA_SSD");
+    return v == nullptr || std::string(v) != "cuda-cores";
+  }();
+  return enabled;
+}
+
 #define FH_NPL_DISPATCH(N, ...)    \
   switch (lanesFor(N)) {           \
     case 1: {                      \
@@ -460,6 +477,11 @@ void launchSsmScan(Ctx& ctx, int dtype, void* y, float* finalState, const void* 
       FH_CHECK(cudaMemsetAsync(finalState, 0, elems * sizeof(float), ctx.stream));
     return;
   }
+  if (ssdTensorCoresEnabled() && ssdTcSupported(ctx, dtype, a.B, a.H, a.P, a.N)) {
+    launchSsdForwardTc(ctx, dtype, y, finalState, x, dt, A, Bm, Cm, D, initialState, seqIdx,
+                       SsdDims{a.B, a.T, a.H, a.P, a.G, a.N});
+    return;
+  }
   FH_DISPATCH_FLOAT(dtype, "SsmScan", {
     ScanIn<T> in{static_cast<const T*>(x),  static_cast<const T*>(dt), static_cast<const T*>(A),
                  static_cast<const T*>(Bm), static_cast<const T*>(Cm), static_cast<const T*>(D), seqIdx};
@@ -496,12 +518,17 @@ void launchSsmScanGrad(Ctx& ctx, int dtype, void* dx, void* ddt, void* dA, void*
   } else if (a.B > 0 && a.H > 0 && a.P > 0) {
     GradAcc acc{accDt.as<float>(), accA.as<float>(), accB.as<float>(), accC.as<float>(),
                 dD ? accD.as<float>() : nullptr};
-    FH_DISPATCH_FLOAT(dtype, "SsmScanGrad", {
-      ScanIn<T> in{static_cast<const T*>(x),  static_cast<const T*>(dt), static_cast<const T*>(A),
-                   static_cast<const T*>(Bm), static_cast<const T*>(Cm), static_cast<const T*>(D), seqIdx};
-      FH_NPL_DISPATCH(a.N, scanBackward<T, NPL>(ctx, static_cast<T*>(dx), acc, dinitialState,
-                                                static_cast<const T*>(dy), dFinalState, in, initialState, d));
-    });
+    if (ssdTensorCoresEnabled() && ssdTcSupported(ctx, dtype, a.B, a.H, a.P, a.N)) {
+      launchSsdBackwardTc(ctx, dtype, dx, SsdGradAcc{acc.ddt, acc.dA, acc.dB, acc.dC, acc.dD}, dinitialState, dy,
+                          dFinalState, x, dt, A, Bm, Cm, D, initialState, seqIdx, SsdDims{a.B, a.T, a.H, a.P, a.G, a.N});
+    } else {
+      FH_DISPATCH_FLOAT(dtype, "SsmScanGrad", {
+        ScanIn<T> in{static_cast<const T*>(x),  static_cast<const T*>(dt), static_cast<const T*>(A),
+                     static_cast<const T*>(Bm), static_cast<const T*>(Cm), static_cast<const T*>(D), seqIdx};
+        FH_NPL_DISPATCH(a.N, scanBackward<T, NPL>(ctx, static_cast<T*>(dx), acc, dinitialState,
+                                                  static_cast<const T*>(dy), dFinalState, in, initialState, d));
+      });
+    }
   }
   launchCast(ctx, F32, dtype, ddt, accDt.as<float>(), nDt);
   launchCast(ctx, F32, dtype, dA, accA.as<float>(), a.H);

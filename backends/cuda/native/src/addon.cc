@@ -23,16 +23,20 @@
 #include <vector>
 
 #include "../kernels/adamw.cuh"
+#include "../kernels/adamw_multi.cuh"
+#include "../kernels/cache_write.cuh"
 #include "../kernels/attention.cuh"
 #include "../kernels/causal_conv1d.cuh"
 #include "../kernels/elementwise.cuh"
 #include "../kernels/layout.cuh"
+#include "../kernels/linear_cross_entropy.cuh"
 #include "../kernels/mat_mul.cuh"
 #include "../kernels/reduce.cuh"
 #include "../kernels/rms_norm.cuh"
 #include "../kernels/rope.cuh"
 #include "../kernels/softmax.cuh"
 #include "../kernels/ssm_scan.cuh"
+#include "../kernels/swi_glu.cuh"
 #include "allocator.h"
 #include "fh.h"
 #include "nccl_collectives.h"
@@ -143,6 +147,14 @@ class Context : public Napi::ObjectWrap<Context> {
     Napi::Array a = info[i].As<Napi::Array>();
     std::vector<int64_t> out(a.Length());
     for (uint32_t k = 0; k < a.Length(); ++k) out[k] = a.Get(k).As<Napi::Number>().Int64Value();
+    return out;
+  }
+  static std::vector<double> doubles(const Napi::CallbackInfo& info, size_t i) {
+    if (i >= info.Length() || !info[i].IsArray())
+      throw fh::Error("argument " + std::to_string(i) + " must be an array");
+    Napi::Array a = info[i].As<Napi::Array>();
+    std::vector<double> out(a.Length());
+    for (uint32_t k = 0; k < a.Length(); ++k) out[k] = a.Get(k).As<Napi::Number>().DoubleValue();
     return out;
   }
   static fh::Shape shapeArg(const Napi::CallbackInfo& info, size_t i) {
@@ -544,6 +556,14 @@ class Context : public Napi::ObjectWrap<Context> {
       return info.Env().Undefined();
     });
   }
+  Napi::Value CacheWrite(const Napi::CallbackInfo& info) {
+    // (cache, values, slots, dtype, B, L, T, inner, sharedSlot): in place on cache
+    return guarded(info, [&]() -> Napi::Value {
+      fh::launchCacheWrite(ctx_, fh::dtypeSize(int(i64(info, 3))), ptr(info, 0), ptr(info, 1), as<int32_t>(info, 2),
+                           i64(info, 4), i64(info, 5), i64(info, 6), i64(info, 7), flag(info, 8));
+      return info.Env().Undefined();
+    });
+  }
   Napi::Value CausalConv1d(const Napi::CallbackInfo& info) {
     // (y, x, w, bias, init, seq, dtype, B, T, C, K, silu)
     return guarded(info, [&]() -> Napi::Value {
@@ -646,6 +666,78 @@ class Context : public Napi::ObjectWrap<Context> {
                       f64(info, 12)};
       fh::launchAdamW(ctx_, int(i64(info, 4)), ptr(info, 0), ptr(info, 1), as<float>(info, 2), as<float>(info, 3),
                       i64(info, 5), a);
+      return info.Env().Undefined();
+    });
+  }
+
+  Napi::Value SwiGlu(const Napi::CallbackInfo& info) {  // (y, gate, up, dtype, n, gateMultiplier)
+    return guarded(info, [&]() -> Napi::Value {
+      fh::launchSwiGlu(ctx_, int(i64(info, 3)), ptr(info, 0), ptr(info, 1), ptr(info, 2), i64(info, 4),
+                       static_cast<float>(f64(info, 5)));
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value SwiGluGrad(const Napi::CallbackInfo& info) {  // (dgate, dup, dy, gate, up, dtype, n, gateMultiplier)
+    return guarded(info, [&]() -> Napi::Value {
+      fh::launchSwiGluGrad(ctx_, int(i64(info, 5)), ptr(info, 0), ptr(info, 1), ptr(info, 2), ptr(info, 3),
+                           ptr(info, 4), i64(info, 6), static_cast<float>(f64(info, 7)));
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value AdamWMulti(const Napi::CallbackInfo& info) {
+    // (params[], grads[], m[], v[], sizes[], lr[], weightDecay[], dtype, beta1, beta2, eps, biasCorr1, biasCorr2)
+    return guarded(info, [&]() -> Napi::Value {
+      notCapturing("AdamWMulti (it uploads its tensor table)");
+      const std::vector<int64_t> params = list(info, 0), grads = list(info, 1), ms = list(info, 2), vs = list(info, 3),
+                                 sizes = list(info, 4);
+      const std::vector<double> lrs = doubles(info, 5), wds = doubles(info, 6);
+      const size_t n = params.size();
+      if (grads.size() != n || ms.size() != n || vs.size() != n || sizes.size() != n || lrs.size() != n ||
+          wds.size() != n)
+        throw fh::Error("AdamWMulti: the tensor, size and hyperparameter lists differ in length");
+      std::vector<fh::AdamWTensor> tensors(n);
+      for (size_t i = 0; i < n; ++i) {
+        tensors[i] = fh::AdamWTensor{buffer(params[i]).ptr, buffer(grads[i]).ptr,
+                                     static_cast<float*>(buffer(ms[i]).ptr), static_cast<float*>(buffer(vs[i]).ptr),
+                                     sizes[i], lrs[i], wds[i]};
+      }
+      fh::AdamWMultiArgs a{f64(info, 8), f64(info, 9), f64(info, 10), f64(info, 11), f64(info, 12)};
+      fh::launchAdamWMulti(ctx_, int(i64(info, 7)), tensors, a);
+      return info.Env().Undefined();
+    });
+  }
+  static fh::LceChunk lceChunk(const Napi::CallbackInfo& info, size_t at) {  // (R, C, c0, scale, ignoreIndex) at `at`
+    return fh::LceChunk{i64(info, at), i64(info, at + 1), i64(info, at + 2), static_cast<float>(f64(info, at + 3)),
+                        static_cast<int32_t>(i64(info, at + 4))};
+  }
+  Napi::Value LceChunkStats(const Napi::CallbackInfo& info) {
+    // (z, labels, runMax, runSum, target, dtype, R, C, c0, scale, ignoreIndex, first)
+    return guarded(info, [&]() -> Napi::Value {
+      fh::launchLceChunkStats(ctx_, int(i64(info, 5)), ptr(info, 0), as<int32_t>(info, 1), lceChunk(info, 6),
+                              flag(info, 11), as<float>(info, 2), as<float>(info, 3), as<float>(info, 4));
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value LceLoss(const Napi::CallbackInfo& info) {
+    // (loss, lse (-1: none), runMax, runSum, target, labels, R, V, ignoreIndex)
+    return guarded(info, [&]() -> Napi::Value {
+      fh::launchLceLoss(ctx_, as<float>(info, 0), as<float>(info, 1), as<float>(info, 2), as<float>(info, 3),
+                        as<float>(info, 4), as<int32_t>(info, 5), i64(info, 6), i64(info, 7),
+                        static_cast<int32_t>(i64(info, 8)));
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value LceChunkGrad(const Napi::CallbackInfo& info) {
+    // (z, dloss, lse, labels, dtype, R, C, c0, scale, ignoreIndex)
+    return guarded(info, [&]() -> Napi::Value {
+      fh::launchLceChunkGrad(ctx_, int(i64(info, 4)), ptr(info, 0), as<float>(info, 1), as<float>(info, 2),
+                             as<int32_t>(info, 3), lceChunk(info, 5));
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value LceAccumulate(const Napi::CallbackInfo& info) {  // (acc f32, x, dtype, n, first)
+    return guarded(info, [&]() -> Napi::Value {
+      fh::launchLceAccumulate(ctx_, int(i64(info, 2)), as<float>(info, 0), ptr(info, 1), i64(info, 3), flag(info, 4));
       return info.Env().Undefined();
     });
   }
@@ -924,11 +1016,20 @@ Napi::Function Context::Define(Napi::Env env) {
           InstanceMethod("SsmScan", &Context::SsmScan),
           InstanceMethod("SsmScanGrad", &Context::SsmScanGrad),
           InstanceMethod("SsmStep", &Context::SsmStep),
+          InstanceMethod("CacheWrite", &Context::CacheWrite),
           InstanceMethod("Attention", &Context::Attention),
           InstanceMethod("AttentionGrad", &Context::AttentionGrad),
           InstanceMethod("CrossEntropy", &Context::CrossEntropy),
           InstanceMethod("CrossEntropyGrad", &Context::CrossEntropyGrad),
           InstanceMethod("AdamW", &Context::AdamW),
+          InstanceMethod("AdamWMulti", &Context::AdamWMulti),
+          InstanceMethod("SwiGlu", &Context::SwiGlu),
+          InstanceMethod("SwiGluGrad", &Context::SwiGluGrad),
+          // LinearCrossEntropy's chunk kernels (the chunk loop and its GEMMs: src/kernels/LinearCrossEntropy.ts)
+          InstanceMethod("LceChunkStats", &Context::LceChunkStats),
+          InstanceMethod("LceLoss", &Context::LceLoss),
+          InstanceMethod("LceChunkGrad", &Context::LceChunkGrad),
+          InstanceMethod("LceAccumulate", &Context::LceAccumulate),
       });
 }
 

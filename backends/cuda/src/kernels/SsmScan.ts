@@ -1,4 +1,7 @@
-/** SsmScan (+Grad) and SsmStep (native/kernels/ssm_scan.cu). States are f32; activations f32/f16/bf16. */
+/**
+ * SsmScan (+Grad) and SsmStep (native/kernels/ssm_scan.cu; f16/bf16 scans run the SSD in matmul form on tensor cores,
+ * native/kernels/ssd_tc.cu). States are f32; activations f32/f16/bf16.
+ */
 import type { KernelAttrs, KernelInputs, KernelOutputs } from '@falcon-h1/core-tensor';
 import type { CudaBackend } from '../cuda-backend.js';
 

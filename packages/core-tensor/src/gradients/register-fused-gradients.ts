@@ -2,7 +2,7 @@
  * Registers the gradient of every differentiable fused kernel (side effect), one `<Kernel>.grad.ts` each: the
  * backend's `<Kernel>Grad` kernel where the contract has one and the backend handles the inputs, otherwise the
  * vector-Jacobian product of core's composition (fused-dispatch.ts `fusedGradient`). Rope's gradient is Rope
- * with `inverse` flipped. AdamW updates variables in place and is never recorded on a tape.
+ * with `inverse` flipped. AdamW and AdamWMulti update variables in place and are never recorded on a tape.
  */
 import './Softmax.grad.js';
 import './RmsNorm.grad.js';
@@ -14,3 +14,5 @@ import './SsmScan.grad.js';
 import './SsmStep.grad.js';
 import './Attention.grad.js';
 import './CrossEntropy.grad.js';
+import './SwiGlu.grad.js';
+import './LinearCrossEntropy.grad.js';

@@ -1,9 +1,10 @@
 /**
- * AdamW over parameter groups: decoupled weight decay as PyTorch's `torch.optim.AdamW`, one fused `AdamW` kernel
- * call per parameter (native on every backend, composed otherwise), updating the parameter and its two moments in
- * place. Each group carries a learning-rate and a weight-decay MULTIPLIER on the optimizer's base values — the form
- * μP and the Falcon-H1 seminar use (falcon-h1-reference.md §5: "learning-rate multipliers per parameter group …
- * weight-decay multipliers for the same groups") — so a schedule changes one number (`lr`) and every group follows:
+ * AdamW over parameter groups: decoupled weight decay as PyTorch's `torch.optim.AdamW`, one fused `AdamWMulti`
+ * kernel call for every parameter at once (per-tensor `AdamW` calls where the backend lacks it, with identical
+ * results), updating the parameters and their two moments in place. Each group carries a learning-rate and a
+ * weight-decay MULTIPLIER on the optimizer's base values — the form μP and the Falcon-H1 seminar use
+ * (falcon-h1-reference.md §5: "learning-rate multipliers per parameter group … weight-decay multipliers for the same
+ * groups") — so a schedule changes one number (`lr`) and every group follows:
  *
  *   lr_g = lr · lrMultiplier_g          wd_g = weightDecay · wdMultiplier_g
  *   p ← p·(1 − lr_g·wd_g);  m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²
@@ -14,7 +15,7 @@
  */
 import { dispose } from '../engine.js';
 import { zeros } from '../ops/create.js';
-import { adamW } from '../ops/fused/adamw.js';
+import { type AdamWMultiEntry, type AdamWMultiHyper, adamWMulti } from '../ops/fused/adamw-multi.js';
 import { variable } from '../ops/variable.js';
 import { formatShape, sameShape } from '../shape-rules.js';
 import type { Tensor, Variable } from '../tensor.js';
@@ -142,23 +143,38 @@ export class AdamW {
     });
     if (this.moments.length === 0) this.moments = this.parameters.map((p) => this.zeroMoments(p));
     const step = this.steps + 1;
+    for (const batch of this.batches(grads)) adamWMulti(batch.entries, { ...batch.shared, step });
+    this.steps = step;
+  }
+
+  /**
+   * The step's `adamWMulti` calls: parameters with the same betas, eps, dtype and backend share one call (each
+   * carries its group's lr and weight decay), so a typical model is updated by one kernel launch. A backend without
+   * the multi-tensor kernel runs the per-tensor AdamW on each, with identical results.
+   */
+  private batches(
+    grads: readonly Tensor[],
+  ): Array<{ shared: Omit<AdamWMultiHyper, 'step'>; entries: AdamWMultiEntry[] }> {
+    const batches = new Map<string, { shared: Omit<AdamWMultiHyper, 'step'>; entries: AdamWMultiEntry[] }>();
+    const backendIds = new Map<unknown, number>();
     let index = 0;
     for (const group of this.groups) {
       const { lr, weightDecay } = this.effective(group);
-      for (const p of group.params) {
+      const shared = { beta1: group.betas[0], beta2: group.betas[1], eps: group.eps };
+      for (const param of group.params) {
+        if (!backendIds.has(param.backend)) backendIds.set(param.backend, backendIds.size);
+        const key = `${shared.beta1}/${shared.beta2}/${shared.eps}/${param.dtype}/${backendIds.get(param.backend)}`;
+        let batch = batches.get(key);
+        if (!batch) {
+          batch = { shared, entries: [] };
+          batches.set(key, batch);
+        }
         const { m, v } = this.moments[index]!;
-        adamW(p, grads[index]!, m, v, {
-          lr,
-          weightDecay,
-          beta1: group.betas[0],
-          beta2: group.betas[1],
-          eps: group.eps,
-          step,
-        });
+        batch.entries.push({ param, grad: grads[index]!, m, v, lr, weightDecay });
         index++;
       }
     }
-    this.steps = step;
+    return [...batches.values()];
   }
 
   private alignGradients(gradients: readonly Tensor[] | ReadonlyMap<Variable, Tensor>): readonly Tensor[] {

@@ -39,13 +39,7 @@ export interface SafetensorsFile {
   tensors: Map<string, SafetensorsEntry>;
 }
 
-interface RawEntry {
-  name: string;
-  dtype: DType;
-  shape: number[];
-  begin: number;
-  end: number;
-}
+type RawEntry = SafetensorsHeaderEntry;
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -179,31 +173,30 @@ function parseEntry(
   return { name, dtype, shape, begin: b, end: e };
 }
 
+/** One tensor of a parsed header: its data bytes are [begin, end) of the data section. */
+export interface SafetensorsHeaderEntry {
+  name: string;
+  dtype: DType;
+  shape: number[];
+  begin: number;
+  end: number;
+}
+
 /**
- * Parses and validates a safetensors file held in memory. `source` (a path or name) is used in error messages.
- * Gaps between tensors and trailing bytes after the last tensor are tolerated; overlapping tensors are not
- * (empty tensors overlap nothing). The returned entries keep a reference to `bytes`.
+ * Parses and validates a safetensors header (the `headerLength` bytes after the 8-byte length field) for a data
+ * section of `dataLength` bytes: every entry in bounds, sized for its shape and dtype, none overlapping. Entries
+ * come in data-section order. Throws a `SafetensorsError` naming `source` and the tensor.
  */
-export function parseSafetensors(bytes: Uint8Array, source?: string): SafetensorsFile {
+export function parseSafetensorsHeader(
+  headerBytes: Uint8Array,
+  dataLength: number,
+  source?: string,
+): { metadata: Record<string, string> | undefined; entries: SafetensorsHeaderEntry[] } {
   const prefix = errorPrefix(source);
   const fail: (message: string) => never = (message) => {
     throw new SafetensorsError(`${prefix}: ${message}`);
   };
-  if (bytes.length < 8) fail(`file is ${bytes.length} bytes, shorter than the 8-byte header length`);
-
-  const view = new DataView(bytes.buffer, bytes.byteOffset, 8);
-  const headerLength = view.getUint32(4, true) * 2 ** 32 + view.getUint32(0, true);
-  if (headerLength > SAFETENSORS_MAX_HEADER_BYTES) {
-    fail(`header length ${headerLength} exceeds the ${SAFETENSORS_MAX_HEADER_BYTES}-byte limit`);
-  }
-  if (headerLength > bytes.length - 8) {
-    fail(`header length ${headerLength} is larger than the ${bytes.length - 8} bytes after the length field`);
-  }
-
-  const header = parseHeaderJson(bytes.subarray(8, 8 + headerLength), fail);
-  const dataStart = 8 + headerLength;
-  const dataLength = bytes.length - dataStart;
-
+  const header = parseHeaderJson(headerBytes, fail);
   let metadata: Record<string, string> | undefined;
   const raws: RawEntry[] = [];
   for (const [name, value] of Object.entries(header)) {
@@ -224,8 +217,36 @@ export function parseSafetensors(bytes: Uint8Array, source?: string): Safetensor
     }
     if (previous === undefined || raw.end > previous.end) previous = raw;
   }
+  return { metadata, entries: raws };
+}
 
+/** The header length from a file's first 8 bytes, checked against the limit and the bytes that follow. */
+export function safetensorsHeaderLength(first8: Uint8Array, fileLength: number, source?: string): number {
+  const fail = (message: string): never => {
+    throw new SafetensorsError(`${errorPrefix(source)}: ${message}`);
+  };
+  if (fileLength < 8) fail(`file is ${fileLength} bytes, shorter than the 8-byte header length`);
+  const view = new DataView(first8.buffer, first8.byteOffset, 8);
+  const headerLength = view.getUint32(4, true) * 2 ** 32 + view.getUint32(0, true);
+  if (headerLength > SAFETENSORS_MAX_HEADER_BYTES) {
+    fail(`header length ${headerLength} exceeds the ${SAFETENSORS_MAX_HEADER_BYTES}-byte limit`);
+  }
+  if (headerLength > fileLength - 8) {
+    fail(`header length ${headerLength} is larger than the ${fileLength - 8} bytes after the length field`);
+  }
+  return headerLength;
+}
+
+/**
+ * Parses and validates a safetensors file held in memory. `source` (a path or name) is used in error messages.
+ * Gaps between tensors and trailing bytes after the last tensor are tolerated; overlapping tensors are not
+ * (empty tensors overlap nothing). The returned entries keep a reference to `bytes`.
+ */
+export function parseSafetensors(bytes: Uint8Array, source?: string): SafetensorsFile {
+  const headerLength = safetensorsHeaderLength(bytes, bytes.length, source);
+  const dataStart = 8 + headerLength;
+  const { metadata, entries } = parseSafetensorsHeader(bytes.subarray(8, dataStart), bytes.length - dataStart, source);
   const tensors = new Map<string, SafetensorsEntry>();
-  for (const raw of raws) tensors.set(raw.name, makeEntry(raw, bytes, dataStart));
+  for (const raw of entries) tensors.set(raw.name, makeEntry(raw, bytes, dataStart));
   return { metadata, tensors };
 }

@@ -1,12 +1,14 @@
 /**
  * Node-only loading of a checkpoint directory: a single `model.safetensors`, or shards listed by
- * `model.safetensors.index.json` (`{"metadata": {...}, "weight_map": {tensorName: shardFileName}}`).
+ * `model.safetensors.index.json` (`{"metadata": {...}, "weight_map": {tensorName: shardFileName}}`), either read
+ * whole (loadSafetensorsFromDir) or opened for streaming, headers first (openSafetensorsDir).
  * `node:fs/promises` and `node:path` are imported lazily inside the functions, so importing this module (and the
  * package) stays browser-safe; only calling these helpers needs Node.
  */
 import { SafetensorsError } from './format.js';
 import type { SafetensorsEntry } from './read.js';
 import { parseSafetensors } from './read.js';
+import { openSafetensorsFile, type SafetensorsFileReader, type SafetensorsFileTensor } from './read-file.js';
 
 export const SAFETENSORS_SINGLE_FILE = 'model.safetensors';
 export const SAFETENSORS_INDEX_FILE = 'model.safetensors.index.json';
@@ -35,13 +37,20 @@ function isPlainFileName(name: string): boolean {
   return name.length > 0 && name !== '.' && name !== '..' && !/[/\\]/.test(name) && !name.includes('\0');
 }
 
-/**
- * Reads the shards that an index (the text of `model.safetensors.index.json`) lists, from `dir`. Checks that
- * every shard exists, that every tensor of the weight map is in the shard it names, and that no tensor is in
- * two shards or in a shard without being listed for it.
- */
-export async function readSafetensorsIndex(indexJsonText: string, dir: string): Promise<SafetensorsCheckpoint> {
-  const { readFile, stat } = await import('node:fs/promises');
+/** The shards an index lists, checked: names, existence, and the tensors the weight map puts in each. */
+interface IndexPlan {
+  indexMetadata: Record<string, unknown> | undefined;
+  weightMap: Record<string, unknown>;
+  /** Shard file names, sorted, and their paths. */
+  shards: string[];
+  files: string[];
+  /** Shard file → the tensor names the weight map puts in it. */
+  expected: Map<string, Set<string>>;
+  fail: (message: string) => never;
+}
+
+async function planIndex(indexJsonText: string, dir: string): Promise<IndexPlan> {
+  const { stat } = await import('node:fs/promises');
   const { join } = await import('node:path');
   const indexPath = join(dir, SAFETENSORS_INDEX_FILE);
   const fail = (message: string): never => {
@@ -63,7 +72,6 @@ export async function readSafetensorsIndex(indexJsonText: string, dir: string): 
   const weightMap = index['weight_map'];
   if (!isPlainObject(weightMap)) return fail(`'weight_map' must be an object of tensor name to shard file name`);
 
-  // Shard file → the tensor names the weight map puts in it.
   const expected = new Map<string, Set<string>>();
   for (const [tensor, shard] of Object.entries(weightMap)) {
     if (typeof shard !== 'string') return fail(`weight_map entry for tensor '${tensor}' must be a file name string`);
@@ -88,13 +96,25 @@ export async function readSafetensorsIndex(indexJsonText: string, dir: string): 
     }
   }
   if (missing.length > 0) fail(`shard file(s) not found in '${dir}': ${missing.join(', ')}`);
+  return { indexMetadata, weightMap, shards, files, expected, fail };
+}
 
-  const tensors = new Map<string, SafetensorsEntry>();
+/**
+ * Reads every shard of `plan` with `readShard` (whole, or its header only) and merges their tensors, checking that
+ * every tensor of the weight map is in the shard it names and that no tensor is in two shards or in a shard
+ * without being listed for it.
+ */
+async function mergeShards<T>(
+  plan: IndexPlan,
+  readShard: (path: string) => Promise<{ metadata: Record<string, string> | undefined; tensors: Map<string, T> }>,
+): Promise<{ tensors: Map<string, T>; metadata: Record<string, string> | undefined }> {
+  const { shards, files, expected, weightMap, fail } = plan;
+  const tensors = new Map<string, T>();
   const owner = new Map<string, string>();
   let metadata: Record<string, string> | undefined;
   for (let i = 0; i < shards.length; i++) {
     const shard = shards[i]!;
-    const parsed = parseSafetensors(await readFile(files[i]!), files[i]);
+    const parsed = await readShard(files[i]!);
     if (i === 0) metadata = parsed.metadata;
     const listed = expected.get(shard)!;
     for (const [name, entry] of parsed.tensors) {
@@ -115,26 +135,36 @@ export async function readSafetensorsIndex(indexJsonText: string, dir: string): 
       if (!parsed.tensors.has(name)) fail(`tensor '${name}' is listed for shard '${shard}' but is not in it`);
     }
   }
-  return { tensors, files, metadata, indexMetadata };
+  return { tensors, metadata };
 }
 
 /**
- * Loads a checkpoint directory: `model.safetensors` if present (as transformers prefers), otherwise the shards
- * of `model.safetensors.index.json`.
+ * Reads the shards that an index (the text of `model.safetensors.index.json`) lists, from `dir`. Checks that
+ * every shard exists, that every tensor of the weight map is in the shard it names, and that no tensor is in
+ * two shards or in a shard without being listed for it.
  */
-export async function loadSafetensorsFromDir(dir: string): Promise<SafetensorsCheckpoint> {
+export async function readSafetensorsIndex(indexJsonText: string, dir: string): Promise<SafetensorsCheckpoint> {
+  const { readFile } = await import('node:fs/promises');
+  const plan = await planIndex(indexJsonText, dir);
+  const { tensors, metadata } = await mergeShards(plan, async (path) => parseSafetensors(await readFile(path), path));
+  return { tensors, files: plan.files, metadata, indexMetadata: plan.indexMetadata };
+}
+
+/**
+ * The checkpoint of a directory as `single` makes it from `model.safetensors` if that exists (as transformers
+ * prefers), otherwise as `indexed` makes it from the text of `model.safetensors.index.json`.
+ */
+async function checkpointInDir<C>(
+  dir: string,
+  single: (path: string) => Promise<C>,
+  indexed: (indexJsonText: string, dir: string) => Promise<C>,
+): Promise<C> {
   const { readFile } = await import('node:fs/promises');
   const { join } = await import('node:path');
-  const single = join(dir, SAFETENSORS_SINGLE_FILE);
-  let bytes: Uint8Array | undefined;
   try {
-    bytes = await readFile(single);
+    return await single(join(dir, SAFETENSORS_SINGLE_FILE));
   } catch (error) {
     if (!isNotFound(error)) throw error;
-  }
-  if (bytes !== undefined) {
-    const parsed = parseSafetensors(bytes, single);
-    return { tensors: parsed.tensors, files: [single], metadata: parsed.metadata, indexMetadata: undefined };
   }
   let indexText: string;
   try {
@@ -145,5 +175,65 @@ export async function loadSafetensorsFromDir(dir: string): Promise<SafetensorsCh
       `safetensors: no '${SAFETENSORS_SINGLE_FILE}' or '${SAFETENSORS_INDEX_FILE}' in directory '${dir}'`,
     );
   }
-  return readSafetensorsIndex(indexText, dir);
+  return indexed(indexText, dir);
+}
+
+/**
+ * Loads a checkpoint directory: `model.safetensors` if present (as transformers prefers), otherwise the shards
+ * of `model.safetensors.index.json`.
+ */
+export async function loadSafetensorsFromDir(dir: string): Promise<SafetensorsCheckpoint> {
+  const { readFile } = await import('node:fs/promises');
+  const single = async (path: string): Promise<SafetensorsCheckpoint> => {
+    const parsed = parseSafetensors(await readFile(path), path);
+    return { tensors: parsed.tensors, files: [path], metadata: parsed.metadata, indexMetadata: undefined };
+  };
+  return checkpointInDir(dir, single, readSafetensorsIndex);
+}
+
+/** A checkpoint directory opened by `openSafetensorsDir`: every header read, tensor data read on demand. */
+export interface SafetensorsCheckpointReader {
+  /** Every tensor of the checkpoint: shards in `files` order, each in data-section order. */
+  readonly tensors: Map<string, SafetensorsFileTensor>;
+  readonly files: string[];
+  readonly metadata: Record<string, string> | undefined;
+  readonly indexMetadata: Record<string, unknown> | undefined;
+  /** Closes every file. */
+  close(): Promise<void>;
+}
+
+/**
+ * The streaming form of `readSafetensorsIndex`: opens every shard (openSafetensorsFile: header only), with the same
+ * checks and messages. On failure the shards opened so far are closed.
+ */
+export async function openSafetensorsIndex(indexJsonText: string, dir: string): Promise<SafetensorsCheckpointReader> {
+  const plan = await planIndex(indexJsonText, dir);
+  const readers: SafetensorsFileReader[] = [];
+  const close = async (): Promise<void> => {
+    await Promise.all(readers.map((reader) => reader.close()));
+  };
+  try {
+    const { tensors, metadata } = await mergeShards(plan, async (path) => {
+      const reader = await openSafetensorsFile(path);
+      readers.push(reader);
+      return reader;
+    });
+    return { tensors, files: plan.files, metadata, indexMetadata: plan.indexMetadata, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/**
+ * The streaming form of `loadSafetensorsFromDir`, for checkpoints of any size: `model.safetensors` if present,
+ * otherwise the shards of `model.safetensors.index.json`, each opened with openSafetensorsFile, so only headers are
+ * read here and each tensor's bytes when asked for. Same checks and messages; the caller closes it.
+ */
+export async function openSafetensorsDir(dir: string): Promise<SafetensorsCheckpointReader> {
+  const single = async (path: string): Promise<SafetensorsCheckpointReader> => {
+    const { tensors, metadata, close } = await openSafetensorsFile(path);
+    return { tensors, files: [path], metadata, indexMetadata: undefined, close };
+  };
+  return checkpointInDir(dir, single, openSafetensorsIndex);
 }

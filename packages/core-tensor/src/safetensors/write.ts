@@ -12,7 +12,7 @@
  */
 
 import type { DType, StorageArray } from '../dtype.js';
-import { isDType } from '../dtype.js';
+import { BYTES_PER_ELEMENT, isDType } from '../dtype.js';
 import { assertLittleEndianHost, dtypeToSafetensors, SafetensorsError } from './format.js';
 
 /** A tensor to write: its storage form (see `StorageArrayMap`) with `product(shape)` elements. */
@@ -40,8 +40,21 @@ function fail(message: string): never {
   throw new SafetensorsError(`safetensors write: ${message}`);
 }
 
-function validateTensor(tensor: SafetensorsTensorInput): void {
-  const { name, dtype, shape, data } = tensor;
+/** The shape of a tensor to write, without its data (what the header needs). */
+export interface SafetensorsTensorInfo {
+  dtype: DType;
+  shape: readonly number[];
+}
+
+/** A tensor's place in a file laid out by `safetensorsLayout`: data bytes [begin, end) of the data section. */
+export interface SafetensorsTensorPlacement extends SafetensorsTensorInfo {
+  name: string;
+  begin: number;
+  end: number;
+}
+
+function validateInfo(tensor: SafetensorsTensorInfo & { name: string }): number {
+  const { name, dtype, shape } = tensor;
   if (typeof name !== 'string') fail(`tensor name must be a string, got ${typeof name}`);
   if (name === '__metadata__') fail(`'__metadata__' is reserved and cannot be a tensor name`);
   const failTensor = (message: string): never => fail(`tensor '${name}': ${message}`);
@@ -54,13 +67,29 @@ function validateTensor(tensor: SafetensorsTensorInput): void {
     }
     elements *= dim;
   }
+  return elements;
+}
+
+/**
+ * Checks that `data` is the storage form of `dtype` (see `StorageArrayMap`) with `product(shape)` elements; throws a
+ * `SafetensorsError` naming the tensor otherwise.
+ */
+export function checkSafetensorsData(name: string, info: SafetensorsTensorInfo, data: StorageArray): void {
+  const elements = validateInfo({ name, ...info });
+  const failTensor = (message: string): never => fail(`tensor '${name}': ${message}`);
   const tag = Object.prototype.toString.call(data);
-  if (tag !== STORAGE_TAG[dtype]) {
-    failTensor(`data for dtype ${dtype} must be a ${STORAGE_TAG[dtype].slice(8, -1)}, got ${tag.slice(8, -1)}`);
+  if (tag !== STORAGE_TAG[info.dtype]) {
+    failTensor(
+      `data for dtype ${info.dtype} must be a ${STORAGE_TAG[info.dtype].slice(8, -1)}, got ${tag.slice(8, -1)}`,
+    );
   }
   if (data.length !== elements) {
-    failTensor(`data has ${data.length} elements but shape [${shape.join(', ')}] needs ${elements}`);
+    failTensor(`data has ${data.length} elements but shape [${info.shape.join(', ')}] needs ${elements}`);
   }
+}
+
+function validateTensor(tensor: SafetensorsTensorInput): void {
+  checkSafetensorsData(tensor.name, tensor, tensor.data);
 }
 
 function validateMetadata(metadata: Record<string, string>): void {
@@ -96,18 +125,71 @@ function compareCodePoints(a: string, b: string): number {
 }
 
 /** Orders a record's tensors as the reference implementation does: dtype rank descending, then name. */
-function recordOrder(record: Readonly<Record<string, SafetensorsTensorData>>): SafetensorsTensorInput[] {
-  const list = Object.entries(record).map(([name, t]) => ({ name, dtype: t.dtype, shape: t.shape, data: t.data }));
-  for (const t of list) validateTensor(t);
+function recordOrder<T extends SafetensorsTensorInfo>(
+  record: Readonly<Record<string, T>>,
+): Array<T & { name: string }> {
+  const list = Object.entries(record).map(([name, t]) => ({ ...t, name }));
   return list.sort(
     (a, b) => REFERENCE_DTYPE_RANK[b.dtype] - REFERENCE_DTYPE_RANK[a.dtype] || compareCodePoints(a.name, b.name),
   );
 }
 
-function isTensorList(
-  tensors: readonly SafetensorsTensorInput[] | Readonly<Record<string, SafetensorsTensorData>>,
-): tensors is readonly SafetensorsTensorInput[] {
-  return Array.isArray(tensors);
+/**
+ * The tensors in file order: an array as given (names must be unique), a record in the reference implementation's
+ * order (see the top of this file).
+ */
+export function safetensorsOrder<T extends SafetensorsTensorInfo>(
+  tensors: ReadonlyArray<T & { name: string }> | Readonly<Record<string, T>>,
+): Array<T & { name: string }> {
+  if (!Array.isArray(tensors)) return recordOrder(tensors as Readonly<Record<string, T>>);
+  const seen = new Set<string>();
+  for (const t of tensors as ReadonlyArray<T & { name: string }>) {
+    if (seen.has(t.name)) fail(`duplicate tensor name '${t.name}'`);
+    seen.add(t.name);
+  }
+  return [...(tensors as ReadonlyArray<T & { name: string }>)];
+}
+
+/**
+ * The layout of a file holding `ordered` (in that order, see `safetensorsOrder`): the bytes before the data section
+ * (the 8-byte header length and the JSON header, padded with spaces to a multiple of 8), each tensor's data
+ * offsets, and the data section's length. Only shapes are needed, so a writer can stream each tensor's data after
+ * the header. Throws a `SafetensorsError` for an invalid name, dtype, shape or metadata.
+ */
+export function safetensorsLayout(
+  ordered: ReadonlyArray<SafetensorsTensorInfo & { name: string }>,
+  metadata?: Record<string, string>,
+): { header: Uint8Array; tensors: SafetensorsTensorPlacement[]; dataBytes: number } {
+  assertLittleEndianHost();
+  if (metadata !== undefined) validateMetadata(metadata);
+  // Build the header by hand so key order is exactly the layout order (JSON.stringify of an object would
+  // move integer-like names first).
+  const parts: string[] = [];
+  if (metadata !== undefined) {
+    const fields = Object.entries(metadata).map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`);
+    parts.push(`"__metadata__":{${fields.join(',')}}`);
+  }
+  const placed: SafetensorsTensorPlacement[] = [];
+  let offset = 0;
+  for (const t of ordered) {
+    const begin = offset;
+    offset += validateInfo(t) * BYTES_PER_ELEMENT[t.dtype];
+    const dims = t.shape.join(',');
+    parts.push(
+      `${JSON.stringify(t.name)}:{"dtype":"${dtypeToSafetensors(t.dtype)}","shape":[${dims}],` +
+        `"data_offsets":[${begin},${offset}]}`,
+    );
+    placed.push({ name: t.name, dtype: t.dtype, shape: t.shape, begin, end: offset });
+  }
+  const json = new TextEncoder().encode(`{${parts.join(',')}}`);
+  const headerLength = json.length + ((8 - (json.length % 8)) % 8);
+  const header = new Uint8Array(8 + headerLength);
+  const view = new DataView(header.buffer);
+  view.setUint32(0, headerLength % 2 ** 32, true);
+  view.setUint32(4, Math.floor(headerLength / 2 ** 32), true);
+  header.set(json, 8);
+  header.fill(0x20, 8 + json.length); // space padding
+  return { header, tensors: placed, dataBytes: offset };
 }
 
 /**
@@ -120,47 +202,12 @@ export function serializeSafetensors(
   metadata?: Record<string, string>,
 ): Uint8Array {
   assertLittleEndianHost();
-  let ordered: SafetensorsTensorInput[];
-  if (isTensorList(tensors)) {
-    ordered = [...tensors];
-    const seen = new Set<string>();
-    for (const t of ordered) {
-      validateTensor(t);
-      if (seen.has(t.name)) fail(`duplicate tensor name '${t.name}'`);
-      seen.add(t.name);
-    }
-  } else {
-    ordered = recordOrder(tensors);
-  }
-  if (metadata !== undefined) validateMetadata(metadata);
-
-  // Build the header by hand so key order is exactly the layout order (JSON.stringify of an object would
-  // move integer-like names first).
-  const parts: string[] = [];
-  if (metadata !== undefined) {
-    const fields = Object.entries(metadata).map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`);
-    parts.push(`"__metadata__":{${fields.join(',')}}`);
-  }
-  let offset = 0;
-  for (const t of ordered) {
-    const begin = offset;
-    offset += t.data.byteLength;
-    const dims = t.shape.join(',');
-    parts.push(
-      `${JSON.stringify(t.name)}:{"dtype":"${dtypeToSafetensors(t.dtype)}","shape":[${dims}],` +
-        `"data_offsets":[${begin},${offset}]}`,
-    );
-  }
-  const json = new TextEncoder().encode(`{${parts.join(',')}}`);
-  const headerLength = json.length + ((8 - (json.length % 8)) % 8);
-
-  const out = new Uint8Array(8 + headerLength + offset);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, headerLength % 2 ** 32, true);
-  view.setUint32(4, Math.floor(headerLength / 2 ** 32), true);
-  out.set(json, 8);
-  out.fill(0x20, 8 + json.length, 8 + headerLength); // space padding
-  let position = 8 + headerLength;
+  const ordered = safetensorsOrder<SafetensorsTensorData>(tensors);
+  for (const t of ordered) validateTensor(t);
+  const { header, dataBytes } = safetensorsLayout(ordered, metadata);
+  const out = new Uint8Array(header.length + dataBytes);
+  out.set(header, 0);
+  let position = header.length;
   for (const t of ordered) {
     out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), position);
     position += t.data.byteLength;

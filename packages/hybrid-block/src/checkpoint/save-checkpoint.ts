@@ -6,8 +6,17 @@
  * transformers requires. A tied head is not written (transformers ties it again on load). Node only.
  * Checked with transformers 5.17: `from_pretrained` loads a bf16 sharded and an f16 save of the fixtures, with every
  * tensor equal to torch's own rounding of the f32 weights; an f32 save is byte-identical to `save_file`'s.
+ * Each shard is streamed (core-tensor's writeSafetensorsFile): parameter by parameter, the readback of the next
+ * overlapping the write of the current, stored as read when the dtype is the model's (no per-element work), so
+ * saving costs readback and disk bandwidth and holds at most two parameters on the host.
  */
-import { type SafetensorsTensorData, serializeSafetensors, toStorage } from '@falcon-h1/core-tensor';
+import {
+  type SafetensorsTensorSource,
+  type StorageArray,
+  type Tensor,
+  toStorage,
+  writeSafetensorsFile,
+} from '@falcon-h1/core-tensor';
 import { falconH1ConfigJsonText } from '../config/config-to-json.js';
 import type { FalconH1ForCausalLM } from '../falcon-h1-for-causal-lm.js';
 import { falconH1ParameterShapes } from '../model-parameters.js';
@@ -25,7 +34,18 @@ const BYTES: Record<ComputeDType, number> = { f64: 8, f32: 4, bf16: 2, f16: 2 };
 export interface SavedCheckpoint {
   /** The files written, relative to the directory. */
   files: string[];
+  /** Bytes of tensor data (the index's `total_size`). */
   totalBytes: number;
+  /** Bytes of the safetensors files, headers included. */
+  fileBytes: number;
+}
+
+/** A parameter's values in the storage form of `dtype`: as read when they already are (f32, f64), else converted. */
+async function storedAs(parameter: Tensor, dtype: ComputeDType): Promise<StorageArray> {
+  const values = await parameter.data();
+  if (dtype === 'f32' && values instanceof Float32Array) return values;
+  if (dtype === 'f64' && values instanceof Float64Array) return values;
+  return toStorage(values as ArrayLike<number>, dtype);
 }
 
 export async function saveFalconH1(
@@ -57,18 +77,18 @@ export async function saveFalconH1(
   await mkdir(dir, { recursive: true });
   const files: string[] = [];
   const weightMap: Record<string, string> = {};
+  let fileBytes = 0;
   const count = String(shards.length).padStart(5, '0');
   for (let i = 0; i < shards.length; i++) {
     const file =
       shards.length === 1 ? 'model.safetensors' : `model-${String(i + 1).padStart(5, '0')}-of-${count}.safetensors`;
-    const record: Record<string, SafetensorsTensorData> = {};
+    const record: Record<string, SafetensorsTensorSource> = {};
     for (const name of shards[i]!.names) {
       const parameter = model.parameters.get(name)!;
-      const values = await parameter.data();
-      record[name] = { dtype, shape: parameter.shape, data: toStorage(values as ArrayLike<number>, dtype) };
+      record[name] = { dtype, shape: parameter.shape, data: () => storedAs(parameter, dtype) };
       weightMap[name] = file;
     }
-    await writeFile(join(dir, file), serializeSafetensors(record, { format: 'pt' }));
+    fileBytes += (await writeSafetensorsFile(join(dir, file), record, { format: 'pt' })).bytes;
     files.push(file);
   }
   if (shards.length > 1) {
@@ -79,5 +99,5 @@ export async function saveFalconH1(
   }
   await writeFile(join(dir, 'config.json'), falconH1ConfigJsonText(model.config, dtype));
   files.push('config.json');
-  return { files, totalBytes };
+  return { files, totalBytes, fileBytes };
 }

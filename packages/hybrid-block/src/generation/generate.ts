@@ -71,6 +71,8 @@ export async function* generateStream(
   const history = prompts.map((p) => [...p]);
   const finished = prompts.map(() => false);
   const cache = model.createCache(batch.batch);
+  // One-token steps read the mixers' parameter-derived constants from the cache instead of recomputing them.
+  cache.prepareDecodeSteps(model.model.layers, model.model.embed_tokens.weight.dtype);
   let input: Tensor | undefined = tensor(batch.ids, [batch.batch, batch.length], 'i32', backend);
   try {
     for (let step = 0; step < options.maxNewTokens; step++) {

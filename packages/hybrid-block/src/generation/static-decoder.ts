@@ -5,10 +5,12 @@
  *
  * After a normal prefill (the hybrid cache, left-padded prompts as documents), every piece of state the step reads
  * moves into buffers that live for the whole generation:
- *   per layer  keys, values [B, L, Hkv, Dh] and their document ids [B, L] (a `StaticKVCache`, L = maxLength),
- *              conv_state [B, conv_dim, K] and ssm_state [B, H, P, N]
+ *   per layer  keys, values [B, L, Hkv, Dh] (a `StaticKVCache`, L = maxLength), conv_state [B, conv_dim, K] and
+ *              ssm_state [B, H, P, N]
  *   per row    the next input token [B, 1], its RoPE position [B, 1] and its document [B, 1]
- *   shared     the slot the step writes (one timeline for all rows: they are padded to the same length)
+ *   shared     the slot the step writes (one timeline for all rows: they are padded to the same length) and the
+ *              document id of every slot [B, L] (the same for every layer, so written once per step)
+ * Each step's keys, values and document ids go into their slot in place (core's `cacheWrite`).
  * The step is `model.forward` for one token with these caches, the greedy next token written back into the token
  * buffer, and position and slot advanced — all on the device. Results equal `generate()`'s (tested), because the
  * same layers run on the same values: attention over all L slots sees exactly the filled slots of the row's document.
@@ -18,11 +20,11 @@ import {
   add,
   argMax,
   type CapturedGraph,
+  cacheWrite,
   canCaptureGraphs,
   captureGraph,
   concat,
   dispose,
-  equal,
   fill,
   gather,
   keep,
@@ -36,6 +38,7 @@ import {
   type Variable,
   variable,
 } from '@falcon-h1/core-tensor';
+import { disposeMixerDecodeConstants, type MixerDecodeConstants } from '@falcon-h1/mamba2';
 import type { DecoderLayerCache } from '../falcon-h1-decoder-layer.js';
 import type { FalconH1ForCausalLM } from '../falcon-h1-for-causal-lm.js';
 import { leftPadBatch } from './left-pad-batch.js';
@@ -61,6 +64,7 @@ interface LayerState {
   kv: StaticKVCache;
   convState: Variable;
   ssmState: Variable;
+  mixerConstants: MixerDecodeConstants;
 }
 
 export class StaticDecoder {
@@ -72,11 +76,12 @@ export class StaticDecoder {
   /** The input token of the next step (the greedy choice of the last one, unless `setTokens` replaced it). */
   private readonly tokens: Variable;
   private readonly positions: Variable;
+  /** i32 [1]: the cache slot the next step writes. */
   private readonly slot: Variable;
   private readonly rowDocuments: Tensor;
-  private readonly slotIds: Tensor;
+  /** i32 [B, L]: the document of every cache slot (−1 while empty), shared by the layers' caches. */
+  private readonly keySeqIdx: Variable;
   private readonly one: Tensor;
-  private slotMask: Tensor | undefined;
   private filled: number;
   private steps = 0;
   private graph: CapturedGraph<StaticDecodeStep> | undefined;
@@ -141,34 +146,29 @@ export class StaticDecoder {
           backend,
         ),
       );
-      this.slot = own(tensor([s], [1, 1], 'i32', backend), 'slot');
-      this.slotIds = keep(
-        tensor(
-          Int32Array.from({ length: l }, (_, i) => i),
-          [1, l],
-          'i32',
-          backend,
-        ),
-      );
-      this.one = keep(tensor([1], [1, 1], 'i32', backend));
-      const mask = (): Tensor => {
-        if (!this.slotMask) throw new Error('StaticDecoder: the slot mask is computed at the start of each step');
-        return this.slotMask;
-      };
+      this.slot = own(tensor([s], [1], 'i32', backend), 'slot');
+      this.one = keep(tensor([1], [1], 'i32', backend));
+      const widen = (t: Tensor, value: number): Tensor =>
+        tidy(() => concat([t, fill([b, l - s, ...t.shape.slice(2)], value, t.dtype, backend)], 1));
+      // Every layer cached the same document ids: one copy serves them all.
+      this.keySeqIdx = own(widen(cache.layers[0]!.kv.keySeqIdx!, -1), 'key_seq_idx');
+      const slot = (): Tensor => this.slot;
       this.layers = cache.layers.map((layer, i) => {
         const kv = layer.kv;
         const mamba = layer.mamba!;
-        const widen = (t: Tensor, value: number): Tensor =>
-          tidy(() => concat([t, fill([b, l - s, ...t.shape.slice(2)], value, t.dtype, backend)], 1));
         const staticKv = new StaticKVCache(
           own(widen(kv.keys!, 0), `layers.${i}.keys`),
           own(widen(kv.values!, 0), `layers.${i}.values`),
-          own(widen(kv.keySeqIdx!, -1), `layers.${i}.key_seq_idx`),
-          mask,
+          this.keySeqIdx,
+          slot,
+          { writesKeySeqIdx: false },
         );
         const convState = variable(mamba.convState, { name: `layers.${i}.conv_state`, trainable: false });
         const ssmState = variable(mamba.ssmState, { name: `layers.${i}.ssm_state`, trainable: false });
-        return { kv: staticKv, convState, ssmState, cache: { kv: staticKv, mamba: { convState, ssmState } } };
+        // Parameter-derived tensors (μP vector, f32 dt_bias/A/D/norm weight) made once, not every step.
+        const mixerConstants = model.model.layers[i]!.decodeConstants(model.model.embed_tokens.weight.dtype);
+        const layerCache = { kv: staticKv, mamba: { convState, ssmState }, mixerConstants };
+        return { kv: staticKv, convState, ssmState, mixerConstants, cache: layerCache };
       });
     } finally {
       ids.dispose();
@@ -229,7 +229,7 @@ export class StaticDecoder {
   private body(): StaticDecodeStep {
     const { model, batch: b } = this;
     const decoder = model.model;
-    this.slotMask = equal(this.slotIds, this.slot);
+    cacheWrite(this.keySeqIdx, this.rowDocuments, this.slot);
     let h = scale(gather(decoder.embed_tokens.weight, this.tokens), decoder.embedding_multiplier);
     decoder.layers.forEach((layer, i) => {
       const state = this.layers[i]!;
@@ -250,7 +250,6 @@ export class StaticDecoder {
     overwrite(this.tokens, reshape(tokens, [b, 1]));
     overwrite(this.positions, add(this.positions, this.one));
     overwrite(this.slot, add(this.slot, this.one));
-    this.slotMask = undefined;
     return { logits, tokens };
   }
 
@@ -264,9 +263,11 @@ export class StaticDecoder {
     this.disposed = true;
     this.release();
     this.graph?.dispose();
-    const owned: Tensor[] = [this.tokens, this.positions, this.slot, this.rowDocuments, this.slotIds, this.one];
-    for (const layer of this.layers)
-      owned.push(layer.kv.keys, layer.kv.values, layer.kv.keySeqIdx, layer.convState, layer.ssmState);
+    const owned: Tensor[] = [this.tokens, this.positions, this.slot, this.rowDocuments, this.keySeqIdx, this.one];
+    for (const layer of this.layers) {
+      owned.push(layer.kv.keys, layer.kv.values, layer.convState, layer.ssmState);
+      disposeMixerDecodeConstants(layer.mixerConstants);
+    }
     dispose(owned);
   }
 }

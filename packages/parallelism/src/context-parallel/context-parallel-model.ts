@@ -69,7 +69,15 @@ export async function contextParallelForwardBackward(
 ): Promise<{ loss: number; gradients: Map<Variable, Tensor> }> {
   const replicas = options.replicas ?? comm;
   const buckets = new GradientBuckets(replicas, 'allReduce', options.bucketElements ?? 1 << 20);
-  const tape = new SegmentTape(new Map(), { onGradientReady: (p, g) => buckets.add(p, g) });
+  // The state chain of the backward pass (receive from r + 1, the mixer, send to r − 1) runs rank after rank; a
+  // bucket's all-reduce issued inside it would wait for ranks still waiting on this one — a deadlock on NCCL's
+  // stream-ordered communicators. So gradients that become final are queued and handed to the buckets at the
+  // layer's quiet point (after its sends to r − 1) and at the end: the same collectives, in the same order.
+  const ready: Array<[Variable, Tensor]> = [];
+  const issueReady = (): void => {
+    for (const [p, g] of ready.splice(0)) buckets.add(p, g);
+  };
+  const tape = new SegmentTape(new Map(), { onGradientReady: (p, g) => ready.push([p, g]) });
   const config = model.config;
   if (config.block_layout !== 'SA_M') {
     throw new Error(`context parallelism supports the published SA_M layout, not ${config.block_layout}`);
@@ -114,6 +122,11 @@ export async function contextParallelForwardBackward(
     );
 
     // Mamba2: the state after the previous rank's last token, reset where a document starts at the boundary.
+    // (Backward, this marker runs after the state gradients went to r − 1: the buckets may issue from here.)
+    tape.communication([], [], async () => {
+      issueReady();
+      return [];
+    });
     let stateIn: Tensor[] = [];
     if (rank > 0) {
       const conv = await recvTensor(tape, comm, rank - 1, convShape, dtype);
@@ -146,6 +159,8 @@ export async function contextParallelForwardBackward(
   const share = lossSegment(tape, causalLmEnds(model), h, batch);
   const seed = ones([], share.dtype, share.backend);
   await tape.backward([[share, seed]]);
+  issueReady();
+  buckets.flush(); // before the gradients it still holds are disposed below
   const total = await replicas.allReduce(share);
   const loss = (await total.data())[0] as number;
   dispose([seed, total, continues, continuesSsm, ...tape.gradients.values()]);

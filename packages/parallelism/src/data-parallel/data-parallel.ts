@@ -48,6 +48,7 @@ export async function dataParallelBackward(
   const share = lossSegment(tape, ends, h, batch);
   const seed = ones([], share.dtype, share.backend);
   await tape.backward([[share, seed]]);
+  buckets.flush(); // before the gradients it still holds are disposed below
   const total = await comm.allReduce(share);
   const loss = (await total.data())[0] as number;
   dispose([seed, total, ...tape.gradients.values()]);

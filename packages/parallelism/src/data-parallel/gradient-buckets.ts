@@ -42,9 +42,17 @@ export class GradientBuckets {
     if (this.pendingSize >= this.bucketElements) this.issue();
   }
 
+  /**
+   * Issues the partial bucket now: call it when the backward pass is over, before the gradients handed to `add`
+   * are disposed (a bucket copies its gradients when it is issued, not before).
+   */
+  flush(): void {
+    if (this.pending.length > 0) this.issue();
+  }
+
   /** Issues the last partial bucket and waits for every collective. */
   async finish(): Promise<GradientBucket[]> {
-    if (this.pending.length > 0) this.issue();
+    this.flush();
     await Promise.all(this.buckets.map((b) => b.reduced));
     return this.buckets;
   }

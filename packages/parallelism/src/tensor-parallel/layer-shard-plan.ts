@@ -49,17 +49,28 @@ function splitHeads(heads: number, kv: number, parts: number, part: number, what
   return [own, [Math.floor(own[0]! / perKv)]];
 }
 
-/** Plain tensor parallelism of degree `tp`: rank `rank` takes its share of every mixer and of the MLP. */
-export function tensorParallelPlan(config: FalconH1Config, tp: number, rank: number): LayerShardPlan {
+/** The query heads of rank `part` of `parts` and the KV heads they read. */
+function attentionShare(config: FalconH1Config, parts: number, part: number): NonNullable<LayerShardPlan['attention']> {
   const [queryHeads, kvHeads] = splitHeads(
     config.num_attention_heads,
     config.num_key_value_heads,
-    tp,
-    rank,
+    parts,
+    part,
     'attention',
   );
+  return { queryHeads, kvHeads };
+}
+
+/** The ranks on each side of mixer parallelism (half of an even group). */
+function mixerHalf(tp: number): number {
+  if (tp % 2 !== 0) throw new Error(`mixer parallelism needs an even number of ranks, got ${tp}`);
+  return tp / 2;
+}
+
+/** Plain tensor parallelism of degree `tp`: rank `rank` takes its share of every mixer and of the MLP. */
+export function tensorParallelPlan(config: FalconH1Config, tp: number, rank: number): LayerShardPlan {
   const [heads, groups] = ssmSplit(config, tp, rank);
-  return { attention: { queryHeads, kvHeads }, ssm: { heads, groups }, mlp: mlpChannels(config, tp, rank) };
+  return { attention: attentionShare(config, tp, rank), ssm: { heads, groups }, mlp: mlpChannels(config, tp, rank) };
 }
 
 export type MixerParallelism = 'naive' | 'interleaved';
@@ -76,24 +87,103 @@ export function mixerParallelPlan(
   layer: number,
   kind: MixerParallelism,
 ): LayerShardPlan {
-  if (tp % 2 !== 0) throw new Error(`mixer parallelism needs an even number of ranks, got ${tp}`);
-  const half = tp / 2;
+  const half = mixerHalf(tp);
   const swapped = kind === 'interleaved' && layer % 2 === 1;
   const onAttention = rank < half !== swapped;
   const part = rank % half;
   const mlp = mlpChannels(config, tp, rank);
-  if (onAttention) {
-    const [queryHeads, kvHeads] = splitHeads(
-      config.num_attention_heads,
-      config.num_key_value_heads,
-      half,
-      part,
-      'attention',
-    );
-    return { attention: { queryHeads, kvHeads }, mlp };
-  }
+  if (onAttention) return { attention: attentionShare(config, half, part), mlp };
   const [heads, groups] = ssmSplit(config, half, part);
   return { ssm: { heads, groups }, mlp };
+}
+
+/**
+ * How a balanced mixer-parallel layer moves work from the SSM ranks to the attention ranks: the first
+ * `ssmHeadsOnAttention` SSM heads and the first `mlpChannelsOnAttention` MLP channels are computed by the
+ * attention ranks (split evenly among them), the rest by the SSM ranks.
+ */
+export interface BalancedMixerSplit {
+  readonly ssmHeadsOnAttention: number;
+  readonly mlpChannelsOnAttention: number;
+}
+
+/**
+ * Mixer parallelism balanced within each layer. Every layer's mixer output is summed over the group (an
+ * all-reduce), so each layer waits for its slowest rank: naive and interleaved MP both cost, per layer, the SSM
+ * side's time when the SSM is the heavier mixer (interleaving only balances the ranks across layers, which that
+ * wait undoes). This layout keeps the attention heads on the first half of the ranks and gives them some SSM
+ * heads (and/or MLP channels) too, so that both halves finish a layer together; `balancedMixerSplit` picks the
+ * split from measured costs. SSM heads of one group on both halves copy the group's B and C (a shared piece whose
+ * gradient is summed); with the gated norm on, each half must hold whole groups.
+ */
+export function balancedMixerPlan(
+  config: FalconH1Config,
+  tp: number,
+  rank: number,
+  split: BalancedMixerSplit,
+): LayerShardPlan {
+  const half = mixerHalf(tp);
+  const part = rank % half;
+  const onAttention = rank < half;
+  const heads = config.mamba_n_heads;
+  const channels = config.intermediate_size;
+  const { ssmHeadsOnAttention: k, mlpChannelsOnAttention: c } = split;
+  const even = (n: number, what: string) => {
+    if (!Number.isInteger(n) || n < 0 || n % half !== 0) {
+      throw new Error(`balanced mixer parallelism: ${n} ${what} do not split over ${half} ranks`);
+    }
+  };
+  even(k, 'SSM heads on the attention ranks');
+  even(heads - k, 'SSM heads on the SSM ranks');
+  even(c, 'MLP channels on the attention ranks');
+  even(channels - c, 'MLP channels on the SSM ranks');
+  const [h0, h1] = onAttention ? [0, k] : [k, heads];
+  const [c0, c1] = onAttention ? [0, c] : [c, channels];
+  const headsPerRank = (h1 - h0) / half;
+  const channelsPerRank = (c1 - c0) / half;
+  const ownHeads = range(h0 + part * headsPerRank, h0 + (part + 1) * headsPerRank);
+  const mlp: [number, number] = [c0 + part * channelsPerRank, c0 + (part + 1) * channelsPerRank];
+  if (mlp[0] === mlp[1]) throw new Error('balanced mixer parallelism: every rank needs MLP channels');
+  const perGroup = heads / config.mamba_n_groups;
+  const groups = [...new Set(ownHeads.map((h) => Math.floor(h / perGroup)))];
+  // The local mixer reads its heads as equal runs per group: a rank holds part of one group, or whole groups.
+  const wholeGroups = ownHeads.length > 0 && ownHeads[0]! % perGroup === 0 && ownHeads.length % perGroup === 0;
+  if (ownHeads.length > 0 && !wholeGroups && (groups.length > 1 || config.mamba_rms_norm)) {
+    throw new Error(
+      `balanced mixer parallelism: rank ${rank}'s SSM heads ${ownHeads[0]}…${ownHeads.at(-1)} are neither within one group nor whole groups of ${perGroup}${config.mamba_rms_norm ? ' (the gated RMSNorm needs whole groups)' : ''}`,
+    );
+  }
+  const ssm = ownHeads.length > 0 ? { ssm: { heads: ownHeads, groups } } : {};
+  return onAttention ? { attention: attentionShare(config, half, part), ...ssm, mlp } : { ...ssm, mlp };
+}
+
+/**
+ * The split that makes both halves of a balanced mixer-parallel layer equally busy, from the one-GPU costs of a
+ * layer's attention, SSM and MLP (any unit: measured milliseconds, or FLOPs): attention + x·ssm + y·mlp =
+ * (1 − x)·ssm + (1 − y)·mlp, moving SSM heads when the SSM is the heavier mixer, MLP channels otherwise (rounded
+ * to what splits over the ranks).
+ */
+export function balancedMixerSplit(
+  config: FalconH1Config,
+  tp: number,
+  costs: { readonly attention: number; readonly ssm: number; readonly mlp: number },
+): BalancedMixerSplit {
+  const half = tp / 2;
+  const { attention: a, ssm: s, mlp: m } = costs;
+  const round = (x: number, total: number, unit: number) =>
+    Math.min(total - unit, Math.max(0, Math.round((x * total) / unit) * unit));
+  const channels = config.intermediate_size;
+  if (s > a) {
+    // The MLP split evenly; x of the SSM to the attention side: a + x·s = (1 − x)·s.
+    const unit = config.mamba_rms_norm ? half * (config.mamba_n_heads / config.mamba_n_groups) : half;
+    return {
+      ssmHeadsOnAttention: round((s - a) / (2 * s), config.mamba_n_heads, unit),
+      mlpChannelsOnAttention: channels / 2 - ((channels / 2) % half),
+    };
+  }
+  // No SSM on the attention side; y of the MLP there: a + y·m = s + (1 − y)·m.
+  const y = Math.max(0, (s + m - a) / (2 * m));
+  return { ssmHeadsOnAttention: 0, mlpChannelsOnAttention: Math.max(half, round(y, channels, half)) };
 }
 
 /**

@@ -15,16 +15,22 @@
  * all-reduce is a reduce-scatter plus an all-gather). The mixers still see whole sequences: the conv, the scan and
  * causal attention need every earlier token.
  */
-import { add, dispose, ones, type Tensor, tensor, type Variable } from '@falcon-h1/core-tensor';
+import { add, dispose, ones, type Tensor, type Variable } from '@falcon-h1/core-tensor';
 import type { FalconH1Config } from '@falcon-h1/hybrid-block';
 import { copyToRegion, gatherAlong, reduceFromRegion, scatterAlong } from '../autograd/differentiable-collectives.js';
 import { SegmentTape } from '../autograd/segment-tape.js';
 import type { Communicator } from '../communicator.js';
 import { type CausalLmEnds, causalLmEndsFrom, embeddingSegment, lossSegment } from '../model/causal-lm-ends.js';
 import { cutBatch, evenRange, type HostBatch, type TokenBatch, tokenBatch } from '../model/token-batch.js';
-import { type ParameterShard, shardIndices, shardVariable } from '../sharding/parameter-shard.js';
+import { type ParameterShard, shardVariable } from '../sharding/parameter-shard.js';
 import { checkShardable, endShards, type LayerShardPlan, layerShards } from './layer-shard-plan.js';
 import { ShardedDecoderLayer } from './sharded-decoder-layer.js';
+import {
+  type SharedGradientPlan,
+  type SharedGradientSumOptions,
+  sharedGradientPlan,
+  sumSharedGradientsOnDevice,
+} from './shared-gradient-sum.js';
 
 export interface TensorParallelModel {
   readonly config: FalconH1Config;
@@ -36,6 +42,18 @@ export interface TensorParallelModel {
   readonly shards: readonly ParameterShard[];
   /** `plans[rank][layer]`: every rank's plan (to know which pieces several ranks share). */
   readonly plans: readonly (readonly LayerShardPlan[])[];
+  /** The pieces this rank shares with others, whose gradients `sumSharedGradients` sums. */
+  readonly sharedGradients: SharedGradientPlan;
+}
+
+export interface TensorParallelOptions {
+  /**
+   * Sum the partial gradients of pieces several ranks hold (default true). False leaves each rank its own
+   * contribution — for timing the layers alone, or for a caller that reduces them itself.
+   */
+  sumSharedGradients?: boolean;
+  /** Values per all-reduced bucket of those sums (default 2²²; 1: one all-reduce per parameter). */
+  sharedBucketElements?: number;
 }
 
 /**
@@ -54,10 +72,11 @@ export function buildTensorParallelModel(
   if (own.length !== config.num_hidden_layers) {
     throw new Error(`tensor parallelism: ${own.length} layer plans for ${config.num_hidden_layers} layers`);
   }
-  const shards = [
+  const shardsOf = plans.map((rankPlans) => [
     ...endShards(config, sequenceParallel ? 'partial' : 'replicated'),
-    ...own.flatMap((plan, layer) => layerShards(config, layer, plan, sequenceParallel)),
-  ];
+    ...rankPlans.flatMap((plan, layer) => layerShards(config, layer, plan, sequenceParallel)),
+  ]);
+  const shards = shardsOf[rank]!;
   const parameters = new Map<string, Variable>();
   for (const shard of shards) {
     const whole = full.get(shard.name);
@@ -65,7 +84,9 @@ export function buildTensorParallelModel(
     parameters.set(shard.name, shardVariable(whole, shard));
   }
   const layers = own.map((plan, layer) => new ShardedDecoderLayer(config, layer, plan, parameters));
-  return { config, sequenceParallel, ends: causalLmEndsFrom(parameters, config), layers, parameters, shards, plans };
+  const ends = causalLmEndsFrom(parameters, config);
+  const sharedGradients = sharedGradientPlan(shardsOf, rank);
+  return { config, sequenceParallel, ends, layers, parameters, shards, plans, sharedGradients };
 }
 
 /** The batch a rank of the group computes with: the whole batch, or (sequence-parallel) its tokens. */
@@ -83,6 +104,7 @@ export async function tensorParallelForwardBackward(
   model: TensorParallelModel,
   whole: TokenBatch,
   own: TokenBatch,
+  options: TensorParallelOptions = {},
 ): Promise<{ loss: number; gradients: Map<Variable, Tensor> }> {
   const tape = new SegmentTape();
   const sp = model.sequenceParallel;
@@ -115,11 +137,14 @@ export async function tensorParallelForwardBackward(
   const seed = ones([], share.dtype, share.backend);
   await tape.backward([[share, seed]]);
   const total = sp ? await comm.allReduce(share) : share;
+  const gradients = new Map(tape.gradients);
+  if (options.sumSharedGradients ?? true) {
+    await sumSharedGradients(comm, model, gradients, { bucketElements: options.sharedBucketElements });
+  }
+  // The step's one host read, after everything is enqueued.
   const loss = (await total.data())[0] as number;
   dispose(total === share ? [seed] : [seed, total]);
-  const gradients = new Map(tape.gradients);
   tape.dispose();
-  await sumSharedGradients(comm, model, gradients);
   return { loss, gradients };
 }
 
@@ -134,55 +159,24 @@ function layerMlpParameters(layer: ShardedDecoderLayer): Variable[] {
 }
 
 /**
- * Sums the gradients of pieces held by several ranks with partial gradients (sequence-parallel norms and ends, a
- * KV head or SSM group copied on several ranks). Every rank walks the same list — derived from every rank's
- * plan — so the collectives match; a rank that holds nothing of a parameter contributes zeros. Correctness
- * first: the sum runs over the whole group in the full shape (a production version reduces over the holders'
- * sub-communicator only).
+ * Sums, over the group, the gradients of pieces several ranks hold (sequence-parallel norms and ends, a KV head or
+ * SSM group copied on several ranks): bucketed all-reduces on the device, no host read (shared-gradient-sum.ts).
+ * `tensorParallelForwardBackward` calls it unless told `sumSharedGradients: false`; a caller that reduces later
+ * (e.g. after gradient accumulation) calls it itself. Every rank of `comm` must call it.
  */
-async function sumSharedGradients(
+export function sumSharedGradients(
   comm: Communicator,
   model: TensorParallelModel,
   gradients: Map<Variable, Tensor>,
+  options: SharedGradientSumOptions = {},
 ): Promise<void> {
-  const holders = new Map<string, { shard: ParameterShard; ranks: number[] }>();
-  model.plans.forEach((plans, rank) => {
-    const shards = [
-      ...endShards(model.config, model.sequenceParallel ? 'partial' : 'replicated'),
-      ...plans.flatMap((plan, layer) => layerShards(model.config, layer, plan, model.sequenceParallel)),
-    ];
-    for (const shard of shards) {
-      if (shard.gradient !== 'partial') continue;
-      const entry = holders.get(shard.name) ?? { shard, ranks: [] };
-      entry.ranks.push(rank);
-      holders.set(shard.name, entry);
-    }
-  });
-  const own = new Map(model.shards.map((s) => [s.name, s]));
-  for (const [name, { shard, ranks }] of holders) {
-    if (ranks.length < 2) continue;
-    const size = shard.fullShape.reduce((a, b) => a * b, 1);
-    const embedded = new Float64Array(size);
-    const mine = own.get(name);
-    const parameter = model.parameters.get(name);
-    const gradient = parameter && gradients.get(parameter);
-    const indices = mine && shardIndices(mine);
-    if (gradient && indices) {
-      const values = await gradient.data();
-      indices.forEach((flat, k) => {
-        embedded[flat] = Number(values[k]);
-      });
-    }
-    const dtype = model.ends.lmHead.dtype;
-    const local = tensor(embedded, shard.fullShape, dtype, model.ends.lmHead.backend);
-    const summed = await comm.allReduce(local);
-    local.dispose();
-    if (parameter && gradient && indices) {
-      const values = await summed.data();
-      const picked = Float64Array.from(indices, (flat) => Number(values[flat]));
-      gradients.set(parameter, tensor(picked, parameter.shape, parameter.dtype, parameter.backend));
-      gradient.dispose();
-    }
-    summed.dispose();
-  }
+  const { dtype, backend } = model.ends.lmHead;
+  return sumSharedGradientsOnDevice(
+    comm,
+    model.sharedGradients,
+    model.parameters,
+    gradients,
+    { dtype, backend },
+    options,
+  );
 }

@@ -9,7 +9,7 @@
  * rank may have several operations in flight; point-to-point messages count per (peer, direction).
  */
 import { type DType, getBackend, type Tensor, tensor, type ValueArray } from '@falcon-h1/core-tensor';
-import { type Communicator, checkRank, type ReduceOp } from '../communicator.js';
+import { type Communicator, checkRank, type RecvOp, type ReduceOp, type SendOp } from '../communicator.js';
 import { reduceInRankOrder } from './reduce-values.js';
 import type { Payload, ThreadTransport } from './thread-transport.js';
 
@@ -114,6 +114,14 @@ export class ThreadCommunicator implements Communicator {
       checkPayload(`recv from rank ${src}`, got, shape, dtype);
       return tensor(got.values, shape, dtype, getBackend());
     });
+  }
+
+  /** The transport buffers every message, so an exchange is its sends and receives issued in order. */
+  async exchange(sends: readonly SendOp[], recvs: readonly RecvOp[]): Promise<Tensor[]> {
+    const sent = sends.map(({ x, dst }) => this.send(x, dst));
+    const received = recvs.map(({ src, shape, dtype }) => this.recv(src, shape, dtype));
+    await Promise.all(sent);
+    return Promise.all(received);
   }
 
   async barrier(): Promise<void> {

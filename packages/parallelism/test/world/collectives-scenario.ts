@@ -38,6 +38,7 @@ export async function collectivesScenario(comm: Communicator): Promise<unknown> 
     allGather: await read(comm.allGather(x)),
     broadcast: await read(comm.broadcast(x, w - 1)),
     ring: await ringPass(comm),
+    exchange: await allPairsExchange(comm),
     split: await splitGroups(comm),
   };
   await comm.barrier();
@@ -54,6 +55,28 @@ async function ringPass(comm: Communicator): Promise<{ shape: number[]; values: 
   await sent;
   x.dispose();
   return got;
+}
+
+/**
+ * One exchange in which every rank sends two tensors to every rank (itself included) and receives two from each:
+ * the k-th tensor rank s sends to d is `value(s, i) + 100·d + 1000·k`, and must arrive as d's k-th from s.
+ */
+export async function allPairsExchange(comm: Communicator): Promise<number[][]> {
+  const { rank, worldSize: w } = comm;
+  const ranks = [...Array(w).keys()];
+  const payload = (dst: number, k: number): Tensor =>
+    tensor(
+      [0, 1].map((i) => value(rank, i) + 100 * dst + 1000 * k),
+      [2],
+      'f32',
+    );
+  const sends = ranks.flatMap((dst) => [0, 1].map((k) => ({ x: payload(dst, k), dst })));
+  const recvs = ranks.flatMap((src) => [0, 1].map(() => ({ src, shape: [2], dtype: 'f32' as const })));
+  const got = await comm.exchange(sends, recvs);
+  dispose(sends.map((s) => s.x));
+  const out: number[][] = [];
+  for (const t of got) out.push((await read(Promise.resolve(t))).values);
+  return out;
 }
 
 /** Splits into even and odd ranks, ranked in reverse, and all-reduces within each group. */

@@ -177,6 +177,24 @@ const SCAN: ScanSpec[] = [
   { b: 1, t: 9, h: 2, p: 2, g: 1, n: 2, chunk: 1, d: true, initial: true },
   { b: 1, t: 6, h: 2, p: 2, g: 2, n: 2, chunk: 64, d: false, initial: true },
   { b: 1, t: 130, h: 24, p: 64, g: 1, n: 128, chunk: 128, d: true, initial: false, tag: 'Falcon-H1-0.5B heads' },
+  // Several 64-token tiles of the tensor-core SSD (CUDA): a boundary exactly on a tile edge, a one-token document,
+  // a document crossing two tiles, P and N not multiples of 16, and an initial state that only row 1's first
+  // document may see.
+  {
+    b: 2,
+    t: 150,
+    h: 4,
+    p: 20,
+    g: 2,
+    n: 24,
+    chunk: 32,
+    d: true,
+    initial: true,
+    docs: [
+      [64, 1, 50, 35],
+      [70, 80],
+    ],
+  },
 ];
 
 function scanInputs(rng: Rng, s: ScanSpec): CaseInput[] {
@@ -337,6 +355,152 @@ const adamWCases: ConformanceCase[] = [
   },
 }));
 
+const adamWMultiCases: ConformanceCase[] = [
+  { shapes: [[5, 7], [33], [2, 3, 4]], lr: [1e-3, 2e-3, 5e-4], wd: [0.1, 0, 0.05], step: 3 },
+  { shapes: [[1], [129]], lr: [3e-4, 3e-4], wd: [0.1, 0.1], step: 1 },
+].map(({ shapes, lr, wd, step }) => ({
+  kernel: 'AdamWMulti',
+  params: `${shapes.map((s) => `[${s.join(',')}]`).join('+')},lr=${lr.join('/')},wd=${wd.join('/')},step=${step}`,
+  backward: false,
+  inputs: (rng: Rng) =>
+    shapes.flatMap((shape, i) => [
+      floatIn(rng, `param${i}`, shape),
+      floatIn(rng, `grad${i}`, shape, -0.1, 0.1),
+      stateIn(rng, `m${i}`, shape, -0.01, 0.01),
+      stateIn(rng, `v${i}`, shape, 0, 1e-4),
+    ]),
+  run: (inputs) => {
+    const entries = shapes.map((_, i) => ({
+      param: ops.variable(inputs[`param${i}`]!),
+      grad: inputs[`grad${i}`]!,
+      m: ops.variable(inputs[`m${i}`]!),
+      v: ops.variable(inputs[`v${i}`]!),
+      lr: lr[i]!,
+      weightDecay: wd[i]!,
+    }));
+    ops.adamWMulti(entries, { beta1: 0.9, beta2: 0.95, eps: 1e-8, step });
+    // Plain tensors that the case's scope owns; the variables are freed here.
+    const out: Record<string, ops.Tensor> = {};
+    entries.forEach(({ param, m, v }, i) => {
+      out[`param${i}`] = ops.copy(param);
+      out[`m${i}`] = ops.copy(m);
+      out[`v${i}`] = ops.copy(v);
+      ops.dispose([param, m, v]);
+    });
+    return out;
+  },
+}));
+
+// CacheWrite: slots per row ([B]) or shared ([1]); windows at the first and last valid slot, and rows whose window
+// leaves [0, L) (−1, L − T + 1, far out), which must stay unchanged; odd inner sizes; an i32 cache (document ids).
+const cacheWriteCases: ConformanceCase[] = (
+  [
+    { cache: [3, 17, 3, 5], t: 1, slots: [0, 16, 7] },
+    { cache: [4, 9, 2, 7], t: 3, slots: [6, 0, -1, 7] },
+    { cache: [2, 33, 65], t: 1, slots: [40] },
+    { cache: [5, 12, 1, 3], t: 2, slots: [10] },
+    { cache: [1, 1, 4, 64], t: 1, slots: [0] },
+    { cache: [2, 6], t: 1, slots: [5, 6], ints: true },
+  ] as Array<{ cache: number[]; t: number; slots: number[]; ints?: boolean }>
+).map(({ cache, t, slots, ints }) => {
+  const values = [cache[0]!, t, ...cache.slice(2)];
+  return {
+    kernel: 'CacheWrite',
+    params: `cache=[${cache.join(',')}],T=${t},slots=[${slots.join(',')}]${ints ? ',i32' : ''}`,
+    backward: false,
+    // The i32 cache does not depend on the float dtype under test: one run.
+    ...(ints ? { dtypes: ['f32'] as const } : {}),
+    inputs: (rng: Rng) => [
+      ints ? intIn(rng, 'cache', cache, -1, 50) : floatIn(rng, 'cache', cache),
+      ints ? intIn(rng, 'values', values, 0, 50) : floatIn(rng, 'values', values),
+      intValues('slots', [slots.length], slots),
+    ],
+    run: ({ cache: initial, values: rows, slots: first }) => {
+      const target = ops.variable(initial!);
+      ops.cacheWrite(target, rows!, first!);
+      // A plain tensor that the case's scope owns; the variable is freed here.
+      const out = ops.copy(target);
+      target.dispose();
+      return out;
+    },
+  };
+});
+
+// Where in the layouts of CacheWrite's composition (a mask over slots, the step's rows broadcast over them), which
+// the CUDA backend's Where fast paths take: rows of ≥ 32 contiguous or broadcast elements, and flat rank-1 layouts.
+const cacheWhereCases: ConformanceCase[] = (
+  [
+    [[4, 1, 40], [4, 5, 40], [40]],
+    [
+      [1, 7, 1],
+      [3, 1, 33],
+      [3, 7, 33],
+    ],
+    [[1], [2, 3, 64], [2, 3, 64]],
+    [
+      [2, 1, 1, 1],
+      [2, 1, 4, 16],
+      [2, 9, 4, 16],
+    ],
+  ] as Array<[number[], number[], number[]]>
+).map(([c, a, b]) => ({
+  kernel: 'Where',
+  params: `cond=[${c.join(',')}],a=[${a.join(',')}],b=[${b.join(',')}]`,
+  inputs: (rng: Rng) => [intIn(rng, 'c', c, 0, 2), floatIn(rng, 'a', a), floatIn(rng, 'b', b)],
+  run: ({ c: flags, a: x, b: y }) => ops.where(ops.greater(flags!, ops.zeros([], 'i32', flags!.backend)), x!, y!),
+}));
+
+const swiGluCases: ConformanceCase[] = (
+  [
+    [[3, 7], 0.883883],
+    [[2, 5, 33], 0.3125],
+    [[4, 1], 1],
+    [[1, 2048], 0.883883],
+  ] as Array<[number[], number]>
+).map(([shape, gateMultiplier]) => ({
+  kernel: 'SwiGlu',
+  params: `[${shape.join(',')}],gateMultiplier=${gateMultiplier}`,
+  tag: shape[1] === 2048 ? 'Falcon-H1-0.5B intermediate' : undefined,
+  inputs: (rng: Rng) => [floatIn(rng, 'gate', shape, -5, 5), floatIn(rng, 'up', shape, -2, 2)],
+  run: ({ gate, up }) => ops.swiGlu(gate!, up!, gateMultiplier),
+}));
+
+interface LinearCrossEntropySpec {
+  r: number;
+  d: number;
+  v: number;
+  chunk: number;
+  scale: number;
+  /** Rows whose label is ignored (−100). */
+  ignored: number[];
+  /** Labels set by hand (row → label), e.g. on chunk edges. */
+  fixed?: Record<number, number>;
+  tag?: string;
+}
+
+const LINEAR_CE: LinearCrossEntropySpec[] = [
+  { r: 7, d: 16, v: 257, chunk: 64, scale: 0.0390625, ignored: [2, 5], fixed: { 0: 0, 1: 256, 3: 64, 4: 63 } },
+  { r: 5, d: 24, v: 100, chunk: 0, scale: 1, ignored: [] },
+  { r: 3, d: 8, v: 33, chunk: 1, scale: 0.5, ignored: [0] },
+  { r: 9, d: 40, v: 4099, chunk: 1024, scale: 0.125, ignored: [8], fixed: { 0: 1024, 1: 4098, 2: 1023 } },
+  { r: 4, d: 16, v: 32784, chunk: 0, scale: 0.0390625, ignored: [1], tag: 'Falcon-H1-0.5B vocab' },
+];
+
+const linearCrossEntropyCases: ConformanceCase[] = LINEAR_CE.map((s) => ({
+  kernel: 'LinearCrossEntropy',
+  params: `R=${s.r},D=${s.d},V=${s.v},chunk=${s.chunk},scale=${s.scale}${s.ignored.length ? `,ignored rows=${s.ignored.join('/')}` : ''}`,
+  tag: s.tag,
+  inputs: (rng: Rng) => {
+    const labels = intIn(rng, 'labels', [s.r], 0, s.v);
+    const values = Array.from(labels.values);
+    for (const [row, label] of Object.entries(s.fixed ?? {})) values[Number(row)] = label;
+    for (const i of s.ignored) values[i] = -100;
+    return [floatIn(rng, 'hidden', [s.r, s.d], -2, 2), floatIn(rng, 'weight', [s.v, s.d]), { ...labels, values }];
+  },
+  run: ({ hidden, weight, labels }) =>
+    ops.linearCrossEntropy(hidden!, weight!, labels!, { scale: s.scale, chunkSize: s.chunk }),
+}));
+
 export const FUSED_CASES: readonly ConformanceCase[] = [
   ...softmaxCases,
   ...rmsNormCases,
@@ -349,4 +513,9 @@ export const FUSED_CASES: readonly ConformanceCase[] = [
   ...attentionCases,
   ...crossEntropyCases,
   ...adamWCases,
+  ...cacheWriteCases,
+  ...cacheWhereCases,
+  ...adamWMultiCases,
+  ...swiGluCases,
+  ...linearCrossEntropyCases,
 ];

@@ -18,21 +18,30 @@ export interface AdamWHyper {
   step: number;
 }
 
-/** One AdamW step: updates `param`, `m` and `v` (f32 moments) in place. */
-export function adamW(param: Variable, grad: Tensor, m: Variable, v: Variable, hyper: AdamWHyper): void {
+/**
+ * The AdamW contract's checks of one tensor's state (also used per tensor by adamWMulti; `what` prefixes the
+ * messages): param and grad of one float dtype, grad/m/v of param's shape, f32 moments (f64 for f64 params).
+ */
+export function checkAdamWTensors(what: string, param: Tensor, grad: Tensor, m: Tensor, v: Tensor): void {
   if (!isFloatDType(param.dtype) || grad.dtype !== param.dtype) {
-    throw new Error(`adamW: param and grad must share a float dtype, got ${param.dtype} and ${grad.dtype}`);
+    throw new Error(`${what}: param and grad must share a float dtype, got ${param.dtype} and ${grad.dtype}`);
   }
-  for (const [what, t] of [
+  for (const [name, t] of [
     ['grad', grad],
     ['m', m],
     ['v', v],
   ] as const) {
     if (!sameShape(t.shape, param.shape))
-      throw new Error(`adamW: ${what} ${formatShape(t.shape)} ≠ param ${formatShape(param.shape)}`);
+      throw new Error(`${what}: ${name} ${formatShape(t.shape)} ≠ param ${formatShape(param.shape)}`);
   }
   const momentDType = param.dtype === 'f64' ? 'f64' : 'f32';
-  if (m.dtype !== momentDType || v.dtype !== momentDType) throw new Error(`adamW: moments must be ${momentDType}`);
+  if (m.dtype !== momentDType || v.dtype !== momentDType) throw new Error(`${what}: moments must be ${momentDType}`);
+}
+
+/** One AdamW step: updates `param`, `m` and `v` (f32 moments) in place. */
+export function adamW(param: Variable, grad: Tensor, m: Variable, v: Variable, hyper: AdamWHyper): void {
+  checkAdamWTensors('adamW', param, grad, m, v);
+  const momentDType = param.dtype === 'f64' ? 'f64' : 'f32';
   if (!Number.isInteger(hyper.step) || hyper.step < 1)
     throw new Error(`adamW: step must be an integer ≥ 1, got ${hyper.step}`);
   const attrs = { ...hyper };

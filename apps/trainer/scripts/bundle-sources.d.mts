@@ -1,0 +1,2 @@
+/** Bundles `entry` (a path) into the ES module `outfile` (see bundle-sources.mjs). */
+export function bundleSources(entry: string, outfile: string): Promise<void>;

@@ -1,0 +1,29 @@
+/**
+ * Fused kernels whose addon methods are newer than the committed prebuilt binary (prebuilds/): each is registered
+ * only when the loaded addon has every method it calls, so an older binary keeps working — core then runs the
+ * composition — instead of failing with "not a function" in the middle of a training step.
+ */
+import type { KernelTable } from '@falcon-h1/core-tensor';
+import type { CudaContext } from './binding.js';
+import type { CudaBackend } from './cuda-backend.js';
+import { adamWMulti } from './kernels/AdamWMulti.js';
+import { linearCrossEntropy, linearCrossEntropyGrad } from './kernels/LinearCrossEntropy.js';
+import { swiGlu, swiGluGrad } from './kernels/SwiGlu.js';
+
+function has(ctx: CudaContext, ...methods: Array<keyof CudaContext>): boolean {
+  return methods.every((m) => typeof ctx[m] === 'function');
+}
+
+export function registerAddonKernels(b: CudaBackend): Partial<KernelTable> {
+  const table: Partial<KernelTable> = {};
+  if (has(b.ctx, 'SwiGlu', 'SwiGluGrad')) {
+    table.SwiGlu = (inputs, attrs) => swiGlu(b, inputs, attrs);
+    table.SwiGluGrad = (inputs, attrs) => swiGluGrad(b, inputs, attrs);
+  }
+  if (has(b.ctx, 'AdamWMulti')) table.AdamWMulti = (inputs, attrs) => adamWMulti(b, inputs, attrs);
+  if (has(b.ctx, 'LceChunkStats', 'LceLoss', 'LceChunkGrad', 'LceAccumulate')) {
+    table.LinearCrossEntropy = (inputs, attrs) => linearCrossEntropy(b, inputs, attrs);
+    table.LinearCrossEntropyGrad = (inputs, attrs) => linearCrossEntropyGrad(b, inputs, attrs);
+  }
+  return table;
+}

@@ -1,0 +1,262 @@
+/**
+ * Graph capture on WebGPU (core's `BackendGraphCapture`, what CUDA Graphs are to the CUDA backend). A decode step
+ * of a 0.5B-shaped model is ~2,000 dispatches; encoded eagerly, each one costs the host a bind-group lookup (or a
+ * creation), a uniform write and three encoder calls through Dawn, and the host — not the GPU — sets the pace.
+ *
+ * Capturing: while a `GraphRecorder` is installed, the backend's kernels allocate their outputs and choose their
+ * programs exactly as they do eagerly, but every dispatch (pipeline, bound buffers, workgroup grid — a split grid is
+ * one dispatch with a 2-D grid) and every buffer copy (`overwrite`, Copy) is appended to the recording instead of an
+ * encoder: nothing runs (a captured step would otherwise advance the state it updates in place once more than its
+ * replays do). Each dispatch's uniforms go to the recording's own parameter slab. Buffers freed during capture are
+ * held by the recording, never returned to the pool, so no later tensor can take memory the replays write.
+ *
+ * Compiling (`end`): the slab becomes the graph's own uniform buffer (uploaded once), each distinct (pipeline,
+ * buffers) pair gets one bind group over it, and the command list becomes flat arrays per compute pass (copies
+ * sit between passes). Replaying is then a tight loop of setPipeline (only when it changes) / setBindGroup /
+ * dispatchWorkgroups into the backend's open encoder: no pipeline, bind group or uniform work per replay.
+ */
+import { BufferUsage } from './gpu.js';
+
+/** What the recorder needs of a compiled program. */
+export interface GraphProgram {
+  readonly pipeline: GPUComputePipeline;
+  readonly layout: GPUBindGroupLayout;
+  /** Bytes of the program's uniform struct (the size bound at binding 0). */
+  readonly uniformBytes: number;
+  readonly name: string;
+}
+
+/** A buffer bound by a recorded dispatch, with the byte range bound (the pool's whole bucket, as eagerly). */
+export interface GraphBinding {
+  readonly buffer: GPUBuffer;
+  readonly capacity: number;
+}
+
+/** Typed views of a parameter slab, the target of the backend's uniform writer. */
+export interface UniformSlab {
+  readonly u32: Uint32Array;
+  readonly i32: Int32Array;
+  readonly f32: Float32Array;
+}
+
+interface RecordedDispatch {
+  readonly kind: 'dispatch';
+  readonly program: GraphProgram;
+  readonly buffers: readonly GraphBinding[];
+  readonly paramsOffset: number;
+  readonly grid: readonly [number, number, number];
+}
+
+interface RecordedCopy {
+  readonly kind: 'copy';
+  readonly src: GPUBuffer;
+  readonly srcOffset: number;
+  readonly dst: GPUBuffer;
+  readonly dstOffset: number;
+  readonly bytes: number;
+}
+
+/** Consecutive dispatches of one compute pass, as flat arrays for the replay loop. */
+interface ComputeRun {
+  readonly kind: 'pass';
+  /** The pipeline of each dispatch, or null where it is the previous dispatch's (no setPipeline). */
+  readonly pipelines: ReadonlyArray<GPUComputePipeline | null>;
+  readonly groups: readonly GPUBindGroup[];
+  /** Dynamic offset of each dispatch's uniforms in the graph's parameter buffer. */
+  readonly offsets: Uint32Array;
+  /** x, y, z workgroups of each dispatch. */
+  readonly grids: Uint32Array;
+}
+
+/** Anything the recording keeps alive until the graph is released (the backend's pool entries). */
+export interface HeldBuffer {
+  readonly buffer: GPUBuffer;
+  readonly capacity: number;
+}
+
+const INITIAL_SLAB = 64 * 1024;
+
+/** The dispatches and copies of one capture, in order, with their uniforms and the buffers freed meanwhile. */
+export class GraphRecorder {
+  private slabBytes = new ArrayBuffer(INITIAL_SLAB);
+  private views: UniformSlab = slabViews(this.slabBytes);
+  private used = 0;
+  private readonly commands: Array<RecordedDispatch | RecordedCopy> = [];
+  /** Buffers freed while capturing: the recorded commands may still name them. */
+  readonly held: HeldBuffer[] = [];
+
+  constructor(private readonly align: number) {}
+
+  /** Reserves an aligned uniform slot of `bytes`; returns its offset (write it through `slab` afterwards). */
+  reserve(bytes: number): number {
+    const slot = Math.ceil(bytes / this.align) * this.align;
+    const offset = this.used;
+    if (offset + slot > this.slabBytes.byteLength) {
+      const grown = new ArrayBuffer(Math.max(this.slabBytes.byteLength * 2, offset + slot));
+      new Uint8Array(grown).set(new Uint8Array(this.slabBytes, 0, offset));
+      this.slabBytes = grown;
+      this.views = slabViews(grown);
+    }
+    this.used = offset + slot;
+    return offset;
+  }
+
+  /** The parameter slab's views (valid until the next `reserve`). */
+  get slab(): UniformSlab {
+    return this.views;
+  }
+
+  dispatch(
+    program: GraphProgram,
+    buffers: readonly GraphBinding[],
+    paramsOffset: number,
+    grid: readonly [number, number, number],
+  ): void {
+    this.commands.push({ kind: 'dispatch', program, buffers, paramsOffset, grid });
+  }
+
+  copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
+    this.commands.push({ kind: 'copy', src, srcOffset, dst, dstOffset, bytes });
+  }
+
+  hold(entry: HeldBuffer): void {
+    this.held.push(entry);
+  }
+
+  /** The replayable graph: its uniform buffer uploaded, its bind groups created, its passes flattened. */
+  compile(gpu: GPUDevice, label: string): CompiledGraph {
+    const paramsBytes = Math.max(16, Math.ceil(this.used / 16) * 16);
+    const params = gpu.createBuffer({
+      label: `${label} params`,
+      size: paramsBytes,
+      usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST,
+    });
+    if (this.used > 0) gpu.queue.writeBuffer(params, 0, this.slabBytes, 0, this.used);
+    const cache = new Map<string, GPUBindGroup>();
+    const bufferIds = new Map<GPUBuffer, number>();
+    const programIds = new Map<GraphProgram, number>();
+    const idOf = <K>(map: Map<K, number>, key: K): number => {
+      let id = map.get(key);
+      if (id === undefined) {
+        id = map.size;
+        map.set(key, id);
+      }
+      return id;
+    };
+    const steps: Array<ComputeRun | RecordedCopy> = [];
+    const programs: string[] = [];
+    let run: RecordedDispatch[] = [];
+    const closeRun = (): void => {
+      if (!run.length) return;
+      const pipelines: Array<GPUComputePipeline | null> = [];
+      const groups: GPUBindGroup[] = [];
+      const offsets = new Uint32Array(run.length);
+      const grids = new Uint32Array(run.length * 3);
+      let previous: GPUComputePipeline | undefined;
+      run.forEach((d, i) => {
+        const key = `${idOf(programIds, d.program)}:${d.buffers.map((b) => idOf(bufferIds, b.buffer)).join(',')}`;
+        let group = cache.get(key);
+        if (!group) {
+          group = gpu.createBindGroup({
+            label: `${label} ${d.program.name}`,
+            layout: d.program.layout,
+            entries: [
+              { binding: 0, resource: { buffer: params, offset: 0, size: d.program.uniformBytes } },
+              ...d.buffers.map((b, j) => ({
+                binding: j + 1,
+                resource: { buffer: b.buffer, offset: 0, size: b.capacity },
+              })),
+            ],
+          });
+          cache.set(key, group);
+        }
+        pipelines.push(d.program.pipeline === previous ? null : d.program.pipeline);
+        previous = d.program.pipeline;
+        groups.push(group);
+        offsets[i] = d.paramsOffset;
+        grids.set(d.grid, i * 3);
+        programs.push(d.program.name);
+      });
+      steps.push({ kind: 'pass', pipelines, groups, offsets, grids });
+      run = [];
+    };
+    for (const c of this.commands) {
+      if (c.kind === 'dispatch') run.push(c);
+      else {
+        closeRun();
+        steps.push(c);
+      }
+    }
+    closeRun();
+    return new CompiledGraph(steps, params, this.held, programs, cache.size);
+  }
+}
+
+/** A captured step ready to replay (see the module comment). */
+export class CompiledGraph {
+  /** Dispatches one replay records. */
+  readonly dispatches: number;
+  /** Buffer copies one replay records. */
+  readonly copies: number;
+  /** Compute passes one replay opens. */
+  readonly passes: number;
+
+  constructor(
+    private readonly steps: ReadonlyArray<ComputeRun | RecordedCopy>,
+    private readonly params: GPUBuffer,
+    /** Buffers freed during capture, returned to the pool on release. */
+    readonly held: readonly HeldBuffer[],
+    /** The program of each dispatch, in order (for profiles: `dispatchesByProgram`). */
+    readonly programs: readonly string[],
+    /** Bind groups created for the graph. */
+    readonly bindGroups: number,
+  ) {
+    let dispatches = 0;
+    let copies = 0;
+    let passes = 0;
+    for (const s of steps) {
+      if (s.kind === 'pass') {
+        passes++;
+        dispatches += s.groups.length;
+      } else copies++;
+    }
+    this.dispatches = dispatches;
+    this.copies = copies;
+    this.passes = passes;
+  }
+
+  /** Records one run of the graph into `encoder` (no pass may be open on it). */
+  encode(encoder: GPUCommandEncoder): void {
+    for (const step of this.steps) {
+      if (step.kind === 'copy') {
+        encoder.copyBufferToBuffer(step.src, step.srcOffset, step.dst, step.dstOffset, step.bytes);
+        continue;
+      }
+      const { pipelines, groups, offsets, grids } = step;
+      const pass = encoder.beginComputePass();
+      for (let i = 0, n = groups.length; i < n; i++) {
+        const pipeline = pipelines[i];
+        if (pipeline) pass.setPipeline(pipeline);
+        pass.setBindGroup(0, groups[i]!, offsets, i, 1);
+        pass.dispatchWorkgroups(grids[i * 3]!, grids[i * 3 + 1]!, grids[i * 3 + 2]!);
+      }
+      pass.end();
+    }
+  }
+
+  /** Frees the graph's uniform buffer (the caller returns `held` to its pool). */
+  destroy(): void {
+    this.params.destroy();
+  }
+}
+
+/** Per-program dispatch counts of a list of program names, most frequent first. */
+export function countPrograms(programs: readonly string[]): Record<string, number> {
+  const counts = new Map<string, number>();
+  for (const p of programs) counts.set(p, (counts.get(p) ?? 0) + 1);
+  return Object.fromEntries([...counts].sort((a, b) => b[1] - a[1]));
+}
+
+function slabViews(bytes: ArrayBuffer): UniformSlab {
+  return { u32: new Uint32Array(bytes), i32: new Int32Array(bytes), f32: new Float32Array(bytes) };
+}
