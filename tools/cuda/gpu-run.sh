@@ -17,13 +17,8 @@ tar xJf .gpu/node-*.tar.xz -C /opt/node && export PATH=/opt/node/bin:$PATH
   nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader
   nvcc --version | tail -2
 } 2>&1 | tee "$OUT/build.log"
-lt=$(find /usr/local /usr/include /usr/lib /opt -name cublasLt.h -not -path '*/proc/*' 2>/dev/null | head -1)
-if [[ -n $lt ]]; then
-  export CUBLASLT_HOME=$(dirname "$(dirname "$lt")")
-  [[ -d $CUBLASLT_HOME/lib64 || -d $CUBLASLT_HOME/lib ]] || unset CUBLASLT_HOME
-fi
-echo "cublasLt.h: ${lt:-not found}; CUBLASLT_HOME=${CUBLASLT_HOME:-}" | tee -a "$OUT/build.log"
-export FH_NODE_ADDON_API=$ROOT/.gpu/cuda/node-addon-api NODE_INCLUDE=/opt/node/include/node
+source "$ROOT/tools/cuda/addon-build-env.sh"
+echo "cublasLt.h: ${CUBLASLT_HEADER:-not found}; CUBLASLT_HOME=${CUBLASLT_HOME:-}" | tee -a "$OUT/build.log"
 start=$(date +%s)
 if ! bash backends/cuda/native/build-direct.sh "$ROOT/.gpu/cuda/build" >>"$OUT/build.log" 2>&1; then
   tail -60 "$OUT/build.log"

@@ -42,12 +42,7 @@ probe() {
 }
 # The addon from this tree's native sources (as gpu-run.sh builds it; ~1 min on the host's cores), so that native and
 # TypeScript sides match; the committed prebuilt (backends/cuda/prebuilds) only if that build fails.
-lt=$(find /usr/local /usr/include /usr/lib /opt -name cublasLt.h -not -path '*/proc/*' 2>/dev/null | head -1)
-if [[ -n $lt ]]; then
-  export CUBLASLT_HOME=$(dirname "$(dirname "$lt")")
-  [[ -d $CUBLASLT_HOME/lib64 || -d $CUBLASLT_HOME/lib ]] || unset CUBLASLT_HOME
-fi
-export FH_NODE_ADDON_API=$ROOT/.gpu/cuda/node-addon-api NODE_INCLUDE=/opt/node/include/node
+source "$ROOT/tools/cuda/addon-build-env.sh"
 start=$(date +%s)
 export FALCON_H1_CUDA_ADDON=$ROOT/.gpu/cuda/build/falcon_h1_cuda.node
 # FH_ADDON: an addon an earlier call on this warm host built from the same tree (saves the minute of building).

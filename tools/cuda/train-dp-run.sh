@@ -29,12 +29,7 @@ tar xJf .gpu/node-*.tar.xz -C /opt/node && export PATH=/opt/node/bin:$PATH
   echo "node $(node --version)"
   nvidia-smi --query-gpu=index,name,memory.total --format=csv,noheader
 } 2>&1 | tee "$OUT/train-dp-build.log"
-lt=$(find /usr/local /usr/include /usr/lib /opt -name cublasLt.h -not -path '*/proc/*' 2>/dev/null | head -1)
-if [[ -n $lt ]]; then
-  export CUBLASLT_HOME=$(dirname "$(dirname "$lt")")
-  [[ -d $CUBLASLT_HOME/lib64 || -d $CUBLASLT_HOME/lib ]] || unset CUBLASLT_HOME
-fi
-export FH_NODE_ADDON_API=$ROOT/.gpu/cuda/node-addon-api NODE_INCLUDE=/opt/node/include/node
+source "$ROOT/tools/cuda/addon-build-env.sh"
 start=$(date +%s)
 # FH_ADDON: an addon an earlier call on this warm host built from the same tree (saves the minute of building).
 if [[ -n ${FH_ADDON:-} && -f ${FH_ADDON:-} ]]; then

@@ -11,9 +11,8 @@ OUT=${OUT:-/tmp/fh-out}
 mkdir -p "$OUT" /opt/node
 R=$PWD
 tar xJf .gpu/node-*.tar.xz -C /opt/node && export PATH=/opt/node/bin:$PATH
-export FH_NODE_ADDON_API=$R/.gpu/cuda/node-addon-api NODE_INCLUDE=/opt/node/include/node FH_CUDA_ARCHS=${FH_CUDA_ARCHS:-90}
-lt=$(find /usr/local /usr/include /usr/lib /opt -name cublasLt.h 2>/dev/null | head -1)
-[[ -n $lt ]] && export CUBLASLT_HOME=$(dirname "$(dirname "$lt")")
+ROOT=$R source "$R/tools/cuda/addon-build-env.sh"
+export FH_CUDA_ARCHS=${FH_CUDA_ARCHS:-90}
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
 t0=$(date +%s)
 bash backends/cuda/native/build-direct.sh "$R/.gpu/cuda/build" >"$OUT/build.log" 2>&1 || { tail -40 "$OUT/build.log"; exit 1; }
