@@ -83,14 +83,15 @@ describe('falcon-h1 launch', () => {
 
   it('stops the other processes when one fails, and exits 1', async () => {
     const io = collector();
-    // Every rank leaves its pid in a folder; rank 1 fails once all three are there (so all have started), and
-    // ranks 0 and 2 would run for a minute and then print 'finished'.
+    // Every rank prints its pid, then leaves it in a folder; rank 1 fails once all three are there (so all have
+    // started and printed: a write to a pipe is synchronous), and ranks 0 and 2 would run for a minute and then
+    // print 'finished'.
     const dir = mkdtempSync(join(tmpdir(), 'cli-launch-'));
     const script = [
       "const fs = require('node:fs');",
       `const dir = ${JSON.stringify(dir)};`,
-      "fs.writeFileSync(dir + '/' + process.env.RANK, String(process.pid));",
       "console.log('pid ' + process.pid);",
+      "fs.writeFileSync(dir + '/' + process.env.RANK, String(process.pid));",
       "if (process.env.RANK === '1') setInterval(() => { if (fs.readdirSync(dir).length === 3) process.exit(3); }, 20);",
       "else setTimeout(() => console.log('finished'), 60000);",
     ].join('\n');
