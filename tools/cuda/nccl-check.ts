@@ -7,7 +7,8 @@
  *      split (ncclCommSplit, and the fallback through a broadcast unique id);
  *   2. one data-parallel training step of a random Falcon-H1 (tiny-a's config, f32) through @falcon-h1/parallelism's
  *      gradient buckets on the NCCL communicator: the loss and every gradient against this GPU's run of the whole
- *      batch (relative L2 ≤ 1e-5).
+ *      batch (relative L2 ≤ 1e-5);
+ *   3. the NCCL side stream's ordering: an input freed at issue, an output consumed at once (sideStreamChecks).
  * Prints one line per check and exits 1 if any fails; with $OUT set each rank writes nccl-check-rank<r>.json.
  * Bundled by tools/cuda/bundle-gpu.mjs into .gpu/cuda/nccl-check.mjs; run (see tools/cuda/gpu-run.sh for the build):
  *   node .gpu/cuda/cli.mjs launch --nproc-per-node 2 -- node .gpu/cuda/nccl-check.mjs
@@ -19,7 +20,9 @@ import {
   type Backend,
   type DType,
   dispose,
+  fill,
   roundToDType,
+  scale,
   type Tensor,
   tensor,
   useBackend,
@@ -280,6 +283,38 @@ async function dataParallelCheck(): Promise<void> {
   model.dispose();
 }
 
+/**
+ * The NCCL side stream (native/src/comm_stream.h): a collective runs beside the compute stream, so (1) its input may
+ * be freed as soon as it is issued — the block must not be handed to compute work before the collective has read it
+ * — and (2) a kernel consuming its output at once must wait for it. 64 MiB per rank so that the collective is still
+ * running while the compute stream reuses memory; every value of the result must be exact (small integers).
+ */
+async function sideStreamChecks(): Promise<void> {
+  const n = 16 * 2 ** 20;
+  const want = (W * (W + 1)) / 2;
+  for (let round = 0; round < 3; round++) {
+    const x = fill([n], rank + 1, 'f32', backend);
+    const pending = comm.allReduce(x);
+    x.dispose(); // freed while the all-reduce may still read it
+    const scribbles = [0, 1, 2, 3].map((k) => fill([n], -7 - k, 'f32', backend)); // same size class as x's block
+    const y = await pending;
+    const doubled = scale(y, 2); // consumes the output at once: must wait for the collective
+    const [got, got2] = await Promise.all([y.data(), doubled.data()]);
+    let bad = 0;
+    let bad2 = 0;
+    for (let i = 0; i < n; i++) {
+      if (got[i] !== want) bad++;
+      if (got2[i] !== 2 * want) bad2++;
+    }
+    record(
+      `side stream round ${round}: input freed at issue, output consumed at once`,
+      bad === 0 && bad2 === 0,
+      `${n} values: ${bad} wrong in the all-reduce (want ${want}), ${bad2} wrong in its double`,
+    );
+    dispose([y, doubled, ...scribbles]);
+  }
+}
+
 const availability = backend.collectives.availability();
 console.log(`rank ${rank}/${W} on ${backend.device}; NCCL ${JSON.stringify(availability)}`);
 try {
@@ -298,6 +333,7 @@ try {
   const viewComm = new BackendCommunicator(withoutSplit, comm.handle, rank, W);
   await splitChecks(viewComm, 'fallback split', withoutSplit);
   await dataParallelCheck();
+  await sideStreamChecks();
 } catch (error) {
   record('uncaught', false, (error as Error).stack ?? String(error));
 }

@@ -6,9 +6,10 @@
  *               (gradient buckets all-reduced as the backward pass finishes them), then AdamW (f32 moments) on every
  *               parameter — at a fixed micro-batch per GPU (--batch × --tokens, default 4 × 2048), on 1, 2 and 4
  *               GPUs (groups of the launched world split off rank 0 upwards; the other ranks wait). Efficiency =
- *               tok/s(N) / (N · tok/s(1)). The buckets are *issued* during the backward pass, but the CUDA backend
- *               runs NCCL on its one compute stream, so on the GPU each all-reduce runs between backward kernels
- *               rather than beside them: the efficiency includes the whole all-reduce time.
+ *               tok/s(N) / (N · tok/s(1)). The buckets are issued during the backward pass and the CUDA backend
+ *               runs NCCL on its side stream (native/src/comm_stream.h), so each all-reduce runs beside the
+ *               backward kernels that follow it; with FALCON_H1_NCCL_STREAM=compute they run between them instead
+ *               (the A/B of the overlap; parallel-run.sh's step parallel-bench-dp-compute).
  *   --only mp   mixer vs tensor parallelism on 2 GPUs: forward + backward time of the 0.5B-shaped model through
  *               `tensorParallelForwardBackward` with plain TP 2, naive MP, interleaved MP (attention and SSM heads on
  *               different GPUs) and balanced MP (some SSM heads or MLP channels moved to the attention GPU so both
@@ -104,12 +105,15 @@ const setup: BenchSetup = {
   balancedSplit,
   log,
 };
+// Where the CUDA backend runs NCCL (native/src/comm_stream.h): its side stream unless told otherwise.
+const ncclStream = process.env.FALCON_H1_NCCL_STREAM === 'compute' ? 'compute' : 'side';
+log(`parallel-bench ${what}: NCCL on the ${ncclStream} stream`);
 try {
   const result = what === 'dp' ? await dataParallelScaling(setup) : await mixerVersusTensor(setup);
   if (rank === 0 && process.env.OUT) {
     writeFileSync(
-      join(process.env.OUT, `parallel-bench-${what}.json`),
-      `${JSON.stringify({ device: backend.device, worldSize: W, dtype, batch, tokens, steps, ...result }, null, 2)}\n`,
+      join(process.env.OUT, `parallel-bench-${what}${ncclStream === 'compute' ? '-compute' : ''}.json`),
+      `${JSON.stringify({ device: backend.device, worldSize: W, dtype, batch, tokens, steps, ncclStream, ...result }, null, 2)}\n`,
     );
   }
 } catch (error) {

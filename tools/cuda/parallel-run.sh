@@ -4,7 +4,7 @@
 #   1. unpack the portable Node; build the addon from this tree as gpu-run.sh does (native/build-direct.sh), or use
 #      the committed prebuilt (backends/cuda/prebuilds/linux-x64) if that fails; check it loads with NCCL;
 #   2. parallel-check on 2 GPUs (CUDA_VISIBLE_DEVICES=0,1) and on 4: every layout on NCCL vs one GPU;
-#   3. parallel-bench dp (0.5B shape, DP on 1, 2, 4 GPUs) and mp (one GPU vs TP 2 vs MP naive / interleaved);
+#   3. parallel-bench dp (0.5B shape, DP on 1, 2, 4 GPUs; then again with NCCL on the compute stream) and mp (one GPU vs TP 2 vs MP naive / interleaved);
 #   4. nccl-check on 4 GPUs (every collective, both split paths, one DP step).
 # Each step runs in its own session with a time limit (the whole group is killed when it passes) and the steps share
 # one budget ($FH_BUDGET_S, default 460 s, the addon build included): a hang costs its step, never the call. Exit 1 if any step failed.
@@ -112,6 +112,9 @@ run_step parallel-check-w4 110 bash -c 'launch 4 node parallel-check.mjs'
 summarise_check parallel-check-w4
 run_step parallel-bench-dp 150 bash -c 'launch 4 node parallel-bench.mjs --only dp'
 [[ -f $OUT/parallel-bench-dp.log ]] && grep -E '^\[rank 0\] (\||parallel-bench)' "$OUT/parallel-bench-dp.log" | tee -a "$SUMMARY"
+# The same with NCCL between the backward kernels on the compute stream: what the side stream's overlap saves.
+run_step parallel-bench-dp-compute 150 env FALCON_H1_NCCL_STREAM=compute bash -c 'launch 4 node parallel-bench.mjs --only dp'
+[[ -f $OUT/parallel-bench-dp-compute.log ]] && grep -E '^\[rank 0\] (\||parallel-bench)' "$OUT/parallel-bench-dp-compute.log" | tee -a "$SUMMARY"
 run_step parallel-bench-mp ${FH_MP_LIMIT_S:-120} env CUDA_VISIBLE_DEVICES=0,1 bash -c 'launch 2 node parallel-bench.mjs --only mp'
 [[ -f $OUT/parallel-bench-mp.log ]] && grep -E '^\[rank 0\] (\||parallel-bench)' "$OUT/parallel-bench-mp.log" | tee -a "$SUMMARY"
 # Last: the collectives proof at 4 ranks (2 ranks passed before; see backends/cuda/README.md).

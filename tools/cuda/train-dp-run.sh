@@ -4,7 +4,8 @@
 #   2. `falcon-h1 launch --nproc-per-node 4 -- falcon-h1 train --config trainer/examples/0.5b-dp.json --backend cuda`:
 #      falconH1Preset('0.5B') (521 M parameters, f32 AdamW), 2048-token rows, 8 rows per step = 2 per GPU, 20 steps
 #      on the embedded corpus; rank 0 prints the progress line (loss, tok/s) every step;
-#   3. the same config for FH_SINGLE_STEPS steps on 1 GPU (`launch --nproc-per-node 1`: the same code path, 4
+#   3. the same config with `dataParallel.zero1` (AdamW's state sharded over the 4 ranks) for FH_ZERO1_STEPS steps;
+#   4. the same config for FH_SINGLE_STEPS steps on 1 GPU (`launch --nproc-per-node 1`: the same code path, 4
 #      micro-batches of 2 rows per step) for the tokens/s comparison; then a summary (median tok/s from step 3 on).
 # Besides the steps, each run spends: the model's seeded initialisation on the host (every rank; ≈ 35 s for 521 M
 # parameters on the 2-core dev machine, half what it was before the draws were hoisted out of the name tests), the
@@ -20,6 +21,7 @@ ROOT=$PWD
 OUT=${OUT:-/tmp/fh-out}
 NPROC=${FH_NPROC:-4}
 SINGLE_STEPS=${FH_SINGLE_STEPS:-4}
+ZERO1_STEPS=${FH_ZERO1_STEPS:-8}
 CONFIG=$ROOT/.gpu/cuda/trainer/examples/0.5b-dp.json
 RUNS=/tmp/fh-train-dp
 mkdir -p "$OUT" /opt/node
@@ -50,6 +52,12 @@ SINGLE=$ROOT/.gpu/cuda/trainer/examples/0.5b-1gpu.json
 node -e 'const fs = require("fs"); const c = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
   c.steps = Number(process.argv[3]); c.schedule = { warmupSteps: 1 }; c.checkpoint = { every: c.steps, keep: 1 };
   fs.writeFileSync(process.argv[2], JSON.stringify(c, null, 2));' "$CONFIG" "$SINGLE" "$SINGLE_STEPS"
+# ZeRO-1: the same config with the optimizer state sharded over the ranks.
+ZERO1=$ROOT/.gpu/cuda/trainer/examples/0.5b-zero1.json
+node -e 'const fs = require("fs"); const c = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+  c.steps = Number(process.argv[3]); c.checkpoint = { every: c.steps, keep: 1 };
+  c.dataParallel = { ...c.dataParallel, zero1: true };
+  fs.writeFileSync(process.argv[2], JSON.stringify(c, null, 2));' "$CONFIG" "$ZERO1" "$ZERO1_STEPS"
 
 # Prefixes each line with the seconds since `t0`, so the log shows when each phase (model init, steps, checkpoint:
 # the trainer prints what each costs) started and ended.
@@ -58,11 +66,13 @@ stamp() { # <t0>
   while IFS= read -r line; do printf '[%4d s] %s\n' $(($(date +%s) - $1)) "$line"; done
 }
 
+PORT=29500
 run() { # <name> <nproc> <config> <timeout s>
   local name=$1 nproc=$2 config=$3 limit=$4
   echo "== $name: launch --nproc-per-node $nproc -- train --config $(basename "$config") --backend cuda"
   local t0=$(date +%s)
-  timeout -k 10 "$limit" node "$CLI" launch --nproc-per-node "$nproc" --master-port $((29500 + nproc)) -- \
+  PORT=$((PORT + 1))
+  timeout -k 10 "$limit" node "$CLI" launch --nproc-per-node "$nproc" --master-port "$PORT" -- \
     node "$CLI" train --config "$config" --backend cuda --out "$RUNS/$name" 2>&1 | stamp "$t0" | tee "$OUT/$name.log"
   local code=${PIPESTATUS[0]}
   echo "$name: exit $code, $(($(date +%s) - t0)) s wall" | tee -a "$OUT/$name.log"
@@ -70,19 +80,22 @@ run() { # <name> <nproc> <config> <timeout s>
   cp "$RUNS/$name/loss-curve.svg" "$OUT/$name-loss-curve.svg" 2>/dev/null
   return "$code"
 }
-run dp$NPROC "$NPROC" "$CONFIG" 150
-run single 1 "$SINGLE" 100
+run dp$NPROC "$NPROC" "$CONFIG" "${FH_DP_LIMIT_S:-170}"
+run zero1-dp$NPROC "$NPROC" "$ZERO1" "${FH_ZERO1_LIMIT_S:-130}"
+run single 1 "$SINGLE" "${FH_SINGLE_LIMIT_S:-120}"
 nvidia-smi --query-gpu=index,memory.used --format=csv,noheader >>"$OUT/train-dp-build.log" 2>&1
 
 # Summary: per-step loss and tok/s of both runs, the medians from step 3 on (steps 1–2 warm up), scaling efficiency.
 node -e 'const fs = require("fs");
   const read = (f) => fs.existsSync(f) ? fs.readFileSync(f, "utf8").trim().split("\n").filter(Boolean).map(JSON.parse) : [];
   const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.floor(s.length / 2)] : NaN; };
-  const [dpFile, oneFile, n] = process.argv.slice(1);
-  const dp = read(dpFile), one = read(oneFile);
-  for (const [name, rows] of [["dp" + n, dp], ["1 GPU", one]])
+  const [dpFile, oneFile, n, zeroFile] = process.argv.slice(1);
+  const dp = read(dpFile), one = read(oneFile), zero = read(zeroFile);
+  for (const [name, rows] of [["dp" + n, dp], ["zero1-dp" + n, zero], ["1 GPU", one]])
     for (const r of rows) console.log(`${name} step ${r.step}: loss ${r.loss.toFixed(4)}, ${Math.round(r.tokens_per_s)} tok/s`);
   const a = median(dp.filter((r) => r.step >= 3).map((r) => r.tokens_per_s));
   const b = median(one.filter((r) => r.step >= 3).map((r) => r.tokens_per_s));
+  const z = median(zero.filter((r) => r.step >= 3).map((r) => r.tokens_per_s));
   console.log(`median tok/s from step 3: ${n} GPUs ${Math.round(a)}, 1 GPU ${Math.round(b)}; speed-up ${(a / b).toFixed(2)}x, scaling efficiency ${(100 * a / (n * b)).toFixed(1)} %`);
-' "$RUNS/dp$NPROC/metrics.jsonl" "$RUNS/single/metrics.jsonl" "$NPROC" | tee "$OUT/train-dp-summary.txt"
+  console.log(`ZeRO-1 on ${n} GPUs: median ${Math.round(z)} tok/s from step 3 (${(100 * z / a).toFixed(1)} % of plain DP)`);
+' "$RUNS/dp$NPROC/metrics.jsonl" "$RUNS/single/metrics.jsonl" "$NPROC" "$RUNS/zero1-dp$NPROC/metrics.jsonl" | tee "$OUT/train-dp-summary.txt"

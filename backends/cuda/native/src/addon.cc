@@ -39,6 +39,7 @@
 #include "../kernels/swi_glu.cuh"
 #include "allocator.h"
 #include "fh.h"
+#include "comm_stream.h"
 #include "nccl_collectives.h"
 
 namespace {
@@ -111,6 +112,7 @@ class Context : public Napi::ObjectWrap<Context> {
     size_t bytes = 0;
     size_t capacity = 0;
     bool live = false;
+    bool commPending = false;  // a collective on the NCCL side stream may still read or write it (comm_stream.h)
   };
 
   // ------------------------------------------------------------------------------------------- helpers
@@ -173,10 +175,30 @@ class Context : public Napi::ObjectWrap<Context> {
     for (size_t k = 0; k < v.size(); ++k) s.s[k] = v[k];
     return s;
   }
-  Buffer& buffer(int64_t id) {
+  /** Buffer id, without waiting for collectives (NCCL's own calls, frees). */
+  Buffer& liveBuffer(int64_t id) {
     if (id < 0 || static_cast<size_t>(id) >= buffers_.size() || !buffers_[id].live)
       throw fh::Error("buffer #" + std::to_string(id) + " is not alive in the CUDA backend (disposed or foreign)");
     return buffers_[id];
+  }
+  /** Buffer id for work on the compute stream: first joins the NCCL side stream if a collective still uses it. */
+  Buffer& buffer(int64_t id) {
+    Buffer& b = liveBuffer(id);
+    if (b.commPending) joinComm();
+    return b;
+  }
+  /**
+   * The compute stream waits for every collective issued so far; the buffers they used are then ordinary again,
+   * and the blocks freed meanwhile go back to the allocator (stream-ordered after the collectives from now on).
+   */
+  void joinComm() {
+    if (!comm_.unjoined() && commIds_.empty() && commFreed_.empty()) return;
+    comm_.join(ctx_.stream);
+    for (uint32_t id : commIds_)
+      if (id < buffers_.size()) buffers_[id].commPending = false;
+    commIds_.clear();
+    for (auto& block : commFreed_) alloc_->release(block.first, block.second);
+    commFreed_.clear();
   }
   /** Device pointer of buffer id (argument i); -1 means an absent optional input (nullptr). */
   void* ptr(const Napi::CallbackInfo& info, size_t i) {
@@ -214,6 +236,10 @@ class Context : public Napi::ObjectWrap<Context> {
       capturing_ = false;
     }
     if (ctx_.stream) cudaStreamSynchronize(ctx_.stream);
+    comm_.destroy();  // synchronises the NCCL side stream first
+    for (auto& block : commFreed_) alloc_->release(block.first, block.second);
+    commFreed_.clear();
+    commIds_.clear();
     for (auto& g : graphs_)
       if (g) destroyGraph(*g);
     graphs_.clear();
@@ -267,8 +293,11 @@ class Context : public Napi::ObjectWrap<Context> {
   Napi::Value Free(const Napi::CallbackInfo& info) {
     return guarded(info, [&]() -> Napi::Value {
       const int64_t id = i64(info, 0);
-      Buffer& b = buffer(id);
-      alloc_->release(b.ptr, b.capacity);  // stream-ordered: later work on this stream may reuse it at once
+      Buffer& b = liveBuffer(id);
+      if (b.commPending)
+        commFreed_.emplace_back(b.ptr, b.capacity);  // a collective still uses it: reusable after the next join
+      else
+        alloc_->release(b.ptr, b.capacity);  // stream-ordered: later work on this stream may reuse it at once
       liveBytes_ -= b.bytes;
       liveBuffers_--;
       b = Buffer();
@@ -325,6 +354,7 @@ class Context : public Napi::ObjectWrap<Context> {
   Napi::Value Synchronize(const Napi::CallbackInfo& info) {
     return guarded(info, [&]() -> Napi::Value {
       notCapturing("synchronize");
+      joinComm();
       cudaEvent_t event = recordEvent();
       auto* worker = new EventWorker(info.Env(), this, event, false, nullptr, 0, 0);
       pending_++;
@@ -336,6 +366,7 @@ class Context : public Napi::ObjectWrap<Context> {
   Napi::Value SynchronizeSync(const Napi::CallbackInfo& info) {
     return guarded(info, [&]() -> Napi::Value {
       notCapturing("synchronize");
+      joinComm();
       check(cudaStreamSynchronize(ctx_.stream), "cudaStreamSynchronize");
       std::string deviceError = takeDeviceError();
       if (!deviceError.empty()) throw fh::Error(deviceError);
@@ -363,6 +394,7 @@ class Context : public Napi::ObjectWrap<Context> {
   Napi::Value EmptyCache(const Napi::CallbackInfo& info) {
     return guarded(info, [&]() -> Napi::Value {
       notCapturing("emptyCache");
+      joinComm();
       check(cudaStreamSynchronize(ctx_.stream), "cudaStreamSynchronize");
       alloc_->emptyCache();
       return info.Env().Undefined();
@@ -785,6 +817,7 @@ class Context : public Napi::ObjectWrap<Context> {
   Napi::Value BeginCapture(const Napi::CallbackInfo& info) {
     return guarded(info, [&]() -> Napi::Value {
       notCapturing("beginCapture");
+      joinComm();  // collectives during a capture run on the captured stream itself
       alloc_->beginHold();
       cudaError_t e = cudaStreamBeginCapture(ctx_.stream, cudaStreamCaptureModeRelaxed);
       if (e != cudaSuccess) {
@@ -832,13 +865,33 @@ class Context : public Napi::ObjectWrap<Context> {
     });
   }
 
-  /** nccl(op, ...): NCCL collectives (nccl.cc) on this context's device and stream. */
+  /**
+   * nccl(op, ...): NCCL collectives (nccl.cc) on this context's device, on the NCCL side stream (comm_stream.h;
+   * on the compute stream while a graph is being captured). Their buffers are marked so that the first compute
+   * work touching one joins the side stream.
+   */
   Napi::Value Nccl(const Napi::CallbackInfo& info) {
     return guarded(info, [&]() -> Napi::Value {
-      return fh::ncclCall(info, ctx_, [this](int64_t id) {
-        Buffer& b = buffer(id);
+      const bool side = comm_.onSide() && !capturing_;
+      if (info.Length() > 0 && info[0].IsString() && info[0].As<Napi::String>().Utf8Value() == "destroy") {
+        joinComm();
+        comm_.synchronize();  // no collective of the communicator may still be queued
+      }
+      fh::NcclBufferOf bufferOf = [this, side](int64_t id) {
+        Buffer& b = side ? liveBuffer(id) : buffer(id);
+        if (side && !b.commPending) {
+          b.commPending = true;
+          commIds_.push_back(static_cast<uint32_t>(id));
+        }
         return fh::NcclBuffer{b.ptr, b.bytes};
-      });
+      };
+      fh::NcclStreams streams{
+          [this, side]() { return side ? comm_.beforeCollective(ctx_.stream) : ctx_.stream; },
+          [this, side]() {
+            if (side) comm_.afterCollective();
+          },
+      };
+      return fh::ncclCall(info, ctx_, bufferOf, streams);
     });
   }
 
@@ -850,6 +903,9 @@ class Context : public Napi::ObjectWrap<Context> {
   std::vector<Buffer> buffers_;
   std::vector<uint32_t> freeIds_;
   std::vector<cudaEvent_t> events_;
+  fh::CommStream comm_;
+  std::vector<uint32_t> commIds_;                       // buffers marked commPending since the last join
+  std::vector<std::pair<void*, size_t>> commFreed_;     // blocks freed while a collective used them
   size_t liveBytes_ = 0, liveBuffers_ = 0, peakBytes_ = 0, totalMemory_ = 0;
   int ccMajor_ = 0, ccMinor_ = 0;
   int pending_ = 0;

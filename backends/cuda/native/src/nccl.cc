@@ -17,8 +17,8 @@
  *   'broadcast', comm, in, out, count, dtype, root
  *   'send', comm, in, count, dtype, peer / 'recv', comm, out, count, dtype, peer
  *   'groupStart' / 'groupEnd'
- * Every operation is enqueued on the Context's stream (the order of NCCL calls is the order of the kernels), out
- * of place, and returns at once; a failure becomes an fh::Error naming the NCCL call, with the communicator's
+ * Every operation is enqueued on the stream the Context gives (its NCCL side stream, comm_stream.h, ordered after
+ * the kernels enqueued before the call), out of place, and returns at once; a failure becomes an fh::Error naming the NCCL call, with the communicator's
  * asynchronous error when there is one.
  */
 #include <dlfcn.h>
@@ -233,13 +233,17 @@ Napi::Value availability(Napi::Env env) {
 
 namespace fh {
 
-Napi::Value ncclCall(const Napi::CallbackInfo& info, const Ctx& ctx, const NcclBufferOf& bufferOf) {
+// Depth of ncclGroupStart nesting on this thread: a group's operations launch at its last ncclGroupEnd.
+static int groupDepth = 0;
+
+Napi::Value ncclCall(const Napi::CallbackInfo& info, const Ctx& ctx, const NcclBufferOf& bufferOf,
+                     const NcclStreams& streams) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsString()) throw Error("nccl: argument 0 must be the operation's name");
   const std::string op = info[0].As<Napi::String>().Utf8Value();
   if (op == "available") return availability(env);
   const Nccl& n = available();
-  cudaStream_t stream = ctx.stream;
+  (void)ctx;
 
   if (op == "uniqueId") {
     ncclUniqueId id;
@@ -278,14 +282,22 @@ Napi::Value ncclCall(const Napi::CallbackInfo& info, const Ctx& ctx, const NcclB
     check(n, n.commDestroy(comm), "ncclCommDestroy");
     return env.Undefined();
   }
-  if (op == "groupStart" || op == "groupEnd") {
-    check(n, op == "groupStart" ? n.groupStart() : n.groupEnd(), op == "groupStart" ? "ncclGroupStart" : "ncclGroupEnd");
+  if (op == "groupStart") {
+    check(n, n.groupStart(), "ncclGroupStart");
+    groupDepth++;
+    return env.Undefined();
+  }
+  if (op == "groupEnd") {
+    if (groupDepth > 0) groupDepth--;
+    check(n, n.groupEnd(), "ncclGroupEnd");
+    if (groupDepth == 0) streams.after();
     return env.Undefined();
   }
 
   Comm& c = commOf(info, 1);
   const int64_t w = c.worldSize;
   if (op == "count") return Napi::Number::New(env, static_cast<double>(w));
+  cudaStream_t stream = streams.before();
   if (op == "allReduce") {
     const int64_t count = integer(info, 4), dtype = integer(info, 5);
     const void* in = span(info, 2, bufferOf, count, dtype, "ncclAllReduce input");
@@ -327,6 +339,7 @@ Napi::Value ncclCall(const Napi::CallbackInfo& info, const Ctx& ctx, const NcclB
   } else {
     throw Error("nccl: unknown operation '" + op + "'");
   }
+  if (groupDepth == 0) streams.after();
   return env.Undefined();
 }
 

@@ -21,10 +21,18 @@ struct NcclBuffer {
 };
 using NcclBufferOf = std::function<NcclBuffer(int64_t id)>;
 
+/** Where the collectives run: `before` returns the stream for the next one, `after` marks those enqueued so far. */
+struct NcclStreams {
+  std::function<cudaStream_t()> before;
+  std::function<void()> after;
+};
+
 /**
- * Runs `info[0]` (the operation's name) with the remaining arguments on ctx's device and stream; buffers are
- * resolved by `bufferOf`. Throws fh::Error naming the NCCL call on failure. The operations are listed in nccl.cc.
+ * Runs `info[0]` (the operation's name) with the remaining arguments on ctx's device, on the stream `streams`
+ * gives; buffers are resolved by `bufferOf`. Throws fh::Error naming the NCCL call on failure. The operations are
+ * listed in nccl.cc.
  */
-Napi::Value ncclCall(const Napi::CallbackInfo& info, const Ctx& ctx, const NcclBufferOf& bufferOf);
+Napi::Value ncclCall(const Napi::CallbackInfo& info, const Ctx& ctx, const NcclBufferOf& bufferOf,
+                     const NcclStreams& streams);
 
 }  // namespace fh
