@@ -271,7 +271,9 @@ async function dataParallelCheck(): Promise<void> {
   let worstName = '';
   for (const [i, name] of names.entries()) {
     const g = summed.get(parameters[i]!);
-    const err = g ? relL2(await g.data(), await grads[i]!.data()) : Number.POSITIVE_INFINITY;
+    const err = g
+      ? relL2(Array.from(await g.data(), Number), Array.from(await grads[i]!.data(), Number))
+      : Number.POSITIVE_INFINITY;
     if (!(err <= worst)) [worst, worstName] = [err, name];
   }
   record(
