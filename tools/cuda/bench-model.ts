@@ -7,7 +7,9 @@
  * $OUT/bench-model-config.json so tools/cuda/bench_model_torch.py builds transformers' model with the same shapes
  * in the same call. Timings are wall-clock between `synchronize()` calls, median of the repetitions after warm-up.
  * Bundled by tools/cuda/bundle-gpu.mjs into .gpu/cuda/bench-model.mjs.
- *   usage: node bench-model.mjs [--only prefill,decode,train] [--decode-steps N]
+ * `--only kernels` prints where the GPU time of a 1×2048 prefill and of a 4×2048 training step goes, per kernel name
+ * (gpu-kernel-profile.ts: CUDA events around every kernel call; self milliseconds), as tables and in the JSON.
+ *   usage: node bench-model.mjs [--only profile,prefill,decode,train,kernels] [--decode-steps N]
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,6 +24,7 @@ import {
   randomFalconH1,
   StaticDecoder,
 } from '@falcon-h1/hybrid-block';
+import { kernelTable, profileGpuKernels } from './gpu-kernel-profile.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => {
@@ -180,7 +183,7 @@ async function decodeStatic(b: number, prompt: number, steps: number): Promise<v
   });
 }
 
-async function train(b: number, t: number, gradientCheckpointing: boolean): Promise<void> {
+async function train(b: number, t: number, gradientCheckpointing: boolean, profileKernels = false): Promise<void> {
   const params = [...model.parameters.values()] as Variable[];
   const moments = params.map((p) => ({
     m: ops.variable(ops.zeros(p.shape, 'f32')),
@@ -210,6 +213,22 @@ async function train(b: number, t: number, gradientCheckpointing: boolean): Prom
   const before = backend.stats();
   const ms = await timeIt(once, 3);
   const after = backend.stats();
+  if (profileKernels) {
+    const profile = await profileGpuKernels(backend, once);
+    console.log(
+      kernelTable(
+        `# kernels of one training step ${b}×${t} (profiled; the step alone took ${ms.toFixed(0)} ms)`,
+        profile,
+      ),
+    );
+    record({
+      what: 'train-kernels',
+      batch: b,
+      tokens: t,
+      totalMs: profile.totalMs,
+      kernels: JSON.stringify(profile.kernels),
+    });
+  }
   ids.dispose();
   for (const { m, v } of moments) ops.dispose([m, v]);
   // 6 N T for the matmuls with parameters plus the attention scores (12 L T² d per sequence, causal half).
@@ -281,6 +300,23 @@ if (only.has('decode')) {
   await decode(32, 512, 32);
   await decodeStatic(1, 512, decodeSteps);
   await decodeStatic(32, 512, decodeSteps);
+}
+if (only.has('kernels')) {
+  const ids = randomIds(1, 2048, 11);
+  await timeIt(() => ops.tidy(() => model.forward(ids, { logitsToKeep: 1 }).logits).dispose(), 1);
+  const profile = await profileGpuKernels(backend, () => {
+    ops.tidy(() => model.forward(ids, { logitsToKeep: 1 }).logits).dispose();
+  });
+  ids.dispose();
+  console.log(kernelTable('# kernels of one prefill 1×2048', profile));
+  record({
+    what: 'prefill-kernels',
+    batch: 1,
+    tokens: 2048,
+    totalMs: profile.totalMs,
+    kernels: JSON.stringify(profile.kernels),
+  });
+  await train(4, 2048, false, true);
 }
 if (only.has('train')) {
   await train(4, 2048, true);

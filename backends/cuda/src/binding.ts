@@ -113,6 +113,12 @@ export interface CudaContext {
   resetPeak(): void;
   /** f32 MatMul through TF32 tensor cores (opt-in). */
   setTf32(on: boolean): void;
+  /** Kernel timing (kernel-profiler.ts): records a timing event on the stream, returns its mark. */
+  timingMark(): number;
+  /** Milliseconds between two marks (waits for the second). */
+  timingElapsed(a: number, b: number): number;
+  /** Forgets every mark (their events are reused). */
+  timingReset(): void;
   /** CUDA Graphs: record the stream's work from beginCapture() to endCapture() (→ graph id), replay, release. */
   beginCapture(): void;
   endCapture(): number;
@@ -303,6 +309,8 @@ export interface CudaContext {
     G: number,
     N: number,
     chunkSize: number,
+    /** dt, A and D's dtype: f32 or `dtype`. */
+    paramDtype: Code,
   ): void;
   SsmScanGrad(
     dx: Id,
@@ -330,6 +338,8 @@ export interface CudaContext {
     G: number,
     N: number,
     chunkSize: number,
+    /** dt, A and D's dtype: f32 or `dtype`. */
+    paramDtype: Code,
   ): void;
   SsmStep(
     y: Id,

@@ -255,6 +255,9 @@ class Context : public Napi::ObjectWrap<Context> {
     pinned_.reset();
     for (cudaEvent_t e : events_) cudaEventDestroy(e);
     events_.clear();
+    for (cudaEvent_t e : timing_) cudaEventDestroy(e);
+    timing_.clear();
+    timingUsed_ = 0;
     if (ctx_.errHost) cudaFreeHost(ctx_.errHost);
     ctx_.errHost = nullptr;
     ctx_.errDevice = nullptr;
@@ -800,6 +803,40 @@ class Context : public Napi::ObjectWrap<Context> {
     for (auto& block : g.held) alloc_->release(block.first, block.second);
     g = Graph();
   }
+  // ------------------------------------------------------------------------------------------- kernel timing
+  // The kernel profiler (src/kernel-profiler.ts) brackets each kernel call with timing events on the stream:
+  // timingMark() records one and returns its index, timingElapsed(a, b) waits for b and returns the milliseconds
+  // between them, timingReset() drops them all (they are reused).
+  Napi::Value TimingMark(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() -> Napi::Value {
+      notCapturing("timingMark");
+      if (timingUsed_ == timing_.size()) {
+        cudaEvent_t e;
+        check(cudaEventCreate(&e), "cudaEventCreate(timing)");
+        timing_.push_back(e);
+      }
+      check(cudaEventRecord(timing_[timingUsed_], ctx_.stream), "cudaEventRecord(timing)");
+      return Napi::Number::New(info.Env(), static_cast<double>(timingUsed_++));
+    });
+  }
+  Napi::Value TimingElapsed(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() -> Napi::Value {
+      const int64_t a = i64(info, 0), b = i64(info, 1);
+      if (a < 0 || b < 0 || static_cast<size_t>(a) >= timingUsed_ || static_cast<size_t>(b) >= timingUsed_)
+        throw fh::Error("timingElapsed: no such timing mark");
+      check(cudaEventSynchronize(timing_[b]), "cudaEventSynchronize(timing)");
+      float ms = 0;
+      check(cudaEventElapsedTime(&ms, timing_[a], timing_[b]), "cudaEventElapsedTime");
+      return Napi::Number::New(info.Env(), ms);
+    });
+  }
+  Napi::Value TimingReset(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() -> Napi::Value {
+      timingUsed_ = 0;
+      return info.Env().Undefined();
+    });
+  }
+
   /** resetPeak(): the peak of live bytes restarts from the current live bytes (per-phase peaks in benchmarks). */
   Napi::Value ResetPeak(const Napi::CallbackInfo& info) {
     return guarded(info, [&]() -> Napi::Value {
@@ -904,6 +941,8 @@ class Context : public Napi::ObjectWrap<Context> {
   std::vector<uint32_t> freeIds_;
   std::vector<cudaEvent_t> events_;
   fh::CommStream comm_;
+  std::vector<cudaEvent_t> timing_;  // kernel-profiler marks (timing enabled), reused after timingReset()
+  size_t timingUsed_ = 0;
   std::vector<uint32_t> commIds_;                       // buffers marked commPending since the last join
   std::vector<std::pair<void*, size_t>> commFreed_;     // blocks freed while a collective used them
   size_t liveBytes_ = 0, liveBuffers_ = 0, peakBytes_ = 0, totalMemory_ = 0;
@@ -1008,6 +1047,9 @@ Napi::Function Context::Define(Napi::Env env) {
           InstanceMethod("info", &Context::Info),
           InstanceMethod("dispose", &Context::Dispose),
           InstanceMethod("setTf32", &Context::SetTf32),
+          InstanceMethod("timingMark", &Context::TimingMark),
+          InstanceMethod("timingElapsed", &Context::TimingElapsed),
+          InstanceMethod("timingReset", &Context::TimingReset),
           InstanceMethod("resetPeak", &Context::ResetPeak),
           InstanceMethod("beginCapture", &Context::BeginCapture),
           InstanceMethod("endCapture", &Context::EndCapture),
