@@ -15,7 +15,8 @@
 //   generate  — the hybrid cache path generate() runs (`model.forward` of one token with a FalconH1HybridCache
 //               readied by `prepareDecodeSteps`, as generate() readies it),
 //   static    — StaticDecoder.step() run eagerly (what a CUDA graph records),
-// in f32 and bf16, and prints per-layer counts: (step count − count with one layer fewer) gives one layer's kernels;
+// in f32 and bf16, and the memory the layers' decode constants (weight copies with the μP multipliers folded in,
+// packages/hybrid-block/src/layer-decode-constants.ts) hold per layer, and prints per-layer counts: (step count − count with one layer fewer) gives one layer's kernels;
 // the rest (embedding, final norm, LM head, argmax, bookkeeping) is reported as "outside the layers".
 // Fused kernels' native/fallback dispatch is read from core's `dispatchCounts()`: a fallback would mean the wasm
 // backend lacks a kernel CUDA has, so the tool prints them.
@@ -96,8 +97,11 @@ function measure(n, dtype) {
   try {
     // generate()'s path: prefill through the hybrid cache, then one token.
     const cache = model.createCache(batch);
-    // As generate() does (where the cache has it: older trees had no decode constants).
+    // As generate() does (where the cache has it: older trees had no decode constants); what the constants hold
+    // (folded weight copies) is measured as the backend's bytes before and after.
+    const bytesBefore = backend.memory().bytes;
     cache.prepareDecodeSteps?.(model.model.layers, dtype);
+    result.constantsBytes = backend.memory().bytes - bytesBefore;
     const ids = core.tensor(Int32Array.from(prompts(batch).flat()), [batch, promptLength], 'i32');
     core.tidy(() => model.forward(ids, { cache, logitsToKeep: 1 }).logits);
     const next = core.tensor(new Int32Array(batch).fill(5), [batch, 1], 'i32');
@@ -128,9 +132,16 @@ function perLayer(full, less) {
 }
 
 const report = {};
+const MiB = 2 ** 20;
 for (const dtype of ['f32', 'bf16']) {
   const full = measure(layers, dtype);
   const less = measure(layers - 1, dtype);
+  const constantsPerLayer = full.constantsBytes - less.constantsBytes;
+  report[`decode constants ${dtype}`] = { bytesPerLayer: constantsPerLayer };
+  console.log(
+    `\n== decode constants, ${dtype}: ${(constantsPerLayer / MiB).toFixed(2)} MiB per layer, ` +
+      `${((36 * constantsPerLayer) / MiB).toFixed(0)} MiB for the 0.5B's 36 layers (held while decoding)`,
+  );
   for (const path of ['generate', 'static']) {
     const layer = perLayer(full[path].counts, less[path].counts);
     const outside = total(full[path].counts) - layers * total(layer);

@@ -17,8 +17,13 @@
 // per result, then the whole run as one JSON line and a table; with $OUT set, writes $OUT/bench-model-webgpu.json.
 // Runs bundled: `node tools/webgpu/bundle-gpu.mjs` writes .gpu/webgpu-model/bench-model.mjs with Dawn beside it.
 //
+// With --profile, one more replay of the captured step is timed on the GPU dispatch by dispatch (timestamp queries,
+// the backend's `profileNextReplay`, where the adapter has 'timestamp-query'): GPU µs per program, largest first,
+// in the graph replay's row (`gpuProfile`) and as a table at the end. Each dispatch then runs in a compute pass of
+// its own, so the profiled step is slower than a plain replay; the per-dispatch times are the kernels' own.
+//
 //   node bench-model.mjs [--shape 0.5B|tiny-a] [--layers N] [--vocab N] [--dtypes f32,f16]
-//                        [--prefill 512,2048] [--prompt 128] [--steps 64] [--seed 7]
+//                        [--prefill 512,2048] [--prompt 128] [--steps 64] [--seed 7] [--profile]
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -45,6 +50,7 @@ const { values: opts } = parseArgs({
     prompt: { type: 'string', default: '128' },
     steps: { type: 'string', default: '64' },
     seed: { type: 'string', default: '7' },
+    profile: { type: 'boolean', default: false },
   },
 });
 const MIN_DECODE_STEPS = 32;
@@ -221,9 +227,24 @@ async function decodeStatic(model, capture, ahead = false) {
       extra.programs = programs;
       await backend.synchronize();
     }
+    if (capture && !ahead && opts.profile) extra.gpuProfile = await profileReplay(decoder);
     return { row: { ...row, ...extra }, tokens: [first, ...tokens] };
   } finally {
     decoder.dispose();
+  }
+}
+
+/** GPU time per program of one more replay of the decoder's captured step (--profile), or why there is none. */
+async function profileReplay(decoder) {
+  if (typeof backend.profileNextReplay !== 'function') {
+    return { error: 'this WebGPU backend has no profileNextReplay (timed graph replays)' };
+  }
+  try {
+    const pending = backend.profileNextReplay();
+    await decoder.step().tokens.data();
+    return await pending;
+  } catch (error) {
+    return { error: error.message };
   }
 }
 
@@ -327,5 +348,19 @@ for (const r of results) {
   console.log(
     `| ${r.what} | ${r.dtype} | ${tokens} | ${ms === undefined ? '' : ms.toFixed(2)} | ${r.tokensPerSecond === undefined ? '' : r.tokensPerSecond.toFixed(1)} | ${step} |`,
   );
+}
+for (const r of results.filter((row) => row.gpuProfile)) {
+  const p = r.gpuProfile;
+  console.log(`\n## GPU time per program, one replayed decode step (${r.dtype})${p.error ? `: ${p.error}` : ''}`);
+  if (p.error) continue;
+  console.log(`${p.dispatches} dispatches, ${(p.totalUs / 1000).toFixed(2)} ms of GPU time in them\n`);
+  console.log('| program | dispatches | total µs | share | mean µs | max µs |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+  for (const [name, t] of Object.entries(p.programs)) {
+    const share = `${((100 * t.totalUs) / p.totalUs).toFixed(1)}%`;
+    console.log(
+      `| ${name} | ${t.dispatches} | ${t.totalUs.toFixed(0)} | ${share} | ${t.meanUs.toFixed(1)} | ${t.maxUs.toFixed(1)} |`,
+    );
+  }
 }
 backend.dispose();

@@ -1,7 +1,8 @@
 /**
  * supportsKernel: which inputs the fused kernels take (anything else goes to core's composition, which the
  * conformance suite certifies on this backend's primitives). The limits are real ones of the kernels:
- *  - activations share one dtype among f32, f16, bf16; states, moments and dloss are f32; ids are i32;
+ *  - activations share one dtype among f32, f16, bf16; states, moments and dloss are f32; ids are i32; the scan's
+ *    dt, A and D share one dtype, the activations' or f32;
  *  - SsmScan: state size N ≤ 256 (eight state elements per lane); heads divisible by groups;
  *  - Attention: head dims ≤ 256 and the CUDA-core kernel's tiles must fit the device's shared memory (that kernel
  *    takes every call the faster paths — tensor cores, split-K decode — leave, so its limits are the kernel's);
@@ -23,6 +24,12 @@ const F32_INPUTS: Partial<Record<FusedKernelName, readonly string[]>> = {
   AdamW: ['m', 'v'],
   CrossEntropyGrad: ['dloss'],
   LinearCrossEntropyGrad: ['dloss'],
+};
+
+/** Inputs in the activations' dtype or f32, one dtype among them (a bf16/f16 model's exact scan parameters). */
+const ACTIVATION_OR_F32_INPUTS: Partial<Record<FusedKernelName, readonly string[]>> = {
+  SsmScan: ['dt', 'A', 'D'],
+  SsmScanGrad: ['dt', 'A', 'D'],
 };
 
 /** Integer inputs (ids, positions, labels). */
@@ -47,7 +54,9 @@ export function supportsKernel<K extends FusedKernelName>(
   if (name === 'CacheWrite') return cacheWriteSupport(inputs as KernelInputs<'CacheWrite'>);
   if (name === 'AdamWMulti') return adamWMultiSupport(inputs as KernelInputs<'AdamWMulti'>); // list inputs
   const f32Inputs = new Set(F32_INPUTS[name] ?? []);
+  const activationOrF32 = new Set(ACTIVATION_OR_F32_INPUTS[name] ?? []);
   let dtype: string | undefined;
+  let parameterDtype: string | undefined;
   for (const [key, value] of Object.entries(inputs as Record<string, TensorInfo | undefined>)) {
     if (value === undefined) continue;
     if (I32_INPUTS.has(key)) {
@@ -59,8 +68,17 @@ export function supportsKernel<K extends FusedKernelName>(
       continue;
     }
     if (!isDeviceFloat(value.dtype)) return `${key}: dtype ${value.dtype} is not one of f32, f16, bf16`;
+    if (activationOrF32.has(key)) {
+      if (parameterDtype === undefined) parameterDtype = value.dtype;
+      else if (value.dtype !== parameterDtype)
+        return `${key}: dt, A and D of mixed dtypes (${parameterDtype} and ${value.dtype})`;
+      continue;
+    }
     if (dtype === undefined) dtype = value.dtype;
     else if (value.dtype !== dtype) return `inputs of mixed dtypes (${dtype} and ${value.dtype})`;
+  }
+  if (parameterDtype !== undefined && parameterDtype !== 'f32' && parameterDtype !== dtype) {
+    return `dt, A and D must be f32 or the activations' dtype ${dtype}, got ${parameterDtype}`;
   }
   const maxShared = backend.info.maxSharedPerBlock;
   const a = attrs as Record<string, unknown>;

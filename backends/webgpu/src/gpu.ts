@@ -81,6 +81,8 @@ export async function acquireDevice(): Promise<AcquiredDevice> {
   const features = new Set<string>();
   const wanted: GPUFeatureName[] = [];
   if (adapter.features.has('shader-f16')) wanted.push('shader-f16');
+  // Timed graph replays (WebGPUBackend.profileNextReplay); costs nothing until a query set is made.
+  if (adapter.features.has('timestamp-query')) wanted.push('timestamp-query');
   const requiredLimits: Record<string, number> = {};
   for (const name of RAISED_LIMITS) {
     const value = adapter.limits[name];

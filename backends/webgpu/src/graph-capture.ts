@@ -14,8 +14,13 @@
  * buffers) pair gets one bind group over it, and the command list becomes flat arrays per compute pass (copies
  * sit between passes). Replaying is then a tight loop of setPipeline (only when it changes) / setBindGroup /
  * dispatchWorkgroups into the backend's open encoder: no pipeline, bind group or uniform work per replay.
+ *
+ * Profiling (`timedReplay`, where the device has 'timestamp-query'): a run recorded by `encodeTimed` with every
+ * dispatch in a compute pass of its own whose `timestampWrites` (a `DispatchTimer`) stamp its start and end on the
+ * GPU; the per-dispatch times, summed per program (`timingsByProgram`), say which kernels a decode step's GPU time
+ * goes to. The run computes exactly what `encode`'s does (one pass per dispatch only adds time between dispatches).
  */
-import { BufferUsage } from './gpu.js';
+import { BufferUsage, MapMode } from './gpu.js';
 
 /** What the recorder needs of a compiled program. */
 export interface GraphProgram {
@@ -244,6 +249,34 @@ export class CompiledGraph {
     }
   }
 
+  /**
+   * Records one run of the graph into `encoder` like `encode`, but every dispatch in a compute pass of its own that
+   * writes `timer`'s timestamps before and after it (the timer must have room for `dispatches`).
+   */
+  encodeTimed(encoder: GPUCommandEncoder, timer: DispatchTimer): void {
+    if (timer.dispatches < this.dispatches) {
+      throw new Error(`encodeTimed: a timer of ${timer.dispatches} dispatches for a graph of ${this.dispatches}`);
+    }
+    let index = 0;
+    let pipeline: GPUComputePipeline | undefined;
+    for (const step of this.steps) {
+      if (step.kind === 'copy') {
+        encoder.copyBufferToBuffer(step.src, step.srcOffset, step.dst, step.dstOffset, step.bytes);
+        continue;
+      }
+      const { pipelines, groups, offsets, grids } = step;
+      for (let i = 0, n = groups.length; i < n; i++, index++) {
+        // A new pass starts without a pipeline: set the dispatch's own (null means "the previous one's").
+        pipeline = pipelines[i] ?? pipeline;
+        const pass = encoder.beginComputePass({ timestampWrites: timer.timestampWrites(index) });
+        pass.setPipeline(pipeline!);
+        pass.setBindGroup(0, groups[i]!, offsets, i, 1);
+        pass.dispatchWorkgroups(grids[i * 3]!, grids[i * 3 + 1]!, grids[i * 3 + 2]!);
+        pass.end();
+      }
+    }
+  }
+
   /** Frees the graph's uniform buffer (the caller returns `held` to its pool). */
   destroy(): void {
     this.params.destroy();
@@ -255,6 +288,128 @@ export function countPrograms(programs: readonly string[]): Record<string, numbe
   const counts = new Map<string, number>();
   for (const p of programs) counts.set(p, (counts.get(p) ?? 0) + 1);
   return Object.fromEntries([...counts].sort((a, b) => b[1] - a[1]));
+}
+
+/** GPUBufferUsage.QUERY_RESOLVE (not among gpu.ts's flags). */
+const QUERY_RESOLVE = 0x0200;
+/** Timestamps per query set: WebGPU caps a set at 4,096 queries, two per dispatch. */
+const DISPATCHES_PER_SET = 2048;
+
+/**
+ * GPU timestamps for `dispatches` dispatches (two each: start and end of the dispatch's pass), in query sets of at
+ * most 4,096. Use: `encodeTimed(encoder, timer)`, then `timer.resolve(encoder)` on the same encoder, submit, and
+ * `await timer.read()`. Needs a device created with the 'timestamp-query' feature.
+ */
+export class DispatchTimer {
+  private readonly sets: GPUQuerySet[] = [];
+  private readonly resolved: GPUBuffer;
+  private readonly readable: GPUBuffer;
+
+  constructor(
+    device: GPUDevice,
+    readonly dispatches: number,
+  ) {
+    if (!device.features.has('timestamp-query')) {
+      throw new Error("DispatchTimer: the device was created without the 'timestamp-query' feature");
+    }
+    for (let first = 0; first < dispatches; first += DISPATCHES_PER_SET) {
+      const count = 2 * Math.min(DISPATCHES_PER_SET, dispatches - first);
+      this.sets.push(device.createQuerySet({ label: 'falcon-h1 dispatch timer', type: 'timestamp', count }));
+    }
+    const bytes = Math.max(8, 16 * dispatches);
+    this.resolved = device.createBuffer({ size: bytes, usage: QUERY_RESOLVE | BufferUsage.COPY_SRC });
+    this.readable = device.createBuffer({ size: bytes, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
+  }
+
+  /** The `timestampWrites` of dispatch `index`'s compute pass. */
+  timestampWrites(index: number): GPUComputePassTimestampWrites {
+    const slot = index % DISPATCHES_PER_SET;
+    return {
+      querySet: this.sets[Math.floor(index / DISPATCHES_PER_SET)]!,
+      beginningOfPassWriteIndex: 2 * slot,
+      endOfPassWriteIndex: 2 * slot + 1,
+    };
+  }
+
+  /** Records the copy of every timestamp into a buffer the host can map (after the timed work, same encoder). */
+  resolve(encoder: GPUCommandEncoder): void {
+    this.sets.forEach((set, i) => {
+      encoder.resolveQuerySet(set, 0, set.count, this.resolved, i * DISPATCHES_PER_SET * 16);
+    });
+    encoder.copyBufferToBuffer(this.resolved, 0, this.readable, 0, 16 * this.dispatches);
+  }
+
+  /** Each dispatch's GPU time in µs (end − start of its pass), once the resolving work has been submitted. */
+  async read(): Promise<Float64Array> {
+    await this.readable.mapAsync(MapMode.READ);
+    const stamps = new BigUint64Array(this.readable.getMappedRange().slice(0, 16 * this.dispatches));
+    this.readable.unmap();
+    return Float64Array.from({ length: this.dispatches }, (_, i) => Number(stamps[2 * i + 1]! - stamps[2 * i]!) / 1000);
+  }
+
+  destroy(): void {
+    for (const set of this.sets) set.destroy();
+    this.resolved.destroy();
+    this.readable.destroy();
+  }
+}
+
+/** One program's share of a timed replay. */
+export interface ProgramTiming {
+  dispatches: number;
+  /** Summed GPU time of its dispatches, µs. */
+  totalUs: number;
+  meanUs: number;
+  maxUs: number;
+}
+
+/** One timed run of a graph (`timedReplay`): GPU µs per program, the largest total first, and their sum. */
+export interface GraphReplayProfile {
+  dispatches: number;
+  totalUs: number;
+  programs: Record<string, ProgramTiming>;
+}
+
+/**
+ * Records a timed run of `graph` into `encoder` (`encodeTimed`, then the timestamps' resolve) and calls `submit`,
+ * which must submit that encoder; resolves with the per-program GPU times once the run has executed. The run
+ * computes what a replay computes (state updated in place advances once more).
+ */
+export async function timedReplay(
+  device: GPUDevice,
+  graph: CompiledGraph,
+  encoder: GPUCommandEncoder,
+  submit: () => void,
+): Promise<GraphReplayProfile> {
+  const timer = new DispatchTimer(device, graph.dispatches);
+  try {
+    graph.encodeTimed(encoder, timer);
+    timer.resolve(encoder);
+    submit();
+    const micros = await timer.read();
+    const totalUs = micros.reduce((a, b) => a + b, 0);
+    return { dispatches: graph.dispatches, totalUs, programs: timingsByProgram(graph.programs, micros) };
+  } finally {
+    timer.destroy();
+  }
+}
+
+/** Per-dispatch times (µs, in dispatch order) summed per program name, the largest total first. */
+export function timingsByProgram(
+  programs: readonly string[],
+  micros: ArrayLike<number>,
+): Record<string, ProgramTiming> {
+  const byName = new Map<string, ProgramTiming>();
+  programs.forEach((name, i) => {
+    const us = micros[i]!;
+    const t = byName.get(name) ?? { dispatches: 0, totalUs: 0, meanUs: 0, maxUs: 0 };
+    t.dispatches++;
+    t.totalUs += us;
+    t.maxUs = Math.max(t.maxUs, us);
+    byName.set(name, t);
+  });
+  for (const t of byName.values()) t.meanUs = t.totalUs / t.dispatches;
+  return Object.fromEntries([...byName].sort((a, b) => b[1].totalUs - a[1].totalUs));
 }
 
 function slabViews(bytes: ArrayBuffer): UniformSlab {

@@ -33,7 +33,14 @@ import type {
   TensorInfo,
 } from '@falcon-h1/core-tensor';
 import { type AcquiredDevice, BufferUsage, describeAdapter, MapMode, ShaderStage } from './gpu.js';
-import { type CompiledGraph, countPrograms, GraphRecorder, type UniformSlab } from './graph-capture.js';
+import {
+  type CompiledGraph,
+  countPrograms,
+  GraphRecorder,
+  type GraphReplayProfile,
+  timedReplay,
+  type UniformSlab,
+} from './graph-capture.js';
 import { type Elem, type ProgramDef, programKey, programSource, type UniformLayout, uniformLayout } from './program.js';
 import { registerAllKernels, type WebGPUKernelTable } from './register-all-kernels.js';
 import { sizeOf } from './shape.js';
@@ -196,6 +203,8 @@ export class WebGPUBackend implements Backend {
   private capture: GraphRecorder | undefined;
   private readonly capturedGraphs = new Map<number, CompiledGraph>();
   private nextGraph = 1;
+  /** Set by `profileNextReplay`: records the next replay timed. */
+  private timeNextReplay: ((graph: CompiledGraph, encoder: GPUCommandEncoder) => void) | undefined;
   /** The batch holding a replay not yet submitted (a queue write must not overtake it). */
   private replayBatch = 0;
   /** The program of each dispatch while counting (`countDispatches`), for profiles. */
@@ -639,7 +648,10 @@ export class WebGPUBackend implements Backend {
       this.pass.end();
       this.pass = undefined;
     }
-    graph.encode(encoder);
+    const timed = this.timeNextReplay;
+    this.timeNextReplay = undefined;
+    if (timed) timed(graph, encoder);
+    else graph.encode(encoder);
     this.replayBatch = this.batch;
     this.counters.graphReplays++;
     this.counters.dispatches += graph.dispatches;
@@ -655,6 +667,21 @@ export class WebGPUBackend implements Backend {
     graph.destroy();
     if (this.disposed) return;
     for (const entry of graph.held) this.releaseBuffer(entry);
+  }
+
+  /**
+   * Times the next graph replay on the GPU, dispatch by dispatch (graph-capture.ts's `timedReplay`: one compute pass
+   * per dispatch with timestamps around it); resolves once that replay has run. Needs 'timestamp-query'.
+   */
+  profileNextReplay(): Promise<GraphReplayProfile> {
+    if (!this.gpu.features.has('timestamp-query')) {
+      return Promise.reject(new Error("webgpu profileNextReplay: the adapter offers no 'timestamp-query'"));
+    }
+    return new Promise((resolve, reject) => {
+      this.timeNextReplay = (graph, encoder) => {
+        timedReplay(this.gpu, graph, encoder, () => this.flush()).then(resolve, reject);
+      };
+    });
   }
 
   /** Graphs captured and not yet released. */

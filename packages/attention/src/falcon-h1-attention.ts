@@ -70,6 +70,17 @@ export class FalconH1Attention {
 
   /** x [B, T, D] → [B, T, D]. */
   forward(x: Tensor, options: AttentionForwardOptions): Tensor {
+    const out = linear(this.attend(x, options), this.o_proj.weight, this.o_proj.bias);
+    const multiplier = this.outputScale(options);
+    return multiplier === 1 ? out : scale(out, multiplier);
+  }
+
+  /**
+   * Everything before o_proj: x [B, T, D] → the attention output of every head, [B, T, Hq·Dh];
+   * `forward(x) = outputScale · o_proj(attend(x))`. For a caller that folds o_proj and the scale into a projection
+   * of its own (the decoder layer's decode step merges o_proj with the mixer's out_proj into one MatMul).
+   */
+  attend(x: Tensor, options: AttentionForwardOptions): Tensor {
     const { hidden_size: d, num_attention_heads: hq, num_key_value_heads: hkv, head_dim: dh } = this.config;
     if (x.rank !== 3 || x.shape[2] !== d) {
       throw new Error(`FalconH1Attention: hidden states must be [B, T, ${d}], got [${x.shape.join(', ')}]`);
@@ -77,8 +88,7 @@ export class FalconH1Attention {
     const [b, t] = x.shape as [number, number, number];
     const theta = this.config.rope_parameters.rope_theta;
     const inputMultiplier = options.inputMultiplier ?? 1;
-    const outputMultiplier = options.outputMultiplier ?? 1;
-    const folded = !this.q_proj.bias && !this.k_proj.bias && !this.v_proj.bias;
+    const folded = this.foldsMultipliers;
     const input = folded || inputMultiplier === 1 ? x : scale(x, inputMultiplier);
     const q = rope(
       reshape(linear(input, this.q_proj.weight, this.q_proj.bias), [b, t, hq, dh]),
@@ -98,8 +108,16 @@ export class FalconH1Attention {
       qSeqIdx: options.seqIdx,
       kSeqIdx: all.keySeqIdx,
     });
-    const out = linear(reshape(o, [b, t, hq * dh]), this.o_proj.weight, this.o_proj.bias);
-    const multiplier = (folded ? inputMultiplier : 1) * outputMultiplier;
-    return multiplier === 1 ? out : scale(out, multiplier);
+    return reshape(o, [b, t, hq * dh]);
+  }
+
+  /** The multiplier of o_proj's output: attention_out_multiplier, times attention_in_multiplier where folded. */
+  outputScale(options: Pick<AttentionForwardOptions, 'inputMultiplier' | 'outputMultiplier'>): number {
+    return (this.foldsMultipliers ? (options.inputMultiplier ?? 1) : 1) * (options.outputMultiplier ?? 1);
+  }
+
+  /** Without q/k/v biases the multipliers move into the attention kernel's scale and the output (see above). */
+  private get foldsMultipliers(): boolean {
+    return !this.q_proj.bias && !this.k_proj.bias && !this.v_proj.bias;
   }
 }

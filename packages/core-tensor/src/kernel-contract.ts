@@ -309,7 +309,9 @@ export interface FusedKernels {
    *   S_t = exp(dt_t·A_h)·S_{t−1} + dt_t · x_t ⊗ Bm_t        (S_{t-1} treated as 0 where seqIdx_t ≠ seqIdx_{t−1})
    *   y_t = S_t · Cm_t + D_h · x_t
    * Outputs y [B, T, H, P] (dtype of x) and finalState = S_{T−1} [B, H, P, N] (always f32 or f64).
-   * dt, A, states and cumulative sums are ≥ f32 whatever the activations' dtype.
+   * dt, A, states and cumulative sums are ≥ f32 whatever the activations' dtype. x, Bm, Cm share the activations'
+   * dtype; dt, A and D share one dtype: the activations' or (16-bit activations) f32, so a bf16 model feeds 16-bit
+   * x/B/C with exact f32 dt/A/D. SsmScanGrad's outputs have their input's dtype (dinitialState f32).
    */
   SsmScan: {
     inputs: {

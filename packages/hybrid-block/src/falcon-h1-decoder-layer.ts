@@ -7,13 +7,16 @@
  *   S(x) = ssm_out_multiplier · mamba(x)                      (mamba applies ssm_in_multiplier itself)
  *   A(x) = attention_out_multiplier · self_attn(attention_in_multiplier · x)
  */
-import { type AttentionCache, attentionParameterShapes, FalconH1Attention } from '@falcon-h1/attention';
-import { add, type DType, scale, type Tensor } from '@falcon-h1/core-tensor';
+import {
+  type AttentionCache,
+  type AttentionForwardOptions,
+  attentionParameterShapes,
+  FalconH1Attention,
+} from '@falcon-h1/attention';
+import { add, concat, type DType, linear, scale, type Tensor } from '@falcon-h1/core-tensor';
 import {
   FalconH1Mixer,
   type MambaLayerState,
-  type MixerDecodeConstants,
-  mixerDecodeConstants,
   mixerParameterShapes,
   type ParameterProvider,
   type ParameterShape,
@@ -22,6 +25,7 @@ import { type BlockLayout, layoutNorms } from './block-layout.js';
 import type { FalconH1Config } from './config/falcon-h1-config.js';
 import { FalconH1MLP, mlpParameterShapes } from './falcon-h1-mlp.js';
 import { FalconH1RMSNorm } from './falcon-h1-rms-norm.js';
+import { type LayerDecodeConstants, layerDecodeConstants } from './layer-decode-constants.js';
 
 /**
  * What a layer reads and updates between calls: the attention cache (`KVCache` in the hybrid cache, `StaticKVCache`
@@ -31,10 +35,10 @@ export interface DecoderLayerCache {
   readonly kv: AttentionCache;
   mamba: MambaLayerState | undefined;
   /**
-   * What decode steps derive from the mixer's parameters, made once per generation (`decodeConstants`); the
-   * static decoder gives them, with ssm_out_multiplier as their output multiplier.
+   * What one-token steps derive from the layer's parameters, made once per generation (`decodeConstants`); the
+   * static decoder and generate() give them.
    */
-  readonly mixerConstants?: MixerDecodeConstants;
+  readonly decodeConstants?: LayerDecodeConstants;
 }
 
 /** What every layer of one forward call shares. */
@@ -95,10 +99,10 @@ export class FalconH1DecoderLayer {
 
   /**
    * The tensors a decode step of this layer can precompute for activations of `dtype` (inference only: copies of
-   * parameter-derived values; the caller disposes them with `disposeMixerDecodeConstants`).
+   * parameter-derived values; the caller disposes them with `disposeLayerDecodeConstants`).
    */
-  decodeConstants(dtype: DType): MixerDecodeConstants {
-    return mixerDecodeConstants(this.mamba, dtype, this.ssm_out_multiplier);
+  decodeConstants(dtype: DType): LayerDecodeConstants {
+    return layerDecodeConstants(this, dtype);
   }
 
   /** S(x): the scaled Mamba2 branch, through the cache's state when there is one. */
@@ -108,10 +112,11 @@ export class FalconH1DecoderLayer {
     if (!cache) {
       out = this.mamba.forward(x, { seqIdx: context.seqIdx }).out;
     } else if (cache.mamba && x.shape[1] === 1) {
-      const step = this.mamba.step(x, cache.mamba, cache.mixerConstants);
+      const constants = cache.decodeConstants?.mixer;
+      const step = this.mamba.step(x, cache.mamba, constants);
       context.setMambaState?.(step.state);
-      // With decode constants the step has applied ssm_out_multiplier itself (folded into its norm weight).
-      if (cache.mixerConstants) return step.out;
+      // With decode constants the step has applied ssm_out_multiplier itself (folded into its out_proj copy).
+      if (constants) return step.out;
       out = step.out;
     } else {
       const result = this.mamba.forward(x, { seqIdx: context.seqIdx, state: cache.mamba, returnState: true });
@@ -124,36 +129,65 @@ export class FalconH1DecoderLayer {
   /** A(x): the scaled attention branch, appending to the cache's KV when there is one (the module folds both
    * multipliers into its own kernels where it can). */
   attentionBranch(x: Tensor, context: LayerContext): Tensor {
-    return this.self_attn.forward(x, {
+    return this.self_attn.forward(x, this.attentionOptions(context));
+  }
+
+  private attentionOptions(context: LayerContext): AttentionForwardOptions {
+    return {
       positions: context.positions,
       seqIdx: context.seqIdx,
       cache: context.cache?.kv,
       inputMultiplier: this.attention_in_multiplier,
       outputMultiplier: this.attn_out_multiplier,
-    });
+    };
   }
 
   /** h [B, T, D] → [B, T, D]. */
   forward(h: Tensor, context: LayerContext): Tensor {
+    // A one-token step after a prefill, with decode constants: the MLP's down projection comes pre-scaled, and the
+    // parallel layouts run their merged step.
+    const cache = context.cache;
+    const decode = cache?.mamba && h.shape[1] === 1 ? cache.decodeConstants : undefined;
+    if (decode?.branchesOut) return this.parallelDecodeStep(h, context, decode, decode.branchesOut);
+    const mlp = (x: Tensor): Tensor => this.feed_forward.forward(x, decode?.mlpDown);
     switch (this.layout) {
       case 'SA_M': {
         const n = this.input_layernorm.forward(h);
         const mixed = add(h, add(this.ssmBranch(n, context), this.attentionBranch(n, context)));
-        return add(mixed, this.feed_forward.forward(this.pre_ff_layernorm!.forward(mixed)));
+        return add(mixed, mlp(this.pre_ff_layernorm!.forward(mixed)));
       }
       case 'SAM': {
         const n = this.input_layernorm.forward(h);
-        const branches = add(
-          add(this.ssmBranch(n, context), this.attentionBranch(n, context)),
-          this.feed_forward.forward(n),
-        );
+        const branches = add(add(this.ssmBranch(n, context), this.attentionBranch(n, context)), mlp(n));
         return add(h, branches);
       }
       case 'S_A_M': {
         const h1 = add(h, this.ssmBranch(this.input_layernorm.forward(h), context));
         const h2 = add(h1, this.attentionBranch(this.pre_attn_layernorm!.forward(h1), context));
-        return add(h2, this.feed_forward.forward(this.pre_ff_layernorm!.forward(h2)));
+        return add(h2, mlp(this.pre_ff_layernorm!.forward(h2)));
       }
     }
+  }
+
+  /**
+   * SA_M and SAM, one token with decode constants: S(n) + A(n) as one MatMul of [gated SSM output ; attention
+   * heads] by the merged, pre-scaled out_proj | o_proj (layer-decode-constants.ts). Same layers, same results up to
+   * rounding; a 0.5B-shaped layer runs 29 kernels instead of 36.
+   */
+  private parallelDecodeStep(
+    h: Tensor,
+    context: LayerContext,
+    constants: LayerDecodeConstants,
+    branchesOut: { weight: Tensor; bias?: Tensor },
+  ): Tensor {
+    const cache = context.cache!;
+    const n = this.input_layernorm.forward(h);
+    const ssm = this.mamba.stepGated(n, cache.mamba!, constants.mixer);
+    context.setMambaState?.(ssm.state);
+    const heads = this.self_attn.attend(n, this.attentionOptions(context));
+    const branches = linear(concat([ssm.gated, heads], -1), branchesOut.weight, branchesOut.bias);
+    if (this.layout === 'SAM') return add(h, add(branches, this.feed_forward.forward(n, constants.mlpDown)));
+    const mixed = add(h, branches);
+    return add(mixed, this.feed_forward.forward(this.pre_ff_layernorm!.forward(mixed), constants.mlpDown));
   }
 }

@@ -43,10 +43,15 @@ export class FalconH1MLP {
     [this.gate_multiplier, this.down_multiplier] = config.mlp_multipliers;
   }
 
-  forward(x: Tensor): Tensor {
+  /**
+   * `scaledDown`: down_proj already times down_multiplier (a decode step's constant, see layer-decode-constants.ts),
+   * which saves the Scale kernel.
+   */
+  forward(x: Tensor, scaledDown?: { weight: Tensor; bias?: Tensor }): Tensor {
     // up · silu(gate · gate_multiplier) in one fused kernel (core composes it where a backend lacks SwiGlu).
     const gate = linear(x, this.gate_proj.weight, this.gate_proj.bias);
     const y = swiGlu(gate, linear(x, this.up_proj.weight, this.up_proj.bias), this.gate_multiplier);
+    if (scaledDown) return linear(y, scaledDown.weight, scaledDown.bias);
     return scale(linear(y, this.down_proj.weight, this.down_proj.bias), this.down_multiplier);
   }
 }

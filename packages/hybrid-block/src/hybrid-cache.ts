@@ -9,20 +9,16 @@
  */
 import { KVCache, type RowContinuation } from '@falcon-h1/attention';
 import { type DType, keep } from '@falcon-h1/core-tensor';
-import {
-  disposeMambaState,
-  disposeMixerDecodeConstants,
-  type MambaLayerState,
-  type MixerDecodeConstants,
-} from '@falcon-h1/mamba2';
+import { disposeMambaState, type MambaLayerState } from '@falcon-h1/mamba2';
 import type { FalconH1DecoderLayer } from './falcon-h1-decoder-layer.js';
+import { disposeLayerDecodeConstants, type LayerDecodeConstants } from './layer-decode-constants.js';
 
 export interface HybridLayerCache {
   readonly kv: KVCache;
   /** The mixer's state after the cached positions; undefined before the first call. */
   mamba: MambaLayerState | undefined;
-  /** Decode-step constants of the layer's mixer, when `prepareDecodeSteps` made them (generation does). */
-  mixerConstants?: MixerDecodeConstants;
+  /** Decode-step constants of the layer, when `prepareDecodeSteps` made them (generation does). */
+  decodeConstants?: LayerDecodeConstants;
 }
 
 export class FalconH1HybridCache {
@@ -62,8 +58,8 @@ export class FalconH1HybridCache {
       throw new Error(`prepareDecodeSteps: ${layers.length} layers for a cache of ${this.layers.length}`);
     }
     this.layers.forEach((layer, i) => {
-      if (layer.mixerConstants) disposeMixerDecodeConstants(layer.mixerConstants);
-      layer.mixerConstants = layers[i]!.decodeConstants(dtype);
+      if (layer.decodeConstants) disposeLayerDecodeConstants(layer.decodeConstants);
+      layer.decodeConstants = layers[i]!.decodeConstants(dtype);
     });
   }
 
@@ -72,8 +68,8 @@ export class FalconH1HybridCache {
       layer.kv.dispose();
       disposeMambaState(layer.mamba);
       layer.mamba = undefined;
-      if (layer.mixerConstants) disposeMixerDecodeConstants(layer.mixerConstants);
-      layer.mixerConstants = undefined;
+      if (layer.decodeConstants) disposeLayerDecodeConstants(layer.decodeConstants);
+      layer.decodeConstants = undefined;
     }
     this.rows = undefined;
   }

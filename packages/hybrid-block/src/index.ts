@@ -53,6 +53,11 @@ export { leftPadBatch, type PaddedBatch } from './generation/left-pad-batch.js';
 export { argMaxOf, chooseToken, type SamplingOptions, validateSamplingOptions } from './generation/sampling.js';
 export { StaticDecoder, type StaticDecoderOptions, type StaticDecodeStep } from './generation/static-decoder.js';
 export { FalconH1HybridCache, type HybridLayerCache } from './hybrid-cache.js';
+export {
+  disposeLayerDecodeConstants,
+  type LayerDecodeConstants,
+  layerDecodeConstants,
+} from './layer-decode-constants.js';
 export { falconH1ParameterCount, falconH1ParameterShapes, parameterProvider } from './model-parameters.js';
 export { type RandomParameterOptions, randomFalconH1, randomFalconH1Parameters } from './random-parameters.js';
 export { type SeededRandom, seededRandom } from './seeded-random.js';

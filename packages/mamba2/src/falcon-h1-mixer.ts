@@ -14,9 +14,12 @@
  * `ssmStep` on a `MambaLayerState`. Document ids (`seqIdx`) make the conv and the scan restart at every document
  * boundary of a packed row (the seminar's "hidden state resetting"; transformers has no such input).
  *
- * Precision: the scan (dt, A, x, B, C, D, the state) and the gate (norm or silu) run in f32 even for 16-bit
+ * Precision: the scan (dt, A, x, B, C, D, the state) and the gate (norm or silu) compute in f32 even for 16-bit
  * activations — transformers' reference path casts x, B and C to float32 and rounds only before out_proj; the
- * projections and the conv stay in the activations' dtype. The output of the mixer has the input's dtype.
+ * projections and the conv stay in the activations' dtype. In `forward`, x, B and C reach the scan in the
+ * activations' dtype (the conv output is 16-bit already, so the kernel's own widening is exact and a backend may run
+ * the SSD on 16-bit tensor cores), dt, A and D in f32; the scan returns y in x's dtype, which is widened again for the
+ * gate. The output of the mixer has the input's dtype.
  */
 import {
   add,
@@ -40,6 +43,7 @@ import {
   split,
   ssmScan,
   ssmStep,
+  swiGlu,
   type Tensor,
   transpose,
   type Variable,
@@ -97,28 +101,11 @@ export class FalconH1Mixer {
     this.out_proj = { weight: p['out_proj.weight']!, bias: p['out_proj.bias'] };
   }
 
-  /**
-   * in_proj of ssm_in_multiplier·u, split into z, xBC, dt, each segment times its μP multiplier. With decode
-   * constants, one Mul by the precomputed μP vector (ssm_in_multiplier included where in_proj has no bias:
-   * in_proj(c·u) = c·in_proj(u)) replaces the six Scales, xBC is one slice, and z and dt come in the scan dtype
-   * (16-bit activations: a cast to f32 before the Mul and one of xBC after it).
-   */
-  private project(u: Tensor, constants?: MixerDecodeConstants): { z: Tensor; xBC: Tensor; dt: Tensor } {
+  /** in_proj of ssm_in_multiplier·u, split into z, xBC, dt, each segment times its μP multiplier. */
+  private project(u: Tensor): { z: Tensor; xBC: Tensor; dt: Tensor } {
     const inputMultiplier = this.config.ssm_in_multiplier;
-    const input = constants?.mupIncludesInput || inputMultiplier === 1 ? u : scale(u, inputMultiplier);
+    const input = inputMultiplier === 1 ? u : scale(u, inputMultiplier);
     const projected = linear(input, this.in_proj.weight, this.in_proj.bias);
-    const { dSsm, convDim } = this.sizes;
-    if (constants) {
-      // The μP product in the scan dtype (f32 multipliers, as the Scales use them): z and dt are only ever used in
-      // that dtype anyway; xBC returns to the activations' dtype (one rounding, as a Scale rounds) for the conv.
-      const scaled = mul(toDType(projected, constants.mup.dtype), constants.mup);
-      const axis = scaled.rank - 1;
-      return {
-        z: sliceAxis(scaled, axis, 0, dSsm),
-        xBC: toDType(sliceAxis(scaled, axis, dSsm, convDim), projected.dtype),
-        dt: sliceAxis(scaled, axis, dSsm + convDim, this.config.mamba_n_heads),
-      };
-    }
     const segments = inProjSegments(this.config);
     const multipliers = segmentMultipliers(this.config);
     const parts = split(
@@ -141,28 +128,26 @@ export class FalconH1Mixer {
   }
 
   /**
-   * Gated RMSNorm of y with z, or y·silu(z), then out_proj. y comes from the scan in its f32 (f64) dtype and is
-   * rounded to the activations' dtype only after the gate, as transformers' reference path does (its scan output
-   * is float32 and `out_proj(scan_output.to(dtype))` rounds once).
+   * Gated RMSNorm of y with z, or y·silu(z), then out_proj. y comes in the scan's f32 (f64) dtype and is rounded to
+   * the activations' dtype only after the gate, as transformers' reference path does (its scan output is float32
+   * and `out_proj(scan_output.to(dtype))` rounds once; `forward`'s y was rounded once more by the 16-bit scan).
    */
-  private gateAndProject(y: Tensor, z: Tensor, dtype: DType, constants?: MixerDecodeConstants): Tensor {
+  private gateAndProject(y: Tensor, z: Tensor, dtype: DType): Tensor {
     const scanDType = y.dtype;
     const gated = this.norm
-      ? rmsNormGated(y, toDType(z, scanDType), constants?.normWeight ?? toDType(this.norm.weight, scanDType), {
+      ? rmsNormGated(y, toDType(z, scanDType), toDType(this.norm.weight, scanDType), {
           eps: this.config.rms_norm_eps,
           groupSize: this.sizes.dSsm / this.config.mamba_n_groups,
           normBeforeGate: this.config.mamba_norm_before_gate,
         })
       : mul(y, toDType(silu(z), scanDType));
-    const out = linear(toDType(gated, dtype), this.out_proj.weight, this.out_proj.bias);
-    if (!constants || constants.outputMultiplierInNorm || constants.outputMultiplier === 1) return out;
-    return scale(out, constants.outputMultiplier);
+    return linear(toDType(gated, dtype), this.out_proj.weight, this.out_proj.bias);
   }
 
-  /** The conv output split into x, B and C in the scan dtype (one cast of the whole xBC, not one per part). */
-  private scanInputs(xBC: Tensor, scanDType: DType): [Tensor, Tensor, Tensor] {
+  /** The conv output split into x, B and C in `dtype` (one cast of the whole xBC, not one per part). */
+  private scanInputs(xBC: Tensor, dtype: DType): [Tensor, Tensor, Tensor] {
     const { dSsm, groupsTimesState } = this.sizes;
-    return split(toDType(xBC, scanDType), [dSsm, groupsTimesState, groupsTimesState], -1) as [Tensor, Tensor, Tensor];
+    return split(toDType(xBC, dtype), [dSsm, groupsTimesState, groupsTimesState], -1) as [Tensor, Tensor, Tensor];
   }
 
   /** The depthwise kernel as [conv_dim, K] (a view of the [conv_dim, 1, K] parameter). */
@@ -190,7 +175,8 @@ export class FalconH1Mixer {
       seqIdx,
       activation: 'silu',
     });
-    const [x, B, C] = this.scanInputs(xBC, scanDType);
+    // x, B, C stay in the activations' dtype (no cast of xBC); dt, A, D are f32 (ssmScan takes the two dtypes).
+    const [x, B, C] = this.scanInputs(xBC, xBC.dtype);
     const { dt, A } = this.discretisation(dtRaw, scanDType);
     const scan = ssmScan(
       {
@@ -205,7 +191,8 @@ export class FalconH1Mixer {
       },
       { chunkSize: this.config.mamba_chunk_size },
     );
-    const out = this.gateAndProject(reshape(scan.y, [b, t, dSsm]), z, hidden.dtype);
+    // y comes back in x's dtype: the gate computes in the scan dtype, as it does for the decode step's f32 y.
+    const out = this.gateAndProject(toDType(reshape(scan.y, [b, t, dSsm]), scanDType), z, hidden.dtype);
     if (!options.returnState) return { out };
     return {
       out,
@@ -245,27 +232,45 @@ export class FalconH1Mixer {
 
   /**
    * One decode step: hidden [B, D] (or [B, 1, D]) → out of the same shape, and the next state. With decode
-   * constants (`mixerDecodeConstants`, made once per generation) the step skips the kernels they precompute and
-   * returns `constants.outputMultiplier · out`.
+   * constants (`mixerDecodeConstants`, made once per generation) the step runs the kernels they leave (see
+   * `stepGated`) and returns `constants.outputMultiplier · out`.
    */
   step(hidden: Tensor, state: MambaLayerState, constants?: MixerDecodeConstants): Required<MixerOutput> {
-    const wasSequence = hidden.rank === 3;
-    if ((wasSequence && hidden.shape[1] !== 1) || !(wasSequence || hidden.rank === 2)) {
-      throw new Error(`FalconH1Mixer.step: one token per row, [B, D] or [B, 1, D]; got [${hidden.shape.join(', ')}]`);
+    const { b, u, wasSequence } = this.oneToken(hidden, 'step');
+    if (constants) {
+      if (!constants.out) {
+        throw new Error('FalconH1Mixer.step: these decode constants leave out_proj to the caller: use stepGated');
+      }
+      const gated = this.gatedStep(u, state, constants);
+      const out = linear(gated.gated, constants.out.weight, constants.out.bias);
+      return { out: wasSequence ? reshape(out, [b, 1, this.config.hidden_size]) : out, state: gated.state };
     }
-    const b = hidden.shape[0]!;
-    const u = wasSequence ? reshape(hidden, [b, this.config.hidden_size]) : hidden;
-    const { mamba_n_heads: h, mamba_d_head: p, mamba_n_groups: g, mamba_d_state: n } = this.config;
-    const { dSsm } = this.sizes;
     const scanDType = ssmComputeDType(hidden.dtype);
+    const { z, xBC, dt: dtRaw } = this.project(u);
+    const { dt, A } = this.discretisation(dtRaw, scanDType);
+    const next = this.convAndSsmStep(state, xBC, dt, A, toDType(this.D, scanDType));
+    const out = this.gateAndProject(next.y, z, hidden.dtype);
+    return { out: wasSequence ? reshape(out, [b, 1, this.config.hidden_size]) : out, state: next.state };
+  }
 
-    const { z, xBC: xBCRaw, dt: dtRaw } = this.project(u, constants);
-    const conv = causalConv1dUpdate(state.convState, xBCRaw, this.convWeight(), {
+  /**
+   * The part of a decode step both kinds of step share: the conv update of the pre-conv xBC [B, conv_dim], its
+   * split into x, B and C in the scan dtype, and the SSM step → y [B, d_ssm] (scan dtype) and the next state.
+   */
+  private convAndSsmStep(
+    state: MambaLayerState,
+    xBC: Tensor,
+    dt: Tensor,
+    A: Tensor,
+    D: Tensor,
+  ): { y: Tensor; state: MambaLayerState } {
+    const { mamba_n_heads: h, mamba_d_head: p, mamba_n_groups: g, mamba_d_state: n } = this.config;
+    const b = xBC.shape[0]!;
+    const conv = causalConv1dUpdate(state.convState, xBC, this.convWeight(), {
       bias: this.conv1d.bias,
       activation: 'silu',
     });
-    const [x, B, C] = this.scanInputs(conv.y, scanDType);
-    const { dt, A } = this.discretisation(dtRaw, scanDType, constants);
+    const [x, B, C] = this.scanInputs(conv.y, dt.dtype);
     const next = ssmStep({
       state: state.ssmState,
       x: reshape(x, [b, h, p]),
@@ -273,12 +278,61 @@ export class FalconH1Mixer {
       A,
       Bm: reshape(B, [b, g, n]),
       Cm: reshape(C, [b, g, n]),
-      D: constants?.D ?? toDType(this.D, scanDType),
+      D,
     });
-    const out = this.gateAndProject(reshape(next.y, [b, dSsm]), z, hidden.dtype, constants);
-    return {
-      out: wasSequence ? reshape(out, [b, 1, this.config.hidden_size]) : out,
-      state: { convState: conv.convState, ssmState: next.state },
-    };
+    return { y: reshape(next.y, [b, this.sizes.dSsm]), state: { convState: conv.convState, ssmState: next.state } };
+  }
+
+  /**
+   * One decode step up to out_proj: hidden [B, D] (or [B, 1, D]) → the gated SSM output [B, d_ssm] (or
+   * [B, 1, d_ssm]) in hidden's dtype, and the next state; `out = out_proj(gated)`. For a caller that merges out_proj
+   * with another projection (the decoder layer: out_proj and attention's o_proj in one MatMul).
+   */
+  stepGated(
+    hidden: Tensor,
+    state: MambaLayerState,
+    constants: MixerDecodeConstants,
+  ): { gated: Tensor; state: MambaLayerState } {
+    const { b, u, wasSequence } = this.oneToken(hidden, 'stepGated');
+    const result = this.gatedStep(u, state, constants);
+    return wasSequence ? { ...result, gated: reshape(result.gated, [b, 1, this.sizes.dSsm]) } : result;
+  }
+
+  private oneToken(hidden: Tensor, method: string): { b: number; u: Tensor; wasSequence: boolean } {
+    const wasSequence = hidden.rank === 3;
+    if ((wasSequence && hidden.shape[1] !== 1) || !(wasSequence || hidden.rank === 2)) {
+      throw new Error(
+        `FalconH1Mixer.${method}: one token per row, [B, D] or [B, 1, D]; got [${hidden.shape.join(', ')}]`,
+      );
+    }
+    const b = hidden.shape[0]!;
+    return { b, u: wasSequence ? reshape(hidden, [b, this.config.hidden_size]) : hidden, wasSequence };
+  }
+
+  /**
+   * The decode step with constants, u [B, D] → gated [B, d_ssm]. Its kernels: three MatMuls (z, xBC, dt come out
+   * scaled, z and dt in the scan dtype), the conv update, the x/B/C split, dt's Add and Softplus, the SSM step and
+   * one gate kernel (RmsNormGated, or SwiGlu as y·silu(z)); 16-bit activations add a cast of u, one of the conv
+   * output and one of the gated output.
+   */
+  private gatedStep(
+    u: Tensor,
+    state: MambaLayerState,
+    constants: MixerDecodeConstants,
+  ): { gated: Tensor; state: MambaLayerState } {
+    const scanDType = ssmComputeDType(u.dtype);
+    const wide = toDType(u, scanDType);
+    const z = linear(wide, constants.z.weight, constants.z.bias);
+    const { dt, A } = this.discretisation(linear(wide, constants.dt.weight), scanDType, constants);
+    const xBC = linear(u, constants.xBC.weight, constants.xBC.bias);
+    const { y, state: next } = this.convAndSsmStep(state, xBC, dt, A, constants.D);
+    const gated = constants.normWeight
+      ? rmsNormGated(y, z, constants.normWeight, {
+          eps: this.config.rms_norm_eps,
+          groupSize: this.sizes.dSsm / this.config.mamba_n_groups,
+          normBeforeGate: this.config.mamba_norm_before_gate,
+        })
+      : swiGlu(z, y); // y·silu(z) in one kernel
+    return { gated: toDType(gated, u.dtype), state: next };
   }
 }

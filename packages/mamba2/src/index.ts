@@ -10,9 +10,13 @@ export { FalconH1Mixer, type MixerForwardOptions, type MixerOutput } from './fal
 export { disposeMambaState, emptyMambaState, type MambaLayerState, ssmComputeDType } from './mamba-state.js';
 export { type FalconH1MixerConfig, type MixerSizes, mixerSizes } from './mixer-config.js';
 export {
+  type DecodeProjection,
   disposeMixerDecodeConstants,
   type MixerDecodeConstants,
+  type MixerDecodeConstantsOptions,
   mixerDecodeConstants,
+  projectionTensors,
+  scaledProjection,
 } from './mixer-decode-constants.js';
 export { mixerParameterShapes, type ParameterProvider, type ParameterShape } from './mixer-parameters.js';
 export { computeMupVector, inProjSegments, segmentMultipliers } from './mup-vector.js';

@@ -8,6 +8,7 @@ import {
   cast,
   concat,
   dispose,
+  linear,
   memory,
   noGrad,
   sliceAxis,
@@ -26,16 +27,7 @@ import {
   mixerSizes,
 } from '../src/index.js';
 import { baseConfig, mixerOf, naiveMixer, randomMixer, rng } from './random-mixer.js';
-
-function relL2(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  let d = 0;
-  let w = 0;
-  for (let i = 0; i < want.length; i++) {
-    d += (Number(got[i]) - want[i]!) ** 2;
-    w += want[i]! ** 2;
-  }
-  return Math.sqrt(d / w);
-}
+import { relL2 } from './rel-l2.js';
 
 function randomInput(b: number, t: number, d: number, seed: number): Float64Array {
   const next = rng(seed);
@@ -143,6 +135,33 @@ describe('FalconH1Mixer', () => {
         dispose(variables);
       });
     }
+  }
+
+  for (const [label, overrides] of variants) {
+    it(`stepGated leaves out_proj to the caller: out_proj(gated) = the step's output, f64: ${label}`, () => {
+      const config = { ...baseConfig, ...overrides };
+      const { mixer, variables } = randomMixer(config, 13, 'f64');
+      const [b, d] = [2, config.hidden_size];
+      const before = memory().numTensors;
+      const open = mixerDecodeConstants(mixer, 'f64', 1, { projectOutput: false });
+      expect(open.out).toBeUndefined();
+      tidy(() => {
+        const x = tensor(randomInput(b, 1, d, 23), [b, 1, d], 'f64');
+        const state = emptyMambaState(config, b, 'f64');
+        const want = mixer.step(x, state);
+        const gated = mixer.stepGated(x, state, open);
+        expect(gated.gated.shape).toEqual([b, 1, config.mamba_d_ssm]);
+        const got = linear(gated.gated, mixer.out_proj.weight, mixer.out_proj.bias);
+        expect(relL2(got.dataSync() as Float64Array, want.out.dataSync() as Float64Array)).toBeLessThan(1e-12);
+        expect(
+          relL2(gated.state.ssmState.dataSync() as Float64Array, want.state.ssmState.dataSync() as Float64Array),
+        ).toBeLessThan(1e-12);
+        expect(() => mixer.step(x, state, open)).toThrow(/leave out_proj to the caller: use stepGated/);
+      });
+      disposeMixerDecodeConstants(open);
+      expect(memory().numTensors).toBe(before);
+      dispose(variables);
+    });
   }
 
   for (const [label, overrides] of variants) {

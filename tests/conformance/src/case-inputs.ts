@@ -18,7 +18,7 @@ export function floatIn(
   return { name, shape, kind: 'float', values: randomArray(rng, size(shape), min, max), differentiable };
 }
 
-/** A float state input kept in f32 even when activations are 16-bit (SSM states, optimizer moments). */
+/** A float input kept in f32 even when activations are 16-bit (SSM states, optimizer moments, the scan's dt/A/D). */
 export function stateIn(
   rng: Rng,
   name: string,

@@ -13,7 +13,8 @@
  * S0, the chunk's start state, comes from one sequential f32 pass over chunks (ssdCarryKernel) of the chunk-local
  * states Σ_j w_j·X_j ⊗ B_j and decays κ. Every product (C·Bᵀ, (C·Bᵀ∘L)·x, C·S0ᵀ, (w∘X)ᵀ·B) runs on WMMA 16×16×16
  * tiles with 16-bit operands staged in shared memory (P and N padded with zeros to multiples of 16) and f32
- * accumulators; cumulative sums, decays and states stay f32.
+ * accumulators; cumulative sums, decays and states stay f32. x, B, C (and dy) are read in the activations' 16-bit
+ * dtype, dt, A and D as f32 (a bf16/f16 model's own ones, or 16-bit ones widened by launchSsmScan).
  *
  * Backward, given dY = dy and the end-state adjoint Gc of each chunk (the reverse ssdCarryKernel pass of the
  * chunk-local adjoints Σ_i e_i·dY_i ⊗ C_i, from dFinalState; its value before chunk 0 is dinitialState), with the
@@ -122,8 +123,7 @@ struct ChunkScalars {
  * Fills `s` for chunk tokens t0 … t0+Q−1 (tokens past T: dt = 0, no document change) and synchronises the block.
  * Warp 0: two tokens per lane, then an inclusive warp scan.
  */
-template <typename T>
-__device__ void chunkPrefix(ChunkScalars& s, const T* __restrict__ dt, float Ah, const int32_t* __restrict__ seq,
+__device__ void chunkPrefix(ChunkScalars& s, const float* __restrict__ dt, float Ah, const int32_t* __restrict__ seq,
                             int64_t b, int64_t h, int64_t t0, const SsdDims& d) {
   if (threadIdx.x < 32) {
     const int lane = threadIdx.x;
@@ -133,7 +133,7 @@ __device__ void chunkPrefix(ChunkScalars& s, const T* __restrict__ dt, float Ah,
     for (int k = 0; k < 2; ++k) {
       const int64_t t = t0 + 2 * lane + k;
       const bool valid = t < d.T;
-      dv[k] = valid ? toF<T>(dt[(b * d.T + t) * d.H + h]) : 0.f;
+      dv[k] = valid ? dt[(b * d.T + t) * d.H + h] : 0.f;
       a[k] = dv[k] * Ah;
       r[k] = (valid && seq != nullptr && t > 0 && seq[b * d.T + t] != seq[b * d.T + t - 1]) ? 1 : 0;
     }
@@ -274,7 +274,7 @@ struct ChunkOperands {
 /** Lays out ChunkOperands, computes the chunk's scalars and stages C, B and x (no barrier after the staging). */
 template <typename T>
 __device__ ChunkOperands<T> stageChunkOperands(unsigned char* smem, const ChunkBlock& blk, const T* __restrict__ x,
-                                               const T* __restrict__ dt, const T* __restrict__ A,
+                                               const float* __restrict__ dt, const float* __restrict__ A,
                                                const T* __restrict__ Bm, const T* __restrict__ Cm,
                                                const int32_t* __restrict__ seq, const SsdDims& d) {
   const int lP = blk.PP + kSkew, lN = blk.NP + kSkew;
@@ -284,7 +284,7 @@ __device__ ChunkOperands<T> stageChunkOperands(unsigned char* smem, const ChunkB
   o.bs = o.cs + kQ * lN;
   o.xs = o.bs + kQ * lN;
   o.rest = reinterpret_cast<unsigned char*>(o.xs + kQ * lP);
-  chunkPrefix<T>(*o.s, dt, toF<T>(A[blk.h]), seq, blk.b, blk.h, blk.t0, d);
+  chunkPrefix(*o.s, dt, A[blk.h], seq, blk.b, blk.h, blk.t0, d);
   stageRows<T>(o.cs, lN, Cm, blk.b, blk.t0, blk.g, d.G, d.N, d);
   stageRows<T>(o.bs, lN, Bm, blk.b, blk.t0, blk.g, d.G, d.N, d);
   stageRows<T>(o.xs, lP, x, blk.b, blk.t0, blk.h, d.H, d.P, d);
@@ -300,7 +300,7 @@ __device__ ChunkOperands<T> stageChunkOperands(unsigned char* smem, const ChunkB
 template <typename T, int MODE>
 __global__ void __launch_bounds__(kThreads)
     ssdChunkStateKernel(float* __restrict__ out, float* __restrict__ decay, const T* __restrict__ u,
-                        const T* __restrict__ v, const T* __restrict__ dt, const T* __restrict__ A,
+                        const T* __restrict__ v, const float* __restrict__ dt, const float* __restrict__ A,
                         const int32_t* __restrict__ seq, SsdDims d) {
   extern __shared__ __align__(128) unsigned char smem[];
   const ChunkBlock blk(d);
@@ -310,7 +310,7 @@ __global__ void __launch_bounds__(kThreads)
   T* us = reinterpret_cast<T*>(smem + sizeof(ChunkScalars));
   T* vs = us + kQ * lP;
   float* stage = reinterpret_cast<float*>(vs + kQ * lN);
-  chunkPrefix<T>(s, dt, toF<T>(A[h]), seq, b, h, t0, d);
+  chunkPrefix(s, dt, A[h], seq, b, h, t0, d);
   if (MODE == 0) {
     stageRows<T, true>(us, lP, u, b, t0, h, d.H, d.P, d, [&](int j) { return endWeight(s, j) * s.dt[j]; });
     if (threadIdx.x == 0) decay[(b * nc + c) * d.H + h] = s.run[kQ - 1] == 0 ? expf(s.A[kQ - 1]) : 0.f;
@@ -350,8 +350,9 @@ size_t stateSmem(int64_t P, int64_t N, size_t elem) {
 template <typename T>
 __global__ void __launch_bounds__(kThreads)
     ssdOutputKernel(T* __restrict__ y, const float* __restrict__ start, const T* __restrict__ x,
-                    const T* __restrict__ dt, const T* __restrict__ A, const T* __restrict__ Bm,
-                    const T* __restrict__ Cm, const T* __restrict__ D, const int32_t* __restrict__ seq, SsdDims d) {
+                    const float* __restrict__ dt, const float* __restrict__ A, const T* __restrict__ Bm,
+                    const T* __restrict__ Cm, const float* __restrict__ D, const int32_t* __restrict__ seq,
+                    SsdDims d) {
   extern __shared__ __align__(128) unsigned char smem[];
   const ChunkBlock blk(d);
   const int64_t c = blk.c, h = blk.h, b = blk.b, nc = blk.nc, t0 = blk.t0;
@@ -381,7 +382,7 @@ __global__ void __launch_bounds__(kThreads)
     m[r * lQ + j] = fromF<T>(cb[r * lF + j] * decayMask(s, r, j) * s.dt[j]);
   }
   __syncthreads();
-  const float Dh = D != nullptr ? toF<T>(D[h]) : 0.f;
+  const float Dh = D != nullptr ? D[h] : 0.f;
   const int tilesP = PP / kTile;
   float* st = stage + warp * 2 * kTile * kTile;
   for (int tile = warp; tile < tilesQ * tilesP; tile += kWarps) {
@@ -417,9 +418,9 @@ size_t outputSmem(int64_t P, int64_t N, size_t elem) {
 template <typename T>
 __global__ void __launch_bounds__(kThreads)
     ssdGradKernel(T* __restrict__ dx, SsdGradAcc acc, const float* __restrict__ start, const float* __restrict__ gend,
-                  const T* __restrict__ dy, const T* __restrict__ x, const T* __restrict__ dt,
-                  const T* __restrict__ A, const T* __restrict__ Bm, const T* __restrict__ Cm,
-                  const T* __restrict__ D, const int32_t* __restrict__ seq, SsdDims d) {
+                  const T* __restrict__ dy, const T* __restrict__ x, const float* __restrict__ dt,
+                  const float* __restrict__ A, const T* __restrict__ Bm, const T* __restrict__ Cm,
+                  const float* __restrict__ D, const int32_t* __restrict__ seq, SsdDims d) {
   extern __shared__ __align__(128) unsigned char smem[];
   __shared__ float red[32];
   const ChunkBlock blk(d);
@@ -441,7 +442,7 @@ __global__ void __launch_bounds__(kThreads)
   float* xdX = s.aux[1];   // x_j·dX_j
   float* yCS = s.aux[2];   // dy_i·(C_i·S0ᵀ)
   float* xBG = s.aux[3];   // x_j·(B_j·Gcᵀ)
-  const float Ah = toF<T>(A[h]);
+  const float Ah = A[h];
   for (int i = threadIdx.x; i < 4 * kQ; i += kThreads) s.aux[i / kQ][i % kQ] = 0.f;
   stageRows<T>(dys, lP, dy, b, t0, h, d.H, d.P, d);
   const int64_t stateOff = ((b * nc + c) * d.H + h) * d.P * d.N;
@@ -546,7 +547,7 @@ __global__ void __launch_bounds__(kThreads)
         const int64_t xi = ((b * d.T + t) * d.H + h) * d.P + p;
         const float xv = toF<T>(xs[i * lP + p]), dyv = toF<T>(dys[i * lP + p]);
         const float dX = st[e] + w * st[kTile * kTile + e];
-        dx[xi] = fromF<T>(s.dt[i] * dX + (D != nullptr ? toF<T>(D[h]) : 0.f) * dyv);
+        dx[xi] = fromF<T>(s.dt[i] * dX + (D != nullptr ? D[h] : 0.f) * dyv);
         sxdX += xv * dX;
         syCS += dyv * st[2 * kTile * kTile + e];
         sxBG += xv * st[kTile * kTile + e];
@@ -677,8 +678,9 @@ dim3 chunkGrid(const SsdDims& d, int64_t nc) {
  * finalState if given.
  */
 template <typename T>
-void chunkStartStates(Ctx& ctx, float* start, float* local, float* decay, float* finalState, const T* x, const T* dt,
-                      const T* A, const T* Bm, const float* init, const int32_t* seq, const SsdDims& d, int64_t nc) {
+void chunkStartStates(Ctx& ctx, float* start, float* local, float* decay, float* finalState, const T* x,
+                      const float* dt, const float* A, const T* Bm, const float* init, const int32_t* seq,
+                      const SsdDims& d, int64_t nc) {
   const size_t smem = stateSmem(d.P, d.N, sizeof(T));
   allowSmem(ssdChunkStateKernel<T, 0>, smem, "SsmScan (SSD chunk states)");
   ssdChunkStateKernel<T, 0>
@@ -707,9 +709,9 @@ bool ssdTcSupported(const Ctx& ctx, int dtype, int64_t B, int64_t H, int64_t P, 
   return gradSmem(P, N, 2) <= limit && outputSmem(P, N, 2) <= limit && stateSmem(P, N, 2) <= limit;
 }
 
-void launchSsdForwardTc(Ctx& ctx, int dtype, void* y, float* finalState, const void* x, const void* dt, const void* A,
-                        const void* Bm, const void* Cm, const void* D, const float* initialState, const int32_t* seqIdx,
-                        const SsdDims& d) {
+void launchSsdForwardTc(Ctx& ctx, int dtype, void* y, float* finalState, const void* x, const float* dt,
+                        const float* A, const void* Bm, const void* Cm, const float* D, const float* initialState,
+                        const int32_t* seqIdx, const SsdDims& d) {
   const int64_t nc = (d.T + kQ - 1) / kQ;
   const int64_t states = d.B * nc * d.H * d.P * d.N;
   Scratch local(*ctx.alloc, states * sizeof(float));
@@ -718,23 +720,20 @@ void launchSsdForwardTc(Ctx& ctx, int dtype, void* y, float* finalState, const v
   auto run = [&](auto tag) {
     using T = decltype(tag);
     chunkStartStates<T>(ctx, start.as<float>(), local.as<float>(), decay.as<float>(), finalState,
-                        static_cast<const T*>(x),
-                        static_cast<const T*>(dt), static_cast<const T*>(A), static_cast<const T*>(Bm), initialState,
-                        seqIdx, d, nc);
+                        static_cast<const T*>(x), dt, A, static_cast<const T*>(Bm), initialState, seqIdx, d, nc);
     const size_t smem = outputSmem(d.P, d.N, sizeof(T));
     allowSmem(ssdOutputKernel<T>, smem, "SsmScan (SSD output)");
     ssdOutputKernel<T><<<chunkGrid(d, nc), kThreads, smem, ctx.stream>>>(
-        static_cast<T*>(y), start.as<float>(), static_cast<const T*>(x), static_cast<const T*>(dt),
-        static_cast<const T*>(A), static_cast<const T*>(Bm), static_cast<const T*>(Cm), static_cast<const T*>(D), seqIdx,
-        d);
+        static_cast<T*>(y), start.as<float>(), static_cast<const T*>(x), dt, A, static_cast<const T*>(Bm),
+        static_cast<const T*>(Cm), D, seqIdx, d);
     checkLaunch("SsmScan (SSD output)");
   };
   with16BitType(dtype, "SsmScan (SSD tensor cores)", run);
 }
 
 void launchSsdBackwardTc(Ctx& ctx, int dtype, void* dx, const SsdGradAcc& acc, float* dinitialState, const void* dy,
-                         const float* dFinalState, const void* x, const void* dt, const void* A, const void* Bm,
-                         const void* Cm, const void* D, const float* initialState, const int32_t* seqIdx,
+                         const float* dFinalState, const void* x, const float* dt, const float* A, const void* Bm,
+                         const void* Cm, const float* D, const float* initialState, const int32_t* seqIdx,
                          const SsdDims& d) {
   const int64_t nc = (d.T + kQ - 1) / kQ;
   const int64_t states = d.B * nc * d.H * d.P * d.N;
@@ -744,14 +743,12 @@ void launchSsdBackwardTc(Ctx& ctx, int dtype, void* dx, const SsdGradAcc& acc, f
   Scratch decay(*ctx.alloc, d.B * nc * d.H * sizeof(float));
   auto run = [&](auto tag) {
     using T = decltype(tag);
-    const T* dtT = static_cast<const T*>(dt);
-    const T* AT = static_cast<const T*>(A);
     chunkStartStates<T>(ctx, start.as<float>(), local.as<float>(), decay.as<float>(), nullptr,
-                        static_cast<const T*>(x), dtT, AT, static_cast<const T*>(Bm), initialState, seqIdx, d, nc);
+                        static_cast<const T*>(x), dt, A, static_cast<const T*>(Bm), initialState, seqIdx, d, nc);
     const size_t smemAdj = stateSmem(d.P, d.N, sizeof(T));
     allowSmem(ssdChunkStateKernel<T, 1>, smemAdj, "SsmScanGrad (SSD chunk adjoints)");
     ssdChunkStateKernel<T, 1><<<chunkGrid(d, nc), kThreads, smemAdj, ctx.stream>>>(
-        local.as<float>(), nullptr, static_cast<const T*>(dy), static_cast<const T*>(Cm), dtT, AT, seqIdx, d);
+        local.as<float>(), nullptr, static_cast<const T*>(dy), static_cast<const T*>(Cm), dt, A, seqIdx, d);
     checkLaunch("SsmScanGrad (SSD chunk adjoints)");
     carry<true>(ctx, adj.as<float>(), local.as<float>(), decay.as<float>(), dFinalState, dinitialState, d, nc,
                 "SsmScanGrad (SSD adjoint carry)");
@@ -759,8 +756,7 @@ void launchSsdBackwardTc(Ctx& ctx, int dtype, void* dx, const SsdGradAcc& acc, f
     allowSmem(ssdGradKernel<T>, smem, "SsmScanGrad (SSD chunk gradients)");
     ssdGradKernel<T><<<chunkGrid(d, nc), kThreads, smem, ctx.stream>>>(
         static_cast<T*>(dx), acc, start.as<float>(), adj.as<float>(), static_cast<const T*>(dy),
-        static_cast<const T*>(x), dtT, AT, static_cast<const T*>(Bm), static_cast<const T*>(Cm),
-        static_cast<const T*>(D), seqIdx, d);
+        static_cast<const T*>(x), dt, A, static_cast<const T*>(Bm), static_cast<const T*>(Cm), D, seqIdx, d);
     checkLaunch("SsmScanGrad (SSD chunk gradients)");
   };
   with16BitType(dtype, "SsmScanGrad (SSD tensor cores)", run);

@@ -3,6 +3,11 @@
  * f16/bf16 scans go to the matmul form on tensor cores (ssd_tc.cu) where it takes the sizes; this file's recurrence
  * kernels serve f32 (exact), the rest, and FALCON_H1_CUDA_SSD=cuda-cores.
  *
+ * Dtypes: x, Bm, Cm, dy, y, dx, dBm, dCm in the activations' dtype (f32/f16/bf16); dt, A, D either in that dtype or
+ * f32 (what a bf16/f16 model passes: its softplus'ed dt and −exp(A_log) stay exact). Every kernel reads dt, A, D as
+ * f32: 16-bit ones are widened once into scratch by the launchers (exact), so both cases compute alike; ddt, dA, dD
+ * are rounded from their f32 accumulators to the parameters' dtype.
+ *
  * The recurrence (per batch row b, head h, state S [P, N]; head h reads group g = h / (H/G)):
  *   r_t = 0 where seqIdx_t ≠ seqIdx_{t−1} (a document starts: the carried state is dropped), else 1
  *   a_t = exp(dt_t·A_h);   S_t = r_t·a_t·S_{t−1} + dt_t·x_t ⊗ B_t;   y_t = S_t·C_t + D_h·x_t
@@ -29,6 +34,7 @@
  */
 #include <cmath>
 #include <cstdlib>
+#include <memory>
 #include <string>
 
 #include "common.cuh"
@@ -49,14 +55,15 @@ struct ScanDims {
   int64_t nc;  // number of chunks
 };
 
+/** The scan's inputs as the kernels read them: activations in T, dt, A and D in f32 (see ScanParameters). */
 template <typename T>
 struct ScanIn {
   const T* x;
-  const T* dt;
-  const T* A;
+  const float* dt;
+  const float* A;
   const T* Bm;
   const T* Cm;
-  const T* D;
+  const float* D;
   const int32_t* seq;
 };
 
@@ -72,13 +79,13 @@ __global__ void chunkStateKernel(float* __restrict__ local, float* __restrict__ 
   const int64_t c = blockIdx.y, bh = blockIdx.x, b = bh / d.H, h = bh - b * d.H, g = h / (d.H / d.G);
   if (p >= d.P) return;
   const int64_t t0 = c * d.L, t1 = t0 + d.L < d.T ? t0 + d.L : d.T;
-  const float Ah = toF<T>(in.A[h]);
+  const float Ah = in.A[h];
   float s[NPL];
 #pragma unroll
   for (int j = 0; j < NPL; ++j) s[j] = 0.f;
   float prod = 1.f;
   for (int64_t t = t0; t < t1; ++t) {
-    const float dtv = toF<T>(in.dt[(b * d.T + t) * d.H + h]);
+    const float dtv = in.dt[(b * d.T + t) * d.H + h];
     const float a = expf(dtv * Ah);
     const bool reset = startsDoc(in.seq, b, t, d.T);
     const float u = dtv * toF<T>(in.x[((b * d.T + t) * d.H + h) * d.P + p]);
@@ -133,8 +140,8 @@ __global__ void chunkScanKernel(T* __restrict__ y, float* __restrict__ finalStat
   const int64_t c = blockIdx.y, bh = blockIdx.x, b = bh / d.H, h = bh - b * d.H, g = h / (d.H / d.G);
   if (p >= d.P) return;
   const int64_t t0 = c * d.L, t1 = t0 + d.L < d.T ? t0 + d.L : d.T;
-  const float Ah = toF<T>(in.A[h]);
-  const float Dh = in.D ? toF<T>(in.D[h]) : 0.f;
+  const float Ah = in.A[h];
+  const float Dh = in.D ? in.D[h] : 0.f;
   const int64_t sBase = startIsInit ? ((b * d.H + h) * d.P + p) * d.N : (((b * d.nc + c) * d.H + h) * d.P + p) * d.N;
   float s[NPL];
 #pragma unroll
@@ -143,7 +150,7 @@ __global__ void chunkScanKernel(T* __restrict__ y, float* __restrict__ finalStat
     s[j] = (start != nullptr && n < d.N) ? start[sBase + n] : 0.f;
   }
   for (int64_t t = t0; t < t1; ++t) {
-    const float dtv = toF<T>(in.dt[(b * d.T + t) * d.H + h]);
+    const float dtv = in.dt[(b * d.T + t) * d.H + h];
     const float a = expf(dtv * Ah);
     const bool reset = startsDoc(in.seq, b, t, d.T);
     const int64_t xi = ((b * d.T + t) * d.H + h) * d.P + p;
@@ -181,12 +188,12 @@ __global__ void chunkAdjointKernel(float* __restrict__ localAdj, const T* __rest
   const int64_t c = blockIdx.y, bh = blockIdx.x, b = bh / d.H, h = bh - b * d.H, g = h / (d.H / d.G);
   if (p >= d.P) return;
   const int64_t t0 = c * d.L, t1 = t0 + d.L < d.T ? t0 + d.L : d.T;
-  const float Ah = toF<T>(in.A[h]);
+  const float Ah = in.A[h];
   float G[NPL];
 #pragma unroll
   for (int j = 0; j < NPL; ++j) G[j] = 0.f;
   for (int64_t t = t1 - 1; t >= t0; --t) {
-    const float dtv = toF<T>(in.dt[(b * d.T + t) * d.H + h]);
+    const float dtv = in.dt[(b * d.T + t) * d.H + h];
     const float a = expf(dtv * Ah);
     const bool reset = startsDoc(in.seq, b, t, d.T);
     const float dyv = toF<T>(dy[((b * d.T + t) * d.H + h) * d.P + p]);
@@ -245,8 +252,8 @@ __global__ void chunkGradKernel(T* __restrict__ dx, GradAcc acc, const float* __
   const int64_t pc = valid ? p : 0;
   const int64_t c = blockIdx.y, bh = blockIdx.x, b = bh / d.H, h = bh - b * d.H, g = h / (d.H / d.G);
   const int64_t t0 = c * d.L, t1 = t0 + d.L < d.T ? t0 + d.L : d.T;
-  const float Ah = toF<T>(in.A[h]);
-  const float Dh = in.D ? toF<T>(in.D[h]) : 0.f;
+  const float Ah = in.A[h];
+  const float Dh = in.D ? in.D[h] : 0.f;
   const int64_t sBase = (((b * d.nc + c) * d.H + h) * d.P + pc) * d.N;
 
   float s0[NPL];
@@ -262,7 +269,7 @@ __global__ void chunkGradKernel(T* __restrict__ dx, GradAcc acc, const float* __
 #pragma unroll
     for (int j = 0; j < NPL; ++j) s[j] = s0[j];
     for (int64_t t = t0; t < t1; ++t) {
-      const float dtv = toF<T>(in.dt[(b * d.T + t) * d.H + h]);
+      const float dtv = in.dt[(b * d.T + t) * d.H + h];
       const float a = expf(dtv * Ah);
       const bool reset = startsDoc(in.seq, b, t, d.T);
       const float u = valid ? dtv * toF<T>(in.x[((b * d.T + t) * d.H + h) * d.P + pc]) : 0.f;
@@ -286,7 +293,7 @@ __global__ void chunkGradKernel(T* __restrict__ dx, GradAcc acc, const float* __
   for (int64_t t = t1 - 1; t >= t0; --t) {
     const int64_t tt = t - t0;
     const int64_t bth = (b * d.T + t) * d.H + h;
-    const float dtv = toF<T>(in.dt[bth]);
+    const float dtv = in.dt[bth];
     const float a = expf(dtv * Ah);
     const bool reset = startsDoc(in.seq, b, t, d.T);
     const float xv = valid ? toF<T>(in.x[bth * d.P + pc]) : 0.f;
@@ -459,11 +466,49 @@ bool ssdTensorCoresEnabled() {
     }                              \
   }
 
+/**
+ * dt [B·T·H], A [H] and D [H] (optional) as the kernels read them, f32: the inputs themselves when they are f32 (a
+ * bf16/f16 model's, or an f32 scan's), else — the same 16-bit dtype as the activations — widened once into scratch
+ * (exact; a few floats per token and head).
+ */
+class ScanParameters {
+ public:
+  ScanParameters(Ctx& ctx, const char* what, int dtype, int paramDtype, const void* dt, const void* A, const void* D,
+                 int64_t nDt, int64_t H) {
+    if (paramDtype != F32 && paramDtype != dtype)
+      throw Error(std::string(what) + ": dt, A and D must be f32 or the activations' dtype " + dtypeName(dtype) +
+                  ", got " + dtypeName(paramDtype));
+    if (paramDtype == F32) {
+      dt_ = static_cast<const float*>(dt);
+      A_ = static_cast<const float*>(A);
+      D_ = static_cast<const float*>(D);
+      return;
+    }
+    wide_ = std::make_unique<Scratch>(*ctx.alloc, (nDt + 2 * H) * sizeof(float));
+    float* base = wide_->as<float>();
+    launchCast(ctx, paramDtype, F32, base, dt, nDt);
+    launchCast(ctx, paramDtype, F32, base + nDt, A, H);
+    if (D != nullptr) launchCast(ctx, paramDtype, F32, base + nDt + H, D, H);
+    dt_ = base;
+    A_ = base + nDt;
+    D_ = D != nullptr ? base + nDt + H : nullptr;
+  }
+  const float* dt() const { return dt_; }
+  const float* A() const { return A_; }
+  const float* D() const { return D_; }
+
+ private:
+  std::unique_ptr<Scratch> wide_;
+  const float* dt_ = nullptr;
+  const float* A_ = nullptr;
+  const float* D_ = nullptr;
+};
+
 }  // namespace
 
-void launchSsmScan(Ctx& ctx, int dtype, void* y, float* finalState, const void* x, const void* dt, const void* A,
-                   const void* Bm, const void* Cm, const void* D, const float* initialState, const int32_t* seqIdx,
-                   const ScanArgs& a) {
+void launchSsmScan(Ctx& ctx, int dtype, int paramDtype, void* y, float* finalState, const void* x, const void* dt,
+                   const void* A, const void* Bm, const void* Cm, const void* D, const float* initialState,
+                   const int32_t* seqIdx, const ScanArgs& a) {
   const int64_t L = a.chunk < 1 ? 1 : (a.chunk > a.T && a.T > 0 ? a.T : a.chunk);
   ScanDims d{a.B, a.T, a.H, a.P, a.G, a.N, L, a.T == 0 ? 0 : (a.T + L - 1) / L};
   if (a.B == 0 || a.H == 0 || a.P == 0) return;
@@ -477,25 +522,27 @@ void launchSsmScan(Ctx& ctx, int dtype, void* y, float* finalState, const void* 
       FH_CHECK(cudaMemsetAsync(finalState, 0, elems * sizeof(float), ctx.stream));
     return;
   }
+  const ScanParameters params(ctx, "SsmScan", dtype, paramDtype, dt, A, D, a.B * a.T * a.H, a.H);
   if (ssdTensorCoresEnabled() && ssdTcSupported(ctx, dtype, a.B, a.H, a.P, a.N)) {
-    launchSsdForwardTc(ctx, dtype, y, finalState, x, dt, A, Bm, Cm, D, initialState, seqIdx,
+    launchSsdForwardTc(ctx, dtype, y, finalState, x, params.dt(), params.A(), Bm, Cm, params.D(), initialState, seqIdx,
                        SsdDims{a.B, a.T, a.H, a.P, a.G, a.N});
     return;
   }
   FH_DISPATCH_FLOAT(dtype, "SsmScan", {
-    ScanIn<T> in{static_cast<const T*>(x),  static_cast<const T*>(dt), static_cast<const T*>(A),
-                 static_cast<const T*>(Bm), static_cast<const T*>(Cm), static_cast<const T*>(D), seqIdx};
+    ScanIn<T> in{static_cast<const T*>(x),  params.dt(), params.A(), static_cast<const T*>(Bm),
+                 static_cast<const T*>(Cm), params.D(), seqIdx};
     FH_NPL_DISPATCH(a.N, scanForward<T, NPL>(ctx, static_cast<T*>(y), finalState, in, initialState, d));
   });
 }
 
-void launchSsmScanGrad(Ctx& ctx, int dtype, void* dx, void* ddt, void* dA, void* dBm, void* dCm, void* dD,
-                       float* dinitialState, const void* dy, const float* dFinalState, const void* x, const void* dt,
-                       const void* A, const void* Bm, const void* Cm, const void* D, const float* initialState,
-                       const int32_t* seqIdx, const ScanArgs& a) {
+void launchSsmScanGrad(Ctx& ctx, int dtype, int paramDtype, void* dx, void* ddt, void* dA, void* dBm, void* dCm,
+                       void* dD, float* dinitialState, const void* dy, const float* dFinalState, const void* x,
+                       const void* dt, const void* A, const void* Bm, const void* Cm, const void* D,
+                       const float* initialState, const int32_t* seqIdx, const ScanArgs& a) {
   const int64_t L = kBwdChunk;
   ScanDims d{a.B, a.T, a.H, a.P, a.G, a.N, L, (a.T + L - 1) / L};
   const int64_t nDt = a.B * a.T * a.H, nBC = a.B * a.T * a.G * a.N;
+  const ScanParameters params(ctx, "SsmScanGrad", dtype, paramDtype, dt, A, D, nDt, a.H);
   Scratch accDt(*ctx.alloc, nDt * sizeof(float));
   Scratch accA(*ctx.alloc, a.H * sizeof(float));
   Scratch accB(*ctx.alloc, nBC * sizeof(float));
@@ -520,21 +567,22 @@ void launchSsmScanGrad(Ctx& ctx, int dtype, void* dx, void* ddt, void* dA, void*
                 dD ? accD.as<float>() : nullptr};
     if (ssdTensorCoresEnabled() && ssdTcSupported(ctx, dtype, a.B, a.H, a.P, a.N)) {
       launchSsdBackwardTc(ctx, dtype, dx, SsdGradAcc{acc.ddt, acc.dA, acc.dB, acc.dC, acc.dD}, dinitialState, dy,
-                          dFinalState, x, dt, A, Bm, Cm, D, initialState, seqIdx, SsdDims{a.B, a.T, a.H, a.P, a.G, a.N});
+                          dFinalState, x, params.dt(), params.A(), Bm, Cm, params.D(), initialState, seqIdx,
+                          SsdDims{a.B, a.T, a.H, a.P, a.G, a.N});
     } else {
       FH_DISPATCH_FLOAT(dtype, "SsmScanGrad", {
-        ScanIn<T> in{static_cast<const T*>(x),  static_cast<const T*>(dt), static_cast<const T*>(A),
-                     static_cast<const T*>(Bm), static_cast<const T*>(Cm), static_cast<const T*>(D), seqIdx};
+        ScanIn<T> in{static_cast<const T*>(x),  params.dt(), params.A(), static_cast<const T*>(Bm),
+                     static_cast<const T*>(Cm), params.D(), seqIdx};
         FH_NPL_DISPATCH(a.N, scanBackward<T, NPL>(ctx, static_cast<T*>(dx), acc, dinitialState,
                                                   static_cast<const T*>(dy), dFinalState, in, initialState, d));
       });
     }
   }
-  launchCast(ctx, F32, dtype, ddt, accDt.as<float>(), nDt);
-  launchCast(ctx, F32, dtype, dA, accA.as<float>(), a.H);
+  launchCast(ctx, F32, paramDtype, ddt, accDt.as<float>(), nDt);
+  launchCast(ctx, F32, paramDtype, dA, accA.as<float>(), a.H);
   launchCast(ctx, F32, dtype, dBm, accB.as<float>(), nBC);
   launchCast(ctx, F32, dtype, dCm, accC.as<float>(), nBC);
-  if (dD) launchCast(ctx, F32, dtype, dD, accD.as<float>(), a.H);
+  if (dD) launchCast(ctx, F32, paramDtype, dD, accD.as<float>(), a.H);
 }
 
 void launchSsmStep(Ctx& ctx, int dtype, void* y, float* newState, const float* state, const void* x, const void* dt,

@@ -17,21 +17,22 @@ struct ScanArgs {
 constexpr int64_t kScanMaxN = 256;
 
 /**
- * y [B,T,H,P] (dtype), finalState [B,H,P,N] f32 from x, dt, A, Bm, Cm (dtype), D (dtype, optional),
- * initialState (f32, optional), seqIdx (i32, optional).
+ * y [B,T,H,P] (dtype), finalState [B,H,P,N] f32 from x, Bm, Cm (dtype), dt, A, D (paramDtype: f32 or dtype — a
+ * bf16/f16 model passes f32 ones; D optional), initialState (f32, optional), seqIdx (i32, optional).
  */
-void launchSsmScan(Ctx& ctx, int dtype, void* y, float* finalState, const void* x, const void* dt, const void* A,
-                   const void* Bm, const void* Cm, const void* D, const float* initialState, const int32_t* seqIdx,
-                   const ScanArgs& a);
+void launchSsmScan(Ctx& ctx, int dtype, int paramDtype, void* y, float* finalState, const void* x, const void* dt,
+                   const void* A, const void* Bm, const void* Cm, const void* D, const float* initialState,
+                   const int32_t* seqIdx, const ScanArgs& a);
 
 /**
- * Gradients of the scan given dy (dtype) and dFinalState (f32, optional). dD and dinitialState are written only when
- * their pointers are non-null (the inputs were given); dinitialState is f32.
+ * Gradients of the scan given dy (dtype) and dFinalState (f32, optional): dx, dBm, dCm in dtype, ddt, dA, dD in
+ * paramDtype. dD and dinitialState are written only when their pointers are non-null (the inputs were given);
+ * dinitialState is f32.
  */
-void launchSsmScanGrad(Ctx& ctx, int dtype, void* dx, void* ddt, void* dA, void* dBm, void* dCm, void* dD,
-                       float* dinitialState, const void* dy, const float* dFinalState, const void* x, const void* dt,
-                       const void* A, const void* Bm, const void* Cm, const void* D, const float* initialState,
-                       const int32_t* seqIdx, const ScanArgs& a);
+void launchSsmScanGrad(Ctx& ctx, int dtype, int paramDtype, void* dx, void* ddt, void* dA, void* dBm, void* dCm,
+                       void* dD, float* dinitialState, const void* dy, const float* dFinalState, const void* x,
+                       const void* dt, const void* A, const void* Bm, const void* Cm, const void* D,
+                       const float* initialState, const int32_t* seqIdx, const ScanArgs& a);
 
 /** One decode step: state' = exp(dt·A)·state + dt·x⊗Bm;  y = state'·Cm + D·x. state f32 [B,H,P,N]. */
 void launchSsmStep(Ctx& ctx, int dtype, void* y, float* newState, const float* state, const void* x, const void* dt,

@@ -628,25 +628,26 @@ class Context : public Napi::ObjectWrap<Context> {
     });
   }
   Napi::Value SsmScan(const Napi::CallbackInfo& info) {
-    // (y, finalState, x, dt, A, Bm, Cm, D, init, seq, dtype, B, T, H, P, G, N, chunk)
+    // (y, finalState, x, dt, A, Bm, Cm, D, init, seq, dtype, B, T, H, P, G, N, chunk, paramDtype: dt/A/D's dtype)
     return guarded(info, [&]() -> Napi::Value {
       fh::ScanArgs a{i64(info, 11), i64(info, 12), i64(info, 13), i64(info, 14),
                      i64(info, 15), i64(info, 16), i64(info, 17)};
-      fh::launchSsmScan(ctx_, int(i64(info, 10)), ptr(info, 0), as<float>(info, 1), ptr(info, 2), ptr(info, 3),
-                        ptr(info, 4), ptr(info, 5), ptr(info, 6), ptr(info, 7), as<float>(info, 8),
+      fh::launchSsmScan(ctx_, int(i64(info, 10)), int(i64(info, 18)), ptr(info, 0), as<float>(info, 1), ptr(info, 2),
+                        ptr(info, 3), ptr(info, 4), ptr(info, 5), ptr(info, 6), ptr(info, 7), as<float>(info, 8),
                         as<int32_t>(info, 9), a);
       return info.Env().Undefined();
     });
   }
   Napi::Value SsmScanGrad(const Napi::CallbackInfo& info) {
-    // (dx, ddt, dA, dBm, dCm, dD, dinit, dy, dFinal, x, dt, A, Bm, Cm, D, init, seq, dtype, B, T, H, P, G, N, chunk)
+    // (dx, ddt, dA, dBm, dCm, dD, dinit, dy, dFinal, x, dt, A, Bm, Cm, D, init, seq, dtype, B, T, H, P, G, N, chunk,
+    //  paramDtype: dt/A/D's dtype)
     return guarded(info, [&]() -> Napi::Value {
       fh::ScanArgs a{i64(info, 18), i64(info, 19), i64(info, 20), i64(info, 21),
                      i64(info, 22), i64(info, 23), i64(info, 24)};
-      fh::launchSsmScanGrad(ctx_, int(i64(info, 17)), ptr(info, 0), ptr(info, 1), ptr(info, 2), ptr(info, 3),
-                            ptr(info, 4), ptr(info, 5), as<float>(info, 6), ptr(info, 7), as<float>(info, 8),
-                            ptr(info, 9), ptr(info, 10), ptr(info, 11), ptr(info, 12), ptr(info, 13), ptr(info, 14),
-                            as<float>(info, 15), as<int32_t>(info, 16), a);
+      fh::launchSsmScanGrad(ctx_, int(i64(info, 17)), int(i64(info, 25)), ptr(info, 0), ptr(info, 1), ptr(info, 2),
+                            ptr(info, 3), ptr(info, 4), ptr(info, 5), as<float>(info, 6), ptr(info, 7),
+                            as<float>(info, 8), ptr(info, 9), ptr(info, 10), ptr(info, 11), ptr(info, 12),
+                            ptr(info, 13), ptr(info, 14), as<float>(info, 15), as<int32_t>(info, 16), a);
       return info.Env().Undefined();
     });
   }

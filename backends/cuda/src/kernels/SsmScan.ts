@@ -1,6 +1,7 @@
 /**
  * SsmScan (+Grad) and SsmStep (native/kernels/ssm_scan.cu; f16/bf16 scans run the SSD in matmul form on tensor cores,
- * native/kernels/ssd_tc.cu). States are f32; activations f32/f16/bf16.
+ * native/kernels/ssd_tc.cu). States are f32; activations (x, Bm, Cm, dy) f32/f16/bf16; the scan's dt, A and D in
+ * the activations' dtype or f32 (a bf16/f16 model's), their gradients in that dtype.
  */
 import type { KernelAttrs, KernelInputs, KernelOutputs } from '@falcon-h1/core-tensor';
 import type { CudaBackend } from '../cuda-backend.js';
@@ -33,6 +34,7 @@ export function ssmScan(
     G,
     N,
     chunkSize,
+    backend.code(dt.dtype),
   );
   return { y, finalState };
 }
@@ -77,6 +79,7 @@ export function ssmScanGrad(
     G,
     N,
     chunkSize,
+    backend.code(dt.dtype),
   );
   const out: KernelOutputs<'SsmScanGrad'> = { dx, ddt, dA, dBm, dCm };
   if (dD) out.dD = dD;

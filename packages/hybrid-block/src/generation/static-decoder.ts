@@ -38,9 +38,9 @@ import {
   type Variable,
   variable,
 } from '@falcon-h1/core-tensor';
-import { disposeMixerDecodeConstants, type MixerDecodeConstants } from '@falcon-h1/mamba2';
 import type { DecoderLayerCache } from '../falcon-h1-decoder-layer.js';
 import type { FalconH1ForCausalLM } from '../falcon-h1-for-causal-lm.js';
+import { disposeLayerDecodeConstants, type LayerDecodeConstants } from '../layer-decode-constants.js';
 import { leftPadBatch } from './left-pad-batch.js';
 
 export interface StaticDecoderOptions {
@@ -64,7 +64,7 @@ interface LayerState {
   kv: StaticKVCache;
   convState: Variable;
   ssmState: Variable;
-  mixerConstants: MixerDecodeConstants;
+  decodeConstants: LayerDecodeConstants;
 }
 
 export class StaticDecoder {
@@ -165,10 +165,11 @@ export class StaticDecoder {
         );
         const convState = variable(mamba.convState, { name: `layers.${i}.conv_state`, trainable: false });
         const ssmState = variable(mamba.ssmState, { name: `layers.${i}.ssm_state`, trainable: false });
-        // Parameter-derived tensors (μP vector, f32 dt_bias/A/D/norm weight) made once, not every step.
-        const mixerConstants = model.model.layers[i]!.decodeConstants(model.model.embed_tokens.weight.dtype);
-        const layerCache = { kv: staticKv, mamba: { convState, ssmState }, mixerConstants };
-        return { kv: staticKv, convState, ssmState, mixerConstants, cache: layerCache };
+        // Parameter-derived tensors (weights with the μP multipliers folded in, merged output projections, f32
+        // dt_bias/A/D/norm weight) made once, not every step.
+        const decodeConstants = model.model.layers[i]!.decodeConstants(model.model.embed_tokens.weight.dtype);
+        const layerCache = { kv: staticKv, mamba: { convState, ssmState }, decodeConstants };
+        return { kv: staticKv, convState, ssmState, decodeConstants, cache: layerCache };
       });
     } finally {
       ids.dispose();
@@ -266,7 +267,7 @@ export class StaticDecoder {
     const owned: Tensor[] = [this.tokens, this.positions, this.slot, this.rowDocuments, this.keySeqIdx, this.one];
     for (const layer of this.layers) {
       owned.push(layer.kv.keys, layer.kv.values, layer.convState, layer.ssmState);
-      disposeMixerDecodeConstants(layer.mixerConstants);
+      disposeLayerDecodeConstants(layer.decodeConstants);
     }
     dispose(owned);
   }

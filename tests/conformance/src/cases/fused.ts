@@ -197,34 +197,46 @@ const SCAN: ScanSpec[] = [
   },
 ];
 
-function scanInputs(rng: Rng, s: ScanSpec): CaseInput[] {
+/** With `f32Parameters`, dt, A and D are drawn as f32 inputs whatever the dtype under test (the mixed case). */
+function scanInputs(rng: Rng, s: ScanSpec, f32Parameters: boolean): CaseInput[] {
+  const parameterIn = f32Parameters ? stateIn : floatIn;
   const list: CaseInput[] = [
     floatIn(rng, 'x', [s.b, s.t, s.h, s.p]),
     // dt after softplus: positive, around the published dt range.
-    floatIn(rng, 'dt', [s.b, s.t, s.h], 0.01, 0.6),
-    floatIn(rng, 'A', [s.h], -2.5, -0.2),
+    parameterIn(rng, 'dt', [s.b, s.t, s.h], 0.01, 0.6),
+    parameterIn(rng, 'A', [s.h], -2.5, -0.2),
     floatIn(rng, 'Bm', [s.b, s.t, s.g, s.n]),
     floatIn(rng, 'Cm', [s.b, s.t, s.g, s.n]),
   ];
-  if (s.d) list.push(floatIn(rng, 'D', [s.h], 0.5, 1.5));
+  if (s.d) list.push(parameterIn(rng, 'D', [s.h], 0.5, 1.5));
   if (s.initial) list.push(stateIn(rng, 'init', [s.b, s.h, s.p, s.n]));
   if (s.docs) list.push(intValues('seq', [s.b, s.t], docIds(s.docs)));
   return list;
 }
 
-const scanCases: ConformanceCase[] = SCAN.map((s) => ({
-  kernel: 'SsmScan',
-  params: `B=${s.b},T=${s.t},H=${s.h},P=${s.p},G=${s.g},N=${s.n},chunk=${s.chunk}${s.d ? ',D' : ''}${s.initial ? ',initialState' : ''}${s.docs ? `,docs=${JSON.stringify(s.docs)}` : ''}`,
-  tag: s.tag,
-  inputs: (rng: Rng) => scanInputs(rng, s),
-  run: ({ x, dt, A, Bm, Cm, D, init, seq }) =>
-    ops.ssmScan(
-      { x: x!, dt: dt!, A: A!, Bm: Bm!, Cm: Cm!, D, initialState: init, seqIdx: seq },
-      { chunkSize: s.chunk },
-    ),
-  // 16-bit activations over long sequences: the chunked algorithm's reassociation is amplified by bf16 rounding.
-  toleranceScale16: 2,
-}));
+function scanCase(s: ScanSpec, f32Parameters: boolean): ConformanceCase {
+  return {
+    kernel: 'SsmScan',
+    params: `B=${s.b},T=${s.t},H=${s.h},P=${s.p},G=${s.g},N=${s.n},chunk=${s.chunk}${s.d ? ',D' : ''}${s.initial ? ',initialState' : ''}${s.docs ? `,docs=${JSON.stringify(s.docs)}` : ''}${f32Parameters ? ',dt/A/D f32' : ''}`,
+    tag: s.tag,
+    inputs: (rng: Rng) => scanInputs(rng, s, f32Parameters),
+    run: ({ x, dt, A, Bm, Cm, D, init, seq }) =>
+      ops.ssmScan(
+        { x: x!, dt: dt!, A: A!, Bm: Bm!, Cm: Cm!, D, initialState: init, seqIdx: seq },
+        { chunkSize: s.chunk },
+      ),
+    // The mixed case exists for 16-bit activations only (under f32 it is the plain case).
+    dtypes: f32Parameters ? ['bf16', 'f16'] : undefined,
+    // 16-bit activations over long sequences: the chunked algorithm's reassociation is amplified by bf16 rounding.
+    toleranceScale16: 2,
+  };
+}
+
+/**
+ * Every scan shape twice: all inputs in the dtype under test, and the mixed case a bf16/f16 model runs — x, Bm, Cm
+ * (and dy) 16-bit, dt, A, D and the initial state f32 — whose gradients come back in each input's dtype.
+ */
+const scanCases: ConformanceCase[] = [...SCAN.map((s) => scanCase(s, false)), ...SCAN.map((s) => scanCase(s, true))];
 
 const stepCases: ConformanceCase[] = [
   [1, 2, 3, 1, 4, true],

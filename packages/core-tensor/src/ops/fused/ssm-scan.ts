@@ -8,15 +8,15 @@ import type { Tensor } from '../../tensor.js';
 export interface SsmScanInputs {
   /** [B, T, H, P] */
   x: Tensor;
-  /** [B, T, H], already softplus'ed and clamped */
+  /** [B, T, H], already softplus'ed and clamped; x's dtype or f32 (then A and D are f32 too) */
   dt: Tensor;
-  /** [H], negative (−exp(A_log)) */
+  /** [H], negative (−exp(A_log)), dt's dtype */
   A: Tensor;
   /** [B, T, G, N] */
   Bm: Tensor;
   /** [B, T, G, N] */
   Cm: Tensor;
-  /** [H] skip connection */
+  /** [H] skip connection, dt's dtype */
   D?: Tensor;
   /** [B, H, P, N] f32 (f64 with f64 inputs) */
   initialState?: Tensor;
@@ -36,6 +36,20 @@ export function ssmStateDType(dtype: string): 'f64' | 'f32' {
   return dtype === 'f64' ? 'f64' : 'f32';
 }
 
+/**
+ * The dtype of the scan's dt, A and D: the activations' (x, Bm, Cm) dtype, or — for 16-bit activations — the state
+ * dtype f32, so that a bf16/f16 model keeps its softplus'ed dt, A = −exp(A_log) and D exact while x, B and C stay
+ * 16-bit (the kernels compute in f32 either way). dt, A and D share one dtype.
+ */
+function ssmScanParameterDType(name: string, xDType: string, dt: Tensor): string {
+  const wide = ssmStateDType(xDType);
+  if (dt.dtype !== xDType && dt.dtype !== wide) {
+    const allowed = wide === xDType ? `${xDType} (x's dtype)` : `${xDType} (x's dtype) or ${wide}`;
+    throw new Error(`${name}: dt must be ${allowed}, got ${dt.dtype}`);
+  }
+  return dt.dtype;
+}
+
 function checkGroups(name: string, h: number, g: number): void {
   if (g <= 0 || h % g !== 0) throw new Error(`${name}: ${h} heads cannot be split into ${g} groups`);
 }
@@ -50,11 +64,12 @@ export function ssmScan(inputs: SsmScanInputs, options: { chunkSize: number }): 
   const [, , g, n] = inputs.Bm.shape as [number, number, number, number];
   checkGroups('ssmScan', h, g);
   const state = ssmStateDType(x.dtype);
-  expect('ssmScan', 'dt', inputs.dt, x.dtype, [b, t, h]);
-  expect('ssmScan', 'A', inputs.A, x.dtype, [h]);
+  const parameters = ssmScanParameterDType('ssmScan', x.dtype, inputs.dt);
+  expect('ssmScan', 'dt', inputs.dt, parameters, [b, t, h]);
+  expect('ssmScan', 'A', inputs.A, parameters, [h]);
   expect('ssmScan', 'Bm', inputs.Bm, x.dtype, [b, t, g, n]);
   expect('ssmScan', 'Cm', inputs.Cm, x.dtype, [b, t, g, n]);
-  expect('ssmScan', 'D', inputs.D, x.dtype, [h]);
+  expect('ssmScan', 'D', inputs.D, parameters, [h]);
   expect('ssmScan', 'initialState', inputs.initialState, state, [b, h, p, n]);
   expect('ssmScan', 'seqIdx', inputs.seqIdx, 'i32', [b, t]);
   if (!Number.isInteger(options.chunkSize) || options.chunkSize <= 0) {
