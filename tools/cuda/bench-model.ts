@@ -317,6 +317,18 @@ if (only.has('kernels')) {
     kernels: JSON.stringify(profile.kernels),
   });
   await train(4, 2048, false, true);
+  for (const b of [1, 32]) {
+    // One eager decode step (no graph: the marks cannot be captured). Host gaps between kernels fall inside the
+    // spans here, so small kernels read high at batch 1; at batch 32 the large ones dominate.
+    const decoder = new StaticDecoder(model, randomPrompts(b, 512, 19), { maxLength: 520, capture: false });
+    decoder.step();
+    const profile = await profileGpuKernels(backend, () => {
+      decoder.step();
+    });
+    decoder.dispose();
+    console.log(kernelTable(`# kernels of one eager decode step, batch ${b} after 512 tokens`, profile));
+    record({ what: 'decode-kernels', batch: b, totalMs: profile.totalMs, kernels: JSON.stringify(profile.kernels) });
+  }
 }
 if (only.has('train')) {
   await train(4, 2048, true);

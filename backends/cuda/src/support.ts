@@ -2,7 +2,7 @@
  * supportsKernel: which inputs the fused kernels take (anything else goes to core's composition, which the
  * conformance suite certifies on this backend's primitives). The limits are real ones of the kernels:
  *  - activations share one dtype among f32, f16, bf16; states, moments and dloss are f32; ids are i32; the scan's
- *    dt, A and D share one dtype, the activations' or f32;
+ *    dt, A and D share one dtype, the activations' or f32, and so does its backward's dy (y takes dt's dtype);
  *  - SsmScan: state size N ≤ 256 (eight state elements per lane); heads divisible by groups;
  *  - Attention: head dims ≤ 256 and the CUDA-core kernel's tiles must fit the device's shared memory (that kernel
  *    takes every call the faster paths — tensor cores, split-K decode — leave, so its limits are the kernel's);
@@ -26,11 +26,19 @@ const F32_INPUTS: Partial<Record<FusedKernelName, readonly string[]>> = {
   LinearCrossEntropyGrad: ['dloss'],
 };
 
-/** Inputs in the activations' dtype or f32, one dtype among them (a bf16/f16 model's exact scan parameters). */
+/**
+ * Inputs in the activations' dtype or f32, one dtype among them: a bf16/f16 model's exact scan parameters, and the
+ * gradient of y, which takes dt's dtype.
+ */
 const ACTIVATION_OR_F32_INPUTS: Partial<Record<FusedKernelName, readonly string[]>> = {
   SsmScan: ['dt', 'A', 'D'],
-  SsmScanGrad: ['dt', 'A', 'D'],
+  SsmScanGrad: ['dy', 'dt', 'A', 'D'],
 };
+
+/** "dt, A and D". */
+function nameList(names: readonly string[]): string {
+  return names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}` : (names[0] ?? '');
+}
 
 /** Integer inputs (ids, positions, labels). */
 const I32_INPUTS = new Set(['seqIdx', 'qSeqIdx', 'kSeqIdx', 'positions', 'labels']);
@@ -55,6 +63,7 @@ export function supportsKernel<K extends FusedKernelName>(
   if (name === 'AdamWMulti') return adamWMultiSupport(inputs as KernelInputs<'AdamWMulti'>); // list inputs
   const f32Inputs = new Set(F32_INPUTS[name] ?? []);
   const activationOrF32 = new Set(ACTIVATION_OR_F32_INPUTS[name] ?? []);
+  const parameterNames = nameList([...activationOrF32]);
   let dtype: string | undefined;
   let parameterDtype: string | undefined;
   for (const [key, value] of Object.entries(inputs as Record<string, TensorInfo | undefined>)) {
@@ -71,14 +80,14 @@ export function supportsKernel<K extends FusedKernelName>(
     if (activationOrF32.has(key)) {
       if (parameterDtype === undefined) parameterDtype = value.dtype;
       else if (value.dtype !== parameterDtype)
-        return `${key}: dt, A and D of mixed dtypes (${parameterDtype} and ${value.dtype})`;
+        return `${key}: ${parameterNames} of mixed dtypes (${parameterDtype} and ${value.dtype})`;
       continue;
     }
     if (dtype === undefined) dtype = value.dtype;
     else if (value.dtype !== dtype) return `inputs of mixed dtypes (${dtype} and ${value.dtype})`;
   }
   if (parameterDtype !== undefined && parameterDtype !== 'f32' && parameterDtype !== dtype) {
-    return `dt, A and D must be f32 or the activations' dtype ${dtype}, got ${parameterDtype}`;
+    return `${parameterNames} must be f32 or the activations' dtype ${dtype}, got ${parameterDtype}`;
   }
   const maxShared = backend.info.maxSharedPerBlock;
   const a = attrs as Record<string, unknown>;

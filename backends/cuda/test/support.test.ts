@@ -1,7 +1,7 @@
 /**
  * supportsKernel's dtype rules for the scan, which need no GPU: a bf16/f16 model feeds 16-bit x/Bm/Cm with f32
- * dt/A/D (the tensor-core SSD's inputs), the all-same-dtype cases still pass, anything else goes to the composition
- * with a reason.
+ * dt/A/D (the tensor-core SSD's inputs) and its backward takes dy in y's dtype, which is dt's (f32 there); the
+ * all-same-dtype cases still pass, anything else goes to the composition with a reason.
  */
 import type { DType, KernelInputs, TensorInfo } from '@falcon-h1/core-tensor';
 import { describe, expect, it } from 'vitest';
@@ -38,7 +38,7 @@ describe('CUDA supportsKernel: SsmScan dtypes', () => {
       expect(supportsKernel(device, 'SsmScan', scanInputs(activations, parameters), { chunkSize: 8 })).toBe(true);
       const grad: KernelInputs<'SsmScanGrad'> = {
         ...scanInputs(activations, parameters),
-        dy: info([2, 9, 4, 8], activations),
+        dy: info([2, 9, 4, 8], parameters), // y takes dt's dtype
         dFinalState: info([2, 4, 8, 16], 'f32'),
       };
       expect(supportsKernel(device, 'SsmScanGrad', grad, { chunkSize: 8 })).toBe(true);
@@ -54,5 +54,19 @@ describe('CUDA supportsKernel: SsmScan dtypes', () => {
     expect(supportsKernel(device, 'SsmScan', mixed, { chunkSize: 8 })).toMatch(/D: dt, A and D of mixed dtypes/);
     const activations = { ...scanInputs('bf16', 'f32'), Cm: info([2, 9, 2, 16], 'f16') };
     expect(supportsKernel(device, 'SsmScan', activations, { chunkSize: 8 })).toMatch(/inputs of mixed dtypes/);
+  });
+
+  it("declines a backward whose dy is not in y's dtype (dt's), with a reason", () => {
+    const grad = (dy: DType): KernelInputs<'SsmScanGrad'> => ({
+      ...scanInputs('bf16', 'f32'),
+      dy: info([2, 9, 4, 8], dy),
+    });
+    expect(supportsKernel(device, 'SsmScanGrad', grad('bf16'), { chunkSize: 8 })).toMatch(
+      /dy: dy, dt, A and D of mixed dtypes \(f32 and bf16\)/,
+    );
+    const uniform = { ...scanInputs('bf16', 'bf16'), dy: info([2, 9, 4, 8], 'f32') };
+    expect(supportsKernel(device, 'SsmScanGrad', uniform, { chunkSize: 8 })).toMatch(
+      /dy, dt, A and D of mixed dtypes \(bf16 and f32\)/,
+    );
   });
 });

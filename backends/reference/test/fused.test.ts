@@ -400,19 +400,21 @@ describe('SsmScan', () => {
     expectClose(take(backend, state), scanFinal, 1e-15);
   });
 
-  it('keeps y in the activations dtype and the final state in f32', () => {
-    const { y, finalState } = k.SsmScan(
-      {
-        x: input([1.1], [1, 1, 1, 1], 'bf16'),
-        dt: input([0.3], [1, 1, 1], 'f32'),
-        A: input([-1], [1], 'f32'),
-        Bm: input([0.7], [1, 1, 1, 1], 'bf16'),
-        Cm: input([1], [1, 1, 1, 1], 'bf16'),
-      },
-      { chunkSize: 64 },
-    );
-    expect([y.dtype, finalState.dtype]).toEqual(['bf16', 'f32']);
-    dispose(backend, y, finalState);
+  it("gives y dt's dtype (f32 for bf16 x/B/C with f32 dt/A, bf16 when all are bf16) and the final state in f32", () => {
+    for (const parameters of ['f32', 'bf16'] as const) {
+      const { y, finalState } = k.SsmScan(
+        {
+          x: input([1.1], [1, 1, 1, 1], 'bf16'),
+          dt: input([0.3], [1, 1, 1], parameters),
+          A: input([-1], [1], parameters),
+          Bm: input([0.7], [1, 1, 1, 1], 'bf16'),
+          Cm: input([1], [1, 1, 1, 1], 'bf16'),
+        },
+        { chunkSize: 64 },
+      );
+      expect([y.dtype, finalState.dtype]).toEqual([parameters, 'f32']);
+      dispose(backend, y, finalState);
+    }
   });
 });
 

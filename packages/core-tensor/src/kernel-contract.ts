@@ -308,10 +308,11 @@ export interface FusedKernels {
    *   S_{-1} = initialState
    *   S_t = exp(dt_t·A_h)·S_{t−1} + dt_t · x_t ⊗ Bm_t        (S_{t-1} treated as 0 where seqIdx_t ≠ seqIdx_{t−1})
    *   y_t = S_t · Cm_t + D_h · x_t
-   * Outputs y [B, T, H, P] (dtype of x) and finalState = S_{T−1} [B, H, P, N] (always f32 or f64).
+   * Outputs y [B, T, H, P] (dtype of dt) and finalState = S_{T−1} [B, H, P, N] (always f32 or f64).
    * dt, A, states and cumulative sums are ≥ f32 whatever the activations' dtype. x, Bm, Cm share the activations'
    * dtype; dt, A and D share one dtype: the activations' or (16-bit activations) f32, so a bf16 model feeds 16-bit
-   * x/B/C with exact f32 dt/A/D. SsmScanGrad's outputs have their input's dtype (dinitialState f32).
+   * x/B/C with exact f32 dt/A/D. y takes dt's dtype — x's when all inputs share one, f32 in that mixed case — so the
+   * f32 gated norm after the scan reads y without a 16-bit rounding and a cast in between.
    */
   SsmScan: {
     inputs: {
@@ -327,7 +328,10 @@ export interface FusedKernels {
     attrs: { chunkSize: number };
     outputs: { y: TensorInfo; finalState: TensorInfo };
   };
-  /** Gradients of SsmScan given dy (and optionally dFinalState). Outputs match the inputs present. */
+  /**
+   * Gradients of SsmScan given dy (y's dtype, i.e. dt's) and optionally dFinalState. Outputs match the inputs
+   * present, each in its input's dtype (dx, dBm, dCm in x's; ddt, dA, dD in dt's; dinitialState f32/f64).
+   */
   SsmScanGrad: {
     inputs: {
       dy: TensorInfo;

@@ -1,7 +1,7 @@
 /**
  * ssmScan's dtype rules: x, Bm, Cm in the activations' dtype; dt, A, D in that dtype or — for 16-bit activations —
- * f32, one dtype for the three (what a bf16/f16 model passes). The mixed call runs natively and composed, y in x's
- * dtype, finalState f32; anything else is refused naming the input.
+ * f32, one dtype for the three (what a bf16/f16 model passes). y takes dt's dtype: the mixed call runs natively and
+ * composed with y and finalState f32; anything else is refused naming the input.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // core-tensor depends on no workspace package; its tests take the reference backend from its sources directly.
@@ -15,6 +15,7 @@ import {
   tensor,
   tidy,
   useBackend,
+  vjp,
 } from '../src/index.js';
 
 const [B, T, H, P, G, N] = [2, 7, 4, 3, 2, 5];
@@ -43,7 +44,7 @@ describe('ssmScan dtypes', () => {
         tidy(() => {
           setFallbackPolicy(policy);
           const { y, finalState } = ssmScan(inputs(activations, 'f32'), { chunkSize: 4 });
-          expect(y.dtype).toBe(activations);
+          expect(y.dtype).toBe('f32');
           expect(finalState.dtype).toBe('f32');
           return [
             Array.from(y.dataSync() as ArrayLike<number>),
@@ -53,19 +54,49 @@ describe('ssmScan dtypes', () => {
       );
       setFallbackPolicy('none');
       const [native, composed] = results as [number[][], number[][]];
-      // finalState is f32 on both paths; y is one rounding of nearly equal f32 values (at most one 16-bit step apart).
-      for (const [output, bound] of [
-        [1, 1e-5],
-        [0, 1e-2],
-      ] as const) {
+      // y and finalState are f32 on both paths: the f64 recurrence and the f32 chunked SSD agree to f32 rounding.
+      for (const output of [0, 1]) {
         native[output]!.forEach((v, i) => {
-          expect(Math.abs(v - composed[output]![i]!)).toBeLessThan(bound * (1 + Math.abs(v)));
+          expect(Math.abs(v - composed[output]![i]!)).toBeLessThan(1e-5 * (1 + Math.abs(v)));
         });
       }
     });
   }
 
-  it('still takes one dtype throughout', () => {
+  for (const activations of ['bf16', 'f16'] as const) {
+    it(`differentiates the mixed ${activations} call with dy in y's dtype (f32), natively and composed alike`, () => {
+      const cotangent = Float64Array.from({ length: B * T * H * P }, (_, i) => Math.sin(i));
+      const results = (['none', 'all'] as const).map((policy) =>
+        tidy(() => {
+          setFallbackPolicy(policy);
+          const all = inputs(activations, 'f32');
+          const xs = [all.x, all.dt, all.A, all.Bm, all.Cm, all.D, all.initialState];
+          const { grads } = vjp(
+            () => ssmScan(all, { chunkSize: 4 }).y,
+            xs,
+            (y) => {
+              expect(y.dtype).toBe('f32');
+              return tensor(cotangent, y.shape, y.dtype);
+            },
+          );
+          grads.forEach((g, i) => {
+            expect(g.dtype).toBe(xs[i]!.dtype);
+          });
+          return grads.map((g) => Array.from(g.dataSync() as ArrayLike<number>));
+        }),
+      );
+      setFallbackPolicy('none');
+      const [native, composed] = results as [number[][], number[][]];
+      // dx, dBm, dCm are one 16-bit rounding of nearly equal values; ddt, dA, dD, dinitialState are f32 on both paths.
+      const bounds = [1e-2, 1e-5, 1e-5, 1e-2, 1e-2, 1e-5, 1e-5];
+      native.forEach((grad, i) => {
+        const diff = Math.hypot(...grad.map((v, j) => v - composed[i]![j]!));
+        expect(diff, `input ${i}`).toBeLessThanOrEqual(bounds[i]! * Math.hypot(...grad));
+      });
+    });
+  }
+
+  it('still takes one dtype throughout, y in that dtype', () => {
     for (const dtype of ['f32', 'bf16', 'f64'] as const) {
       tidy(() => {
         const all = inputs(dtype, dtype);

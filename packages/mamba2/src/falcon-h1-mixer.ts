@@ -18,8 +18,8 @@
  * activations — transformers' reference path casts x, B and C to float32 and rounds only before out_proj; the
  * projections and the conv stay in the activations' dtype. In `forward`, x, B and C reach the scan in the
  * activations' dtype (the conv output is 16-bit already, so the kernel's own widening is exact and a backend may run
- * the SSD on 16-bit tensor cores), dt, A and D in f32; the scan returns y in x's dtype, which is widened again for the
- * gate. The output of the mixer has the input's dtype.
+ * the SSD on 16-bit tensor cores), dt, A and D in f32; the scan returns y in dt's dtype, f32, straight to the gate.
+ * The output of the mixer has the input's dtype.
  */
 import {
   add,
@@ -130,7 +130,7 @@ export class FalconH1Mixer {
   /**
    * Gated RMSNorm of y with z, or y·silu(z), then out_proj. y comes in the scan's f32 (f64) dtype and is rounded to
    * the activations' dtype only after the gate, as transformers' reference path does (its scan output is float32
-   * and `out_proj(scan_output.to(dtype))` rounds once; `forward`'s y was rounded once more by the 16-bit scan).
+   * and `out_proj(scan_output.to(dtype))` rounds once).
    */
   private gateAndProject(y: Tensor, z: Tensor, dtype: DType): Tensor {
     const scanDType = y.dtype;
@@ -191,8 +191,8 @@ export class FalconH1Mixer {
       },
       { chunkSize: this.config.mamba_chunk_size },
     );
-    // y comes back in x's dtype: the gate computes in the scan dtype, as it does for the decode step's f32 y.
-    const out = this.gateAndProject(toDType(reshape(scan.y, [b, t, dSsm]), scanDType), z, hidden.dtype);
+    // y comes back in dt's dtype, the scan dtype: the gate reads it unrounded, as it does the decode step's f32 y.
+    const out = this.gateAndProject(reshape(scan.y, [b, t, dSsm]), z, hidden.dtype);
     if (!options.returnState) return { out };
     return {
       out,

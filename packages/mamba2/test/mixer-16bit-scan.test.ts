@@ -98,7 +98,7 @@ describe('FalconH1Mixer with 16-bit activations: 16-bit x/B/C into the scan', ()
           expect(scans).toHaveLength(1);
           expect(scans[0]!.dtypes).toEqual({ ...scanDTypes, seqIdx: 'i32' });
           expect(grads).toHaveLength(1);
-          expect(grads[0]!.dtypes).toEqual({ ...scanDTypes, seqIdx: 'i32', dy: 'bf16' });
+          expect(grads[0]!.dtypes).toEqual({ ...scanDTypes, seqIdx: 'i32', dy: 'f32' }); // y takes dt's dtype
         } else {
           expect(scans).toHaveLength(0);
           expect(grads).toHaveLength(0);

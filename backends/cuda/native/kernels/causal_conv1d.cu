@@ -8,6 +8,8 @@
  * Backward with du = dy ⊙ act'(u) (u recomputed):
  *   dx[b,s,c]  = Σ_k du[b, s+K−1−k, c]·weight[c,k]  over the terms that read s
  *   dinitialState likewise for s < 0;  dweight[c,k] = Σ_{b,t} du·xin;  dbias[c] = Σ_{b,t} du
+ * du is computed once per element into an f32 scratch (convDuKernel), so dx, dinitialState and dweight read it
+ * instead of recomputing u for each of the K terms that use it (K² work per element before).
  * dweight/dbias: blocks of 32 channels × 8 time lanes reduce in shared memory, then add to f32 accumulators with
  * one atomic per block and channel; the accumulators are rounded to the weight's dtype at the end.
  */
@@ -71,8 +73,18 @@ __global__ void convForwardKernel(T* __restrict__ y, ConvIn<T> in, ConvArgs a) {
   }
 }
 
+/** du[b,t,c] = dy ⊙ act'(u), u recomputed: once per element. */
 template <typename T>
-__global__ void convGradXKernel(T* __restrict__ dx, const T* __restrict__ dy, ConvIn<T> in, ConvArgs a) {
+__global__ void convDuKernel(float* __restrict__ du, const T* __restrict__ dy, ConvIn<T> in, ConvArgs a) {
+  const int64_t n = a.B * a.T * a.C;
+  for (int64_t e = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; e < n; e += int64_t(gridDim.x) * blockDim.x) {
+    const int64_t c = e % a.C, bt = e / a.C, t = bt % a.T, b = bt / a.T;
+    du[e] = duAt(in, a, dy, b, t, c);
+  }
+}
+
+template <typename T>
+__global__ void convGradXKernel(T* __restrict__ dx, const float* __restrict__ du, ConvIn<T> in, ConvArgs a) {
   const int64_t n = a.B * a.T * a.C;
   for (int64_t e = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; e < n; e += int64_t(gridDim.x) * blockDim.x) {
     const int64_t c = e % a.C, bs = e / a.C, s = bs % a.T, b = bs / a.T;
@@ -80,14 +92,14 @@ __global__ void convGradXKernel(T* __restrict__ dx, const T* __restrict__ dy, Co
     for (int64_t k = 0; k < a.K; ++k) {
       const int64_t t = s + (a.K - 1) - k;
       if (t >= a.T || !reads(in, a, b, t, s)) continue;
-      acc += duAt(in, a, dy, b, t, c) * toF<T>(in.w[c * a.K + k]);
+      acc += du[(b * a.T + t) * a.C + c] * toF<T>(in.w[c * a.K + k]);
     }
     dx[e] = fromF<T>(acc);
   }
 }
 
 template <typename T>
-__global__ void convGradInitKernel(T* __restrict__ dinit, const T* __restrict__ dy, ConvIn<T> in, ConvArgs a) {
+__global__ void convGradInitKernel(T* __restrict__ dinit, const float* __restrict__ du, ConvIn<T> in, ConvArgs a) {
   const int64_t K1 = a.K - 1;
   const int64_t n = a.B * a.C * K1;
   for (int64_t e = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; e < n; e += int64_t(gridDim.x) * blockDim.x) {
@@ -97,7 +109,7 @@ __global__ void convGradInitKernel(T* __restrict__ dinit, const T* __restrict__ 
     for (int64_t k = 0; k < a.K; ++k) {
       const int64_t t = s + K1 - k;
       if (t < 0 || t >= a.T || !reads(in, a, b, t, s)) continue;
-      acc += duAt(in, a, dy, b, t, c) * toF<T>(in.w[c * a.K + k]);
+      acc += du[(b * a.T + t) * a.C + c] * toF<T>(in.w[c * a.K + k]);
     }
     dinit[e] = fromF<T>(acc);
   }
@@ -105,8 +117,8 @@ __global__ void convGradInitKernel(T* __restrict__ dinit, const T* __restrict__ 
 
 /** Block: 32 channels × 8 lanes over (b, t); grid.y splits the B·T range. */
 template <typename T>
-__global__ void convGradWeightKernel(float* __restrict__ dwAcc, float* __restrict__ dbAcc, const T* __restrict__ dy,
-                                     ConvIn<T> in, ConvArgs a, int64_t btPerBlock) {
+__global__ void convGradWeightKernel(float* __restrict__ dwAcc, float* __restrict__ dbAcc,
+                                     const float* __restrict__ duAll, ConvIn<T> in, ConvArgs a, int64_t btPerBlock) {
   __shared__ float part[8][32][kMaxK + 1];
   const int cx = threadIdx.x & 31, ty = threadIdx.x >> 5;
   const int64_t c = int64_t(blockIdx.x) * 32 + cx;
@@ -119,7 +131,7 @@ __global__ void convGradWeightKernel(float* __restrict__ dwAcc, float* __restric
   if (c < a.C) {
     for (int64_t bt = bt0 + ty; bt < bt1; bt += 8) {
       const int64_t b = bt / a.T, t = bt - b * a.T;
-      const float du = duAt(in, a, dy, b, t, c);
+      const float du = duAll[bt * a.C + c];
       db += du;
 #pragma unroll
       for (int k = 0; k < kMaxK; ++k) {
@@ -187,6 +199,7 @@ void launchCausalConv1dGrad(Ctx& ctx, int dtype, void* dx, void* dweight, void* 
   const int64_t n = a.B * a.T * a.C;
   Scratch dwAcc(*ctx.alloc, a.C * a.K * sizeof(float));
   Scratch dbAcc(*ctx.alloc, (dbias ? a.C : 0) * sizeof(float));
+  Scratch du(*ctx.alloc, n * sizeof(float));
   FH_CHECK(cudaMemsetAsync(dwAcc.as<float>(), 0, a.C * a.K * sizeof(float), ctx.stream));
   if (dbias) FH_CHECK(cudaMemsetAsync(dbAcc.as<float>(), 0, a.C * sizeof(float), ctx.stream));
   FH_DISPATCH_FLOAT(dtype, "CausalConv1dGrad", {
@@ -194,17 +207,19 @@ void launchCausalConv1dGrad(Ctx& ctx, int dtype, void* dx, void* dweight, void* 
                  static_cast<const T*>(initialState), seqIdx};
     const T* g = static_cast<const T*>(dy);
     if (n > 0) {
-      convGradXKernel<T><<<gridFor(n, 256, ctx), 256, 0, ctx.stream>>>(static_cast<T*>(dx), g, in, a);
+      convDuKernel<T><<<gridFor(n, 256, ctx), 256, 0, ctx.stream>>>(du.as<float>(), g, in, a);
+      convGradXKernel<T><<<gridFor(n, 256, ctx), 256, 0, ctx.stream>>>(static_cast<T*>(dx), du.as<float>(), in, a);
       const int64_t bt = a.B * a.T;
       const int64_t chunks = bt < 256 ? 1 : (bt + 255) / 256 < 1024 ? (bt + 255) / 256 : 1024;
       const int64_t per = (bt + chunks - 1) / chunks;
       dim3 grid(static_cast<unsigned>((a.C + 31) / 32), static_cast<unsigned>(chunks));
-      convGradWeightKernel<T><<<grid, 256, 0, ctx.stream>>>(dwAcc.as<float>(), dbias ? dbAcc.as<float>() : nullptr, g,
-                                                            in, a, per);
+      convGradWeightKernel<T><<<grid, 256, 0, ctx.stream>>>(dwAcc.as<float>(), dbias ? dbAcc.as<float>() : nullptr,
+                                                            du.as<float>(), in, a, per);
     }
     if (dinitialState && a.K > 1) {
       const int64_t m = a.B * a.C * (a.K - 1);
-      convGradInitKernel<T><<<gridFor(m, 256, ctx), 256, 0, ctx.stream>>>(static_cast<T*>(dinitialState), g, in, a);
+      convGradInitKernel<T><<<gridFor(m, 256, ctx), 256, 0, ctx.stream>>>(static_cast<T*>(dinitialState),
+                                                                         du.as<float>(), in, a);
     }
   });
   checkLaunch("CausalConv1dGrad");

@@ -13,8 +13,11 @@
  * S0, the chunk's start state, comes from one sequential f32 pass over chunks (ssdCarryKernel) of the chunk-local
  * states Σ_j w_j·X_j ⊗ B_j and decays κ. Every product (C·Bᵀ, (C·Bᵀ∘L)·x, C·S0ᵀ, (w∘X)ᵀ·B) runs on WMMA 16×16×16
  * tiles with 16-bit operands staged in shared memory (P and N padded with zeros to multiples of 16) and f32
- * accumulators; cumulative sums, decays and states stay f32. x, B, C (and dy) are read in the activations' 16-bit
- * dtype, dt, A and D as f32 (a bf16/f16 model's own ones, or 16-bit ones widened by launchSsmScan).
+ * accumulators; cumulative sums, decays and states stay f32. x, B, C are read in the activations' 16-bit dtype, dt,
+ * A and D as f32 (a bf16/f16 model's own ones, or 16-bit ones widened by launchSsmScan). y takes dt's dtype: the
+ * 16-bit one, or f32 (a bf16/f16 model's mixed scan, written from the f32 accumulators unrounded); the backward's
+ * dy comes in y's dtype and, when f32, is rounded to the 16-bit dtype as it is staged into shared memory: the MMAs
+ * take 16-bit operands, and the element-wise terms (D·dy, Σ dy·x) read the same staged copy.
  *
  * Backward, given dY = dy and the end-state adjoint Gc of each chunk (the reverse ssdCarryKernel pass of the
  * chunk-local adjoints Σ_i e_i·dY_i ⊗ C_i, from dFinalState; its value before chunk 0 is dinitialState), with the
@@ -33,6 +36,7 @@
 
 #include "common.cuh"
 #include "ssd_tc.cuh"
+#include "ssm_scan.cuh"
 
 namespace fh {
 
@@ -182,39 +186,42 @@ struct Unscaled {
 };
 
 /**
- * Rows t0 … t0+Q−1 of a [B, T, K, width] tensor at (b, ·, k) into shared memory [Q × ld] as T, row j multiplied by
- * rowScale(j) when SCALED, zero past T and past width. Rows whose width is a multiple of 8 move as 16-byte vectors.
+ * Rows t0 … t0+Q−1 of a [B, T, K, width] tensor (stored as S: T, or f32 for an f32 dy) at (b, ·, k) into shared memory
+ * [Q × ld] as T, row j multiplied by rowScale(j) when SCALED, zero past T and past width. 16-bit rows whose width is a
+ * multiple of 8 move as 16-byte vectors.
  */
-template <typename T, bool SCALED = false, typename RowScale = Unscaled>
-__device__ __forceinline__ void stageRows(T* dst, int ld, const T* __restrict__ src, int64_t b, int64_t t0, int64_t k,
+template <typename T, bool SCALED = false, typename RowScale = Unscaled, typename S = T>
+__device__ __forceinline__ void stageRows(T* dst, int ld, const S* __restrict__ src, int64_t b, int64_t t0, int64_t k,
                                           int64_t K, int64_t width, const SsdDims& d, RowScale rowScale = {}) {
   const int64_t stride = K * width;
-  const T* base = src + ((b * d.T + t0) * K + k) * width;
+  const S* base = src + ((b * d.T + t0) * K + k) * width;
   const int rows = d.T - t0 < kQ ? static_cast<int>(d.T - t0) : kQ;
-  if (width % 8 == 0 && aligned16(src)) {
-    const int vecs = ld / 8;
-    for (int i = threadIdx.x; i < kQ * vecs; i += kThreads) {
-      const int j = i / vecs, c = (i - j * vecs) * 8;
-      uint4 raw = make_uint4(0, 0, 0, 0);
-      if (c < width && j < rows) {
-        raw = __ldg(reinterpret_cast<const uint4*>(base + j * stride + c));
-        if (SCALED) {
-          alignas(16) T v[8];
-          *reinterpret_cast<uint4*>(v) = raw;
-          const float f = rowScale(j);
+  if constexpr (std::is_same<S, T>::value) {
+    if (width % 8 == 0 && aligned16(src)) {
+      const int vecs = ld / 8;
+      for (int i = threadIdx.x; i < kQ * vecs; i += kThreads) {
+        const int j = i / vecs, c = (i - j * vecs) * 8;
+        uint4 raw = make_uint4(0, 0, 0, 0);
+        if (c < width && j < rows) {
+          raw = __ldg(reinterpret_cast<const uint4*>(base + j * stride + c));
+          if (SCALED) {
+            alignas(16) T v[8];
+            *reinterpret_cast<uint4*>(v) = raw;
+            const float f = rowScale(j);
 #pragma unroll
-          for (int e = 0; e < 8; ++e) v[e] = fromF<T>(f * toF<T>(v[e]));
-          raw = *reinterpret_cast<const uint4*>(v);
+            for (int e = 0; e < 8; ++e) v[e] = fromF<T>(f * toF<T>(v[e]));
+            raw = *reinterpret_cast<const uint4*>(v);
+          }
         }
+        *reinterpret_cast<uint4*>(dst + j * ld + c) = raw;
       }
-      *reinterpret_cast<uint4*>(dst + j * ld + c) = raw;
+      return;
     }
-    return;
   }
   for (int i = threadIdx.x; i < kQ * ld; i += kThreads) {
     const int j = i / ld, c = i - j * ld;
     float v = 0.f;
-    if (c < width && j < rows) v = toF<T>(base[j * stride + c]) * (SCALED ? rowScale(j) : 1.f);
+    if (c < width && j < rows) v = toF<S>(base[j * stride + c]) * (SCALED ? rowScale(j) : 1.f);
     dst[i] = fromF<T>(v);
   }
 }
@@ -295,11 +302,12 @@ __device__ ChunkOperands<T> stageChunkOperands(unsigned char* smem, const ChunkB
  * Chunk-local end states (mode 0) or chunk-local adjoints (mode 1), [B, nc, H, P, N] f32, and decays κ [B, nc, H]
  * (mode 0 only):
  *   mode 0: Σ_j w_j·dt_j·x_j ⊗ B_j        mode 1: Σ_i e_i·dy_i ⊗ C_i
- * Grid (nc, H, B); shared: scalars | u [Q × PP] | v [Q × NP] | per-warp 16×16 f32 staging.
+ * u (x, or dy in y's type U) is staged as T. Grid (nc, H, B); shared: scalars | u [Q × PP] | v [Q × NP] | per-warp
+ * 16×16 f32 staging.
  */
-template <typename T, int MODE>
+template <typename T, int MODE, typename U = T>
 __global__ void __launch_bounds__(kThreads)
-    ssdChunkStateKernel(float* __restrict__ out, float* __restrict__ decay, const T* __restrict__ u,
+    ssdChunkStateKernel(float* __restrict__ out, float* __restrict__ decay, const U* __restrict__ u,
                         const T* __restrict__ v, const float* __restrict__ dt, const float* __restrict__ A,
                         const int32_t* __restrict__ seq, SsdDims d) {
   extern __shared__ __align__(128) unsigned char smem[];
@@ -343,13 +351,13 @@ size_t stateSmem(int64_t P, int64_t N, size_t elem) {
 }
 
 /**
- * Forward output of one chunk: y = (C·Bᵀ∘L∘dt)·x + e∘(C·S0ᵀ) + D·x. Grid (nc, H, B).
+ * Forward output of one chunk: y = (C·Bᵀ∘L∘dt)·x + e∘(C·S0ᵀ) + D·x, stored as Y (T or f32). Grid (nc, H, B).
  * Shared: scalars | C, B [Q × NP] | x [Q × PP] | S0 [PP × NP] | C·Bᵀ f32 [Q × Q], then the warps' 2 × 16×16 f32
  * staging tiles | M [Q × Q].
  */
-template <typename T>
+template <typename T, typename Y>
 __global__ void __launch_bounds__(kThreads)
-    ssdOutputKernel(T* __restrict__ y, const float* __restrict__ start, const T* __restrict__ x,
+    ssdOutputKernel(Y* __restrict__ y, const float* __restrict__ start, const T* __restrict__ x,
                     const float* __restrict__ dt, const float* __restrict__ A, const T* __restrict__ Bm,
                     const T* __restrict__ Cm, const float* __restrict__ D, const int32_t* __restrict__ seq,
                     SsdDims d) {
@@ -398,7 +406,7 @@ __global__ void __launch_bounds__(kThreads)
       const int64_t t = t0 + i;
       if (t < d.T && p < d.P) {
         const int64_t xi = ((b * d.T + t) * d.H + h) * d.P + p;
-        y[xi] = fromF<T>(st[e] + startWeight(s, i) * st[kTile * kTile + e] + Dh * toF<T>(x[xi]));
+        y[xi] = fromF<Y>(st[e] + startWeight(s, i) * st[kTile * kTile + e] + Dh * toF<T>(x[xi]));
       }
     }
     __syncwarp();
@@ -413,12 +421,12 @@ size_t outputSmem(int64_t P, int64_t N, size_t elem) {
 /**
  * Backward of one chunk (see the file comment). Grid (nc, H, B). Shared: scalars | C, B [Q × NP] | x, dy [Q × PP] |
  * S0, Gc [PP × NP] | C·Bᵀ, dy·xᵀ f32 [Q × Q], then the warps' 3 × 16×16 f32 staging tiles |
- * M1 = (dy·Xᵀ)∘L, M2 = (C·Bᵀ)∘L [Q × Q].
+ * M1 = (dy·Xᵀ)∘L, M2 = (C·Bᵀ)∘L [Q × Q]. dy (Y: T or f32) is staged as T.
  */
-template <typename T>
+template <typename T, typename Y>
 __global__ void __launch_bounds__(kThreads)
     ssdGradKernel(T* __restrict__ dx, SsdGradAcc acc, const float* __restrict__ start, const float* __restrict__ gend,
-                  const T* __restrict__ dy, const T* __restrict__ x, const float* __restrict__ dt,
+                  const Y* __restrict__ dy, const T* __restrict__ x, const float* __restrict__ dt,
                   const float* __restrict__ A, const T* __restrict__ Bm, const T* __restrict__ Cm,
                   const float* __restrict__ D, const int32_t* __restrict__ seq, SsdDims d) {
   extern __shared__ __align__(128) unsigned char smem[];
@@ -709,9 +717,9 @@ bool ssdTcSupported(const Ctx& ctx, int dtype, int64_t B, int64_t H, int64_t P, 
   return gradSmem(P, N, 2) <= limit && outputSmem(P, N, 2) <= limit && stateSmem(P, N, 2) <= limit;
 }
 
-void launchSsdForwardTc(Ctx& ctx, int dtype, void* y, float* finalState, const void* x, const float* dt,
-                        const float* A, const void* Bm, const void* Cm, const float* D, const float* initialState,
-                        const int32_t* seqIdx, const SsdDims& d) {
+void launchSsdForwardTc(Ctx& ctx, int dtype, int yDtype, void* y, float* finalState, const void* x,
+                        const float* dt, const float* A, const void* Bm, const void* Cm, const float* D,
+                        const float* initialState, const int32_t* seqIdx, const SsdDims& d) {
   const int64_t nc = (d.T + kQ - 1) / kQ;
   const int64_t states = d.B * nc * d.H * d.P * d.N;
   Scratch local(*ctx.alloc, states * sizeof(float));
@@ -722,19 +730,22 @@ void launchSsdForwardTc(Ctx& ctx, int dtype, void* y, float* finalState, const v
     chunkStartStates<T>(ctx, start.as<float>(), local.as<float>(), decay.as<float>(), finalState,
                         static_cast<const T*>(x), dt, A, static_cast<const T*>(Bm), initialState, seqIdx, d, nc);
     const size_t smem = outputSmem(d.P, d.N, sizeof(T));
-    allowSmem(ssdOutputKernel<T>, smem, "SsmScan (SSD output)");
-    ssdOutputKernel<T><<<chunkGrid(d, nc), kThreads, smem, ctx.stream>>>(
-        static_cast<T*>(y), start.as<float>(), static_cast<const T*>(x), dt, A, static_cast<const T*>(Bm),
-        static_cast<const T*>(Cm), D, seqIdx, d);
+    withScanOutputType<T>(yDtype, [&](auto yTag) {
+      using Y = decltype(yTag);
+      allowSmem(ssdOutputKernel<T, Y>, smem, "SsmScan (SSD output)");
+      ssdOutputKernel<T, Y><<<chunkGrid(d, nc), kThreads, smem, ctx.stream>>>(
+          static_cast<Y*>(y), start.as<float>(), static_cast<const T*>(x), dt, A, static_cast<const T*>(Bm),
+          static_cast<const T*>(Cm), D, seqIdx, d);
+    });
     checkLaunch("SsmScan (SSD output)");
   };
   with16BitType(dtype, "SsmScan (SSD tensor cores)", run);
 }
 
-void launchSsdBackwardTc(Ctx& ctx, int dtype, void* dx, const SsdGradAcc& acc, float* dinitialState, const void* dy,
-                         const float* dFinalState, const void* x, const float* dt, const float* A, const void* Bm,
-                         const void* Cm, const float* D, const float* initialState, const int32_t* seqIdx,
-                         const SsdDims& d) {
+void launchSsdBackwardTc(Ctx& ctx, int dtype, int yDtype, void* dx, const SsdGradAcc& acc, float* dinitialState,
+                         const void* dy, const float* dFinalState, const void* x, const float* dt, const float* A,
+                         const void* Bm, const void* Cm, const float* D, const float* initialState,
+                         const int32_t* seqIdx, const SsdDims& d) {
   const int64_t nc = (d.T + kQ - 1) / kQ;
   const int64_t states = d.B * nc * d.H * d.P * d.N;
   Scratch start(*ctx.alloc, states * sizeof(float));
@@ -745,19 +756,22 @@ void launchSsdBackwardTc(Ctx& ctx, int dtype, void* dx, const SsdGradAcc& acc, f
     using T = decltype(tag);
     chunkStartStates<T>(ctx, start.as<float>(), local.as<float>(), decay.as<float>(), nullptr,
                         static_cast<const T*>(x), dt, A, static_cast<const T*>(Bm), initialState, seqIdx, d, nc);
-    const size_t smemAdj = stateSmem(d.P, d.N, sizeof(T));
-    allowSmem(ssdChunkStateKernel<T, 1>, smemAdj, "SsmScanGrad (SSD chunk adjoints)");
-    ssdChunkStateKernel<T, 1><<<chunkGrid(d, nc), kThreads, smemAdj, ctx.stream>>>(
-        local.as<float>(), nullptr, static_cast<const T*>(dy), static_cast<const T*>(Cm), dt, A, seqIdx, d);
-    checkLaunch("SsmScanGrad (SSD chunk adjoints)");
-    carry<true>(ctx, adj.as<float>(), local.as<float>(), decay.as<float>(), dFinalState, dinitialState, d, nc,
-                "SsmScanGrad (SSD adjoint carry)");
-    const size_t smem = gradSmem(d.P, d.N, sizeof(T));
-    allowSmem(ssdGradKernel<T>, smem, "SsmScanGrad (SSD chunk gradients)");
-    ssdGradKernel<T><<<chunkGrid(d, nc), kThreads, smem, ctx.stream>>>(
-        static_cast<T*>(dx), acc, start.as<float>(), adj.as<float>(), static_cast<const T*>(dy),
-        static_cast<const T*>(x), dt, A, static_cast<const T*>(Bm), static_cast<const T*>(Cm), D, seqIdx, d);
-    checkLaunch("SsmScanGrad (SSD chunk gradients)");
+    withScanOutputType<T>(yDtype, [&](auto yTag) {
+      using Y = decltype(yTag);  // dy's storage type: y's
+      const size_t smemAdj = stateSmem(d.P, d.N, sizeof(T));
+      allowSmem(ssdChunkStateKernel<T, 1, Y>, smemAdj, "SsmScanGrad (SSD chunk adjoints)");
+      ssdChunkStateKernel<T, 1, Y><<<chunkGrid(d, nc), kThreads, smemAdj, ctx.stream>>>(
+          local.as<float>(), nullptr, static_cast<const Y*>(dy), static_cast<const T*>(Cm), dt, A, seqIdx, d);
+      checkLaunch("SsmScanGrad (SSD chunk adjoints)");
+      carry<true>(ctx, adj.as<float>(), local.as<float>(), decay.as<float>(), dFinalState, dinitialState, d, nc,
+                  "SsmScanGrad (SSD adjoint carry)");
+      const size_t smem = gradSmem(d.P, d.N, sizeof(T));
+      allowSmem(ssdGradKernel<T, Y>, smem, "SsmScanGrad (SSD chunk gradients)");
+      ssdGradKernel<T, Y><<<chunkGrid(d, nc), kThreads, smem, ctx.stream>>>(
+          static_cast<T*>(dx), acc, start.as<float>(), adj.as<float>(), static_cast<const Y*>(dy),
+          static_cast<const T*>(x), dt, A, static_cast<const T*>(Bm), static_cast<const T*>(Cm), D, seqIdx, d);
+      checkLaunch("SsmScanGrad (SSD chunk gradients)");
+    });
   };
   with16BitType(dtype, "SsmScanGrad (SSD tensor cores)", run);
 }

@@ -19,12 +19,12 @@ constexpr int64_t kSsdChunk = 64;
 bool ssdTcSupported(const Ctx& ctx, int dtype, int64_t B, int64_t H, int64_t P, int64_t N);
 
 /**
- * Forward: y [B,T,H,P] (dtype) and finalState [B,H,P,N] f32. Inputs as launchSsmScan's, with dt, A and D (optional)
- * in f32 (launchSsmScan widens 16-bit ones).
+ * Forward: y [B,T,H,P] (yDtype: dt's original dtype, f32 or dtype) and finalState [B,H,P,N] f32. Inputs as
+ * launchSsmScan's, with dt, A and D (optional) in f32 (launchSsmScan widens 16-bit ones).
  */
-void launchSsdForwardTc(Ctx& ctx, int dtype, void* y, float* finalState, const void* x, const float* dt,
-                        const float* A, const void* Bm, const void* Cm, const float* D, const float* initialState,
-                        const int32_t* seqIdx, const SsdDims& d);
+void launchSsdForwardTc(Ctx& ctx, int dtype, int yDtype, void* y, float* finalState, const void* x,
+                        const float* dt, const float* A, const void* Bm, const void* Cm, const float* D,
+                        const float* initialState, const int32_t* seqIdx, const SsdDims& d);
 
 /** f32 accumulators of the backward (zeroed by the caller); dD null when D is absent. */
 struct SsdGradAcc {
@@ -35,10 +35,13 @@ struct SsdGradAcc {
   float* dD;   // [H], added to, or null
 };
 
-/** Backward: dx (dtype) written, the accumulators filled, dinitialState (f32, optional) written; dt, A, D f32. */
-void launchSsdBackwardTc(Ctx& ctx, int dtype, void* dx, const SsdGradAcc& acc, float* dinitialState, const void* dy,
-                         const float* dFinalState, const void* x, const float* dt, const float* A, const void* Bm,
-                         const void* Cm, const float* D, const float* initialState, const int32_t* seqIdx,
-                         const SsdDims& d);
+/**
+ * Backward: dx (dtype) written, the accumulators filled, dinitialState (f32, optional) written; dy in yDtype (f32 or
+ * dtype, as the forward's y); dt, A, D f32.
+ */
+void launchSsdBackwardTc(Ctx& ctx, int dtype, int yDtype, void* dx, const SsdGradAcc& acc, float* dinitialState,
+                         const void* dy, const float* dFinalState, const void* x, const float* dt, const float* A,
+                         const void* Bm, const void* Cm, const float* D, const float* initialState,
+                         const int32_t* seqIdx, const SsdDims& d);
 
 }  // namespace fh

@@ -3,10 +3,12 @@
  * f16/bf16 scans go to the matmul form on tensor cores (ssd_tc.cu) where it takes the sizes; this file's recurrence
  * kernels serve f32 (exact), the rest, and FALCON_H1_CUDA_SSD=cuda-cores.
  *
- * Dtypes: x, Bm, Cm, dy, y, dx, dBm, dCm in the activations' dtype (f32/f16/bf16); dt, A, D either in that dtype or
- * f32 (what a bf16/f16 model passes: its softplus'ed dt and −exp(A_log) stay exact). Every kernel reads dt, A, D as
- * f32: 16-bit ones are widened once into scratch by the launchers (exact), so both cases compute alike; ddt, dA, dD
- * are rounded from their f32 accumulators to the parameters' dtype.
+ * Dtypes: x, Bm, Cm, dx, dBm, dCm in the activations' dtype (f32/f16/bf16); dt, A, D either in that dtype or f32
+ * (what a bf16/f16 model passes: its softplus'ed dt and −exp(A_log) stay exact). y, and so dy, take dt's dtype: f32
+ * in that mixed case, so the f32 gated norm after the scan reads the f32 accumulation unrounded (the kernels are
+ * templated on Y, y's / dy's storage type). Every kernel reads dt, A, D as f32: 16-bit ones are widened once into
+ * scratch by the launchers (exact), so both cases compute alike; ddt, dA, dD are rounded from their f32 accumulators
+ * to the parameters' dtype.
  *
  * The recurrence (per batch row b, head h, state S [P, N]; head h reads group g = h / (H/G)):
  *   r_t = 0 where seqIdx_t ≠ seqIdx_{t−1} (a document starts: the carried state is dropped), else 1
@@ -129,11 +131,11 @@ __global__ void chunkCarryKernel(float* __restrict__ local, const float* __restr
 }
 
 /**
- * Phase 3: y for every token, each chunk starting from its start state ([B, nc, H, P, N], or initialState / zeros
- * when startIsInit). The last chunk writes finalState when given.
+ * Phase 3: y (Y: T or f32) for every token, each chunk starting from its start state ([B, nc, H, P, N], or
+ * initialState / zeros when startIsInit). The last chunk writes finalState when given.
  */
-template <typename T, int NPL>
-__global__ void chunkScanKernel(T* __restrict__ y, float* __restrict__ finalState, const float* __restrict__ start,
+template <typename T, typename Y, int NPL>
+__global__ void chunkScanKernel(Y* __restrict__ y, float* __restrict__ finalState, const float* __restrict__ start,
                                 bool startIsInit, ScanIn<T> in, ScanDims d) {
   const int lane = threadIdx.x & 31;
   const int64_t p = int64_t(blockIdx.z) * kWarps + (threadIdx.x >> 5);
@@ -168,7 +170,7 @@ __global__ void chunkScanKernel(T* __restrict__ y, float* __restrict__ finalStat
       acc += s[j] * cv;
     }
     acc = warpSum(acc);
-    if (lane == 0) y[xi] = fromF<T>(acc + Dh * xv);
+    if (lane == 0) y[xi] = fromF<Y>(acc + Dh * xv);
   }
   if (finalState != nullptr && c == d.nc - 1) {
     const int64_t fBase = ((b * d.H + h) * d.P + p) * d.N;
@@ -180,9 +182,9 @@ __global__ void chunkScanKernel(T* __restrict__ y, float* __restrict__ finalStat
   }
 }
 
-/** Backward B: r_{t0}·a_{t0}·G_{t0} of each chunk, the adjoint run from zero at its end. */
-template <typename T, int NPL>
-__global__ void chunkAdjointKernel(float* __restrict__ localAdj, const T* __restrict__ dy, ScanIn<T> in, ScanDims d) {
+/** Backward B: r_{t0}·a_{t0}·G_{t0} of each chunk, the adjoint run from zero at its end. dy in Y (y's type). */
+template <typename T, typename Y, int NPL>
+__global__ void chunkAdjointKernel(float* __restrict__ localAdj, const Y* __restrict__ dy, ScanIn<T> in, ScanDims d) {
   const int lane = threadIdx.x & 31;
   const int64_t p = int64_t(blockIdx.z) * kWarps + (threadIdx.x >> 5);
   const int64_t c = blockIdx.y, bh = blockIdx.x, b = bh / d.H, h = bh - b * d.H, g = h / (d.H / d.G);
@@ -196,7 +198,7 @@ __global__ void chunkAdjointKernel(float* __restrict__ localAdj, const T* __rest
     const float dtv = in.dt[(b * d.T + t) * d.H + h];
     const float a = expf(dtv * Ah);
     const bool reset = startsDoc(in.seq, b, t, d.T);
-    const float dyv = toF<T>(dy[((b * d.T + t) * d.H + h) * d.P + p]);
+    const float dyv = toF<Y>(dy[((b * d.T + t) * d.H + h) * d.P + p]);
     const int64_t bc = ((b * d.T + t) * d.G + g) * d.N;
 #pragma unroll
     for (int j = 0; j < NPL; ++j) {
@@ -239,10 +241,10 @@ struct GradAcc {
   float* dD;   // [H] or null
 };
 
-/** Backward D. Grid as chunkGrid; every warp of a block walks the same tokens (shared-memory sums). */
-template <typename T, int NPL>
+/** Backward D (dy in Y, y's type). Grid as chunkGrid; every warp of a block walks the same tokens (shared sums). */
+template <typename T, typename Y, int NPL>
 __global__ void chunkGradKernel(T* __restrict__ dx, GradAcc acc, const float* __restrict__ start,
-                                const float* __restrict__ gin, const T* __restrict__ dy, ScanIn<T> in, ScanDims d) {
+                                const float* __restrict__ gin, const Y* __restrict__ dy, ScanIn<T> in, ScanDims d) {
   __shared__ float sB[kWarps][32 * NPL];
   __shared__ float sC[kWarps][32 * NPL];
   __shared__ float sDdt[kWarps];
@@ -297,7 +299,7 @@ __global__ void chunkGradKernel(T* __restrict__ dx, GradAcc acc, const float* __
     const float a = expf(dtv * Ah);
     const bool reset = startsDoc(in.seq, b, t, d.T);
     const float xv = valid ? toF<T>(in.x[bth * d.P + pc]) : 0.f;
-    const float dyv = valid ? toF<T>(dy[bth * d.P + pc]) : 0.f;
+    const float dyv = valid ? toF<Y>(dy[bth * d.P + pc]) : 0.f;
     const int64_t bc = ((b * d.T + t) * d.G + g) * d.N;
     float pGB = 0.f, pSG = 0.f;
 #pragma unroll
@@ -378,11 +380,11 @@ dim3 chunkGrid(const ScanDims& d) {
               static_cast<unsigned>((d.P + kWarps - 1) / kWarps));
 }
 
-template <typename T, int NPL>
-void scanForward(Ctx& ctx, T* y, float* finalState, ScanIn<T> in, const float* init, ScanDims d) {
+template <typename T, typename Y, int NPL>
+void scanForward(Ctx& ctx, Y* y, float* finalState, ScanIn<T> in, const float* init, ScanDims d) {
   const dim3 grid = chunkGrid(d), block(32 * kWarps);
   if (d.nc == 1) {
-    chunkScanKernel<T, NPL><<<grid, block, 0, ctx.stream>>>(y, finalState, init, true, in, d);
+    chunkScanKernel<T, Y, NPL><<<grid, block, 0, ctx.stream>>>(y, finalState, init, true, in, d);
     checkLaunch("SsmScan (chunk scan)");
     return;
   }
@@ -395,12 +397,12 @@ void scanForward(Ctx& ctx, T* y, float* finalState, ScanIn<T> in, const float* i
   chunkCarryKernel<<<gridFor(elems, 128, ctx), 128, 0, ctx.stream>>>(local.as<float>(), decay.as<float>(), init,
                                                                       nullptr, d);
   checkLaunch("SsmScan (chunk carry)");
-  chunkScanKernel<T, NPL><<<grid, block, 0, ctx.stream>>>(y, finalState, local.as<float>(), false, in, d);
+  chunkScanKernel<T, Y, NPL><<<grid, block, 0, ctx.stream>>>(y, finalState, local.as<float>(), false, in, d);
   checkLaunch("SsmScan (chunk scan)");
 }
 
-template <typename T, int NPL>
-void scanBackward(Ctx& ctx, T* dx, GradAcc acc, float* dInit, const T* dy, const float* dFinal, ScanIn<T> in,
+template <typename T, typename Y, int NPL>
+void scanBackward(Ctx& ctx, T* dx, GradAcc acc, float* dInit, const Y* dy, const float* dFinal, ScanIn<T> in,
                   const float* init, ScanDims d) {
   const dim3 grid = chunkGrid(d), block(32 * kWarps);
   const int64_t states = d.B * d.nc * d.H * d.P * d.N;
@@ -413,12 +415,12 @@ void scanBackward(Ctx& ctx, T* dx, GradAcc acc, float* dInit, const T* dy, const
   chunkCarryKernel<<<gridFor(elems, 128, ctx), 128, 0, ctx.stream>>>(start.as<float>(), decay.as<float>(), init,
                                                                       nullptr, d);
   checkLaunch("SsmScanGrad (chunk carry)");
-  chunkAdjointKernel<T, NPL><<<grid, block, 0, ctx.stream>>>(adj.as<float>(), dy, in, d);
+  chunkAdjointKernel<T, Y, NPL><<<grid, block, 0, ctx.stream>>>(adj.as<float>(), dy, in, d);
   checkLaunch("SsmScanGrad (chunk adjoints)");
   adjointCarryKernel<<<gridFor(elems, 128, ctx), 128, 0, ctx.stream>>>(adj.as<float>(), decay.as<float>(), dFinal,
                                                                         dInit, d);
   checkLaunch("SsmScanGrad (adjoint carry)");
-  chunkGradKernel<T, NPL><<<grid, block, 0, ctx.stream>>>(dx, acc, start.as<float>(), adj.as<float>(), dy, in, d);
+  chunkGradKernel<T, Y, NPL><<<grid, block, 0, ctx.stream>>>(dx, acc, start.as<float>(), adj.as<float>(), dy, in, d);
   checkLaunch("SsmScanGrad (chunk gradients)");
 }
 
@@ -524,14 +526,17 @@ void launchSsmScan(Ctx& ctx, int dtype, int paramDtype, void* y, float* finalSta
   }
   const ScanParameters params(ctx, "SsmScan", dtype, paramDtype, dt, A, D, a.B * a.T * a.H, a.H);
   if (ssdTensorCoresEnabled() && ssdTcSupported(ctx, dtype, a.B, a.H, a.P, a.N)) {
-    launchSsdForwardTc(ctx, dtype, y, finalState, x, params.dt(), params.A(), Bm, Cm, params.D(), initialState, seqIdx,
-                       SsdDims{a.B, a.T, a.H, a.P, a.G, a.N});
+    launchSsdForwardTc(ctx, dtype, paramDtype, y, finalState, x, params.dt(), params.A(), Bm, Cm, params.D(),
+                       initialState, seqIdx, SsdDims{a.B, a.T, a.H, a.P, a.G, a.N});
     return;
   }
   FH_DISPATCH_FLOAT(dtype, "SsmScan", {
     ScanIn<T> in{static_cast<const T*>(x),  params.dt(), params.A(), static_cast<const T*>(Bm),
                  static_cast<const T*>(Cm), params.D(), seqIdx};
-    FH_NPL_DISPATCH(a.N, scanForward<T, NPL>(ctx, static_cast<T*>(y), finalState, in, initialState, d));
+    withScanOutputType<T>(paramDtype, [&](auto tag) {
+      using Y = decltype(tag);
+      FH_NPL_DISPATCH(a.N, scanForward<T, Y, NPL>(ctx, static_cast<Y*>(y), finalState, in, initialState, d));
+    });
   });
 }
 
@@ -566,15 +571,18 @@ void launchSsmScanGrad(Ctx& ctx, int dtype, int paramDtype, void* dx, void* ddt,
     GradAcc acc{accDt.as<float>(), accA.as<float>(), accB.as<float>(), accC.as<float>(),
                 dD ? accD.as<float>() : nullptr};
     if (ssdTensorCoresEnabled() && ssdTcSupported(ctx, dtype, a.B, a.H, a.P, a.N)) {
-      launchSsdBackwardTc(ctx, dtype, dx, SsdGradAcc{acc.ddt, acc.dA, acc.dB, acc.dC, acc.dD}, dinitialState, dy,
-                          dFinalState, x, params.dt(), params.A(), Bm, Cm, params.D(), initialState, seqIdx,
-                          SsdDims{a.B, a.T, a.H, a.P, a.G, a.N});
+      launchSsdBackwardTc(ctx, dtype, paramDtype, dx, SsdGradAcc{acc.ddt, acc.dA, acc.dB, acc.dC, acc.dD},
+                          dinitialState, dy, dFinalState, x, params.dt(), params.A(), Bm, Cm, params.D(), initialState,
+                          seqIdx, SsdDims{a.B, a.T, a.H, a.P, a.G, a.N});
     } else {
       FH_DISPATCH_FLOAT(dtype, "SsmScanGrad", {
         ScanIn<T> in{static_cast<const T*>(x),  params.dt(), params.A(), static_cast<const T*>(Bm),
                      static_cast<const T*>(Cm), params.D(), seqIdx};
-        FH_NPL_DISPATCH(a.N, scanBackward<T, NPL>(ctx, static_cast<T*>(dx), acc, dinitialState,
-                                                  static_cast<const T*>(dy), dFinalState, in, initialState, d));
+        withScanOutputType<T>(paramDtype, [&](auto tag) {
+          using Y = decltype(tag);
+          FH_NPL_DISPATCH(a.N, scanBackward<T, Y, NPL>(ctx, static_cast<T*>(dx), acc, dinitialState,
+                                                       static_cast<const Y*>(dy), dFinalState, in, initialState, d));
+        });
       });
     }
   }

@@ -17,16 +17,29 @@ struct ScanArgs {
 constexpr int64_t kScanMaxN = 256;
 
 /**
- * y [B,T,H,P] (dtype), finalState [B,H,P,N] f32 from x, Bm, Cm (dtype), dt, A, D (paramDtype: f32 or dtype — a
- * bf16/f16 model passes f32 ones; D optional), initialState (f32, optional), seqIdx (i32, optional).
+ * f(Y{}) with Y the storage type of the scan's y (and of the backward's dy): y takes dt's dtype, so f32 when dt, A
+ * and D are f32 (an f32 scan, or a bf16/f16 model's mixed one), else the activations' type T.
+ */
+template <typename T, typename F>
+void withScanOutputType(int paramDtype, F&& f) {
+  if (paramDtype == F32)
+    f(float{});
+  else
+    f(T{});
+}
+
+/**
+ * y [B,T,H,P] (paramDtype: y takes dt's dtype), finalState [B,H,P,N] f32 from x, Bm, Cm (dtype), dt, A, D
+ * (paramDtype: f32 or dtype — a bf16/f16 model passes f32 ones; D optional), initialState (f32, optional), seqIdx
+ * (i32, optional).
  */
 void launchSsmScan(Ctx& ctx, int dtype, int paramDtype, void* y, float* finalState, const void* x, const void* dt,
                    const void* A, const void* Bm, const void* Cm, const void* D, const float* initialState,
                    const int32_t* seqIdx, const ScanArgs& a);
 
 /**
- * Gradients of the scan given dy (dtype) and dFinalState (f32, optional): dx, dBm, dCm in dtype, ddt, dA, dD in
- * paramDtype. dD and dinitialState are written only when their pointers are non-null (the inputs were given);
+ * Gradients of the scan given dy (paramDtype, y's dtype) and dFinalState (f32, optional): dx, dBm, dCm in dtype, ddt,
+ * dA, dD in paramDtype. dD and dinitialState are written only when their pointers are non-null (the inputs were given);
  * dinitialState is f32.
  */
 void launchSsmScanGrad(Ctx& ctx, int dtype, int paramDtype, void* dx, void* ddt, void* dA, void* dBm, void* dCm,

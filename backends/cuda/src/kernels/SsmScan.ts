@@ -1,7 +1,8 @@
 /**
  * SsmScan (+Grad) and SsmStep (native/kernels/ssm_scan.cu; f16/bf16 scans run the SSD in matmul form on tensor cores,
- * native/kernels/ssd_tc.cu). States are f32; activations (x, Bm, Cm, dy) f32/f16/bf16; the scan's dt, A and D in
- * the activations' dtype or f32 (a bf16/f16 model's), their gradients in that dtype.
+ * native/kernels/ssd_tc.cu). States are f32; activations (x, Bm, Cm) f32/f16/bf16; the scan's dt, A and D in
+ * the activations' dtype or f32 (a bf16/f16 model's), their gradients in that dtype. y, and the backward's dy, take
+ * dt's dtype (f32 for a bf16/f16 model's mixed scan): the trailing paramDtype argument tells the kernels both.
  */
 import type { KernelAttrs, KernelInputs, KernelOutputs } from '@falcon-h1/core-tensor';
 import type { CudaBackend } from '../cuda-backend.js';
@@ -13,7 +14,7 @@ export function ssmScan(
 ): KernelOutputs<'SsmScan'> {
   const [B, T, H, P] = x.shape as [number, number, number, number];
   const [, , G, N] = Bm.shape as [number, number, number, number];
-  const y = backend.output(x.shape, x.dtype);
+  const y = backend.output(x.shape, dt.dtype);
   const finalState = backend.output([B, H, P, N], 'f32');
   backend.ctx.SsmScan(
     backend.id(y),

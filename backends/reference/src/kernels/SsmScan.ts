@@ -12,7 +12,8 @@
  *   a_t    = exp(dt_t · A_h)
  *   S_t    = r_t · a_t · S_{t−1} + dt_t · x_t ⊗ B_t
  *   y_t    = S_t · C_t + D_h · x_t
- * Outputs y (x's dtype) and finalState = S_{T−1} (f64 when x is f64, else f32).
+ * Outputs y (dt's dtype: x's, or f32 when 16-bit x/B/C come with f32 dt/A/D) and finalState = S_{T−1} (f64 when
+ * x is f64, else f32). dy arrives in y's dtype.
  *
  * Backward: the reverse-time adjoint. dS_t = ∂L/∂S_t collects both paths through S_t (into y_t and into S_{t+1}):
  *   dS_{T−1} = dFinalState (zeros when absent) + dy_{T−1} ⊗ C_{T−1}
@@ -201,9 +202,9 @@ export function ssmScan(store: BufferStore, inputs: KernelInputs<'SsmScan'>): Ke
   const y = new Float64Array(inp.x.length);
   const finalState = new Float64Array(B * H * P * N);
   ssmScanForward(y, finalState, inp, dims);
-  const { x } = inputs;
+  const { x, dt } = inputs;
   return {
-    y: store.output(y, x.shape, x.dtype),
+    y: store.output(y, x.shape, dt.dtype),
     finalState: store.output(finalState, [B, H, P, N], x.dtype === 'f64' ? 'f64' : 'f32'),
   };
 }

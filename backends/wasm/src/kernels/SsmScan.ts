@@ -2,7 +2,12 @@ import type { KernelAttrs, KernelInputs, KernelOutputs } from '@falcon-h1/core-t
 import { dtypeCode } from '../dtype-codes.js';
 import type { WasmBackend } from '../wasm-backend.js';
 
-/** The Mamba2 selective scan (SSD): csrc/kernels/SsmScan.c */
+/**
+ * The Mamba2 selective scan (SSD): csrc/kernels/SsmScan.c. y takes dt's dtype (x's, or f32 when 16-bit x/B/C come
+ * with f32 dt/A/D). Every float tensor is f32 storage here and the C kernel's `rnd` argument is only the rounding of
+ * y, so passing dt's dtype code gives that dtype without touching the C side. In the backward dy is f32 storage
+ * whatever its dtype, so dy in y's dtype needs nothing either.
+ */
 export function ssmScan(
   backend: WasmBackend,
   { x, dt, A, Bm, Cm, D, initialState, seqIdx }: KernelInputs<'SsmScan'>,
@@ -10,7 +15,7 @@ export function ssmScan(
 ): KernelOutputs<'SsmScan'> {
   const [B, T, H, P] = x.shape as [number, number, number, number];
   const [, , G, N] = Bm.shape as [number, number, number, number];
-  const y = backend.allocate(x.shape, x.dtype);
+  const y = backend.allocate(x.shape, dt.dtype);
   const finalState = backend.allocate([B, H, P, N], 'f32');
   backend.m._SsmScan(
     y.ptr,
@@ -30,7 +35,7 @@ export function ssmScan(
     G,
     N,
     chunkSize,
-    dtypeCode(x.dtype),
+    dtypeCode(dt.dtype), // y's rounding
   );
   return { y: y.info, finalState: finalState.info };
 }

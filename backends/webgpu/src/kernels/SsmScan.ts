@@ -4,6 +4,7 @@
  * and parallel over (b, h, p, n) (ssm_scan_pass.wgsl); (3) each chunk adds the decayed entering state's output
  * and the D skip (ssm_scan_out.wgsl). Document boundaries cut the recurrence inside chunks and the passing
  * between them. States, decays and sums are f32. The state row lives in registers: N ≤ 256 (supportsKernel).
+ * y takes dt's dtype (TY in the shaders): x's, or f32 when f16 x/B/C come with f32 dt/A/D.
  */
 import type { KernelAttrs, KernelInputs, KernelOutputs, TensorInfo } from '@falcon-h1/core-tensor';
 import { elemOf, type WebGPUBackend } from '../webgpu-backend.js';
@@ -19,12 +20,13 @@ export function ssmScan(
 ): KernelOutputs<'SsmScan'> {
   const [batch, time, heads, pdim] = x.shape as [number, number, number, number];
   const [, , groups, nstate] = Bm.shape as [number, number, number, number];
-  const y = b.output(x.shape, x.dtype);
+  const y = b.output(x.shape, dt.dtype);
   const finalState = b.output([batch, heads, pdim, nstate], 'f32');
   const chunk = Math.max(1, Math.min(chunkSize, Math.max(time, 1)));
   const chunks = Math.ceil(time / chunk);
   const elem = elemOf(x.dtype);
-  const header = `alias TY = ${elem};\nconst NS: u32 = ${nstate}u;`;
+  const yElem = elemOf(dt.dtype);
+  const header = `alias TY = ${yElem};\nconst NS: u32 = ${nstate}u;`;
   const scratch = (shape: number[], dtype: 'f32' | 'i32'): TensorInfo => ({
     dataId: b.alloc(shape, dtype, true),
     shape,
@@ -104,7 +106,7 @@ export function ssmScan(
           { name: 'D', elem: D ? elemOf(D.dtype) : elem },
           { name: 'ylocal', elem: 'f32' },
           { name: 'states', elem: 'f32' },
-          { name: 'y', elem, write: true },
+          { name: 'y', elem: yElem, write: true },
         ],
         uniforms: [...scalarUniforms, ['has_seq', 'u32'], ['has_d', 'u32']],
         header,

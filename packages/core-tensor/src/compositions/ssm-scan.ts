@@ -23,7 +23,7 @@
  * exponent could overflow and its gradient (0 · ∞) would be NaN.
  *
  * Dtypes: everything computes in f32 (f64 for f64 inputs): dt, A, cumulative sums, C·B and states; y is
- * rounded to x's dtype, finalState stays f32 (f64).
+ * rounded to dt's dtype (x's, or f32 when 16-bit x/B/C come with f32 dt/A/D), finalState stays f32 (f64).
  */
 import type { DType } from '../dtype.js';
 import { tidy } from '../engine.js';
@@ -84,7 +84,7 @@ export const composeSsmScan: Composition<'SsmScan'> = (inputs, { chunkSize }) =>
     const backend = x.backend;
     if (t === 0) {
       const finalState = initialState ? copy(widen(initialState)) : zeros([b, h, p, n], dtype, backend);
-      return { y: zeros(x.shape, x.dtype, backend), finalState };
+      return { y: zeros(x.shape, dt.dtype, backend), finalState };
     }
     // Chunks of q tokens (a chunk longer than T gives the same result as one of T tokens).
     const q = Math.min(chunkSize, t);
@@ -151,7 +151,7 @@ export const composeSsmScan: Composition<'SsmScan'> = (inputs, { chunkSize }) =>
     const yChunked = add(yDiagonal, yOffDiagonal);
     let y = sliceAxis(reshape(transpose(yChunked, [0, 3, 4, 1, 2, 5]), [b, padded, h, p]), 1, 0, t);
     if (D) y = add(y, mul(widen(x), reshape(widen(D), [h, 1])));
-    return { y: narrow(y, x.dtype), finalState };
+    return { y: narrow(y, dt.dtype), finalState };
   });
 
 /**

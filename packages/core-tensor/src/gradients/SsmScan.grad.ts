@@ -1,6 +1,6 @@
 /**
  * d ssmScan: the backend's SsmScanGrad when it has one, else the composition's vjp. SsmScanGrad needs dy: when
- * only the final state got a gradient, dy is zeros; dFinalState may be absent.
+ * only the final state got a gradient, dy is zeros (in y's dtype, which is dt's); dFinalState may be absent.
  */
 import { composeSsmScan } from '../compositions/ssm-scan.js';
 import { registerGradient } from '../engine.js';

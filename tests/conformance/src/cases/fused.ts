@@ -220,11 +220,15 @@ function scanCase(s: ScanSpec, f32Parameters: boolean): ConformanceCase {
     params: `B=${s.b},T=${s.t},H=${s.h},P=${s.p},G=${s.g},N=${s.n},chunk=${s.chunk}${s.d ? ',D' : ''}${s.initial ? ',initialState' : ''}${s.docs ? `,docs=${JSON.stringify(s.docs)}` : ''}${f32Parameters ? ',dt/A/D f32' : ''}`,
     tag: s.tag,
     inputs: (rng: Rng) => scanInputs(rng, s, f32Parameters),
-    run: ({ x, dt, A, Bm, Cm, D, init, seq }) =>
-      ops.ssmScan(
+    run: ({ x, dt, A, Bm, Cm, D, init, seq }) => {
+      const out = ops.ssmScan(
         { x: x!, dt: dt!, A: A!, Bm: Bm!, Cm: Cm!, D, initialState: init, seqIdx: seq },
         { chunkSize: s.chunk },
-      ),
+      );
+      // The contract: y takes dt's dtype (x's when all inputs share one, f32 in the mixed case).
+      if (out.y.dtype !== dt!.dtype) throw new Error(`y is ${out.y.dtype}, the contract says dt's dtype ${dt!.dtype}`);
+      return out;
+    },
     // The mixed case exists for 16-bit activations only (under f32 it is the plain case).
     dtypes: f32Parameters ? ['bf16', 'f16'] : undefined,
     // 16-bit activations over long sequences: the chunked algorithm's reassociation is amplified by bf16 rounding.
@@ -234,7 +238,8 @@ function scanCase(s: ScanSpec, f32Parameters: boolean): ConformanceCase {
 
 /**
  * Every scan shape twice: all inputs in the dtype under test, and the mixed case a bf16/f16 model runs — x, Bm, Cm
- * (and dy) 16-bit, dt, A, D and the initial state f32 — whose gradients come back in each input's dtype.
+ * 16-bit, dt, A, D and the initial state f32, so y (dt's dtype) and dy are f32 — whose gradients come back in each
+ * input's dtype.
  */
 const scanCases: ConformanceCase[] = [...SCAN.map((s) => scanCase(s, false)), ...SCAN.map((s) => scanCase(s, true))];
 
@@ -270,7 +275,19 @@ interface AttentionSpec {
   dh: number;
   causal: boolean;
   docs?: number[][];
+  /**
+   * A static KV cache's document ids instead of `docs`: per batch row, the query's document and the slots' ids
+   * (run-length pairs [id, count] summing to S; −1 marks a slot not yet written).
+   */
+  slots?: Array<{ q: number; k: Array<[number, number]> }>;
   tag?: string;
+}
+
+function slotIds(rows: NonNullable<AttentionSpec['slots']>, t: number): { q: number[]; k: number[] } {
+  return {
+    q: rows.flatMap((r) => new Array<number>(t).fill(r.q)),
+    k: rows.flatMap((r) => r.k.flatMap(([id, count]) => new Array<number>(count).fill(id))),
+  };
 }
 
 const ATTENTION: AttentionSpec[] = [
@@ -293,11 +310,65 @@ const ATTENTION: AttentionSpec[] = [
     ],
   },
   { b: 1, t: 70, s: 70, hq: 8, hkv: 2, dh: 64, causal: true, tag: 'Falcon-H1-0.5B heads' },
+  // Decode steps (few queries over many key slots: backends may split the keys over workgroups and merge).
+  {
+    b: 1,
+    t: 1,
+    s: 193,
+    hq: 8,
+    hkv: 2,
+    dh: 64,
+    causal: true,
+    slots: [
+      {
+        q: 0,
+        k: [
+          [0, 129],
+          [-1, 64],
+        ],
+      },
+    ],
+    tag: 'Falcon-H1-0.5B decode, static cache',
+  },
+  {
+    b: 3,
+    t: 1,
+    s: 131,
+    hq: 4,
+    hkv: 1,
+    dh: 24,
+    causal: true,
+    slots: [
+      {
+        q: 1,
+        k: [
+          [0, 60],
+          [1, 71],
+        ],
+      },
+      {
+        q: 0,
+        k: [
+          [0, 70],
+          [-1, 61],
+        ],
+      },
+      {
+        q: 2,
+        k: [
+          [0, 1],
+          [-1, 130],
+        ],
+      },
+    ],
+  },
+  { b: 2, t: 4, s: 150, hq: 6, hkv: 3, dh: 16, causal: true },
+  { b: 1, t: 2, s: 77, hq: 2, hkv: 2, dh: 8, causal: false },
 ];
 
 const attentionCases: ConformanceCase[] = ATTENTION.map((a) => ({
   kernel: 'Attention',
-  params: `B=${a.b},T=${a.t},S=${a.s},Hq=${a.hq},Hkv=${a.hkv},Dh=${a.dh}${a.causal ? ',causal' : ''}${a.docs ? `,docs=${JSON.stringify(a.docs)}` : ''}`,
+  params: `B=${a.b},T=${a.t},S=${a.s},Hq=${a.hq},Hkv=${a.hkv},Dh=${a.dh}${a.causal ? ',causal' : ''}${a.docs ? `,docs=${JSON.stringify(a.docs)}` : ''}${a.slots ? `,slots=${JSON.stringify(a.slots)}` : ''}`,
   tag: a.tag,
   inputs: (rng: Rng) => {
     const list: CaseInput[] = [
@@ -308,6 +379,10 @@ const attentionCases: ConformanceCase[] = ATTENTION.map((a) => ({
     if (a.docs) {
       const ids = docIds(a.docs);
       list.push(intValues('qSeq', [a.b, a.t], ids), intValues('kSeq', [a.b, a.s], ids));
+    }
+    if (a.slots) {
+      const ids = slotIds(a.slots, a.t);
+      list.push(intValues('qSeq', [a.b, a.t], ids.q), intValues('kSeq', [a.b, a.s], ids.k));
     }
     return list;
   },

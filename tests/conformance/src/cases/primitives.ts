@@ -214,6 +214,13 @@ const matmulCases: ConformanceCase[] = (
     [[3, 1, 6, 4], [2, 4, 5], false, false],
     [[1, 64], [129, 64], false, true],
     [[33, 65], [65, 31], false, false],
+    // Decode shapes, x·Wᵀ for a few rows (backends may use a matrix-vector kernel): odd K, N not a multiple of
+    // any per-workgroup count, K a multiple of 4 with a remainder past whole unrolled iterations, 1 to 32 rows.
+    [[1, 517], [37, 517], false, true],
+    [[3, 1, 300], [37, 300], false, true],
+    [[2, 3, 260], [45, 260], false, true],
+    [[12, 1030], [7, 1030], false, true],
+    [[32, 516], [19, 516], false, true],
   ] as Array<[number[], number[], boolean, boolean]>
 ).map(
   ([sa, sb, ta, tb]): ConformanceCase => ({
@@ -271,6 +278,26 @@ const layoutCases: ConformanceCase[] = [
     params: '[3,2]+[3,7] axis=-1',
     inputs: (rng) => [floatIn(rng, 'a', [3, 2]), floatIn(rng, 'b', [3, 7])],
     run: ({ a, b }) => ops.concat([a!, b!], -1),
+  },
+  // Runs contiguous on both sides whose lengths, offsets and strides allow 8- or 16-byte words (backends that copy
+  // such runs wide, e.g. CUDA's strided copy): whole rows, several rows, pieces of a last-axis Concat.
+  {
+    kernel: 'Slice',
+    params: '[6,40] begin=[1,8] size=[4,24] (word-aligned rows)',
+    inputs: (rng) => [floatIn(rng, 'x', [6, 40])],
+    run: ({ x }) => ops.slice(x!, [1, 8], [4, 24]),
+  },
+  {
+    kernel: 'Slice',
+    params: '[3,5,16] begin=[0,1,4] size=[3,3,8] (word-aligned rows)',
+    inputs: (rng) => [floatIn(rng, 'x', [3, 5, 16])],
+    run: ({ x }) => ops.slice(x!, [0, 1, 4], [3, 3, 8]),
+  },
+  {
+    kernel: 'Concat',
+    params: '[5,8]+[5,24]+[5,4] axis=-1 (word-aligned pieces)',
+    inputs: (rng) => [floatIn(rng, 'a', [5, 8]), floatIn(rng, 'b', [5, 24]), floatIn(rng, 'c', [5, 4])],
+    run: ({ a, b, c }) => ops.concat([a!, b!, c!], -1),
   },
   {
     kernel: 'Transpose',

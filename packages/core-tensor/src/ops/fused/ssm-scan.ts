@@ -39,7 +39,7 @@ export function ssmStateDType(dtype: string): 'f64' | 'f32' {
 /**
  * The dtype of the scan's dt, A and D: the activations' (x, Bm, Cm) dtype, or — for 16-bit activations — the state
  * dtype f32, so that a bf16/f16 model keeps its softplus'ed dt, A = −exp(A_log) and D exact while x, B and C stay
- * 16-bit (the kernels compute in f32 either way). dt, A and D share one dtype.
+ * 16-bit (the kernels compute in f32 either way). dt, A and D share one dtype, which is also y's.
  */
 function ssmScanParameterDType(name: string, xDType: string, dt: Tensor): string {
   const wide = ssmStateDType(xDType);
@@ -54,7 +54,11 @@ function checkGroups(name: string, h: number, g: number): void {
   if (g <= 0 || h % g !== 0) throw new Error(`${name}: ${h} heads cannot be split into ${g} groups`);
 }
 
-/** Runs the selective scan over a sequence: { y [B, T, H, P], finalState [B, H, P, N] }. */
+/**
+ * Runs the selective scan over a sequence: { y [B, T, H, P] in dt's dtype, finalState [B, H, P, N] }. y follows dt
+ * (not x) so that 16-bit x/B/C with f32 dt/A/D give an f32 y: the f32 gated norm after the scan then reads the
+ * kernel's f32 accumulation without a 16-bit rounding and a cast back.
+ */
 export function ssmScan(inputs: SsmScanInputs, options: { chunkSize: number }): { y: Tensor; finalState: Tensor } {
   const { x } = inputs;
   if (!isFloatDType(x.dtype) || x.rank !== 4)
