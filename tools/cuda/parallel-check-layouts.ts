@@ -8,8 +8,9 @@
  * the loss and, per parameter, its gradient (or its piece of it, for tensor and mixer parallelism) by relative L2,
  * bound 1e-5. ZeRO-1 compares the parameters after two AdamW steps with one device's AdamW.
  *
- * Layouts at world size W: DP W, ZeRO-1 W, TP W (± sequence parallel; skipped where tiny-a's 2 SSM groups cannot
- * split), MP naive and interleaved W, CP W (packed documents cross the rank boundaries), PP W (1F1B, 4
+ * Layouts at world size W: DP W, ZeRO-1 W, TP W (± sequence parallel; where tiny-a's 2 SSM groups and 2 KV heads
+ * cannot split over W ranks, on tiny-a widened to W of each, with its own one-device reference), MP naive and
+ * interleaved W, CP W (packed documents cross the rank boundaries), PP W (1F1B, 4
  * micro-batches), and at W = 4 the meshes DP 2 × TP 2 (+SP) and DP 2 × CP 2.
  */
 import {
@@ -26,6 +27,8 @@ import {
 import {
   type FalconH1Config,
   type FalconH1ForCausalLM,
+  falconH1ConfigToJson,
+  parseFalconH1Config,
   parseFalconH1ConfigJson,
   randomFalconH1,
   seededRandom,
@@ -91,6 +94,22 @@ export function relL2(got: ArrayLike<number>, want: ArrayLike<number>): number {
 export function checkConfig(tinyAConfigText: string): FalconH1Config {
   const json = JSON.parse(tinyAConfigText) as Record<string, unknown>;
   return parseFalconH1ConfigJson(JSON.stringify({ ...json, num_hidden_layers: 4 }));
+}
+
+/**
+ * tiny-a widened so that `tp` tensor-parallel ranks divide it: `tp` SSM groups and `tp` KV heads (and as many query
+ * heads), everything else unchanged — for TP at world sizes tiny-a's own 2 groups cannot split.
+ */
+export function widenedForTensorParallel(config: FalconH1Config, tp: number): FalconH1Config {
+  const heads = Math.max(config.num_attention_heads, tp);
+  // Through the config's JSON form (time_step_limit's ∞ and the other floats round-trip there).
+  return parseFalconH1Config({
+    ...falconH1ConfigToJson(config),
+    mamba_n_groups: tp,
+    num_key_value_heads: tp,
+    num_attention_heads: heads,
+    mamba_n_heads: Math.max(config.mamba_n_heads, tp),
+  });
 }
 
 function wholeBatch(config: FalconH1Config): HostBatch {
@@ -329,8 +348,8 @@ const pipeline: Layout = async (world, config, dtype, want) => {
   return { ...result, detail: `${result.detail}, peak in flight ${peakInFlight}` };
 };
 
-/** The layouts to check at world size `w`, or why one is left out. */
-function layoutsFor(w: number, config: FalconH1Config): Array<[string, Layout | string]> {
+/** The layouts to check at world size `w` (with the config each runs on, where not `config`), or why one is left out. */
+function layoutsFor(w: number, config: FalconH1Config): Array<[string, Layout | string, FalconH1Config?]> {
   const canTensorParallel = (tp: number): string | undefined => {
     try {
       tensorParallelPlan(config, tp, 0);
@@ -340,11 +359,17 @@ function layoutsFor(w: number, config: FalconH1Config): Array<[string, Layout | 
     }
   };
   const tpProblem = canTensorParallel(w);
-  const list: Array<[string, Layout | string]> = [
+  // Where tiny-a cannot split over w ranks, TP runs on tiny-a widened to w SSM groups and KV heads.
+  const tpConfig = tpProblem ? widenedForTensorParallel(config, w) : undefined;
+  const list: Array<[string, Layout | string, FalconH1Config?]> = [
     ['DP', dataParallel],
     ['ZeRO-1', zero1],
-    ['TP', tpProblem ? `TP ${w} skipped: ${tpProblem} (see DP 2 × TP 2)` : tensorParallel('tensor', false)],
-    ['TP+SP', tpProblem ? `TP ${w} + SP skipped: ${tpProblem}` : tensorParallel('tensor', true)],
+    [tpConfig ? `TP (tiny-a with ${w} SSM groups, ${w} KV heads)` : 'TP', tensorParallel('tensor', false), tpConfig],
+    [
+      tpConfig ? `TP+SP (tiny-a with ${w} SSM groups, ${w} KV heads)` : 'TP+SP',
+      tensorParallel('tensor', true),
+      tpConfig,
+    ],
     ['MP naive', tensorParallel('naive', false)],
     ['MP interleaved', tensorParallel('interleaved', true)],
     ['CP', LENGTH % w === 0 ? contextParallel() : `CP ${w} skipped: ${LENGTH} tokens do not split over ${w} ranks`],
@@ -371,12 +396,13 @@ export async function checkLayouts(
   const dtype = options.dtype ?? 'f32';
   const config = checkConfig(tinyAConfigText);
   const want = await oneDevice(config, dtype);
+  const references = new Map<FalconH1Config, Reference>([[config, want]]);
   const results: CheckResult[] = [];
   const report = (r: CheckResult): void => {
     results.push(r);
     options.report?.(r);
   };
-  for (const [name, layout] of layoutsFor(world.worldSize, config)) {
+  for (const [name, layout, own] of layoutsFor(world.worldSize, config)) {
     if (options.only && !options.only.test(name)) continue;
     if (typeof layout === 'string') {
       report({ check: name, ok: true, skipped: true, detail: layout });
@@ -384,7 +410,13 @@ export async function checkLayouts(
     }
     const started = performance.now();
     try {
-      const r = await layout(world, config, dtype, want);
+      const layoutConfig = own ?? config;
+      let reference = references.get(layoutConfig);
+      if (!reference) {
+        reference = await oneDevice(layoutConfig, dtype);
+        references.set(layoutConfig, reference);
+      }
+      const r = await layout(world, layoutConfig, dtype, reference);
       report({ ...r, detail: `${r.detail}; ${((performance.now() - started) / 1000).toFixed(1)} s` });
     } catch (error) {
       // A rank that throws mid-layout leaves its peers in a collective: the caller's watchdog ends the run.
