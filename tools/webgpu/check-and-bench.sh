@@ -2,15 +2,17 @@
 # check-and-bench.sh — issue #6 on an NVIDIA GPU host in one device call, results under $OUT:
 #   1. the Vulkan loader from the carried debs (.gl/*.deb: libvulkan1 and the glvnd libraries, unpacked with dpkg -x,
 #      ldconfig) and the NVIDIA ICD (VK_DRIVER_FILES), as the device README's headless recipe says;
-#   2. the whole conformance suite on WebGPU through Dawn/Vulkan (.gpu/webgpu.tar.xz from
-#      backends/webgpu/scripts/gpu-bundle.mjs after `pnpm build`): every kernel, then the model goldens
-#      (tests/fixtures of this tree) → $OUT/nvidia-conformance.json, $OUT/nvidia-goldens.json;
+#   2. the whole conformance suite on WebGPU through Dawn/Vulkan: every kernel, then the model goldens (tests/fixtures
+#      of this tree) → $OUT/nvidia-conformance.json, $OUT/nvidia-goldens.json;
 #   3. tools/webgpu/gpu-run.sh with the given bench-model arguments (e.g. --profile): the 0.5B-shaped model's prefill
-#      and decode (.gpu/webgpu-model.tar.xz from tools/webgpu/bundle-gpu.mjs, tarred).
-# Prepare here: pnpm build && node backends/webgpu/scripts/gpu-bundle.mjs && node tools/webgpu/bundle-gpu.mjs &&
-#   (cd .gpu && tar cJf webgpu-model.tar.xz webgpu-model) and ../shared/tools/portable-node.sh .gpu
-# Device tool: carry .gpu/webgpu.tar.xz, .gpu/webgpu-model.tar.xz, .gpu/node-*.tar.xz and .gl;
-#   command: bash tools/webgpu/check-and-bench.sh --profile
+#      and decode.
+# One tarball holds both (the device call's carry is limited to 64 MiB with the tree, and the two bundles would each
+# hold Dawn): .gpu/webgpu-all.tar.xz = backends/webgpu/scripts/gpu-bundle.mjs's node_modules tree (the conformance
+# CLI, Dawn) plus tools/webgpu/bundle-gpu.mjs's bench-model.mjs at its root. Prepare here:
+#   pnpm build && node backends/webgpu/scripts/gpu-bundle.mjs && node tools/webgpu/bundle-gpu.mjs &&
+#   rm -rf /tmp/wg && mkdir /tmp/wg && tar xJf .gpu/webgpu.tar.xz -C /tmp/wg && cp .gpu/webgpu-model/bench-model.mjs /tmp/wg &&
+#   tar cJf .gpu/webgpu-all.tar.xz -C /tmp/wg .      (and ../shared/tools/portable-node.sh .gpu for the Node tarball)
+# Device tool: carry .gpu/webgpu-all.tar.xz, .gpu/node-*.tar.xz and .gl; command: bash tools/webgpu/check-and-bench.sh --profile
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -24,8 +26,9 @@ ldconfig
 export VK_DRIVER_FILES=${VK_DRIVER_FILES:-/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json}
 tar xJf .gpu/node-*.tar.xz -C /opt/node && export PATH=/opt/node/bin:$PATH
 
-W=/tmp/fh-webgpu
-rm -rf "$W" && mkdir -p "$W" && tar xJf .gpu/webgpu.tar.xz -C "$W"
+# gpu-run.sh runs .gpu/webgpu-model/bench-model.mjs with the `webgpu` module beside it: unpack everything there.
+W=$ROOT/.gpu/webgpu-model
+rm -rf "$W" && mkdir -p "$W" && tar xJf .gpu/webgpu-all.tar.xz -C "$W"
 fixtures=()
 for f in tiny-a tiny-a-packed tiny-b tiny-b-packed; do fixtures+=(--fixture "$ROOT/tests/fixtures/$f"); done
 (cd "$W" && timeout "${FH_CONFORMANCE_LIMIT_S:-240}" node node_modules/@falcon-h1/conformance/dist/cli.js \
@@ -35,6 +38,5 @@ stamp "conformance (kernels): exit $?; $(tail -1 "$OUT/conformance.log")"
   --backend webgpu "${fixtures[@]}" --json "$OUT/nvidia-goldens.json" >"$OUT/goldens.log" 2>&1)
 stamp "goldens: exit $?; $(tail -1 "$OUT/goldens.log")"
 
-rm -rf .gpu/webgpu-model && tar xJf .gpu/webgpu-model.tar.xz -C .gpu
 timeout "${FH_BENCH_LIMIT_S:-300}" bash tools/webgpu/gpu-run.sh "$@" >"$OUT/bench.log" 2>&1
 stamp "bench: exit $?"

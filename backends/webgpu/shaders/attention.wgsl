@@ -1,6 +1,7 @@
 // Grouped-query attention with an online softmax (one pass over the keys), one invocation per (b, i, h) query row,
 // the running output (DV values) in registers, in f32. Key j is visible iff (not CAUSAL or j ≤ i + S − T) and
 // (no seq ids or qseq[b,i] = kseq[b,j]); a query with no visible key outputs zeros.
+// #include "attention_row.wgsl"
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
@@ -8,15 +9,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   if (idx >= P.n) {
     return;
   }
-  let Hq = P.hq;
   let Hk = P.hkv;
-  let T = P.tq;
   let S = P.sk;
-  let h = idx % Hq;
-  let i = (idx / Hq) % T;
-  let b = idx / (Hq * T);
-  let g = h / (Hq / Hk);
-  let qbase = ((b * T + i) * Hq + h) * DH;
+  let row = query_row(idx);
+  let b = row.b;
+  let g = row.g;
+  let qbase = idx * DH;
   var q: array<f32, DH>;
   for (var d = 0u; d < DH; d = d + 1u) {
     q[d] = f32(qs[qbase + d]) * P.scale;
@@ -27,14 +25,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   }
   var m = -inf_f32();
   var l = 0.0;
-  var last = S;
-  if (CAUSAL) {
-    last = u32(clamp(i32(i) + i32(S) - i32(T) + 1, 0, i32(S)));
-  }
-  var doc = 0;
-  if (P.has_seq != 0u) {
-    doc = qseq[b * T + i];
-  }
+  let last = row.last;
+  let doc = row.doc;
   for (var j = 0u; j < last; j = j + 1u) {
     if (P.has_seq != 0u && kseq[b * S + j] != doc) {
       continue;
@@ -54,7 +46,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     }
     m = mn;
   }
-  let obase = ((b * T + i) * Hq + h) * DV;
+  let obase = idx * DV;
   let inv = select(0.0, 1.0 / l, l > 0.0);
   for (var d = 0u; d < DV; d = d + 1u) {
     out[obase + d] = TY(o[d] * inv);

@@ -19,6 +19,11 @@ export interface BindingDef {
   readonly write?: boolean;
   /** Declare as array<atomic<u32>> (float atomics via compare-exchange). */
   readonly atomic?: boolean;
+  /**
+   * Declare as array<vec4<elem>>: 16-byte loads (8 for f16) for bandwidth-bound kernels. Buffers are bound whole
+   * from offset 0 and their pool capacities are multiples of 16 bytes, so the last full vector is addressable.
+   */
+  readonly vec4?: boolean;
 }
 
 export type UniformType = 'u32' | 'i32' | 'f32' | 'u8';
@@ -37,7 +42,9 @@ export interface ProgramDef {
 }
 
 export function programKey(def: ProgramDef): string {
-  const b = def.bindings.map((x) => `${x.name}:${x.elem}${x.write ? 'w' : ''}${x.atomic ? 'a' : ''}`).join(',');
+  const b = def.bindings
+    .map((x) => `${x.name}:${x.elem}${x.write ? 'w' : ''}${x.atomic ? 'a' : ''}${x.vec4 ? 'v' : ''}`)
+    .join(',');
   return `${def.shader}|${def.variant ?? ''}|${b}|${def.workgroupSize}|${def.header ?? ''}`;
 }
 
@@ -78,7 +85,7 @@ export function programSource(def: ProgramDef): string {
   lines.push('}');
   lines.push('@group(0) @binding(0) var<uniform> P: Params;');
   def.bindings.forEach((b, i) => {
-    const elem = b.atomic ? `atomic<${b.elem}>` : b.elem;
+    const elem = b.atomic ? `atomic<${b.elem}>` : b.vec4 ? `vec4<${b.elem}>` : b.elem;
     lines.push(
       `@group(0) @binding(${i + 1}) var<storage, ${b.write ? 'read_write' : 'read'}> ${b.name}: array<${elem}>;`,
     );

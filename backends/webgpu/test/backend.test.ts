@@ -7,6 +7,7 @@
 import { type Backend, type TensorInfo, useBackend } from '@falcon-h1/core-tensor';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createWebGPUBackend, isAvailable, type WebGPUBackend } from '../src/base.js';
+import { attention } from '../src/kernels/Attention.js';
 import { matMul } from '../src/kernels/MatMul.js';
 
 const probe = await isAvailable();
@@ -131,42 +132,72 @@ describe.runIf(probe.available)('WebGPUBackend', async () => {
     b.disposeData(tb.dataId);
   });
 
-  it("computes a decode step's x·Wᵀ (≤ 8 rows) with the matrix-vector kernel as a float64 product does", async () => {
-    const [k, n] = [300, 77]; // K not a multiple of the 32 lanes, N not of the 8 outputs per workgroup
-    const w = Float32Array.from({ length: n * k }, (_, i) => Math.cos(i * 0.37) / 2);
-    const tw = info(b.write(w, [n, k], 'f32'), [n, k], 'f32');
-    for (const shape of [
-      [1, k],
-      [1, 1, k],
-      [3, 1, k],
-      [8, k],
-    ]) {
-      const rows = shape.slice(0, -1).reduce((p, q) => p * q, 1);
-      const x = Float32Array.from({ length: rows * k }, (_, i) => Math.sin(i * 0.11 + rows));
-      const want = new Float64Array(rows * n);
-      for (let r = 0; r < rows; r++)
-        for (let j = 0; j < n; j++) {
-          let s = 0;
-          for (let p = 0; p < k; p++) s += x[r * k + p]! * w[j * k + p]!;
-          want[r * n + j] = s;
+  it("computes a decode step's x·Wᵀ (≤ 32 rows) with the matrix-vector kernel as a float64 product does", async () => {
+    // K = 300: 16-byte loads, whole unrolled iterations then a tail; K = 301: one element per load. N = 77: not a
+    // multiple of the outputs per workgroup. 16 and 32 rows: split over the grid's z in tiles of 8.
+    const n = 77;
+    for (const k of [300, 301]) {
+      const w = Float32Array.from({ length: n * k }, (_, i) => Math.cos(i * 0.37) / 2);
+      const tw = info(b.write(w, [n, k], 'f32'), [n, k], 'f32');
+      for (const shape of [
+        [1, k],
+        [1, 1, k],
+        [3, 1, k],
+        [8, k],
+        [16, k],
+        [32, k],
+      ]) {
+        const rows = shape.slice(0, -1).reduce((p, q) => p * q, 1);
+        const x = Float32Array.from({ length: rows * k }, (_, i) => Math.sin(i * 0.11 + rows));
+        const want = new Float64Array(rows * n);
+        for (let r = 0; r < rows; r++)
+          for (let j = 0; j < n; j++) {
+            let s = 0;
+            for (let p = 0; p < k; p++) s += x[r * k + p]! * w[j * k + p]!;
+            want[r * n + j] = s;
+          }
+        const tx = info(b.write(x, shape, 'f32'), shape, 'f32');
+        const before = b.stats().pipelinesCreated;
+        let c: TensorInfo | undefined;
+        const programs = b.countDispatches(() => {
+          c = matMul(b, { a: tx, b: tw }, { transposeA: false, transposeB: true });
+        });
+        expect(programs).toEqual({ matvec: 1 });
+        expect(c!.shape).toEqual([...shape.slice(0, -1), n]);
+        const got = (await b.read(c!)) as Float32Array;
+        let d2 = 0;
+        let w2 = 0;
+        for (let i = 0; i < got.length; i++) {
+          d2 += (got[i]! - want[i]!) ** 2;
+          w2 += want[i]! ** 2;
         }
-      const tx = info(b.write(x, shape, 'f32'), shape, 'f32');
-      const before = b.stats().pipelinesCreated;
-      const c = matMul(b, { a: tx, b: tw }, { transposeA: false, transposeB: true });
-      expect(c.shape).toEqual([...shape.slice(0, -1), n]);
-      const got = (await b.read(c)) as Float32Array;
-      let d2 = 0;
-      let w2 = 0;
-      for (let i = 0; i < got.length; i++) {
-        d2 += (got[i]! - want[i]!) ** 2;
-        w2 += want[i]! ** 2;
+        expect(Math.sqrt(d2 / w2), `K ${k}, rows ${rows}: relative L2`).toBeLessThan(1e-6);
+        expect(b.stats().pipelinesCreated - before).toBeLessThanOrEqual(1);
+        b.disposeData(c!.dataId);
+        b.disposeData(tx.dataId);
       }
-      expect(Math.sqrt(d2 / w2), `rows ${rows}: relative L2`).toBeLessThan(1e-6);
-      expect(b.stats().pipelinesCreated - before).toBeLessThanOrEqual(1);
-      b.disposeData(c.dataId);
-      b.disposeData(tx.dataId);
+      b.disposeData(tw.dataId);
     }
-    b.disposeData(tw.dataId);
+  });
+
+  it('splits the keys of a decode step over workgroups, merging the splits of a long cache', () => {
+    const [hkv, dh] = [2, 8];
+    const q = info(b.write(new Float32Array(4 * dh), [1, 1, 4, dh], 'f32'), [1, 1, 4, dh], 'f32');
+    // Up to 256 slots: one dispatch; beyond: partials per 256 slots, then the merge.
+    for (const [s, want] of [
+      [150, { attention_split: 1 }],
+      [300, { attention_split: 1, attention_combine: 1 }],
+    ] as const) {
+      const kv = info(b.write(new Float32Array(s * hkv * dh), [1, s, hkv, dh], 'f32'), [1, s, hkv, dh], 'f32');
+      let out: TensorInfo | undefined;
+      const programs = b.countDispatches(() => {
+        out = attention(b, { q, k: kv, v: kv }, { scale: 1, causal: true });
+      });
+      expect(programs, `${s} slots`).toEqual(want);
+      b.disposeData(out!.dataId);
+      b.disposeData(kv.dataId);
+    }
+    b.disposeData(q.dataId);
   });
 
   it("reuses a bind group for the same buffers, with each dispatch's own parameters", async () => {

@@ -24,29 +24,54 @@ export function chooseTile(m: number, n: number): GemmTile {
   return { tm: 4, tn: 4, bk: 16 };
 }
 
-/** Rows of A up to which x·Wᵀ runs as matrix-vector products (one decode step of up to this many sequences). */
-export const MATVEC_MAX_ROWS = 8;
+/**
+ * Rows of A up to which x·Wᵀ runs as matrix-vector products (one decode step of up to this many sequences): up to
+ * 32 rows the GEMM's 64-row tiles would leave most of the GPU idle (N/64 workgroups) and waste half their work.
+ */
+export const MATVEC_MAX_ROWS = 32;
+
+/**
+ * Rows of A one matvec workgroup multiplies (its registers hold one sum per row; each load of B is used that many
+ * times): more rows are split over the grid's z, and the shader stays small to compile.
+ */
+const MATVEC_TILE_ROWS = 8;
+
+/** Invocations per matvec workgroup: 2 warps, many small workgroups so that every SM holds several. */
+const MATVEC_WG = 64;
 
 /** x [..., R, K] · Wᵀ with W [N, K], R·(batch) ≤ MATVEC_MAX_ROWS: the output rows are A's rows, in order. */
 function matVec(b: WebGPUBackend, a: TensorInfo, w: TensorInfo, out: TensorInfo, rows: number): TensorInfo {
   const [n, k] = w.shape as [number, number];
   const elem = elemOf(a.dtype);
+  // 16-byte loads need rows of whole vectors; other K stream one element per load.
+  const vec4 = k % 4 === 0;
+  const groups = Math.ceil(rows / MATVEC_TILE_ROWS);
+  const tile = Math.ceil(rows / groups);
+  const wv = vec4 ? `vec4<${elem}>` : elem;
+  const dot = vec4 ? 'dot(vec4<f32>(x), vec4<f32>(y))' : 'f32(x) * f32(y)';
   const def = {
     shader: 'matvec' as const,
     bindings: [
-      { name: 'a', elem },
-      { name: 'b', elem },
+      { name: 'a', elem, vec4 },
+      { name: 'b', elem, vec4 },
       { name: 'c', elem, write: true },
     ],
     uniforms: [
       ['N', 'u32'],
-      ['K', 'u32'],
+      ['KV', 'u32'],
+      ['rows', 'u32'],
     ] as const,
-    header: `const R: u32 = ${rows}u;\nalias TY = ${elem};`,
-    workgroupSize: 256,
+    header: [
+      `const R: u32 = ${tile}u;`,
+      `alias TY = ${elem};`,
+      `alias WV = ${wv};`,
+      `fn dotf(x: WV, y: WV) -> f32 {\n  return ${dot};\n}`,
+    ].join('\n'),
+    workgroupSize: MATVEC_WG,
   };
-  // 256 invocations = 8 outputs × 32 lanes per workgroup.
-  b.dispatch(def, [b.data(a), b.data(w), b.data(out)], { N: n, K: k }, Math.ceil(n / 8));
+  const [gx, gy] = b.grid(Math.ceil(n / (MATVEC_WG / 32)));
+  const uniforms = { N: n, KV: vec4 ? k / 4 : k, rows };
+  b.dispatch(def, [b.data(a), b.data(w), b.data(out)], uniforms, [gx, gy, groups]);
   return out;
 }
 

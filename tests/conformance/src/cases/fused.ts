@@ -247,6 +247,9 @@ const stepCases: ConformanceCase[] = [
   [1, 2, 3, 1, 4, true],
   [3, 8, 3, 2, 16, true],
   [2, 4, 5, 4, 3, false],
+  // State sizes past a warp (backends may split a row's N entries over lanes): odd N, and Falcon-H1's N = 128.
+  [1, 6, 5, 2, 70, true],
+  [2, 3, 64, 1, 128, true],
 ].map(([b, h, p, g, n, d]) => ({
   kernel: 'SsmStep',
   params: `B=${b},H=${h},P=${p},G=${g},N=${n}${d ? ',D' : ''}`,
@@ -364,6 +367,35 @@ const ATTENTION: AttentionSpec[] = [
   },
   { b: 2, t: 4, s: 150, hq: 6, hkv: 3, dh: 16, causal: true },
   { b: 1, t: 2, s: 77, hq: 2, hkv: 2, dh: 8, causal: false },
+  { b: 1, t: 1, s: 70, hq: 3, hkv: 1, dh: 6, causal: true },
+  // Long caches (split over several workgroups per query and merged), head dims past 64, a split left empty.
+  {
+    b: 2,
+    t: 1,
+    s: 601,
+    hq: 4,
+    hkv: 2,
+    dh: 8,
+    causal: true,
+    slots: [
+      {
+        q: 3,
+        k: [
+          [2, 100],
+          [3, 200],
+          [-1, 301],
+        ],
+      },
+      {
+        q: 0,
+        k: [
+          [0, 580],
+          [-1, 21],
+        ],
+      },
+    ],
+  },
+  { b: 1, t: 3, s: 333, hq: 2, hkv: 1, dh: 72, causal: true },
 ];
 
 const attentionCases: ConformanceCase[] = ATTENTION.map((a) => ({
