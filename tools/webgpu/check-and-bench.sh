@@ -4,6 +4,7 @@
 #      ldconfig) and the NVIDIA ICD (VK_DRIVER_FILES), as the device README's headless recipe says;
 #   2. the whole conformance suite on WebGPU through Dawn/Vulkan: every kernel, then the model goldens (tests/fixtures
 #      of this tree) → $OUT/nvidia-conformance.json, $OUT/nvidia-goldens.json;
+#   2b. the MatMul cases and the goldens again with the kernels' subgroup forms on (FALCON_WEBGPU_SUBGROUPS=1);
 #   3. tools/webgpu/gpu-run.sh with the given bench-model arguments (e.g. --profile): the 0.5B-shaped model's prefill
 #      and decode.
 # One tarball holds both (the device call's carry is limited to 64 MiB with the tree, and the two bundles would each
@@ -37,6 +38,12 @@ stamp "conformance (kernels): exit $?; $(tail -1 "$OUT/conformance.log")"
 (cd "$W" && timeout "${FH_GOLDENS_LIMIT_S:-120}" node node_modules/@falcon-h1/conformance/dist/cli.js \
   --backend webgpu "${fixtures[@]}" --json "$OUT/nvidia-goldens.json" >"$OUT/goldens.log" 2>&1)
 stamp "goldens: exit $?; $(tail -1 "$OUT/goldens.log")"
+# The kernels' subgroup forms (opt-in, FALCON_WEBGPU_SUBGROUPS=1): the MatMul cases and the goldens again with them on.
+(cd "$W" && FALCON_WEBGPU_SUBGROUPS=1 timeout "${FH_GOLDENS_LIMIT_S:-120}" node node_modules/@falcon-h1/conformance/dist/cli.js \
+  --backend webgpu --filter '^MatMul' >"$OUT/subgroups.log" 2>&1 &&
+  FALCON_WEBGPU_SUBGROUPS=1 timeout "${FH_GOLDENS_LIMIT_S:-120}" node node_modules/@falcon-h1/conformance/dist/cli.js \
+    --backend webgpu "${fixtures[@]}" >>"$OUT/subgroups.log" 2>&1)
+stamp "subgroup forms (MatMul cases, goldens): exit $?; $(grep -E 'passed, .* failed' "$OUT/subgroups.log" | tr '\n' ' ')"
 
 timeout "${FH_BENCH_LIMIT_S:-300}" bash tools/webgpu/gpu-run.sh "$@" >"$OUT/bench.log" 2>&1
 stamp "bench: exit $?"

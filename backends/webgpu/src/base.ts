@@ -3,7 +3,10 @@
  * `isAvailable()` probe. WebGPU comes from navigator.gpu (browsers) or the `webgpu` npm package (Dawn, Node).
  */
 import type { Backend, BackendModule } from '@falcon-h1/core-tensor';
-import { acquireDevice, describeAdapter } from './gpu.js';
+import { type AcquireOptions, acquireDevice, describeAdapter } from './gpu.js';
+
+export type { AcquireOptions } from './gpu.js';
+
 import { WebGPUBackend } from './webgpu-backend.js';
 
 export type { GpuData, WebGPUStats } from './webgpu-backend.js';
@@ -16,12 +19,12 @@ export const PACKAGE_NAME = '@falcon-h1/backend-webgpu';
 export const backendName = 'webgpu';
 
 /** A started WebGPU backend; throws an Error that says why when there is no adapter or device. */
-export async function createWebGPUBackend(): Promise<WebGPUBackend> {
-  return new WebGPUBackend(await acquireDevice());
+export async function createWebGPUBackend(options: AcquireOptions = {}): Promise<WebGPUBackend> {
+  return new WebGPUBackend(await acquireDevice(options));
 }
 
 /** core-tensor's `BackendModule` factory. */
-export const createBackend: BackendModule['createBackend'] = createWebGPUBackend as () => Promise<Backend>;
+export const createBackend: BackendModule['createBackend'] = () => createWebGPUBackend() as Promise<Backend>;
 
 /**
  * Whether this backend can run here (the convention `falcon-h1 info` relies on): an adapter and a device can be

@@ -21,6 +21,18 @@ export interface AcquiredDevice {
   readonly features: ReadonlySet<string>;
   /** Where the GPU object came from: 'navigator.gpu' or 'dawn (webgpu npm package)'. */
   readonly source: string;
+  /** The subgroup size the kernels' subgroup forms use, when they are on (see `AcquireOptions.subgroups`). */
+  readonly subgroupSize?: number;
+}
+
+export interface AcquireOptions {
+  /**
+   * Subgroup operations in the kernels that have a subgroup form (today the decode matrix-vector product: its
+   * lanes' sums by subgroupAdd instead of workgroup memory). Opt-in until measured against the workgroup form on
+   * each vendor's driver: `true` here, or FALCON_WEBGPU_SUBGROUPS=1 in Node. Used only where the adapter offers
+   * 'subgroups' with one fixed subgroup size that divides 32 (NVIDIA 32, lavapipe 8); otherwise ignored.
+   */
+  subgroups?: boolean;
 }
 
 /** Dawn's GPU object must stay referenced for the life of the process, or Dawn crashes at garbage collection. */
@@ -66,7 +78,7 @@ const RAISED_LIMITS = [
 ] as const;
 
 /** Requests an adapter and a device; throws an Error that says why when there is none. */
-export async function acquireDevice(): Promise<AcquiredDevice> {
+export async function acquireDevice(options: AcquireOptions = {}): Promise<AcquiredDevice> {
   const { gpu, source } = await findGpu();
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) {
@@ -83,6 +95,8 @@ export async function acquireDevice(): Promise<AcquiredDevice> {
   if (adapter.features.has('shader-f16')) wanted.push('shader-f16');
   // Timed graph replays (WebGPUBackend.profileNextReplay); costs nothing until a query set is made.
   if (adapter.features.has('timestamp-query')) wanted.push('timestamp-query');
+  const subgroupSize = fixedSubgroupSize(adapter, options);
+  if (subgroupSize !== undefined) wanted.push('subgroups' as GPUFeatureName);
   const requiredLimits: Record<string, number> = {};
   for (const name of RAISED_LIMITS) {
     const value = adapter.limits[name];
@@ -91,7 +105,24 @@ export async function acquireDevice(): Promise<AcquiredDevice> {
   const device = await adapter.requestDevice({ requiredFeatures: wanted, requiredLimits });
   for (const f of device.features) features.add(f);
   const info = (adapter as { info?: GPUAdapterInfo }).info;
-  return { device, adapterInfo: info, features, source };
+  return {
+    device,
+    adapterInfo: info,
+    features,
+    source,
+    subgroupSize: subgroupSize !== undefined && features.has('subgroups') ? subgroupSize : undefined,
+  };
+}
+
+/** The adapter's subgroup size when subgroups are asked for and usable (one fixed size dividing 32), else undefined. */
+function fixedSubgroupSize(adapter: GPUAdapter, options: AcquireOptions): number | undefined {
+  const env = (globalThis as NodeRuntime).process?.env;
+  const asked = options.subgroups ?? env?.FALCON_WEBGPU_SUBGROUPS === '1';
+  if (!asked || !adapter.features.has('subgroups')) return undefined;
+  const info = (adapter as { info?: { subgroupMinSize?: number; subgroupMaxSize?: number } }).info;
+  const size = info?.subgroupMinSize;
+  if (size === undefined || size !== info?.subgroupMaxSize || size < 4 || 32 % size !== 0) return undefined;
+  return size;
 }
 
 /** A one-line description of the adapter, e.g. 'WebGPU llvmpipe (LLVM 15.0.6, 256 bits) [mesa, cpu] via dawn'. */

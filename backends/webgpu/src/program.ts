@@ -78,6 +78,9 @@ export function programSource(def: ProgramDef): string {
     /\bf16\b/.test(SHADERS[def.shader]);
   const lines: string[] = [];
   if (usesF16) lines.push('enable f16;');
+  // Subgroup built-ins need the extension enabled (the device has the 'subgroups' feature where such a shader runs).
+  // (Calls and built-in parameters only: comments may name them.)
+  if (/\bsubgroup[A-Z]\w*\s*\(|@builtin\(subgroup_/.test(SHADERS[def.shader])) lines.push('enable subgroups;');
   const layout = uniformLayout(def);
   lines.push('struct Params {');
   for (const f of layout.fields) lines.push(`  ${f.name}: ${f.type === 'u8' ? 'array<vec4<u32>, 2>' : f.type},`);

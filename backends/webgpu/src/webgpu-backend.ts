@@ -158,6 +158,8 @@ export class WebGPUBackend implements Backend {
   readonly gpu: GPUDevice;
   readonly limits: GPUSupportedLimits;
   readonly hasF16: boolean;
+  /** The subgroup size of the kernels' subgroup forms, when they are on (`createWebGPUBackend({ subgroups: true })`). */
+  readonly subgroupSize: number | undefined;
   /** Largest storage binding in bytes (a tensor must fit one). */
   readonly maxBindingBytes: number;
 
@@ -218,6 +220,7 @@ export class WebGPUBackend implements Backend {
     this.gpu = acquired.device;
     this.limits = this.gpu.limits;
     this.hasF16 = acquired.features.has('shader-f16');
+    this.subgroupSize = acquired.subgroupSize;
     this.device = describeAdapter(acquired);
     this.maxBindingBytes = Math.min(this.limits.maxStorageBufferBindingSize, this.limits.maxBufferSize);
     this.capabilities = {

@@ -29,6 +29,57 @@ describe.runIf(probe.available)('WebGPUBackend', async () => {
 
   const info = (dataId: object, shape: number[], dtype: TensorInfo['dtype']): TensorInfo => ({ dataId, shape, dtype });
 
+  /**
+   * A decode step's x·Wᵀ (≤ 32 rows) through the matrix-vector kernel `program` against a float64 product. K = 300:
+   * 16-byte loads, whole unrolled iterations then a tail; K = 301: one element per load. N = 77: not a multiple of
+   * the outputs per workgroup. 16 and 32 rows: split over the grid's z in tiles of 8.
+   */
+  async function checkMatVec(be: WebGPUBackend, program: string): Promise<void> {
+    const n = 77;
+    for (const k of [300, 301]) {
+      const w = Float32Array.from({ length: n * k }, (_, i) => Math.cos(i * 0.37) / 2);
+      const tw = info(be.write(w, [n, k], 'f32'), [n, k], 'f32');
+      for (const shape of [
+        [1, k],
+        [1, 1, k],
+        [3, 1, k],
+        [8, k],
+        [16, k],
+        [32, k],
+      ]) {
+        const rows = shape.slice(0, -1).reduce((p, q) => p * q, 1);
+        const x = Float32Array.from({ length: rows * k }, (_, i) => Math.sin(i * 0.11 + rows));
+        const want = new Float64Array(rows * n);
+        for (let r = 0; r < rows; r++)
+          for (let j = 0; j < n; j++) {
+            let s = 0;
+            for (let p = 0; p < k; p++) s += x[r * k + p]! * w[j * k + p]!;
+            want[r * n + j] = s;
+          }
+        const tx = info(be.write(x, shape, 'f32'), shape, 'f32');
+        const before = be.stats().pipelinesCreated;
+        let c: TensorInfo | undefined;
+        const programs = be.countDispatches(() => {
+          c = matMul(be, { a: tx, b: tw }, { transposeA: false, transposeB: true });
+        });
+        expect(programs).toEqual({ [program]: 1 });
+        expect(c!.shape).toEqual([...shape.slice(0, -1), n]);
+        const got = (await be.read(c!)) as Float32Array;
+        let d2 = 0;
+        let w2 = 0;
+        for (let i = 0; i < got.length; i++) {
+          d2 += (got[i]! - want[i]!) ** 2;
+          w2 += want[i]! ** 2;
+        }
+        expect(Math.sqrt(d2 / w2), `K ${k}, rows ${rows}: relative L2`).toBeLessThan(1e-6);
+        expect(be.stats().pipelinesCreated - before).toBeLessThanOrEqual(1);
+        be.disposeData(c!.dataId);
+        be.disposeData(tx.dataId);
+      }
+      be.disposeData(tw.dataId);
+    }
+  }
+
   it('describes its device and capabilities', () => {
     expect(b.device).toMatch(/^WebGPU /);
     expect(b.capabilities.dtypes).toEqual(expect.arrayContaining(['f32', 'i32', 'u8']));
@@ -133,50 +184,20 @@ describe.runIf(probe.available)('WebGPUBackend', async () => {
   });
 
   it("computes a decode step's x·Wᵀ (≤ 32 rows) with the matrix-vector kernel as a float64 product does", async () => {
-    // K = 300: 16-byte loads, whole unrolled iterations then a tail; K = 301: one element per load. N = 77: not a
-    // multiple of the outputs per workgroup. 16 and 32 rows: split over the grid's z in tiles of 8.
-    const n = 77;
-    for (const k of [300, 301]) {
-      const w = Float32Array.from({ length: n * k }, (_, i) => Math.cos(i * 0.37) / 2);
-      const tw = info(b.write(w, [n, k], 'f32'), [n, k], 'f32');
-      for (const shape of [
-        [1, k],
-        [1, 1, k],
-        [3, 1, k],
-        [8, k],
-        [16, k],
-        [32, k],
-      ]) {
-        const rows = shape.slice(0, -1).reduce((p, q) => p * q, 1);
-        const x = Float32Array.from({ length: rows * k }, (_, i) => Math.sin(i * 0.11 + rows));
-        const want = new Float64Array(rows * n);
-        for (let r = 0; r < rows; r++)
-          for (let j = 0; j < n; j++) {
-            let s = 0;
-            for (let p = 0; p < k; p++) s += x[r * k + p]! * w[j * k + p]!;
-            want[r * n + j] = s;
-          }
-        const tx = info(b.write(x, shape, 'f32'), shape, 'f32');
-        const before = b.stats().pipelinesCreated;
-        let c: TensorInfo | undefined;
-        const programs = b.countDispatches(() => {
-          c = matMul(b, { a: tx, b: tw }, { transposeA: false, transposeB: true });
-        });
-        expect(programs).toEqual({ matvec: 1 });
-        expect(c!.shape).toEqual([...shape.slice(0, -1), n]);
-        const got = (await b.read(c!)) as Float32Array;
-        let d2 = 0;
-        let w2 = 0;
-        for (let i = 0; i < got.length; i++) {
-          d2 += (got[i]! - want[i]!) ** 2;
-          w2 += want[i]! ** 2;
-        }
-        expect(Math.sqrt(d2 / w2), `K ${k}, rows ${rows}: relative L2`).toBeLessThan(1e-6);
-        expect(b.stats().pipelinesCreated - before).toBeLessThanOrEqual(1);
-        b.disposeData(c!.dataId);
-        b.disposeData(tx.dataId);
+    await checkMatVec(b, 'matvec');
+  });
+
+  it('computes the same with its subgroup form where the adapter offers one fixed subgroup size (opt-in)', async () => {
+    const withSubgroups = await createWebGPUBackend({ subgroups: true });
+    try {
+      if (withSubgroups.subgroupSize === undefined) {
+        // Not a pass of the subgroup form: this adapter has none to check (lavapipe offers size 8).
+        console.warn(`no fixed-size subgroups on ${withSubgroups.device}: the subgroup matvec was not checked`);
+        return;
       }
-      b.disposeData(tw.dataId);
+      await checkMatVec(withSubgroups, 'matvec_subgroups');
+    } finally {
+      withSubgroups.dispose();
     }
   });
 

@@ -49,8 +49,10 @@ function matVec(b: WebGPUBackend, a: TensorInfo, w: TensorInfo, out: TensorInfo,
   const tile = Math.ceil(rows / groups);
   const wv = vec4 ? `vec4<${elem}>` : elem;
   const dot = vec4 ? 'dot(vec4<f32>(x), vec4<f32>(y))' : 'f32(x) * f32(y)';
+  // The lanes' sums by subgroupAdd where the backend turned subgroups on (opt-in, gpu.ts), else in workgroup memory.
+  const sg = b.subgroupSize;
   const def = {
-    shader: 'matvec' as const,
+    shader: sg === undefined ? ('matvec' as const) : ('matvec_subgroups' as const),
     bindings: [
       { name: 'a', elem, vec4 },
       { name: 'b', elem, vec4 },
@@ -62,6 +64,7 @@ function matVec(b: WebGPUBackend, a: TensorInfo, w: TensorInfo, out: TensorInfo,
       ['rows', 'u32'],
     ] as const,
     header: [
+      ...(sg === undefined ? [] : [`const SG: u32 = ${sg}u;`]),
       `const R: u32 = ${tile}u;`,
       `alias TY = ${elem};`,
       `alias WV = ${wv};`,
