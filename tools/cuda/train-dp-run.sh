@@ -47,17 +47,18 @@ else
 fi
 CLI=$ROOT/.gpu/cuda/cli.mjs
 
-# The 1-GPU comparison: the same config, fewer steps (its own copy next to the original, so the paths still resolve).
+# Variants of the config, each a copy next to the original (so its relative paths still resolve): fewer steps, a
+# checkpoint at the end, and the JavaScript assignments given (to `c`, the parsed config).
+derive() { # <out> <steps> <assignments>
+  node -e 'const fs = require("fs"); const c = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+    c.steps = Number(process.argv[3]); c.checkpoint = { every: c.steps, keep: 1 }; eval(process.argv[4]);
+    fs.writeFileSync(process.argv[2], JSON.stringify(c, null, 2));' "$CONFIG" "$1" "$2" "$3"
+}
+# The 1-GPU comparison (a short warm-up), and ZeRO-1: the optimizer state sharded over the ranks.
 SINGLE=$ROOT/.gpu/cuda/trainer/examples/0.5b-1gpu.json
-node -e 'const fs = require("fs"); const c = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
-  c.steps = Number(process.argv[3]); c.schedule = { warmupSteps: 1 }; c.checkpoint = { every: c.steps, keep: 1 };
-  fs.writeFileSync(process.argv[2], JSON.stringify(c, null, 2));' "$CONFIG" "$SINGLE" "$SINGLE_STEPS"
-# ZeRO-1: the same config with the optimizer state sharded over the ranks.
+derive "$SINGLE" "$SINGLE_STEPS" 'c.schedule = { warmupSteps: 1 }'
 ZERO1=$ROOT/.gpu/cuda/trainer/examples/0.5b-zero1.json
-node -e 'const fs = require("fs"); const c = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
-  c.steps = Number(process.argv[3]); c.checkpoint = { every: c.steps, keep: 1 };
-  c.dataParallel = { ...c.dataParallel, zero1: true };
-  fs.writeFileSync(process.argv[2], JSON.stringify(c, null, 2));' "$CONFIG" "$ZERO1" "$ZERO1_STEPS"
+derive "$ZERO1" "$ZERO1_STEPS" 'c.dataParallel = { ...c.dataParallel, zero1: true }'
 
 # Prefixes each line with the seconds since `t0`, so the log shows when each phase (model init, steps, checkpoint:
 # the trainer prints what each costs) started and ended.

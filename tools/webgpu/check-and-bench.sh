@@ -32,18 +32,22 @@ W=$ROOT/.gpu/webgpu-model
 rm -rf "$W" && mkdir -p "$W" && tar xJf .gpu/webgpu-all.tar.xz -C "$W"
 fixtures=()
 for f in tiny-a tiny-a-packed tiny-b tiny-b-packed; do fixtures+=(--fixture "$ROOT/tests/fixtures/$f"); done
-(cd "$W" && timeout "${FH_CONFORMANCE_LIMIT_S:-240}" node node_modules/@falcon-h1/conformance/dist/cli.js \
-  --backend webgpu --json "$OUT/nvidia-conformance.json" >"$OUT/conformance.log" 2>&1)
+# conformance LIMIT_S LOG [cli args...]: the conformance CLI on WebGPU from the unpacked bundle, appending to LOG.
+conformance() {
+  local limit=$1 log=$2
+  shift 2
+  (cd "$W" && timeout "$limit" node node_modules/@falcon-h1/conformance/dist/cli.js --backend webgpu "$@" >>"$log" 2>&1)
+}
+conformance "${FH_CONFORMANCE_LIMIT_S:-240}" "$OUT/conformance.log" --json "$OUT/nvidia-conformance.json"
 stamp "conformance (kernels): exit $?; $(tail -1 "$OUT/conformance.log")"
-(cd "$W" && timeout "${FH_GOLDENS_LIMIT_S:-120}" node node_modules/@falcon-h1/conformance/dist/cli.js \
-  --backend webgpu "${fixtures[@]}" --json "$OUT/nvidia-goldens.json" >"$OUT/goldens.log" 2>&1)
+conformance "${FH_GOLDENS_LIMIT_S:-120}" "$OUT/goldens.log" "${fixtures[@]}" --json "$OUT/nvidia-goldens.json"
 stamp "goldens: exit $?; $(tail -1 "$OUT/goldens.log")"
 # The kernels' subgroup forms (opt-in, FALCON_WEBGPU_SUBGROUPS=1): the MatMul cases and the goldens again with them on.
-(cd "$W" && FALCON_WEBGPU_SUBGROUPS=1 timeout "${FH_GOLDENS_LIMIT_S:-120}" node node_modules/@falcon-h1/conformance/dist/cli.js \
-  --backend webgpu --filter '^MatMul' >"$OUT/subgroups.log" 2>&1 &&
-  FALCON_WEBGPU_SUBGROUPS=1 timeout "${FH_GOLDENS_LIMIT_S:-120}" node node_modules/@falcon-h1/conformance/dist/cli.js \
-    --backend webgpu "${fixtures[@]}" >>"$OUT/subgroups.log" 2>&1)
+export FALCON_WEBGPU_SUBGROUPS=1
+conformance "${FH_GOLDENS_LIMIT_S:-120}" "$OUT/subgroups.log" --filter '^MatMul' &&
+  conformance "${FH_GOLDENS_LIMIT_S:-120}" "$OUT/subgroups.log" "${fixtures[@]}"
 stamp "subgroup forms (MatMul cases, goldens): exit $?; $(grep -E 'passed, .* failed' "$OUT/subgroups.log" | tr '\n' ' ')"
+unset FALCON_WEBGPU_SUBGROUPS
 
 timeout "${FH_BENCH_LIMIT_S:-300}" bash tools/webgpu/gpu-run.sh "$@" >"$OUT/bench.log" 2>&1
 stamp "bench: exit $?"
