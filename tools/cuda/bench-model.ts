@@ -9,7 +9,8 @@
  * Bundled by tools/cuda/bundle-gpu.mjs into .gpu/cuda/bench-model.mjs.
  * `--only kernels` prints where the GPU time of a 1×2048 prefill and of a 4×2048 training step goes, per kernel name
  * (gpu-kernel-profile.ts: CUDA events around every kernel call; self milliseconds), as tables and in the JSON.
- *   usage: node bench-model.mjs [--only profile,prefill,decode,train,kernels] [--decode-steps N]
+ * `--only decode-trace [--batch B]` runs one fenced eager decode step for Nsight Compute (tools/cuda/ncu-decode.sh).
+ *   usage: node bench-model.mjs [--only profile,prefill,decode,train,kernels,decode-trace] [--decode-steps N]
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -300,6 +301,27 @@ async function profileDecodeStep(b: number, prompt: number): Promise<void> {
   });
 }
 
+/**
+ * For Nsight Compute (tools/cuda/ncu-decode.sh): one eager decode step at batch `b` after a 512-token prompt,
+ * fenced by a CumSum kernel before and after (a decode step launches none), so the kernels between the last two
+ * fences are exactly one step's — the same kernels a CUDA graph of the step replays, timed without launch gaps.
+ */
+async function decodeTrace(b: number): Promise<void> {
+  const decoder = new StaticDecoder(model, randomPrompts(b, 512, 23), { maxLength: 520, capture: false });
+  const fence = ops.tensor(new Int32Array([1, 2, 3]), [3], 'i32');
+  const mark = (): void => ops.cumsum(fence, 0).dispose();
+  decoder.step();
+  await backend.synchronize();
+  mark();
+  decoder.step();
+  mark();
+  await backend.synchronize();
+  fence.dispose();
+  decoder.dispose();
+  record({ what: 'decode-trace', batch: b, fence: 'CumSum' });
+}
+
+if (only.has('decode-trace')) await decodeTrace(Number(flag('--batch') ?? 1));
 if (only.has('profile')) {
   await profileDecodeStep(1, 512);
   await profileDecodeStep(32, 512);

@@ -5,7 +5,8 @@
 #   3. compute-sanitizer memcheck on the kernels named by $FH_MEMCHECK (default: the newest fused kernels);
 #   4. native-vs-composition timings of $FH_FUSED_FILTER (backends/cuda/bench/fused.ts);
 #   5. the 0.5B model benchmark and its transformers peer (tools/cuda/bench-model.ts, bench_model_torch.py; FH_PEER=0
-#      leaves the peer for the next call on the same warm machine).
+#      leaves the peer for the next call on the same warm machine);
+#   6. with FH_NCU=1, Nsight Compute's kernel-by-kernel times of one decode step at batch 1 and 32 (ncu-decode.sh).
 # Every step has a time limit, so a hang costs its step only. Logs and JSON under $OUT, packed into $OUT/logs.tgz
 # (the device tool returns few files). Prepare with `node tools/cuda/bundle-gpu.mjs`; carry .gpu/cuda and
 # .gpu/node-*.tar.xz.   usage: bash tools/cuda/check-and-bench.sh [bench-model args, e.g. --decode-steps 32]
@@ -39,6 +40,11 @@ stamp "fused bench: exit $?"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader >"$OUT/bench-model.log"
 timeout 150 node bench-model.mjs "$@" >>"$OUT/bench-model.log" 2>&1
 stamp "bench-model: exit $?"
+# Nsight Compute's per-kernel times of one decode step (FH_NCU=1): kernel time against the replayed step's time.
+if [[ ${FH_NCU:-0} == 1 ]] && command -v ncu >/dev/null; then
+  bash "$ROOT/tools/cuda/ncu-decode.sh" "$OUT" 1 32 >"$OUT/ncu-decode.log" 2>&1
+  stamp "ncu decode: exit $?; $(grep -h '^## ' "$OUT"/ncu-decode-b*.md | tr '\n' ' ')"
+fi
 # The peer (FH_PEER=0 skips it: then run it on the same warm machine in the next call, from the config kept in /tmp).
 cp "$OUT/bench-model-config.json" /tmp/bench-model-config.json 2>/dev/null
 if [[ ${FH_PEER:-1} == 1 ]]; then

@@ -3,6 +3,7 @@
 // (git-ignored; carried by the device tool):
 //   .gpu/webgpu-model/bench-model.mjs                          tools/webgpu/bench-model.mjs and every workspace
 //                                                              package it uses, in one esbuild bundle
+//   .gpu/webgpu-model/bench-replay-host.mjs                    tools/webgpu/bench-replay-host.mjs, likewise
 //   .gpu/webgpu-model/node_modules/webgpu/…/linux-x64/dawn.node  the `webgpu` npm package (Dawn), which the
 //                                                              backend imports at run time in Node
 // On the host (Node ≥ 20 and a Vulkan driver): node .gpu/webgpu-model/bench-model.mjs [options of bench-model.mjs]
@@ -21,8 +22,9 @@ const esbuild = require('esbuild');
 rmSync(OUT, { recursive: true, force: true });
 mkdirSync(OUT, { recursive: true });
 await esbuild.build({
-  entryPoints: [join(ROOT, 'tools', 'webgpu', 'bench-model.mjs')],
-  outfile: join(OUT, 'bench-model.mjs'),
+  entryPoints: ['bench-model.mjs', 'bench-replay-host.mjs'].map((f) => join(ROOT, 'tools', 'webgpu', f)),
+  outdir: OUT,
+  outExtension: { '.js': '.mjs' },
   bundle: true,
   platform: 'node',
   format: 'esm',

@@ -41,9 +41,10 @@ export interface CudaMemoryStats {
   cachedBytes: number;
   mallocCalls: number;
   reuses: number;
-  /** MatMul calls served by cuBLASLt and by the fallback kernel. */
+  /** MatMul calls served by cuBLASLt, by the fallback kernel and by the decode-step matrix-vector kernel. */
   gemmCublasLt: number;
   gemmFallback: number;
+  gemmMatVec: number;
 }
 
 export interface CudaDeviceInfo {
@@ -207,6 +208,21 @@ export interface CudaContext {
   SoftmaxGrad(dx: Id, dy: Id, y: Id, dtype: Code, rows: number, D: number): void;
   RmsNorm(y: Id, x: Id, weight: Id, dtype: Code, rows: number, D: number, eps: number): void;
   RmsNormGrad(dx: Id, dweight: Id, dy: Id, x: Id, weight: Id, dtype: Code, rows: number, D: number, eps: number): void;
+  /**
+   * The residual add and the RmsNorm of its result (add_rms_norm.cu): sum = x + residual, normed = RmsNorm(sum), all
+   * [rows, D] of `dtype`. Newer than the committed prebuilt: registered only where the addon has it.
+   */
+  AddRmsNorm(
+    sum: Id,
+    normed: Id,
+    x: Id,
+    residual: Id,
+    weight: Id,
+    dtype: Code,
+    rows: number,
+    D: number,
+    eps: number,
+  ): void;
   RmsNormGated(
     y: Id,
     x: Id,
@@ -358,6 +374,34 @@ export interface CudaContext {
     G: number,
     N: number,
   ): void;
+  /**
+   * The Mamba2 decode step after in_proj (ssm_decode_step.cu): y (dtype with the gate, f32 without), nextConv
+   * (dtype), nextState (f32) from zxbcdt, convState, convWeight, convBias (dtype) and ssmState, dtBias, A, D (f32).
+   */
+  SsmDecodeStep(
+    y: Id,
+    nextConv: Id,
+    nextState: Id,
+    zxbcdt: Id,
+    convState: Id,
+    convWeight: Id,
+    convBias: Id,
+    ssmState: Id,
+    dtBias: Id,
+    A: Id,
+    D: Id,
+    dtype: Code,
+    B: number,
+    H: number,
+    P: number,
+    G: number,
+    N: number,
+    K: number,
+    convSilu: boolean,
+    gate: boolean,
+    dtMin: number,
+    dtMax: number,
+  ): void;
   /** In place on `cache`: rows of `inner` elements at each row's slot (slots [B], or [1] when sharedSlot). */
   CacheWrite(
     cache: Id,
@@ -387,6 +431,31 @@ export interface CudaContext {
     Dv: number,
     scale: number,
     causal: boolean,
+  ): void;
+  /**
+   * The fused decode step of attention (attention_decode_step.cu): out [B, Hq·Dh] from qkv; keys and values
+   * [B, L, Hkv, Dh] written in place at the slot (slots [B], or [1] when sharedSlot); invFreq the Rope table,
+   * tickets B·Hkv zeroed 32-bit words the kernel leaves zeroed.
+   */
+  AttentionDecodeStep(
+    out: Id,
+    keys: Id,
+    values: Id,
+    qkv: Id,
+    positions: Id,
+    slots: Id,
+    qSeqIdx: Id,
+    kSeqIdx: Id,
+    invFreq: Id,
+    tickets: Id,
+    dtype: Code,
+    B: number,
+    L: number,
+    Hq: number,
+    Hkv: number,
+    Dh: number,
+    scale: number,
+    sharedSlot: boolean,
   ): void;
   AttentionGrad(
     dq: Id,
@@ -505,4 +574,4 @@ export interface CudaAddon {
 }
 
 /** The abiVersion this TypeScript mirror matches. */
-export const ADDON_ABI_VERSION = 1;
+export const ADDON_ABI_VERSION = 2;

@@ -7,6 +7,8 @@ import type { KernelTable } from '@falcon-h1/core-tensor';
 import type { CudaContext } from './binding.js';
 import type { CudaBackend } from './cuda-backend.js';
 import { adamWMulti } from './kernels/AdamWMulti.js';
+import { addRmsNorm } from './kernels/AddRmsNorm.js';
+import { attentionDecodeStep } from './kernels/AttentionDecodeStep.js';
 import { linearCrossEntropy, linearCrossEntropyGrad } from './kernels/LinearCrossEntropy.js';
 import { swiGlu, swiGluGrad } from './kernels/SwiGlu.js';
 
@@ -19,6 +21,10 @@ export function registerAddonKernels(b: CudaBackend): Partial<KernelTable> {
   if (has(b.ctx, 'SwiGlu', 'SwiGluGrad')) {
     table.SwiGlu = (inputs, attrs) => swiGlu(b, inputs, attrs);
     table.SwiGluGrad = (inputs, attrs) => swiGluGrad(b, inputs, attrs);
+  }
+  if (has(b.ctx, 'AddRmsNorm')) table.AddRmsNorm = (inputs, attrs) => addRmsNorm(b, inputs, attrs);
+  if (has(b.ctx, 'AttentionDecodeStep')) {
+    table.AttentionDecodeStep = (inputs, attrs) => attentionDecodeStep(b, inputs, attrs);
   }
   if (has(b.ctx, 'AdamWMulti')) table.AdamWMulti = (inputs, attrs) => adamWMulti(b, inputs, attrs);
   if (has(b.ctx, 'LceChunkStats', 'LceLoss', 'LceChunkGrad', 'LceAccumulate')) {

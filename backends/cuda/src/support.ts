@@ -4,6 +4,9 @@
  *  - activations share one dtype among f32, f16, bf16; states, moments and dloss are f32; ids are i32; the scan's
  *    dt, A and D share one dtype, the activations' or f32, and so does its backward's dy (y takes dt's dtype);
  *  - SsmScan: state size N ≤ 256 (eight state elements per lane); heads divisible by groups;
+ *  - SsmDecodeStep: 2N + 16 floats of shared memory per block, at most 65535 batch rows and heads;
+ *  - AttentionDecodeStep: ≤ 16 query heads per KV head, head dim ≤ 256, its tiles in shared memory;
+ *  - AddRmsNorm: D ≤ 12288 (one row of f32 sums in a block's default 48 KiB of shared memory);
  *  - Attention: head dims ≤ 256 and the CUDA-core kernel's tiles must fit the device's shared memory (that kernel
  *    takes every call the faster paths — tensor cores, split-K decode — leave, so its limits are the kernel's);
  *  - RmsNorm(Gated)Grad: one row of dweight partial sums must fit in shared memory;
@@ -13,14 +16,18 @@
 import type { FusedKernelName, KernelAttrs, KernelInputs, TensorInfo } from '@falcon-h1/core-tensor';
 import type { CudaBackend } from './cuda-backend.js';
 import { adamWMultiSupport } from './kernels/AdamWMulti.js';
+import { addRmsNormSupport } from './kernels/AddRmsNorm.js';
+import { attentionDecodeStepSupport } from './kernels/AttentionDecodeStep.js';
 import { cacheWriteSupport } from './kernels/CacheWrite.js';
 import { isDeviceFloat } from './kernels/checks.js';
+import { ssmDecodeStepSupport } from './kernels/SsmDecodeStep.js';
 
 /** Inputs that are f32 whatever the activations' dtype. */
 const F32_INPUTS: Partial<Record<FusedKernelName, readonly string[]>> = {
   SsmScan: ['initialState'],
   SsmScanGrad: ['initialState', 'dFinalState'],
   SsmStep: ['state'],
+  SsmDecodeStep: ['ssmState', 'dtBias', 'A', 'D'],
   AdamW: ['m', 'v'],
   CrossEntropyGrad: ['dloss'],
   LinearCrossEntropyGrad: ['dloss'],
@@ -41,7 +48,7 @@ function nameList(names: readonly string[]): string {
 }
 
 /** Integer inputs (ids, positions, labels). */
-const I32_INPUTS = new Set(['seqIdx', 'qSeqIdx', 'kSeqIdx', 'positions', 'labels']);
+const I32_INPUTS = new Set(['seqIdx', 'qSeqIdx', 'kSeqIdx', 'positions', 'labels', 'slots']);
 
 const ATTENTION_ROWS = 8;
 const ATTENTION_TILE = 32;
@@ -108,6 +115,8 @@ export function supportsKernel<K extends FusedKernelName>(
       if (H! % G !== 0) return `heads (${H}) must be divisible by groups (${G})`;
       return true;
     }
+    case 'SsmDecodeStep':
+      return ssmDecodeStepSupport(i as KernelInputs<'SsmDecodeStep'>, maxShared);
     case 'Attention':
     case 'AttentionGrad': {
       const Dh = i.q!.shape[3]!;
@@ -117,6 +126,14 @@ export function supportsKernel<K extends FusedKernelName>(
         return `head dims ${Dh}/${Dv} need more shared memory than the device has`;
       return true;
     }
+    case 'AttentionDecodeStep':
+      return attentionDecodeStepSupport(
+        inputs as KernelInputs<'AttentionDecodeStep'>,
+        attrs as KernelAttrs<'AttentionDecodeStep'>,
+        maxShared,
+      );
+    case 'AddRmsNorm':
+      return addRmsNormSupport(inputs as KernelInputs<'AddRmsNorm'>);
     case 'RmsNormGrad': {
       const D = i.weight!.shape[0]!;
       if (D * 4 > maxShared) return `D = ${D} is too large for one block's dweight partial sums`;

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as base from '../src/base.js';
-import type { CudaAddon, CudaProbe } from '../src/binding.js';
+import { ADDON_ABI_VERSION, type CudaAddon, type CudaProbe } from '../src/binding.js';
 import * as m from '../src/index.js';
 
 const probe = await m.isAvailable();
@@ -51,7 +51,7 @@ describe('@falcon-h1/backend-cuda', () => {
 
 function fakeAddon(answer: Partial<CudaProbe>, context?: () => never): CudaAddon {
   return {
-    abiVersion: 1,
+    abiVersion: ADDON_ABI_VERSION,
     probe: () => ({ ok: false, devices: 0, runtimeVersion: 13000, driverVersion: 0, matmul: 'fake', ...answer }),
     Context: function Context() {
       if (context) context();

@@ -1,6 +1,7 @@
 /** The addon loader: which files it tries, in which order, and what it says when none loads. */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ADDON_ABI_VERSION } from '../src/binding.js';
 import { ADDON_FILE, addonCandidates, loadAddon, packageRoot } from '../src/loader.js';
 
 const root = '/pkg';
@@ -26,7 +27,7 @@ describe('addonCandidates', () => {
   });
 });
 
-const good = { abiVersion: 1, probe: () => ({}), Context: class {} };
+const good = { abiVersion: ADDON_ABI_VERSION, probe: () => ({}), Context: class {} };
 
 describe('loadAddon', () => {
   const candidates = addonCandidates(root, {}, 'linux', 'x64');

@@ -1,7 +1,8 @@
 /**
- * supportsKernel's dtype rules for the scan, which need no GPU: a bf16/f16 model feeds 16-bit x/Bm/Cm with f32
- * dt/A/D (the tensor-core SSD's inputs) and its backward takes dy in y's dtype, which is dt's (f32 there); the
- * all-same-dtype cases still pass, anything else goes to the composition with a reason.
+ * supportsKernel's dtype rules for the scan and the decode step, which need no GPU: a bf16/f16 model feeds 16-bit
+ * x/Bm/Cm with f32 dt/A/D (the tensor-core SSD's inputs) and its backward takes dy in y's dtype, which is dt's (f32
+ * there); SsmDecodeStep takes 16-bit activations with f32 states; the all-same-dtype cases still pass, anything else
+ * goes to the composition with a reason.
  */
 import type { DType, KernelInputs, TensorInfo } from '@falcon-h1/core-tensor';
 import { describe, expect, it } from 'vitest';
@@ -68,5 +69,59 @@ describe('CUDA supportsKernel: SsmScan dtypes', () => {
     expect(supportsKernel(device, 'SsmScanGrad', uniform, { chunkSize: 8 })).toMatch(
       /dy, dt, A and D of mixed dtypes \(bf16 and f32\)/,
     );
+  });
+});
+
+describe('CUDA supportsKernel: SsmDecodeStep dtypes', () => {
+  // H = 4, P = 8, G = 2, N = 16, K = 4: convDim = 32 + 64, zxbcdt = 32 + 96 + 4.
+  const decodeInputs = (activations: DType, states: DType): KernelInputs<'SsmDecodeStep'> => ({
+    zxbcdt: info([3, 132], activations),
+    convState: info([3, 96, 4], activations),
+    convWeight: info([96, 4], activations),
+    convBias: info([96], activations),
+    ssmState: info([3, 4, 8, 16], states),
+    dtBias: info([4], states),
+    A: info([4], states),
+    D: info([4], states),
+  });
+  const attrs = { activation: 'silu', gate: 'silu', dtMin: 0, dtMax: Number.POSITIVE_INFINITY } as const;
+
+  it('takes f32/f16/bf16 activations with f32 states and parameters', () => {
+    for (const activations of ['f32', 'f16', 'bf16'] as const) {
+      expect(supportsKernel(device, 'SsmDecodeStep', decodeInputs(activations, 'f32'), attrs)).toBe(true);
+    }
+  });
+
+  it('declines 16-bit states or mixed activations (the composition runs), with a reason', () => {
+    expect(supportsKernel(device, 'SsmDecodeStep', decodeInputs('bf16', 'bf16'), attrs)).toMatch(
+      /ssmState must be f32 on the CUDA backend, got bf16/,
+    );
+    const mixed = { ...decodeInputs('bf16', 'f32'), convWeight: info([96, 4], 'f32') };
+    expect(supportsKernel(device, 'SsmDecodeStep', mixed, attrs)).toMatch(/inputs of mixed dtypes/);
+    const huge = { ...decodeInputs('f32', 'f32'), ssmState: info([3, 4, 8, 8192], 'f32') };
+    expect(supportsKernel(device, 'SsmDecodeStep', huge, attrs)).toMatch(/needs more shared memory/);
+  });
+});
+
+describe('CUDA supportsKernel: AddRmsNorm', () => {
+  const addNorm = (dtype: DType, d: number, residual: DType = dtype): KernelInputs<'AddRmsNorm'> => ({
+    x: info([3, d], dtype),
+    residual: info([3, d], residual),
+    weight: info([d], dtype),
+  });
+
+  it('takes one float dtype with D up to a row of sums in 48 KiB of shared memory', () => {
+    for (const dtype of ['f32', 'f16', 'bf16'] as const) {
+      expect(supportsKernel(device, 'AddRmsNorm', addNorm(dtype, 1031), { eps: 1e-5 })).toBe(true);
+    }
+    expect(supportsKernel(device, 'AddRmsNorm', addNorm('bf16', 12288), { eps: 1e-5 })).toBe(true);
+  });
+
+  it('declines a wider row, mixed dtypes and f64, saying why', () => {
+    expect(supportsKernel(device, 'AddRmsNorm', addNorm('f32', 12289), { eps: 1e-5 })).toMatch(
+      /D = 12289 exceeds 12288/,
+    );
+    expect(supportsKernel(device, 'AddRmsNorm', addNorm('bf16', 64, 'f32'), { eps: 1e-5 })).toMatch(/mixed dtypes/);
+    expect(supportsKernel(device, 'AddRmsNorm', addNorm('f64', 64), { eps: 1e-5 })).toMatch(/not one of f32/);
   });
 });

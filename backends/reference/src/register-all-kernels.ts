@@ -9,8 +9,10 @@ import { abs } from './kernels/Abs.js';
 import { adamW } from './kernels/AdamW.js';
 import { adamWMulti } from './kernels/AdamWMulti.js';
 import { add } from './kernels/Add.js';
+import { addRmsNorm } from './kernels/AddRmsNorm.js';
 import { argMax } from './kernels/ArgMax.js';
 import { attention, attentionGrad } from './kernels/Attention.js';
+import { attentionDecodeStep } from './kernels/AttentionDecodeStep.js';
 import { cacheWrite } from './kernels/CacheWrite.js';
 import { cast } from './kernels/Cast.js';
 import { causalConv1d, causalConv1dGrad } from './kernels/CausalConv1d.js';
@@ -52,6 +54,7 @@ import { slice } from './kernels/Slice.js';
 import { softmax, softmaxGrad } from './kernels/Softmax.js';
 import { softplus } from './kernels/Softplus.js';
 import { sqrt } from './kernels/Sqrt.js';
+import { ssmDecodeStep } from './kernels/SsmDecodeStep.js';
 import { ssmScan, ssmScanGrad } from './kernels/SsmScan.js';
 import { ssmStep } from './kernels/SsmStep.js';
 import { sub } from './kernels/Sub.js';
@@ -118,6 +121,7 @@ export function registerAllKernels(store: BufferStore): CompleteKernelTable {
     SoftmaxGrad: (inputs) => softmaxGrad(store, inputs),
     RmsNorm: (inputs, attrs) => rmsNorm(store, inputs, attrs),
     RmsNormGrad: (inputs, attrs) => rmsNormGrad(store, inputs, attrs),
+    AddRmsNorm: (inputs, attrs) => addRmsNorm(store, inputs, attrs),
     RmsNormGated: (inputs, attrs) => rmsNormGated(store, inputs, attrs),
     RmsNormGatedGrad: (inputs, attrs) => rmsNormGatedGrad(store, inputs, attrs),
     Rope: (inputs, attrs) => rope(store, inputs, attrs),
@@ -127,9 +131,11 @@ export function registerAllKernels(store: BufferStore): CompleteKernelTable {
     SsmScan: (inputs) => ssmScan(store, inputs), // chunkSize is irrelevant to the sequential oracle
     SsmScanGrad: (inputs) => ssmScanGrad(store, inputs),
     SsmStep: (inputs) => ssmStep(store, inputs),
+    SsmDecodeStep: (inputs, attrs) => ssmDecodeStep(store, inputs, attrs),
     CacheWrite: (inputs) => cacheWrite(store, inputs),
     Attention: (inputs, attrs) => attention(store, inputs, attrs),
     AttentionGrad: (inputs, attrs) => attentionGrad(store, inputs, attrs),
+    AttentionDecodeStep: (inputs, attrs) => attentionDecodeStep(store, inputs, attrs),
     CrossEntropy: (inputs, attrs) => crossEntropy(store, inputs, attrs),
     CrossEntropyGrad: (inputs, attrs) => crossEntropyGrad(store, inputs, attrs),
     AdamW: (inputs, attrs) => adamW(store, inputs, attrs),

@@ -70,7 +70,13 @@ type ComposedOnWasm =
   | 'LinearCrossEntropyGrad'
   | 'AdamWMulti'
   // The in-place cache write is for graph-captured decoding (CUDA); here `overwrite` already assigns a new buffer.
-  | 'CacheWrite';
+  | 'CacheWrite'
+  // A launch-bound GPU decode's fusion: on a CPU the composition's conv update and SSM step kernels do the work.
+  | 'SsmDecodeStep'
+  // Likewise: on a CPU the composition's rope, cache writes and attention kernels do the work.
+  | 'AttentionDecodeStep'
+  // Likewise: a launch saved is worth nothing on a CPU; the composition's Add and RmsNorm kernels do the work.
+  | 'AddRmsNorm';
 
 export type CompleteKernelTable = Required<Omit<KernelTable, ComposedOnWasm>> & KernelTable;
 

@@ -28,11 +28,19 @@ export interface AcquiredDevice {
 export interface AcquireOptions {
   /**
    * Subgroup operations in the kernels that have a subgroup form (today the decode matrix-vector product: its
-   * lanes' sums by subgroupAdd instead of workgroup memory). Opt-in until measured against the workgroup form on
-   * each vendor's driver: `true` here, or FALCON_WEBGPU_SUBGROUPS=1 in Node. Used only where the adapter offers
-   * 'subgroups' with one fixed subgroup size that divides 32 (NVIDIA 32, lavapipe 8); otherwise ignored.
+   * lanes' sums by subgroupAdd instead of workgroup memory), used where the adapter offers 'subgroups' with one
+   * fixed subgroup size that divides 32 (NVIDIA 32, lavapipe 8) — on by default (on the H200 the form took 15 % less
+   * GPU time per decode step's matrix-vector products, BENCHMARKS.md); `false` here, or FALCON_WEBGPU_SUBGROUPS=0 in
+   * Node, keeps the workgroup form everywhere.
    */
   subgroups?: boolean;
+  /**
+   * Ask for WebGPU's default limits instead of everything the adapter offers (`true` here, or
+   * FALCON_WEBGPU_DEFAULT_LIMITS=1 in Node): the floor every device meets — 8 storage buffers per stage, as some
+   * browsers give — so a GPU with higher limits can run the kernels' low-limit forms (e.g. SsmDecodeStep's two
+   * dispatches) and the compositions the backend falls back to there.
+   */
+  defaultLimits?: boolean;
 }
 
 /** Dawn's GPU object must stay referenced for the life of the process, or Dawn crashes at garbage collection. */
@@ -98,7 +106,9 @@ export async function acquireDevice(options: AcquireOptions = {}): Promise<Acqui
   const subgroupSize = fixedSubgroupSize(adapter, options);
   if (subgroupSize !== undefined) wanted.push('subgroups' as GPUFeatureName);
   const requiredLimits: Record<string, number> = {};
-  for (const name of RAISED_LIMITS) {
+  const defaults =
+    options.defaultLimits ?? (globalThis as NodeRuntime).process?.env?.FALCON_WEBGPU_DEFAULT_LIMITS === '1';
+  for (const name of defaults ? [] : RAISED_LIMITS) {
     const value = adapter.limits[name];
     if (typeof value === 'number') requiredLimits[name] = value;
   }
@@ -117,7 +127,7 @@ export async function acquireDevice(options: AcquireOptions = {}): Promise<Acqui
 /** The adapter's subgroup size when subgroups are asked for and usable (one fixed size dividing 32), else undefined. */
 function fixedSubgroupSize(adapter: GPUAdapter, options: AcquireOptions): number | undefined {
   const env = (globalThis as NodeRuntime).process?.env;
-  const asked = options.subgroups ?? env?.FALCON_WEBGPU_SUBGROUPS === '1';
+  const asked = options.subgroups ?? env?.FALCON_WEBGPU_SUBGROUPS !== '0';
   if (!asked || !adapter.features.has('subgroups')) return undefined;
   const info = (adapter as { info?: { subgroupMinSize?: number; subgroupMaxSize?: number } }).info;
   const size = info?.subgroupMinSize;

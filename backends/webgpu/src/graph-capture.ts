@@ -10,10 +10,16 @@
  * replays do). Each dispatch's uniforms go to the recording's own parameter slab. Buffers freed during capture are
  * held by the recording, never returned to the pool, so no later tensor can take memory the replays write.
  *
- * Compiling (`end`): the slab becomes the graph's own uniform buffer (uploaded once), each distinct (pipeline,
- * buffers) pair gets one bind group over it, and the command list becomes flat arrays per compute pass (copies
- * sit between passes). Replaying is then a tight loop of setPipeline (only when it changes) / setBindGroup /
- * dispatchWorkgroups into the backend's open encoder: no pipeline, bind group or uniform work per replay.
+ * Compiling (`end`): the slab becomes the graph's own uniform buffer (uploaded once), each dispatch gets a bind
+ * group over it (one per distinct (program, uniforms' offset, buffers); see below), and the command list becomes
+ * flat arrays per compute pass (copies sit between passes). Replaying is then a tight loop of setPipeline (only when it changes) / setBindGroup /
+ * dispatchWorkgroups into the backend's open encoder: no pipeline, bind group or uniform work per replay. The host's
+ * encoding per dispatch paces a replayed decode step (~500 dispatches for a 0.5B model), and in the `webgpu`
+ * package each argument of those calls crosses N-API and Dawn validates each dynamic offset: so each dispatch gets
+ * a bind group of its own with its uniforms' offset baked in (its program's fixed-offset form) and is bound with
+ * no offsets (a program without that form: a one-element offset array made here — the 5-argument typed-array form
+ * of setBindGroup costs more), and dispatchWorkgroups is called with the grid's trailing 1s left out.
+ * tools/webgpu/bench-replay-host.mjs measures the host's time per replayed dispatch.
  *
  * Profiling (`timedReplay`, where the device has 'timestamp-query'): a run recorded by `encodeTimed` with every
  * dispatch in a compute pass of its own whose `timestampWrites` (a `DispatchTimer`) stamp its start and end on the
@@ -25,7 +31,14 @@ import { BufferUsage, MapMode } from './gpu.js';
 /** What the recorder needs of a compiled program. */
 export interface GraphProgram {
   readonly pipeline: GPUComputePipeline;
+  /** Its bind group layout: the uniforms at binding 0 with a dynamic offset. */
   readonly layout: GPUBindGroupLayout;
+  /**
+   * The same program with the uniforms at a fixed offset (made on first use): a graph's dispatch then gets a bind
+   * group of its own, its uniforms' offset baked in, and the replay binds it with no dynamic offset. Without it,
+   * the graph binds `layout`'s groups at dynamic offsets.
+   */
+  readonly fixedOffsetForm?: () => { readonly pipeline: GPUComputePipeline; readonly layout: GPUBindGroupLayout };
   /** Bytes of the program's uniform struct (the size bound at binding 0). */
   readonly uniformBytes: number;
   readonly name: string;
@@ -67,10 +80,15 @@ interface ComputeRun {
   /** The pipeline of each dispatch, or null where it is the previous dispatch's (no setPipeline). */
   readonly pipelines: ReadonlyArray<GPUComputePipeline | null>;
   readonly groups: readonly GPUBindGroup[];
-  /** Dynamic offset of each dispatch's uniforms in the graph's parameter buffer. */
-  readonly offsets: Uint32Array;
+  /**
+   * Dynamic offset of each dispatch's uniforms in the graph's parameter buffer, as setBindGroup's array, or null
+   * where the dispatch's bind group has its offset baked in.
+   */
+  readonly offsets: ReadonlyArray<readonly [number] | null>;
   /** x, y, z workgroups of each dispatch. */
   readonly grids: Uint32Array;
+  /** Arguments dispatchWorkgroups takes for each dispatch: 1 (y = z = 1), 2 (z = 1) or 3. */
+  readonly dims: Uint8Array;
 }
 
 /** Anything the recording keeps alive until the graph is released (the backend's pool entries). */
@@ -155,18 +173,25 @@ export class GraphRecorder {
       if (!run.length) return;
       const pipelines: Array<GPUComputePipeline | null> = [];
       const groups: GPUBindGroup[] = [];
-      const offsets = new Uint32Array(run.length);
+      const offsets: Array<[number] | null> = [];
       const grids = new Uint32Array(run.length * 3);
+      const dims = new Uint8Array(run.length);
       let previous: GPUComputePipeline | undefined;
       run.forEach((d, i) => {
-        const key = `${idOf(programIds, d.program)}:${d.buffers.map((b) => idOf(bufferIds, b.buffer)).join(',')}`;
+        const fixed = d.program.fixedOffsetForm?.();
+        const pipeline = fixed?.pipeline ?? d.program.pipeline;
+        const buffers = d.buffers.map((b) => idOf(bufferIds, b.buffer)).join(',');
+        const key = `${idOf(programIds, d.program)}:${fixed ? d.paramsOffset : 'dynamic'}:${buffers}`;
         let group = cache.get(key);
         if (!group) {
           group = gpu.createBindGroup({
             label: `${label} ${d.program.name}`,
-            layout: d.program.layout,
+            layout: fixed?.layout ?? d.program.layout,
             entries: [
-              { binding: 0, resource: { buffer: params, offset: 0, size: d.program.uniformBytes } },
+              {
+                binding: 0,
+                resource: { buffer: params, offset: fixed ? d.paramsOffset : 0, size: d.program.uniformBytes },
+              },
               ...d.buffers.map((b, j) => ({
                 binding: j + 1,
                 resource: { buffer: b.buffer, offset: 0, size: b.capacity },
@@ -175,14 +200,15 @@ export class GraphRecorder {
           });
           cache.set(key, group);
         }
-        pipelines.push(d.program.pipeline === previous ? null : d.program.pipeline);
-        previous = d.program.pipeline;
+        pipelines.push(pipeline === previous ? null : pipeline);
+        previous = pipeline;
         groups.push(group);
-        offsets[i] = d.paramsOffset;
+        offsets.push(fixed ? null : [d.paramsOffset]);
         grids.set(d.grid, i * 3);
+        dims[i] = d.grid[2] !== 1 ? 3 : d.grid[1] !== 1 ? 2 : 1;
         programs.push(d.program.name);
       });
-      steps.push({ kind: 'pass', pipelines, groups, offsets, grids });
+      steps.push({ kind: 'pass', pipelines, groups, offsets, grids, dims });
       run = [];
     };
     for (const c of this.commands) {
@@ -237,13 +263,18 @@ export class CompiledGraph {
         encoder.copyBufferToBuffer(step.src, step.srcOffset, step.dst, step.dstOffset, step.bytes);
         continue;
       }
-      const { pipelines, groups, offsets, grids } = step;
+      const { pipelines, groups, offsets, grids, dims } = step;
       const pass = encoder.beginComputePass();
       for (let i = 0, n = groups.length; i < n; i++) {
         const pipeline = pipelines[i];
         if (pipeline) pass.setPipeline(pipeline);
-        pass.setBindGroup(0, groups[i]!, offsets, i, 1);
-        pass.dispatchWorkgroups(grids[i * 3]!, grids[i * 3 + 1]!, grids[i * 3 + 2]!);
+        const offset = offsets[i];
+        if (offset) pass.setBindGroup(0, groups[i]!, offset);
+        else pass.setBindGroup(0, groups[i]!);
+        const dim = dims[i];
+        if (dim === 1) pass.dispatchWorkgroups(grids[i * 3]!);
+        else if (dim === 2) pass.dispatchWorkgroups(grids[i * 3]!, grids[i * 3 + 1]!);
+        else pass.dispatchWorkgroups(grids[i * 3]!, grids[i * 3 + 1]!, grids[i * 3 + 2]!);
       }
       pass.end();
     }
@@ -270,7 +301,9 @@ export class CompiledGraph {
         pipeline = pipelines[i] ?? pipeline;
         const pass = encoder.beginComputePass({ timestampWrites: timer.timestampWrites(index) });
         pass.setPipeline(pipeline!);
-        pass.setBindGroup(0, groups[i]!, offsets, i, 1);
+        const offset = offsets[i];
+        if (offset) pass.setBindGroup(0, groups[i]!, offset);
+        else pass.setBindGroup(0, groups[i]!);
         pass.dispatchWorkgroups(grids[i * 3]!, grids[i * 3 + 1]!, grids[i * 3 + 2]!);
         pass.end();
       }

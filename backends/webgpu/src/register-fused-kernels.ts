@@ -1,7 +1,9 @@
 /** The fused kernels this backend runs natively (the others run as core's compositions of primitives). */
 import type { FusedKernelName } from '@falcon-h1/core-tensor';
 import { adamW } from './kernels/AdamW.js';
+import { addRmsNorm } from './kernels/AddRmsNorm.js';
 import { attention } from './kernels/Attention.js';
+import { attentionDecodeStep } from './kernels/AttentionDecodeStep.js';
 import { cacheWrite } from './kernels/CacheWrite.js';
 import { causalConv1d } from './kernels/CausalConv1d.js';
 import { causalConv1dUpdate } from './kernels/CausalConv1dUpdate.js';
@@ -12,6 +14,7 @@ import { rmsNormGated } from './kernels/RmsNormGated.js';
 import { rmsNormGatedGrad, rmsNormGrad } from './kernels/RmsNormGrad.js';
 import { rope } from './kernels/Rope.js';
 import { softmax, softmaxGrad } from './kernels/Softmax.js';
+import { ssmDecodeStep } from './kernels/SsmDecodeStep.js';
 import { ssmScan } from './kernels/SsmScan.js';
 import { ssmStep } from './kernels/SsmStep.js';
 import { swiGlu } from './kernels/SwiGlu.js';
@@ -25,6 +28,7 @@ export function registerFusedKernels(): Partial<Record<FusedKernelName, Impl>> {
     Softmax: softmax,
     SoftmaxGrad: softmaxGrad,
     RmsNorm: rmsNorm,
+    AddRmsNorm: addRmsNorm,
     RmsNormGrad: rmsNormGrad,
     RmsNormGated: rmsNormGated,
     RmsNormGatedGrad: rmsNormGatedGrad,
@@ -33,8 +37,10 @@ export function registerFusedKernels(): Partial<Record<FusedKernelName, Impl>> {
     CausalConv1dUpdate: causalConv1dUpdate,
     SsmScan: ssmScan,
     SsmStep: ssmStep,
+    SsmDecodeStep: ssmDecodeStep,
     CacheWrite: cacheWrite,
     Attention: attention,
+    AttentionDecodeStep: attentionDecodeStep,
     CrossEntropy: crossEntropy,
     CrossEntropyGrad: crossEntropyGrad,
     AdamW: adamW,

@@ -1,6 +1,8 @@
 /** Shape limits of the native fused kernels (core composes the kernel where this says no). */
 import type { FusedKernelName, KernelAttrs, KernelInputs } from '@falcon-h1/core-tensor';
 import { ATTENTION_MAX_HEAD_DIM } from './kernels/Attention.js';
+import { ATTENTION_DECODE_STEP_STORAGE_BUFFERS } from './kernels/AttentionDecodeStep.js';
+import { SSM_DECODE_MAX_STATE } from './kernels/SsmDecodeStep.js';
 import { SSM_MAX_STATE } from './kernels/SsmScan.js';
 import type { WebGPUBackend } from './webgpu-backend.js';
 
@@ -25,6 +27,21 @@ export function supportsFused<K extends FusedKernelName>(
     const dv = i.v.shape[3]!;
     if (dh > ATTENTION_MAX_HEAD_DIM || dv > ATTENTION_MAX_HEAD_DIM) {
       return `Attention: head dims ${dh}/${dv} > ${ATTENTION_MAX_HEAD_DIM} (the output row lives in registers)`;
+    }
+  }
+  if (name === 'SsmDecodeStep') {
+    const n = (inputs as KernelInputs<'SsmDecodeStep'>).ssmState.shape[3]!;
+    if (n > SSM_DECODE_MAX_STATE) {
+      return `SsmDecodeStep: d_state ${n} > ${SSM_DECODE_MAX_STATE} (B and C of a group live in workgroup memory)`;
+    }
+  }
+  if (name === 'AttentionDecodeStep') {
+    const dh = (inputs as KernelInputs<'AttentionDecodeStep'>).keys.shape[3]!;
+    if (dh > ATTENTION_MAX_HEAD_DIM) {
+      return `AttentionDecodeStep: head dim ${dh} > ${ATTENTION_MAX_HEAD_DIM} (the output row lives in registers)`;
+    }
+    if (storage < ATTENTION_DECODE_STEP_STORAGE_BUFFERS) {
+      return `AttentionDecodeStep: needs ${ATTENTION_DECODE_STEP_STORAGE_BUFFERS} storage buffers per stage, the device allows ${storage}`;
     }
   }
   return true;

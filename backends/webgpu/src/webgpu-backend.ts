@@ -99,6 +99,8 @@ interface Pipeline {
   readonly name: string;
   /** Bytes of the uniform struct (graph-capture.ts's GraphProgram). */
   readonly uniformBytes: number;
+  /** The program with its uniforms at a fixed offset, for captured graphs (graph-capture.ts's GraphProgram). */
+  readonly fixedOffsetForm: () => { readonly pipeline: GPUComputePipeline; readonly layout: GPUBindGroupLayout };
 }
 
 /** Bytes per element as stored on the GPU. */
@@ -158,7 +160,7 @@ export class WebGPUBackend implements Backend {
   readonly gpu: GPUDevice;
   readonly limits: GPUSupportedLimits;
   readonly hasF16: boolean;
-  /** The subgroup size of the kernels' subgroup forms, when they are on (`createWebGPUBackend({ subgroups: true })`). */
+  /** The subgroup size of the kernels' subgroup forms, when they are on (the default where the adapter has them). */
   readonly subgroupSize: number | undefined;
   /** Largest storage binding in bytes (a tensor must fit one). */
   readonly maxBindingBytes: number;
@@ -759,29 +761,51 @@ export class WebGPUBackend implements Backend {
       const code = programSource(def);
       const name = `${def.shader}${def.variant ? `:${def.variant}` : ''}`;
       const module = this.gpu.createShaderModule({ label: name, code });
-      const layout = this.gpu.createBindGroupLayout({
-        label: name,
-        entries: [
-          // The parameters' offset in the batch's slab is a dynamic offset, so a bind group outlives one dispatch.
-          { binding: 0, visibility: ShaderStage.COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true } },
-          ...def.bindings.map(
-            (b, i): GPUBindGroupLayoutEntry => ({
-              binding: i + 1,
+      const form = (dynamicOffset: boolean) => {
+        const layout = this.gpu.createBindGroupLayout({
+          label: name,
+          entries: [
+            // Eagerly the parameters' offset in the batch's slab is a dynamic offset, so a bind group outlives one
+            // dispatch; a captured graph's dispatches have their own bind groups, the offset fixed in them.
+            {
+              binding: 0,
               visibility: ShaderStage.COMPUTE,
-              buffer: { type: b.write ? 'storage' : 'read-only-storage' },
-            }),
-          ),
-        ],
-      });
-      const pipeline = this.gpu.createComputePipeline({
-        label: name,
-        layout: this.gpu.createPipelineLayout({ bindGroupLayouts: [layout] }),
-        compute: { module, entryPoint: 'main' },
-      });
+              buffer: { type: 'uniform', hasDynamicOffset: dynamicOffset },
+            },
+            ...def.bindings.map(
+              (b, i): GPUBindGroupLayoutEntry => ({
+                binding: i + 1,
+                visibility: ShaderStage.COMPUTE,
+                buffer: { type: b.write ? 'storage' : 'read-only-storage' },
+              }),
+            ),
+          ],
+        });
+        const pipeline = this.gpu.createComputePipeline({
+          label: name,
+          layout: this.gpu.createPipelineLayout({ bindGroupLayouts: [layout] }),
+          compute: { module, entryPoint: 'main' },
+        });
+        this.counters.pipelinesCreated++;
+        return { pipeline, layout };
+      };
+      const { pipeline, layout } = form(true);
+      let fixed: { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout } | undefined;
+      const fixedOffsetForm = () => {
+        fixed ??= form(false);
+        return fixed;
+      };
       const uniforms = uniformLayout(def);
-      p = { index: this.pipelines.size, pipeline, layout, uniforms, name, uniformBytes: uniforms.size };
+      p = {
+        index: this.pipelines.size,
+        pipeline,
+        layout,
+        uniforms,
+        name,
+        uniformBytes: uniforms.size,
+        fixedOffsetForm,
+      };
       this.pipelines.set(key, p);
-      this.counters.pipelinesCreated++;
     }
     return p;
   }

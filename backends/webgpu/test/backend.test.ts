@@ -184,10 +184,15 @@ describe.runIf(probe.available)('WebGPUBackend', async () => {
   });
 
   it("computes a decode step's x·Wᵀ (≤ 32 rows) with the matrix-vector kernel as a float64 product does", async () => {
-    await checkMatVec(b, 'matvec');
+    const withoutSubgroups = await createWebGPUBackend({ subgroups: false });
+    try {
+      await checkMatVec(withoutSubgroups, 'matvec');
+    } finally {
+      withoutSubgroups.dispose();
+    }
   });
 
-  it('computes the same with its subgroup form where the adapter offers one fixed subgroup size (opt-in)', async () => {
+  it('computes the same with its subgroup form where the adapter offers one fixed subgroup size (the default)', async () => {
     const withSubgroups = await createWebGPUBackend({ subgroups: true });
     try {
       if (withSubgroups.subgroupSize === undefined) {

@@ -23,35 +23,13 @@ import {
 } from '@falcon-h1/core-tensor';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createWebGPUBackend, isAvailable, type WebGPUBackend } from '../src/base.js';
+import { relL2, values } from './float-checks.js';
 
 const probe = await isAvailable();
-
-/** Deterministic values in [-1, 1). */
-function values(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed;
-  for (let i = 0; i < n; i++) {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    out[i] = s / 1073741824 - 1;
-  }
-  return out;
-}
 
 /** A tensor's values read back (f32 tensors only in this file). */
 async function floats(t: Tensor): Promise<Float32Array> {
   return (await t.data()) as Float32Array;
-}
-
-function relL2(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < want.length; i++) {
-    const g = got[i]!;
-    if (Number.isNaN(g)) return Number.POSITIVE_INFINITY;
-    num += (g - want[i]!) ** 2;
-    den += want[i]! ** 2;
-  }
-  return Math.sqrt(num / Math.max(den, 1e-300));
 }
 
 describe.runIf(probe.available)('WebGPU graph capture', async () => {

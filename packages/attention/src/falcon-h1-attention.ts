@@ -18,11 +18,17 @@
  * results equal the unfolded formula up to rounding). With biases the multipliers are applied as written above.
  * With document ids, a query sees only keys of its own document (block-diagonal causal mask) and the caller gives
  * positions that restart per document (see document-positions.ts).
+ *
+ * One token over a `StaticKVCache` with decode constants (attention-decode-constants.ts: q_proj | k_proj | v_proj
+ * packed, multipliers folded the same way): one MatMul and one fused `AttentionDecodeStep` (RoPE, the cache write,
+ * the attention over every slot), the same values as the path above up to rounding.
  */
 import { attention, linear, reshape, rope, scale, type Tensor, type Variable } from '@falcon-h1/core-tensor';
 import type { AttentionCache } from './attention-cache.js';
 import type { FalconH1AttentionConfig } from './attention-config.js';
+import type { AttentionDecodeConstants } from './attention-decode-constants.js';
 import { attentionParameterShapes, type ParameterProvider } from './attention-parameters.js';
+import { StaticKVCache } from './static-kv-cache.js';
 
 export interface AttentionForwardOptions {
   /** i32 [B, T]: the RoPE position of every token. */
@@ -35,6 +41,11 @@ export interface AttentionForwardOptions {
   inputMultiplier?: number;
   /** attention_out_multiplier: the output is multiplied by it (default 1). */
   outputMultiplier?: number;
+  /**
+   * The packed projection made once per generation (`attentionDecodeConstants`, for this `inputMultiplier`): used
+   * by one-token calls over a `StaticKVCache`, ignored by every other call.
+   */
+  decodeConstants?: AttentionDecodeConstants;
 }
 
 interface Projection {
@@ -87,6 +98,9 @@ export class FalconH1Attention {
     }
     const [b, t] = x.shape as [number, number, number];
     const theta = this.config.rope_parameters.rope_theta;
+    if (options.decodeConstants && t === 1 && options.cache instanceof StaticKVCache) {
+      return this.attendStaticStep(x, options.cache, options, options.decodeConstants);
+    }
     const inputMultiplier = options.inputMultiplier ?? 1;
     const folded = this.foldsMultipliers;
     const input = folded || inputMultiplier === 1 ? x : scale(x, inputMultiplier);
@@ -103,12 +117,45 @@ export class FalconH1Attention {
       ? options.cache.append(k, v, options.seqIdx)
       : { keys: k, values: v, keySeqIdx: options.seqIdx };
     const o = attention(q, all.keys, all.values, {
-      scale: folded ? this.scaling * inputMultiplier * inputMultiplier * this.config.key_multiplier : this.scaling,
+      scale: this.attentionScale(inputMultiplier),
       causal: true,
       qSeqIdx: options.seqIdx,
       kSeqIdx: all.keySeqIdx,
     });
     return reshape(o, [b, t, hq * dh]);
+  }
+
+  /**
+   * One token over a static cache: qkv = the packed projection of x (multipliers folded in), then the fused step
+   * writes the roped key and the value into the step's slot and attends over all L slots (document ids mask the
+   * empty ones and other rows' padding; the query is the last position, so causality hides nothing).
+   */
+  private attendStaticStep(
+    x: Tensor,
+    cache: StaticKVCache,
+    options: AttentionForwardOptions,
+    constants: AttentionDecodeConstants,
+  ): Tensor {
+    const { hidden_size: d, num_attention_heads: hq, num_key_value_heads: hkv } = this.config;
+    const b = x.shape[0]!;
+    const qkv = linear(reshape(x, [b, d]), constants.qkv.weight, constants.qkv.bias);
+    const o = cache.attendStep(qkv, options.positions, options.seqIdx, {
+      heads: hq,
+      kvHeads: hkv,
+      theta: this.config.rope_parameters.rope_theta,
+      scale: constants.scale,
+    });
+    return reshape(o, [b, 1, o.shape[1]!]);
+  }
+
+  /**
+   * The attention kernel's scale over `inputMultiplier · x`: 1/√Dh, times inputMultiplier²·key_multiplier where
+   * the multipliers are folded (see above).
+   */
+  attentionScale(inputMultiplier = 1): number {
+    return this.foldsMultipliers
+      ? this.scaling * inputMultiplier * inputMultiplier * this.config.key_multiplier
+      : this.scaling;
   }
 
   /** The multiplier of o_proj's output: attention_out_multiplier, times attention_in_multiplier where folded. */
@@ -117,7 +164,7 @@ export class FalconH1Attention {
   }
 
   /** Without q/k/v biases the multipliers move into the attention kernel's scale and the output (see above). */
-  private get foldsMultipliers(): boolean {
+  get foldsMultipliers(): boolean {
     return !this.q_proj.bias && !this.k_proj.bias && !this.v_proj.bias;
   }
 }

@@ -8,6 +8,11 @@ export const PACKAGE_NAME = '@falcon-h1/attention';
 
 export type { AttentionCache, CachedKeysValues } from './attention-cache.js';
 export type { FalconH1AttentionConfig } from './attention-config.js';
+export {
+  type AttentionDecodeConstants,
+  attentionDecodeConstants,
+  disposeAttentionDecodeConstants,
+} from './attention-decode-constants.js';
 export { attentionParameterShapes, type ParameterProvider, type ParameterShape } from './attention-parameters.js';
 export { documentPositions, type RowContinuation, sequentialPositions } from './document-positions.js';
 export { type AttentionForwardOptions, FalconH1Attention } from './falcon-h1-attention.js';

@@ -13,8 +13,19 @@
  * otherwise. Attention then runs over all L slots with the query last (causal never hides a filled slot); the
  * document ids do the masking. Every layer's document ids are the same, so an owner may share one `keySeqIdx`
  * between the layers and write it once per step itself (`writesKeySeqIdx: false`).
+ *
+ * `attendStep` is the fused form of a step (the attention module's one-token path with decode constants): one
+ * `AttentionDecodeStep` ropes the packed projection's q and k, writes k and v into the slot and attends over all L
+ * slots — one kernel where the backend has it, the same ops as `append` + attention where it has not.
  */
-import { cacheWrite, type Tensor, type Variable } from '@falcon-h1/core-tensor';
+import {
+  type AttentionDecodeStepOptions,
+  attentionDecodeStep,
+  cacheWrite,
+  reshape,
+  type Tensor,
+  type Variable,
+} from '@falcon-h1/core-tensor';
 import type { AttentionCache, CachedKeysValues } from './attention-cache.js';
 
 export interface StaticKVCacheOptions {
@@ -60,5 +71,34 @@ export class StaticKVCache implements AttentionCache {
     cacheWrite(this.values, values, slot);
     if (this.writesKeySeqIdx) cacheWrite(this.keySeqIdx, seqIdx, slot);
     return { keys: this.keys, values: this.values, keySeqIdx: this.keySeqIdx };
+  }
+
+  /**
+   * One step in one fused kernel: qkv [B, (Hq + 2·Hkv)·Dh] (the new token's packed q | k | v heads, k with the
+   * multiplier the caller folds), positions and document ids [B, 1] → the attention output [B, Hq·Dh]; the roped
+   * key and the value are written into the step's slot in place (and the document ids, if this cache owns them).
+   */
+  attendStep(qkv: Tensor, positions: Tensor, seqIdx: Tensor | undefined, options: AttentionDecodeStepOptions): Tensor {
+    if (!seqIdx) throw new Error('StaticKVCache: document ids are required (empty slots are masked by them)');
+    const b = this.keys.shape[0]!;
+    if (positions.shape.join(',') !== `${b},1` || seqIdx.shape.join(',') !== `${b},1`) {
+      throw new Error(
+        `StaticKVCache: one position per step: positions [${positions.shape.join(', ')}] and document ids [${seqIdx.shape.join(', ')}] must be [${b}, 1]`,
+      );
+    }
+    const slot = this.slot();
+    if (this.writesKeySeqIdx) cacheWrite(this.keySeqIdx, seqIdx, slot);
+    return attentionDecodeStep(
+      {
+        qkv,
+        positions: reshape(positions, [b]),
+        keys: this.keys,
+        values: this.values,
+        slots: slot,
+        qSeqIdx: reshape(seqIdx, [b]),
+        kSeqIdx: this.keySeqIdx,
+      },
+      options,
+    );
   }
 }

@@ -13,17 +13,8 @@ import {
   KVCache,
   sequentialPositions,
 } from '../src/index.js';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { relL2 } from './relative-error.js';
+import { rng } from './seeded-random.js';
 
 const config: FalconH1AttentionConfig = {
   hidden_size: 10,
@@ -122,16 +113,6 @@ function naiveAttention(
       out[s * d + r] = acc;
     }
   return out;
-}
-
-function relL2(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  let diff = 0;
-  let w = 0;
-  for (let i = 0; i < want.length; i++) {
-    diff += (Number(got[i]) - want[i]!) ** 2;
-    w += want[i]! ** 2;
-  }
-  return Math.sqrt(diff / w);
 }
 
 const input = (b: number, t: number, seed: number): Float64Array => {

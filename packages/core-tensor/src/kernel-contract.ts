@@ -17,8 +17,8 @@
  *  - Tensors are dense, contiguous and row-major (the last axis varies fastest). There are no strides: a view
  *    (reshape) is a new shape over the same data, handled by core without any kernel.
  *  - A kernel never mutates its inputs (exceptions: `AdamW` and `AdamWMulti`, which update their state in place,
- *    and `CacheWrite`, which writes a decode step's rows into a cache) and returns newly allocated outputs owned by
- *    the caller.
+ *    and `CacheWrite` and `AttentionDecodeStep`, which write a decode step's rows into a cache) and returns newly
+ *    allocated outputs owned by the caller.
  *  - Shapes are validated by core before a kernel is called; a kernel may assume its documented shape rules.
  *  - Float inputs of one kernel share one dtype (f64, f32, f16 or bf16) unless stated; the output has that dtype.
  *    Arithmetic accumulates in at least f32 (the reference backend: f64) and rounds once when it stores.
@@ -212,6 +212,8 @@ export interface PrimitiveKernels {
 // ---------------------------------------------------------------------------------------------------------------
 
 export type ConvActivation = 'none' | 'silu';
+/** SsmDecodeStep's output gate: y·silu(z), or none (a gated RMSNorm after the kernel applies z). */
+export type SsmGate = 'none' | 'silu';
 
 export interface FusedKernels {
   /** softmax along the last axis, computed as exp(x − max)/Σ in ≥ f32. */
@@ -229,6 +231,21 @@ export interface FusedKernels {
     inputs: { dy: TensorInfo; x: TensorInfo; weight: TensorInfo };
     attrs: { eps: number };
     outputs: { dx: TensorInfo; dweight: TensorInfo };
+  };
+  /**
+   * A residual add and the RMSNorm that reads its result, in one kernel (a decode step's residual stream: the
+   * layer's h + branches and pre_ff_layernorm of it, or a layer's output and the next layer's input_layernorm):
+   *   sum    = x + residual                 rounded to the dtype, exactly as Add stores it
+   *   normed = RmsNorm(sum, weight, eps)    the RmsNorm entry above, computed from the STORED (rounded) sum:
+   *            weight ⊙ round(sum · rsqrt(mean(sum²) + eps)), normalised in ≥ f32, rounded again after the weight
+   * x, residual [..., D] (one shape, one float dtype), weight [D] (that dtype). Outputs sum and normed [..., D] in
+   * that dtype. So the result equals Add followed by RmsNorm; a backend whose RmsNorm reduces in the same order gets
+   * identical bits. Decode only: core differentiates the composition if asked.
+   */
+  AddRmsNorm: {
+    inputs: { x: TensorInfo; residual: TensorInfo; weight: TensorInfo };
+    attrs: { eps: number };
+    outputs: { sum: TensorInfo; normed: TensorInfo };
   };
 
   /**
@@ -375,6 +392,39 @@ export interface FusedKernels {
     outputs: { y: TensorInfo; state: TensorInfo };
   };
   /**
+   * The whole Mamba2 mixer decode step after in_proj, in one kernel: it reads the PACKED in_proj output of one token
+   * and returns the (gated) SSM output and both next states. With dSsm = H·P, GN = G·N, convDim = dSsm + 2·GN and
+   * G = (convDim − dSsm) / (2N) (H divisible by G; head h reads group floor(h / (H/G))), the result equals this
+   * composition of the kernels above:
+   *   z, xBC, dtRaw = zxbcdt[b] split into dSsm, convDim and H columns          (in that order: [z | x B C | dt])
+   *   dt       = softplus(dtRaw + dtBias), clamped to [dtMin, dtMax]           in the state dtype (widened first)
+   *   xBC', convState' = CausalConv1dUpdate(convState, xBC, convWeight, convBias, activation)
+   *                                                                            xBC' rounded to zxbcdt's dtype
+   *   x, B, C  = xBC' split into dSsm, GN and GN columns, widened to the state dtype
+   *   y, ssmState' = SsmStep(ssmState, x [B,H,P], dt, A, B [B,G,N], C [B,G,N], D)     in ≥ f32, no rounding
+   *   y        = y · silu(z)   (z widened)  when gate = 'silu';  y as it is when gate = 'none'
+   * zxbcdt [B, dSsm + convDim + H], convState [B, convDim, K], convWeight [convDim, K] and convBias [convDim]? share
+   * the activations' dtype (any float); ssmState [B, H, P, N], dtBias, A (= −exp(A_log), negative) and D? [H] share
+   * the state dtype: f32, or f64 for f64 activations. dtMin ≤ dtMax (0 and +∞: no clamp, softplus is positive).
+   * Outputs: y [B, dSsm] — rounded once to the activations' dtype when gate = 'silu' (what out_proj reads), in the
+   * state dtype when gate = 'none' (a gated RMSNorm follows and reads it unrounded); convState' (convState's dtype);
+   * ssmState' (the state dtype). Decode only (inference): core differentiates the composition if asked.
+   */
+  SsmDecodeStep: {
+    inputs: {
+      zxbcdt: TensorInfo;
+      convState: TensorInfo;
+      convWeight: TensorInfo;
+      convBias?: TensorInfo;
+      ssmState: TensorInfo;
+      dtBias: TensorInfo;
+      A: TensorInfo;
+      D?: TensorInfo;
+    };
+    attrs: { activation: ConvActivation; gate: SsmGate; dtMin: number; dtMax: number };
+    outputs: { y: TensorInfo; convState: TensorInfo; ssmState: TensorInfo };
+  };
+  /**
    * Writes one decode step's rows into a preallocated cache IN PLACE (the static KV cache of captured decode steps:
    * an update of a few rows instead of a Where over every slot). Like AdamW it writes into an input and returns
    * nothing. cache [B, L, ...rest] and values [B, T, ...rest] of one dtype (any dtype: float, i32, u8); slots i32
@@ -400,6 +450,36 @@ export interface FusedKernels {
   Attention: {
     inputs: { q: TensorInfo; k: TensorInfo; v: TensorInfo; qSeqIdx?: TensorInfo; kSeqIdx?: TensorInfo };
     attrs: { scale: number; causal: boolean };
+    outputs: TensorInfo;
+  };
+  /**
+   * One decode step of grouped-query attention over a static KV cache, in one kernel: RoPE of the new token's query
+   * and key, the write of its key and value into the cache IN PLACE (like CacheWrite), and the attention of the
+   * query over every cache slot. The result equals, exactly, this composition of the kernels above:
+   *   q, k, v = qkv[b] split into Hq, Hkv and Hkv heads of Dh (in that order: [q | k | v] along the last axis)
+   *   q, k    = Rope(q), Rope(k) at positions[b]          (the Rope entry's f32 angles; rounded to the dtype)
+   *   CacheWrite(keys, k, slots); CacheWrite(values, v, slots)       (a row whose slot is outside [0, L): no write)
+   *   o       = Attention(q, keys, values, scale, causal, qSeqIdx, kSeqIdx)   with T = 1, S = L
+   * i.e. the query is the last position (causality hides no slot) and slot j is visible iff
+   * kSeqIdx[b, j] = qSeqIdx[b] — empty slots hold −1; the caller has written this step's document ids into
+   * kSeqIdx already. Softmax in ≥ f32; a query with no visible slot outputs zeros. A backend must make the attention
+   * read the new key and value of row b at slot slots[b] (e.g. from registers rather than from the cache).
+   * qkv [B, (Hq + 2·Hkv)·Dh] (any float dtype; k carries whatever multiplier the caller folded in), positions i32
+   * [B], keys and values [B, L, Hkv, Dh] (qkv's dtype), slots i32 [B] or [1] (one slot for every row), qSeqIdx i32
+   * [B], kSeqIdx i32 [B, L]; Hq divisible by Hkv, Dh even. Output o [B, Hq·Dh] in qkv's dtype. Decode only: no
+   * gradient.
+   */
+  AttentionDecodeStep: {
+    inputs: {
+      qkv: TensorInfo;
+      positions: TensorInfo;
+      keys: TensorInfo;
+      values: TensorInfo;
+      slots: TensorInfo;
+      qSeqIdx: TensorInfo;
+      kSeqIdx: TensorInfo;
+    };
+    attrs: { heads: number; kvHeads: number; theta: number; scale: number };
     outputs: TensorInfo;
   };
   AttentionGrad: {
@@ -548,6 +628,7 @@ export const FUSED_KERNELS: readonly FusedKernelName[] = [
   'SoftmaxGrad',
   'RmsNorm',
   'RmsNormGrad',
+  'AddRmsNorm',
   'RmsNormGated',
   'RmsNormGatedGrad',
   'Rope',
@@ -557,9 +638,11 @@ export const FUSED_KERNELS: readonly FusedKernelName[] = [
   'SsmScan',
   'SsmScanGrad',
   'SsmStep',
+  'SsmDecodeStep',
   'CacheWrite',
   'Attention',
   'AttentionGrad',
+  'AttentionDecodeStep',
   'CrossEntropy',
   'CrossEntropyGrad',
   'AdamW',

@@ -24,8 +24,12 @@ import {
 import { type BlockLayout, layoutNorms } from './block-layout.js';
 import type { FalconH1Config } from './config/falcon-h1-config.js';
 import { FalconH1MLP, mlpParameterShapes } from './falcon-h1-mlp.js';
-import { FalconH1RMSNorm } from './falcon-h1-rms-norm.js';
-import { type LayerDecodeConstants, layerDecodeConstants } from './layer-decode-constants.js';
+import { FalconH1RMSNorm, type PendingResidual } from './falcon-h1-rms-norm.js';
+import {
+  type LayerDecodeConstants,
+  type LayerDecodeConstantsOptions,
+  layerDecodeConstants,
+} from './layer-decode-constants.js';
 
 /**
  * What a layer reads and updates between calls: the attention cache (`KVCache` in the hybrid cache, `StaticKVCache`
@@ -101,8 +105,8 @@ export class FalconH1DecoderLayer {
    * The tensors a decode step of this layer can precompute for activations of `dtype` (inference only: copies of
    * parameter-derived values; the caller disposes them with `disposeLayerDecodeConstants`).
    */
-  decodeConstants(dtype: DType): LayerDecodeConstants {
-    return layerDecodeConstants(this, dtype);
+  decodeConstants(dtype: DType, options?: LayerDecodeConstantsOptions): LayerDecodeConstants {
+    return layerDecodeConstants(this, dtype, options);
   }
 
   /** S(x): the scaled Mamba2 branch, through the cache's state when there is one. */
@@ -139,17 +143,19 @@ export class FalconH1DecoderLayer {
       cache: context.cache?.kv,
       inputMultiplier: this.attention_in_multiplier,
       outputMultiplier: this.attn_out_multiplier,
+      // One-token steps over a static KV cache: the packed projection + fused AttentionDecodeStep.
+      decodeConstants: context.cache?.decodeConstants?.attention,
     };
   }
 
   /** h [B, T, D] → [B, T, D]. */
   forward(h: Tensor, context: LayerContext): Tensor {
-    // A one-token step after a prefill, with decode constants: the MLP's down projection comes pre-scaled, and the
-    // parallel layouts run their merged step.
-    const cache = context.cache;
-    const decode = cache?.mamba && h.shape[1] === 1 ? cache.decodeConstants : undefined;
-    if (decode?.branchesOut) return this.parallelDecodeStep(h, context, decode, decode.branchesOut);
-    const mlp = (x: Tensor): Tensor => this.feed_forward.forward(x, decode?.mlpDown);
+    // A one-token step after a prefill, with decode constants: the decode step, its closing residual add done here.
+    if (this.decodesOneToken(h, context)) {
+      const out = this.decodeStep(h, context);
+      return add(out.residual, out.update);
+    }
+    const mlp = (x: Tensor): Tensor => this.feed_forward.forward(x);
     switch (this.layout) {
       case 'SA_M': {
         const n = this.input_layernorm.forward(h);
@@ -170,24 +176,51 @@ export class FalconH1DecoderLayer {
   }
 
   /**
-   * SA_M and SAM, one token with decode constants: S(n) + A(n) as one MatMul of [gated SSM output ; attention
-   * heads] by the merged, pre-scaled out_proj | o_proj (layer-decode-constants.ts). Same layers, same results up to
-   * rounding; a 0.5B-shaped layer runs 29 kernels instead of 36.
+   * Whether `decodeStep` applies: one token after a prefill (the cache holds a Mamba2 state) with decode constants.
+   * `h` may be a pending residual add ([B, 1, D] either way).
    */
-  private parallelDecodeStep(
-    h: Tensor,
-    context: LayerContext,
-    constants: LayerDecodeConstants,
-    branchesOut: { weight: Tensor; bias?: Tensor },
-  ): Tensor {
+  decodesOneToken(h: Tensor | PendingResidual, context: LayerContext): boolean {
+    const cache = context.cache;
+    const tokens = ('update' in h ? h.residual : h).shape[1];
+    return cache?.mamba !== undefined && cache.decodeConstants !== undefined && tokens === 1;
+  }
+
+  /**
+   * One token with decode constants (see `decodesOneToken`), the layer's output left as a pending residual add
+   * (out = residual + update) for the norm that reads it next to fuse — the next layer's input_layernorm or the
+   * model's final norm (FalconH1Model.decodeLayers) — and `h` may be the previous layer's pending add, fused here
+   * with input_layernorm. Every residual add inside the layer that a norm reads is fused with it too (AddRmsNorm):
+   *   SA_M   h' = h + S(n) + A(n), one merged MatMul for both branches; h' and pre_ff_layernorm(h') in one kernel
+   *   SAM    n feeds the merged branches and the MLP; out = h + (S(n) + A(n) + M(n))
+   *   S_A_M  h1 = h + S(n) fused with pre_attn_layernorm(h1), h2 = h1 + A(n1) with pre_ff_layernorm(h2)
+   * The down projection comes pre-scaled. Same values as the unfused layer: AddRmsNorm equals Add then RmsNorm.
+   */
+  decodeStep(h: Tensor | PendingResidual, context: LayerContext): PendingResidual {
+    if (!this.decodesOneToken(h, context)) {
+      throw new Error(
+        'FalconH1DecoderLayer.decodeStep: needs one token ([B, 1, D]) after a prefill, with decode constants in the layer cache',
+      );
+    }
     const cache = context.cache!;
-    const n = this.input_layernorm.forward(h);
+    const constants = cache.decodeConstants!;
+    const mlp = (x: Tensor): Tensor => this.feed_forward.forward(x, constants.mlpDown);
+    const { sum: x, normed: n } = this.input_layernorm.forwardResidual(h);
+    if (!constants.branchesOut) {
+      // S_A_M: sequential branches, each residual add fused with the norm of the next block.
+      const s = this.ssmBranch(n, context);
+      const attn = this.pre_attn_layernorm!.forwardResidual({ residual: x, update: s });
+      const a = this.attentionBranch(attn.normed, context);
+      const ff = this.pre_ff_layernorm!.forwardResidual({ residual: attn.sum, update: a });
+      return { residual: ff.sum, update: mlp(ff.normed) };
+    }
+    // SA_M and SAM: S(n) + A(n) as one MatMul of [gated SSM output ; attention heads] by the merged, pre-scaled
+    // out_proj | o_proj (layer-decode-constants.ts).
     const ssm = this.mamba.stepGated(n, cache.mamba!, constants.mixer);
     context.setMambaState?.(ssm.state);
     const heads = this.self_attn.attend(n, this.attentionOptions(context));
-    const branches = linear(concat([ssm.gated, heads], -1), branchesOut.weight, branchesOut.bias);
-    if (this.layout === 'SAM') return add(h, add(branches, this.feed_forward.forward(n, constants.mlpDown)));
-    const mixed = add(h, branches);
-    return add(mixed, this.feed_forward.forward(this.pre_ff_layernorm!.forward(mixed), constants.mlpDown));
+    const branches = linear(concat([ssm.gated, heads], -1), constants.branchesOut.weight, constants.branchesOut.bias);
+    if (this.layout === 'SAM') return { residual: x, update: add(branches, mlp(n)) };
+    const ff = this.pre_ff_layernorm!.forwardResidual({ residual: x, update: branches });
+    return { residual: ff.sum, update: mlp(ff.normed) };
   }
 }

@@ -11,8 +11,8 @@ import { checkpoint, gather, scale, type Tensor, type Variable } from '@falcon-h
 import type { ParameterProvider } from '@falcon-h1/mamba2';
 import { type BatchLayoutOptions, resolveBatchLayout } from './batch-layout.js';
 import type { FalconH1Config } from './config/falcon-h1-config.js';
-import { FalconH1DecoderLayer } from './falcon-h1-decoder-layer.js';
-import { FalconH1RMSNorm } from './falcon-h1-rms-norm.js';
+import { FalconH1DecoderLayer, type LayerContext } from './falcon-h1-decoder-layer.js';
+import { FalconH1RMSNorm, type PendingResidual } from './falcon-h1-rms-norm.js';
 import type { FalconH1HybridCache } from './hybrid-cache.js';
 
 export interface ModelForwardOptions extends BatchLayoutOptions {
@@ -82,23 +82,31 @@ export class FalconH1Model {
     // The layer's tensor inputs other than its parameters go through `checkpoint` (which keeps them for the
     // recomputation); the parameters are found by checkpoint itself.
     const layoutInputs = layout.seqIdx ? [layout.positions, layout.seqIdx] : [layout.positions];
-    this.layers.forEach((layer, i) => {
-      if (options.outputHiddenStates) hiddenStates.push(h);
-      if (checkpointed) {
-        h = checkpoint(
-          (x: Tensor, positions: Tensor, seqIdx?: Tensor) => layer.forward(x, { positions, seqIdx }),
-          [h, ...layoutInputs],
-        );
-        return;
-      }
-      h = layer.forward(h, {
-        positions: layout.positions,
-        seqIdx: layout.seqIdx,
-        cache: cache?.layers[i],
-        setMambaState: cache ? (state) => cache.setMambaState(i, state) : undefined,
-      });
+    const contextOf = (i: number): LayerContext => ({
+      positions: layout.positions,
+      seqIdx: layout.seqIdx,
+      cache: cache?.layers[i],
+      setMambaState: cache ? (state) => cache.setMambaState(i, state) : undefined,
     });
-    h = this.final_layernorm.forward(h);
+    // One-token steps after a prefill (every layer with decode constants) fuse each residual add with the norm after.
+    const decodeStep =
+      !options.outputHiddenStates && this.layers.every((layer, i) => layer.decodesOneToken(h, contextOf(i)));
+    if (decodeStep) {
+      h = this.decodeLayers(h, contextOf);
+    } else {
+      this.layers.forEach((layer, i) => {
+        if (options.outputHiddenStates) hiddenStates.push(h);
+        if (checkpointed) {
+          h = checkpoint(
+            (x: Tensor, positions: Tensor, seqIdx?: Tensor) => layer.forward(x, { positions, seqIdx }),
+            [h, ...layoutInputs],
+          );
+          return;
+        }
+        h = layer.forward(h, contextOf(i));
+      });
+      h = this.final_layernorm.forward(h);
+    }
     if (cache) {
       if (!cache.rows) cache.tracksDocuments = layout.seqIdx !== undefined;
       cache.rows = layout.rowsAfter;
@@ -106,5 +114,20 @@ export class FalconH1Model {
     if (!options.outputHiddenStates) return { lastHiddenState: h };
     hiddenStates.push(h);
     return { lastHiddenState: h, hiddenStates };
+  }
+
+  /**
+   * The layers and the final norm of a one-token step whose every layer has decode constants (generate()'s steps
+   * after the prefill, the static decoder's): h [B, 1, D] (the scaled embeddings) → the final norm's output. Each
+   * layer leaves its closing residual add pending (FalconH1DecoderLayer.decodeStep) and the norm that reads the sum —
+   * the next layer's input_layernorm, last the final norm — does the add in the same kernel (AddRmsNorm): one kernel
+   * fewer per layer, the same values.
+   */
+  decodeLayers(h: Tensor, contextOf: (layer: number) => LayerContext): Tensor {
+    let stream: Tensor | PendingResidual = h;
+    this.layers.forEach((layer, i) => {
+      stream = layer.decodeStep(stream, contextOf(i));
+    });
+    return this.final_layernorm.forwardResidual(stream).normed;
   }
 }

@@ -2,7 +2,16 @@
  * FalconH1RMSNorm: y = weight ⊙ cast_to_input_dtype(x · rsqrt(mean(x²) + eps)), normalised in f32 (the core
  * `rmsNorm` kernel's exact semantics, transformers' FalconH1RMSNorm).
  */
-import { rmsNorm, type Tensor, type Variable } from '@falcon-h1/core-tensor';
+import { addRmsNorm, rmsNorm, type Tensor, type Variable } from '@falcon-h1/core-tensor';
+
+/**
+ * A residual add not yet done: the stream's value is residual + update. One-token decode steps hand it to the norm
+ * that reads the sum next, which does both in one kernel (`forwardResidual`).
+ */
+export interface PendingResidual {
+  readonly residual: Tensor;
+  readonly update: Tensor;
+}
 
 export class FalconH1RMSNorm {
   constructor(
@@ -12,5 +21,14 @@ export class FalconH1RMSNorm {
 
   forward(x: Tensor): Tensor {
     return rmsNorm(x, this.weight, this.variance_epsilon);
+  }
+
+  /**
+   * The residual stream's value and its norm: for a pending add, residual + update (rounded as `add` stores it) and
+   * the norm of that stored sum in one fused kernel (AddRmsNorm: the same values as add then `forward`).
+   */
+  forwardResidual(stream: Tensor | PendingResidual): { sum: Tensor; normed: Tensor } {
+    if (!('update' in stream)) return { sum: stream, normed: this.forward(stream) };
+    return addRmsNorm(stream.residual, stream.update, this.weight, this.variance_epsilon);
   }
 }

@@ -2,8 +2,9 @@
  * What a decoder layer's one-token step derives from its parameters, made once per generation (decoding one token
  * is launch-bound: every kernel a step sheds is time saved, ~36 times per token for the 0.5B):
  *
- *   mixer        the Mamba2 mixer's constants (@falcon-h1/mamba2's mixer-decode-constants.ts: in_proj split into
- *                z, xBC and dt rows with the μP multipliers and ssm_in_multiplier folded in, f32 dt_bias/A/D/norm)
+ *   mixer        the Mamba2 mixer's constants (@falcon-h1/mamba2's mixer-decode-constants.ts: in_proj with the μP
+ *                multipliers and ssm_in_multiplier folded in, read packed by the fused SsmDecodeStep; f32
+ *                dt_bias/A/D/norm)
  *   branchesOut  SA_M and SAM: [ssm_out_multiplier·out_proj | s·o_proj]  [D, d_ssm + Hq·Dh], s = attention's output
  *                scale (attention_out_multiplier, times attention_in_multiplier where attention folds it). Both
  *                branches read the same normed input, and the layer adds their outputs, so
@@ -11,12 +12,20 @@
  *                — one Concat and one MatMul replace two MatMuls, two Scales and an Add.
  *                S_A_M (sequential branches): absent; the mixer's constants fold ssm_out into out_proj instead.
  *   mlpDown      down_proj · mlp_multipliers[1] (no Scale after the down projection)
+ *   attention    with `staticCache` (the static decoder's steps): q_proj | k_proj | v_proj packed into one projection
+ *                (@falcon-h1/attention's attention-decode-constants.ts), so the attention step over the static KV
+ *                cache is one MatMul and one fused AttentionDecodeStep
  *
  * Inference only: copies of parameter-derived values, stale once the parameters change; the owner disposes them
- * (`disposeLayerDecodeConstants`). Memory per layer: a copy of in_proj (its z and dt rows in f32), of
- * out_proj + o_proj and of down_proj. Results equal the unfolded step up to rounding (each multiplier is applied
+ * (`disposeLayerDecodeConstants`). Memory per layer: a copy of in_proj, of out_proj + o_proj and of down_proj. Results equal the unfolded step up to rounding (each multiplier is applied
  * to a weight, rounded once to its dtype, instead of to an activation).
  */
+
+import {
+  type AttentionDecodeConstants,
+  attentionDecodeConstants,
+  disposeAttentionDecodeConstants,
+} from '@falcon-h1/attention';
 import { add, cast, concat, type DType, dispose, keep, type Tensor, tidy } from '@falcon-h1/core-tensor';
 import {
   type DecodeProjection,
@@ -34,10 +43,21 @@ export interface LayerDecodeConstants {
   /** The merged output projection of the parallel SSM and attention branches (SA_M, SAM). */
   readonly branchesOut?: DecodeProjection;
   readonly mlpDown: DecodeProjection;
+  /** The packed q | k | v projection of one-token steps over a static KV cache (made with `staticCache`). */
+  readonly attention?: AttentionDecodeConstants;
+}
+
+export interface LayerDecodeConstantsOptions {
+  /** Steps will run over a StaticKVCache: make the packed attention projection too (only that path reads it). */
+  staticCache?: boolean;
 }
 
 /** The decode constants of `layer` for activations of `dtype` (kept: the caller disposes them). */
-export function layerDecodeConstants(layer: FalconH1DecoderLayer, dtype: DType): LayerDecodeConstants {
+export function layerDecodeConstants(
+  layer: FalconH1DecoderLayer,
+  dtype: DType,
+  options: LayerDecodeConstantsOptions = {},
+): LayerDecodeConstants {
   const merged = layer.layout !== 'S_A_M';
   const mixer = mixerDecodeConstants(layer.mamba, dtype, layer.ssm_out_multiplier, { projectOutput: !merged });
   const keepAll = (p: DecodeProjection): DecodeProjection => ({ weight: keep(p.weight), bias: p.bias && keep(p.bias) });
@@ -45,6 +65,7 @@ export function layerDecodeConstants(layer: FalconH1DecoderLayer, dtype: DType):
     mixer,
     branchesOut: merged ? keepAll(mergedBranchesOut(layer)) : undefined,
     mlpDown: keepAll(scaledProjection(layer.feed_forward.down_proj, layer.feed_forward.down_multiplier)),
+    attention: options.staticCache ? keptAttentionConstants(layer) : undefined,
   }));
 }
 
@@ -64,7 +85,13 @@ function mergedBranchesOut(layer: FalconH1DecoderLayer): DecodeProjection {
   return { weight, bias: cast(wide.length === 1 ? wide[0]! : add(wide[0]!, wide[1]!), dtype) };
 }
 
+function keptAttentionConstants(layer: FalconH1DecoderLayer): AttentionDecodeConstants {
+  const { qkv, scale } = attentionDecodeConstants(layer.self_attn, layer.attention_in_multiplier);
+  return { qkv: { weight: keep(qkv.weight), bias: qkv.bias && keep(qkv.bias) }, scale };
+}
+
 export function disposeLayerDecodeConstants(constants: LayerDecodeConstants): void {
+  disposeAttentionDecodeConstants(constants.attention);
   disposeMixerDecodeConstants(constants.mixer);
   dispose([...projectionTensors(constants.branchesOut), ...projectionTensors(constants.mlpDown)]);
 }

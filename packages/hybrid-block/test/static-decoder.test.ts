@@ -28,15 +28,17 @@ const PROMPTS = [
 ];
 
 describe('StaticDecoder', () => {
-  // 'native': the reference backend's CacheWrite kernel writes the caches in place; 'composition': core's
-  // Where + overwrite fallback (what backends without the kernel run).
+  // 'native': the reference backend's AttentionDecodeStep writes each layer's keys and values in place and attends,
+  // its CacheWrite kernel writes the shared document ids; 'composition': core's fallbacks (what backends without the
+  // kernels run): AttentionDecodeStep as rope + CacheWrite + attention, CacheWrite as Where + overwrite, AddRmsNorm as
+  // Add + RmsNorm.
   for (const [name, cacheWritePath] of [
     ['tiny-a', 'native'],
     ['tiny-b', 'native'],
     ['tiny-a', 'composition'],
   ] as const) {
-    it(`${name}: greedy tokens and logits equal generate() and the hybrid cache, step by step (CacheWrite ${cacheWritePath})`, async () => {
-      setFallbackPolicy(cacheWritePath === 'native' ? 'none' : ['CacheWrite']);
+    it(`${name}: greedy tokens and logits equal generate() and the hybrid cache, step by step (AttentionDecodeStep and CacheWrite ${cacheWritePath})`, async () => {
+      setFallbackPolicy(cacheWritePath === 'native' ? 'none' : ['CacheWrite', 'AttentionDecodeStep', 'AddRmsNorm']);
       resetDispatchCounts();
       onTestFinished(() => setFallbackPolicy('none'));
       const model = await loadFalconH1(fixtureDir(name));
@@ -76,11 +78,18 @@ describe('StaticDecoder', () => {
       decoder.dispose();
       expect(memory().numTensors).toBe(before);
       expect(got).toEqual(want.sequences);
-      // One write of the shared document ids per step, plus keys and values per attention layer.
-      const writes = steps * (1 + 2 * model.config.num_hidden_layers);
-      expect(dispatchCounts().CacheWrite).toEqual(
-        cacheWritePath === 'native' ? { native: writes, fallback: 0 } : { native: 0, fallback: writes },
+      // One fused step per attention layer; one write of the shared document ids per step, plus (composed steps)
+      // keys and values per attention layer.
+      const layers = steps * model.config.num_hidden_layers;
+      const native = cacheWritePath === 'native';
+      expect(dispatchCounts().AttentionDecodeStep).toEqual(
+        native ? { native: layers, fallback: 0 } : { native: 0, fallback: layers },
       );
+      expect(dispatchCounts().CacheWrite).toEqual(
+        native ? { native: steps, fallback: 0 } : { native: 0, fallback: steps + 2 * layers },
+      );
+      // Decoder steps and the hybrid-cache reference steps (whose cache has no decode constants: no fusion) alike.
+      expect(dispatchCounts().AddRmsNorm?.[native ? 'native' : 'fallback']).toBeGreaterThan(0);
       model.dispose();
     });
   }

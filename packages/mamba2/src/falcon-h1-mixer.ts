@@ -11,8 +11,10 @@
  *   out      = out_proj(y)
  *
  * Prefill and training run the chunked SSD kernel (`ssmScan`); decoding one token runs `causalConv1dUpdate` and
- * `ssmStep` on a `MambaLayerState`. Document ids (`seqIdx`) make the conv and the scan restart at every document
- * boundary of a packed row (the seminar's "hidden state resetting"; transformers has no such input).
+ * `ssmStep` on a `MambaLayerState` — or, with decode constants, the fused `ssmDecodeStep` on the packed in_proj
+ * output (the same kernels composed where a backend lacks it). Document ids (`seqIdx`) make the conv and the scan
+ * restart at every document boundary of a packed row (the seminar's "hidden state resetting"; transformers has no
+ * such input).
  *
  * Precision: the scan (dt, A, x, B, C, D, the state) and the gate (norm or silu) compute in f32 even for 16-bit
  * activations — transformers' reference path casts x, B and C to float32 and rounds only before out_proj; the
@@ -41,9 +43,9 @@ import {
   sliceAxis,
   softplus,
   split,
+  ssmDecodeStep,
   ssmScan,
   ssmStep,
-  swiGlu,
   type Tensor,
   transpose,
   type Variable,
@@ -118,12 +120,12 @@ export class FalconH1Mixer {
   }
 
   /** dt = clamp(softplus(dt + dt_bias), time_step_limit) and A = −exp(A_log), in the scan dtype. */
-  private discretisation(dtRaw: Tensor, scanDType: DType, constants?: MixerDecodeConstants): { dt: Tensor; A: Tensor } {
-    let dt = softplus(add(toDType(dtRaw, scanDType), constants?.dtBias ?? toDType(this.dt_bias, scanDType)));
+  private discretisation(dtRaw: Tensor, scanDType: DType): { dt: Tensor; A: Tensor } {
+    let dt = softplus(add(toDType(dtRaw, scanDType), toDType(this.dt_bias, scanDType)));
     const [lo, hi] = this.config.time_step_limit;
     // softplus is positive: the default limit (0, ∞) changes nothing, so the clamp is skipped for it.
     if (lo > 0 || hi < Number.POSITIVE_INFINITY) dt = clamp(dt, lo, hi);
-    const A = constants?.A ?? neg(exp(toDType(this.A_log, scanDType)));
+    const A = neg(exp(toDType(this.A_log, scanDType)));
     return { dt, A };
   }
 
@@ -254,8 +256,9 @@ export class FalconH1Mixer {
   }
 
   /**
-   * The part of a decode step both kinds of step share: the conv update of the pre-conv xBC [B, conv_dim], its
-   * split into x, B and C in the scan dtype, and the SSM step → y [B, d_ssm] (scan dtype) and the next state.
+   * The decode step without constants after in_proj: the conv update of the pre-conv xBC [B, conv_dim], its split
+   * into x, B and C in the scan dtype, and the SSM step → y [B, d_ssm] (scan dtype) and the next state. (The step
+   * with constants runs the same kernels fused, `ssmDecodeStep`.)
    */
   private convAndSsmStep(
     state: MambaLayerState,
@@ -310,29 +313,40 @@ export class FalconH1Mixer {
   }
 
   /**
-   * The decode step with constants, u [B, D] → gated [B, d_ssm]. Its kernels: three MatMuls (z, xBC, dt come out
-   * scaled, z and dt in the scan dtype), the conv update, the x/B/C split, dt's Add and Softplus, the SSM step and
-   * one gate kernel (RmsNormGated, or SwiGlu as y·silu(z)); 16-bit activations add a cast of u, one of the conv
-   * output and one of the gated output.
+   * The decode step with constants, u [B, D] → gated [B, d_ssm] in u's dtype. Its kernels: one MatMul (the packed,
+   * pre-scaled in_proj, in u's dtype as prefill's) and one `SsmDecodeStep` (the conv update, dt, the SSM step and
+   * the y·silu(z) gate); a config with the gated RMSNorm has the kernel return y ungated and adds the slice of z,
+   * the norm (and, for 16-bit activations, z's cast and the normed output's cast).
    */
   private gatedStep(
     u: Tensor,
     state: MambaLayerState,
     constants: MixerDecodeConstants,
   ): { gated: Tensor; state: MambaLayerState } {
-    const scanDType = ssmComputeDType(u.dtype);
-    const wide = toDType(u, scanDType);
-    const z = linear(wide, constants.z.weight, constants.z.bias);
-    const { dt, A } = this.discretisation(linear(wide, constants.dt.weight), scanDType, constants);
-    const xBC = linear(u, constants.xBC.weight, constants.xBC.bias);
-    const { y, state: next } = this.convAndSsmStep(state, xBC, dt, A, constants.D);
-    const gated = constants.normWeight
-      ? rmsNormGated(y, z, constants.normWeight, {
-          eps: this.config.rms_norm_eps,
-          groupSize: this.sizes.dSsm / this.config.mamba_n_groups,
-          normBeforeGate: this.config.mamba_norm_before_gate,
-        })
-      : swiGlu(z, y); // y·silu(z) in one kernel
-    return { gated: toDType(gated, u.dtype), state: next };
+    const zxbcdt = linear(u, constants.inProj.weight, constants.inProj.bias);
+    const norm = constants.normWeight;
+    const step = ssmDecodeStep(
+      {
+        zxbcdt,
+        convState: state.convState,
+        convWeight: this.convWeight(),
+        convBias: this.conv1d.bias,
+        ssmState: state.ssmState,
+        dtBias: constants.dtBias,
+        A: constants.A,
+        D: constants.D,
+      },
+      { gate: norm ? 'none' : 'silu', timeStepLimit: this.config.time_step_limit },
+    );
+    const next = { convState: step.convState, ssmState: step.ssmState };
+    if (!norm) return { gated: step.y, state: next };
+    // y comes in the scan dtype (f32), as the norm reads it; z is in_proj's first d_ssm columns.
+    const z = toDType(sliceAxis(zxbcdt, 1, 0, this.sizes.dSsm), norm.dtype);
+    const normed = rmsNormGated(step.y, z, norm, {
+      eps: this.config.rms_norm_eps,
+      groupSize: this.sizes.dSsm / this.config.mamba_n_groups,
+      normBeforeGate: this.config.mamba_norm_before_gate,
+    });
+    return { gated: toDType(normed, u.dtype), state: next };
   }
 }

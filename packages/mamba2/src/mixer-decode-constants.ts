@@ -1,14 +1,14 @@
 /**
  * What a decode step derives from the mixer's parameters and config, computed once per generation instead of every
  * step. Decoding one token is launch-bound (a 0.5B-shaped step is over a thousand tiny kernels), so every kernel a
- * step can shed matters: these constants remove the μP Mul, the three slices of in_proj's output, the f32 casts of
- * dt_bias, D and the norm weight, −exp(A_log) and the output multiplier's Scale.
+ * step can shed matters: with these constants the mixer's step is one MatMul and one fused `SsmDecodeStep` (plus the
+ * gated norm where the config has one) — no μP Mul, no slices of in_proj's output, no casts of dt_bias, D or the
+ * norm weight, no −exp(A_log) and no output multiplier's Scale.
  *
- *   z, xBC, dt  in_proj's rows of each segment times its μP multiplier and ssm_in_multiplier (in_proj(c·u) =
- *               c·in_proj(u); a bias is multiplied too): three MatMuls give the three parts already scaled, where
- *               one MatMul, a Mul and three Slices did. z and dt are in the scan dtype (f32; f64 for f64): for
- *               16-bit activations the step casts its input once and both come out in f32 without a cast each.
- *               dt's bias (if in_proj has one) is added to dt_bias instead.
+ *   inProj      in_proj with each row times its segment's μP multiplier and ssm_in_multiplier (in_proj(c·u) =
+ *               c·in_proj(u); a bias is multiplied too), in the activations' dtype — the dtype prefill projects in,
+ *               as transformers does: one MatMul gives the packed [z | x B C | dt] already scaled, which
+ *               SsmDecodeStep reads as it is.
  *   dtBias, D   f32 (f64 for f64 activations) copies, A = −exp(A_log) in the same dtype
  *   normWeight  the gated norm's weight in the scan dtype
  *   out         out_proj times the output multiplier (the decoder layer's ssm_out_multiplier); absent with
@@ -16,12 +16,11 @@
  *               decoder layer merges out_proj with attention's o_proj into one MatMul)
  *
  * Inference only: these are copies, stale once the parameters change. Whoever makes them owns them
- * (`disposeMixerDecodeConstants`). Memory: one copy of in_proj (z and dt in f32) and of out_proj per layer.
+ * (`disposeMixerDecodeConstants`). Memory: one copy of in_proj and of out_proj per layer, in the activations' dtype.
  * Results equal the step without constants up to rounding: the multipliers keep their f32 values and are applied
  * to the weights (rounded once to the weights' dtype) instead of to the projections.
  */
 import {
-  add,
   cast,
   type DType,
   dispose,
@@ -31,7 +30,6 @@ import {
   neg,
   reshape,
   scale,
-  sliceAxis,
   type Tensor,
   tensor,
   tidy,
@@ -47,12 +45,8 @@ export interface DecodeProjection {
 }
 
 export interface MixerDecodeConstants {
-  /** z's rows of in_proj, scaled, in the scan dtype. */
-  readonly z: DecodeProjection;
-  /** x, B and C's rows of in_proj, scaled, in the activations' dtype (the conv's). */
-  readonly xBC: DecodeProjection;
-  /** dt's rows of in_proj, scaled, in the scan dtype, without bias (it is in `dtBias`). */
-  readonly dt: DecodeProjection;
+  /** in_proj with every row scaled, in the activations' dtype: u → the packed [z | x B C | dt]. */
+  readonly inProj: DecodeProjection;
   readonly dtBias: Tensor;
   readonly A: Tensor;
   readonly D: Tensor;
@@ -83,30 +77,21 @@ export function mixerDecodeConstants(
 ): MixerDecodeConstants {
   const backend = mixer.in_proj.weight.backend;
   const scanDType = ssmComputeDType(dtype);
-  const { dSsm, convDim } = mixer.sizes;
-  const heads = mixer.config.mamba_n_heads;
   // One multiplier per in_proj row (f32 values, as transformers stores them): m·in_proj(c·u) = (m·c·W)·u + m·bias.
   const mup = computeMupVector(mixer.config);
   const width = mup.length;
   const rowMultipliers = Float64Array.from(mup, (m) => m * mixer.config.ssm_in_multiplier);
   // Kept: they outlive the scope of whoever asks for them, until disposeMixerDecodeConstants.
   return tidy(() => {
-    // The products in the scan dtype (f32, or f64): one rounding, to each part's own dtype below.
+    // The products in the scan dtype (f32, or f64), rounded once to the activations' dtype.
     const rowScale = tensor(rowMultipliers, [width, 1], scanDType, backend);
     const weight = mul(cast(mixer.in_proj.weight, scanDType), rowScale);
     const bias =
       mixer.in_proj.bias && mul(cast(mixer.in_proj.bias, scanDType), tensor(mup, [width], scanDType, backend));
-    const rows = (begin: number, size: number, to: DType): DecodeProjection => ({
-      weight: keep(cast(sliceAxis(weight, 0, begin, size), to)),
-      bias: bias && keep(cast(sliceAxis(bias, 0, begin, size), to)),
-    });
-    const dtBias = own(mixer.dt_bias, scanDType);
     const out = options.projectOutput === false ? undefined : scaledProjection(mixer.out_proj, outputMultiplier);
     return {
-      z: rows(0, dSsm, scanDType),
-      xBC: rows(dSsm, convDim, dtype),
-      dt: { weight: keep(cast(sliceAxis(weight, 0, dSsm + convDim, heads), scanDType)) },
-      dtBias: keep(bias ? add(dtBias, sliceAxis(bias, 0, dSsm + convDim, heads)) : dtBias),
+      inProj: { weight: keep(cast(weight, dtype)), bias: bias && keep(cast(bias, dtype)) },
+      dtBias: keep(own(mixer.dt_bias, scanDType)),
       A: keep(neg(exp(cast(mixer.A_log, scanDType)))),
       D: keep(own(mixer.D, scanDType)),
       normWeight: mixer.norm && keep(own(mixer.norm.weight, scanDType)),
@@ -131,15 +116,6 @@ export function projectionTensors(p: DecodeProjection | undefined): Tensor[] {
 }
 
 export function disposeMixerDecodeConstants(constants: MixerDecodeConstants): void {
-  const { z, xBC, dt, dtBias, A, D, normWeight, out } = constants;
-  dispose([
-    ...projectionTensors(z),
-    ...projectionTensors(xBC),
-    ...projectionTensors(dt),
-    ...projectionTensors(out),
-    dtBias,
-    A,
-    D,
-    ...(normWeight ? [normWeight] : []),
-  ]);
+  const { inProj, dtBias, A, D, normWeight, out } = constants;
+  dispose([...projectionTensors(inProj), ...projectionTensors(out), dtBias, A, D, ...(normWeight ? [normWeight] : [])]);
 }

@@ -7,10 +7,12 @@ import '@falcon-h1/backend-reference';
 import {
   cast,
   concat,
+  dispatchCounts,
   dispose,
   linear,
   memory,
   noGrad,
+  resetDispatchCounts,
   sliceAxis,
   type Tensor,
   tensor,
@@ -137,6 +139,36 @@ describe('FalconH1Mixer', () => {
     }
   }
 
+  it('decodes with constants in one MatMul and one fused SsmDecodeStep, time-step clamp included, as without', () => {
+    // A clamp that bites (dt of the random mixer spans it) and the plain gate: the fused kernel does all but in_proj.
+    const config = { ...baseConfig, mamba_rms_norm: false, time_step_limit: [0.3, 0.9] as const };
+    const { mixer, variables } = randomMixer(config, 29, 'f64');
+    const [b, t, d] = [3, 3, config.hidden_size];
+    const constants = mixerDecodeConstants(mixer, 'f64', 1);
+    tidy(() => {
+      const x = tensor(randomInput(b, t, d, 31), [b, t, d], 'f64');
+      let plain = emptyMambaState(config, b, 'f64');
+      let folded = emptyMambaState(config, b, 'f64');
+      for (let s = 0; s < t; s++) {
+        const want = mixer.step(sliceTokens(x, s, 1), plain);
+        resetDispatchCounts();
+        const got = mixer.step(sliceTokens(x, s, 1), folded, constants);
+        const counts = dispatchCounts();
+        expect(counts.SsmDecodeStep).toEqual({ native: 1, fallback: 0 });
+        expect(counts.SsmStep).toBeUndefined();
+        expect(relL2(got.out.dataSync() as Float64Array, want.out.dataSync() as Float64Array)).toBeLessThan(1e-12);
+        for (const key of ['convState', 'ssmState'] as const) {
+          const wantState = want.state[key].dataSync() as Float64Array;
+          expect(relL2(got.state[key].dataSync() as Float64Array, wantState)).toBeLessThan(1e-12);
+        }
+        plain = want.state;
+        folded = got.state;
+      }
+    });
+    disposeMixerDecodeConstants(constants);
+    dispose(variables);
+  });
+
   for (const [label, overrides] of variants) {
     it(`stepGated leaves out_proj to the caller: out_proj(gated) = the step's output, f64: ${label}`, () => {
       const config = { ...baseConfig, ...overrides };
@@ -166,9 +198,9 @@ describe('FalconH1Mixer', () => {
 
   for (const [label, overrides] of variants) {
     it(`decodes bf16 with decode constants within bf16 rounding of the f64 mixer on the same weights: ${label}`, () => {
-      // The constants move where rounding happens (ssm_in_multiplier with the μP vector, z and dt kept in f32, the
-      // output multiplier in a bf16 Scale): the step stays within the bf16 tolerance of the f64 computation on the
-      // same (bf16-valued) weights, as the step without constants does.
+      // The constants move where rounding happens (ssm_in_multiplier with the μP vector folded into the bf16
+      // in_proj, the output multiplier into out_proj): the step stays within the bf16 tolerance of the f64
+      // computation on the same (bf16-valued) weights, as the step without constants does.
       const config = { ...baseConfig, ...overrides };
       const low = randomMixer(config, 13, 'bf16');
       const byName = new Map(low.variables.map((v) => [v.name, v]));

@@ -20,6 +20,7 @@ import { createReferenceBackend } from '@falcon-h1/backend-reference';
 import {
   abs,
   add,
+  addRmsNorm,
   argMax,
   attention,
   COMPARE_KERNELS,
@@ -75,6 +76,7 @@ import {
   sqrt,
   square,
   squeeze,
+  ssmDecodeStep,
   ssmScan,
   ssmStep,
   sub,
@@ -267,7 +269,12 @@ describe('gradient registry', () => {
 
   it('every differentiable fused kernel has a gradient (backward kernels and in-place kernels do not)', () => {
     for (const kernel of FUSED_KERNELS) {
-      const none = kernel.endsWith('Grad') || kernel === 'AdamW' || kernel === 'AdamWMulti' || kernel === 'CacheWrite';
+      const none =
+        kernel.endsWith('Grad') ||
+        kernel === 'AdamW' ||
+        kernel === 'AdamWMulti' ||
+        kernel === 'CacheWrite' ||
+        kernel === 'AttentionDecodeStep';
       expect(getGradient(kernel) === undefined, kernel).toBe(none);
     }
   });
@@ -759,6 +766,18 @@ const FUSED_CASES: FusedCase[] = [
     f: ([x, w]) => rmsNorm(x!, w!, 1e-5),
   },
   {
+    // Decode only, but differentiable: its gradient is the composition's vjp (Add, then RmsNorm's own gradient).
+    name: 'addRmsNorm [2,3,6], loss on sum and normed',
+    forward: ['AddRmsNorm'],
+    backward: [],
+    inputs: [
+      { name: 'x', shape: [2, 3, 6] },
+      { name: 'residual', shape: [2, 3, 6] },
+      { name: 'weight', shape: [6], min: 0.5, max: 1.5 },
+    ],
+    f: ([x, r, w]) => addRmsNorm(x!, r!, w!, 1e-5),
+  },
+  {
     name: 'rmsNormGated [2,3,8] groups of 4, gate then norm',
     forward: ['RmsNormGated'],
     backward: ['RmsNormGatedGrad'],
@@ -934,6 +953,33 @@ const FUSED_CASES: FusedCase[] = [
       { name: 'D', shape: [4] },
     ],
     f: ([state, x, dt, A, Bm, Cm, D]) => ssmStep({ state: state!, x: x!, dt: dt!, A: A!, Bm: Bm!, Cm: Cm!, D: D! }),
+  },
+  {
+    // Decode only, but differentiable: its gradient is the composition's vjp (there is no backward kernel).
+    name: 'ssmDecodeStep B2 H4 P3 G2 N5 K3, convBias, D, silu gate',
+    forward: ['SsmDecodeStep'],
+    backward: [],
+    inputs: [
+      { name: 'zxbcdt', shape: [B, 12 + 32 + 4] },
+      { name: 'convState', shape: [B, 32, 3] },
+      { name: 'convWeight', shape: [32, 3], min: -0.7, max: 0.7 },
+      { name: 'convBias', shape: [32], min: -0.3, max: 0.3 },
+      { name: 'ssmState', shape: [B, 4, 3, 5] },
+      { name: 'dtBias', shape: [4], min: -1.5, max: -0.5 },
+      { name: 'A', shape: [4], min: -1.5, max: -0.3 },
+      { name: 'D', shape: [4] },
+    ],
+    f: ([zxbcdt, convState, convWeight, convBias, ssmState, dtBias, A, D]) =>
+      ssmDecodeStep({
+        zxbcdt: zxbcdt!,
+        convState: convState!,
+        convWeight: convWeight!,
+        convBias: convBias!,
+        ssmState: ssmState!,
+        dtBias: dtBias!,
+        A: A!,
+        D: D!,
+      }),
   },
   {
     name: 'attention GQA causal q[2,5,4,3] kv[2,6,2,·] Dv=4, seqIdx',

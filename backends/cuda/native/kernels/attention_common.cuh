@@ -22,16 +22,46 @@ __device__ __forceinline__ bool visible(const AttnArgs& a, const int32_t* qSeq, 
   return qSeq == nullptr || qSeq[b * a.T + i] == kSeq[b * a.S + j];
 }
 
-/** Loads rows [r0, r0+count) of a [B, L, H, D] tensor (head hh) into smem rows of `pitch` floats (zeros past L). */
+/**
+ * Loads rows [r0, r0+count) of a [B, L, H, D] tensor (head hh) into smem rows of `pitch` floats (zeros past L).
+ * Each thread issues kLoadsInFlight independent loads before it converts and stores any of them: GPUs issue in
+ * order, so a plain load → store loop keeps one load per warp in flight and a 32-key tile costs ~16 memory
+ * round trips instead of one or two.
+ */
+constexpr int kLoadsInFlight = 8;
 template <typename T>
 __device__ __forceinline__ void loadRows(float* dst, int pitch, const T* src, int64_t b, int64_t r0, int count,
                                          int64_t L, int64_t H, int64_t hh, int64_t D) {
   // 32-bit index arithmetic: a tile holds at most 32 × 256 values, and 64-bit division is slow on the GPU.
-  const int d = static_cast<int>(D), n = count * d;
-  for (int idx = threadIdx.x; idx < n; idx += blockDim.x) {
-    const int rr = idx / d, dd = idx - rr * d;
-    const int64_t r = r0 + rr;
-    dst[rr * pitch + dd] = r < L ? toF<T>(src[((b * L + r) * H + hh) * D + dd]) : 0.f;
+  const int d = static_cast<int>(D), n = count * d, stride = static_cast<int>(blockDim.x);
+  for (int base = threadIdx.x; base < n; base += stride * kLoadsInFlight) {
+    T held[kLoadsInFlight];
+#pragma unroll
+    for (int u = 0; u < kLoadsInFlight; ++u) {
+      const int idx = base + u * stride;
+      const int rr = idx / d, dd = idx - rr * d;
+      const int64_t r = r0 + rr;
+      if (idx < n && r < L) held[u] = src[((b * L + r) * H + hh) * D + dd];
+    }
+#pragma unroll
+    for (int u = 0; u < kLoadsInFlight; ++u) {
+      const int idx = base + u * stride;
+      if (idx >= n) break;
+      const int rr = idx / d, dd = idx - rr * d;
+      dst[rr * pitch + dd] = r0 + rr < L ? toF<T>(held[u]) : 0.f;
+    }
+  }
+}
+
+/** Empty online-softmax accumulators of a warp's ROWS query rows: m = −∞, l = 0, o = 0. */
+template <int ROWS, int MPL>
+__device__ __forceinline__ void startRows(float (&m)[ROWS], float (&l)[ROWS], float (&o)[ROWS][MPL]) {
+#pragma unroll
+  for (int rr = 0; rr < ROWS; ++rr) {
+    m[rr] = -INFINITY;
+    l[rr] = 0.f;
+#pragma unroll
+    for (int x = 0; x < MPL; ++x) o[rr][x] = 0.f;
   }
 }
 

@@ -49,13 +49,7 @@ __global__ void __launch_bounds__(kWarps * 32)
     qs[idx] = toF<T>(q[((b * a.T + t) * a.Hq + h) * a.Dh + dd]);
   }
   float m[kRowsPerWarp], l[kRowsPerWarp], o[kRowsPerWarp][MPL];
-#pragma unroll
-  for (int rr = 0; rr < kRowsPerWarp; ++rr) {
-    m[rr] = -INFINITY;
-    l[rr] = 0.f;
-#pragma unroll
-    for (int x = 0; x < MPL; ++x) o[rr][x] = 0.f;
-  }
+  attn::startRows(m, l, o);
   const int64_t jBegin = c * keysPerChunk;
   const int64_t jEnd = jBegin + keysPerChunk < a.S ? jBegin + keysPerChunk : a.S;
   for (int64_t j0 = jBegin; j0 < jEnd; j0 += kTile) {

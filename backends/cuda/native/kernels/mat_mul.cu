@@ -19,6 +19,7 @@
 
 #include "common.cuh"
 #include "mat_mul.cuh"
+#include "mat_vec.cuh"
 
 #if !defined(FH_NO_CUBLASLT) && defined(__has_include)
 #if __has_include(<cublasLt.h>)
@@ -141,7 +142,7 @@ void fallbackGemm(Ctx& ctx, const GemmArgs& g, void* out, const void* a, const v
 }
 
 struct Counts {
-  int64_t lt = 0, fallback = 0;
+  int64_t lt = 0, fallback = 0, matVec = 0;
 };
 
 /** FALCON_H1_CUDA_GEMM=fallback routes every MatMul to the fallback kernel (to certify it on a GPU host). */
@@ -303,10 +304,11 @@ const char* matmulEngine() {
 #endif
 }
 
-void matmulCounts(const Ctx& ctx, int64_t* lt, int64_t* fallback) {
+void matmulCounts(const Ctx& ctx, int64_t* lt, int64_t* fallback, int64_t* matVec) {
   const GemmCache* cache = static_cast<const GemmCache*>(ctx.gemmCache);
   *lt = cache ? cache->counts.lt : 0;
   *fallback = cache ? cache->counts.fallback : 0;
+  *matVec = cache ? cache->counts.matVec : 0;
 }
 
 void launchMatMul(Ctx& ctx, const GemmArgs& g, void* out, const void* a, const void* b, const int64_t* outerA,
@@ -316,6 +318,11 @@ void launchMatMul(Ctx& ctx, const GemmArgs& g, void* out, const void* a, const v
   GemmCache& cache = cacheOf(ctx);
   if (g.K == 0) {
     FH_CHECK(cudaMemsetAsync(out, 0, outerCount * g.batch * g.M * g.N * es, ctx.stream));
+    return;
+  }
+  // A decode step's few rows times a Linear weight: the bandwidth-bound kernel of mat_vec.cu.
+  if (!forcedFallback() && tryLaunchMatVec(ctx, g, out, a, b, outerA, outerB, outerCount)) {
+    cache.counts.matVec++;
     return;
   }
 #if FH_HAVE_CUBLASLT

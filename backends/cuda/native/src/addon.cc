@@ -24,8 +24,10 @@
 
 #include "../kernels/adamw.cuh"
 #include "../kernels/adamw_multi.cuh"
+#include "../kernels/add_rms_norm.cuh"
 #include "../kernels/cache_write.cuh"
 #include "../kernels/attention.cuh"
+#include "../kernels/attention_decode_step.cuh"
 #include "../kernels/causal_conv1d.cuh"
 #include "../kernels/elementwise.cuh"
 #include "../kernels/layout.cuh"
@@ -35,6 +37,7 @@
 #include "../kernels/rms_norm.cuh"
 #include "../kernels/rope.cuh"
 #include "../kernels/softmax.cuh"
+#include "../kernels/ssm_decode_step.cuh"
 #include "../kernels/ssm_scan.cuh"
 #include "../kernels/swi_glu.cuh"
 #include "allocator.h"
@@ -387,10 +390,11 @@ class Context : public Napi::ObjectWrap<Context> {
       o.Set("cachedBytes", static_cast<double>(s.cachedBytes));
       o.Set("mallocCalls", static_cast<double>(s.mallocCalls));
       o.Set("reuses", static_cast<double>(s.reuses));
-      int64_t lt = 0, fb = 0;
-      fh::matmulCounts(ctx_, &lt, &fb);
+      int64_t lt = 0, fb = 0, mv = 0;
+      fh::matmulCounts(ctx_, &lt, &fb, &mv);
       o.Set("gemmCublasLt", static_cast<double>(lt));
       o.Set("gemmFallback", static_cast<double>(fb));
+      o.Set("gemmMatVec", static_cast<double>(mv));
       return o;
     });
   }
@@ -559,6 +563,13 @@ class Context : public Napi::ObjectWrap<Context> {
       return info.Env().Undefined();
     });
   }
+  Napi::Value AddRmsNorm(const Napi::CallbackInfo& info) {  // (sum, normed, x, residual, w, dtype, rows, D, eps)
+    return guarded(info, [&]() -> Napi::Value {
+      fh::launchAddRmsNorm(ctx_, int(i64(info, 5)), ptr(info, 0), ptr(info, 1), ptr(info, 2), ptr(info, 3),
+                           ptr(info, 4), i64(info, 6), i64(info, 7), static_cast<float>(f64(info, 8)));
+      return info.Env().Undefined();
+    });
+  }
   Napi::Value RmsNormGrad(const Napi::CallbackInfo& info) {  // (dx, dw, dy, x, w, dtype, rows, D, eps)
     return guarded(info, [&]() -> Napi::Value {
       fh::launchRmsNormGrad(ctx_, int(i64(info, 5)), ptr(info, 0), ptr(info, 1), ptr(info, 2), ptr(info, 3),
@@ -660,6 +671,20 @@ class Context : public Napi::ObjectWrap<Context> {
       return info.Env().Undefined();
     });
   }
+  Napi::Value SsmDecodeStep(const Napi::CallbackInfo& info) {
+    // (y, nextConv, nextState, zxbcdt, convState, convWeight, convBias, ssmState, dtBias, A, D, dtype, B, H, P, G, N,
+    //  K, convSilu, gate, dtMin, dtMax)
+    return guarded(info, [&]() -> Napi::Value {
+      fh::SsmDecodeArgs a{i64(info, 12),  i64(info, 13),  i64(info, 14),
+                          i64(info, 15),  i64(info, 16),  i64(info, 17),
+                          flag(info, 18), flag(info, 19), static_cast<float>(f64(info, 20)),
+                          static_cast<float>(f64(info, 21))};
+      fh::launchSsmDecodeStep(ctx_, int(i64(info, 11)), ptr(info, 0), ptr(info, 1), as<float>(info, 2), ptr(info, 3),
+                              ptr(info, 4), ptr(info, 5), ptr(info, 6), as<float>(info, 7), as<float>(info, 8),
+                              as<float>(info, 9), as<float>(info, 10), a);
+      return info.Env().Undefined();
+    });
+  }
   Napi::Value Attention(const Napi::CallbackInfo& info) {
     // (out, q, k, v, qSeq, kSeq, dtype, B, T, S, Hq, Hkv, Dh, Dv, scale, causal)
     return guarded(info, [&]() -> Napi::Value {
@@ -667,6 +692,18 @@ class Context : public Napi::ObjectWrap<Context> {
                      i64(info, 13), static_cast<float>(f64(info, 14)), flag(info, 15)};
       fh::launchAttention(ctx_, int(i64(info, 6)), ptr(info, 0), ptr(info, 1), ptr(info, 2), ptr(info, 3),
                           as<int32_t>(info, 4), as<int32_t>(info, 5), a);
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value AttentionDecodeStep(const Napi::CallbackInfo& info) {
+    // (out, keys, values, qkv, positions, slots, qSeq, kSeq, invFreq, tickets, dtype, B, L, Hq, Hkv, Dh, scale,
+    //  sharedSlot): keys and values written in place
+    return guarded(info, [&]() -> Napi::Value {
+      fh::launchAttentionDecodeStep(ctx_, int(i64(info, 10)), ptr(info, 0), ptr(info, 1), ptr(info, 2), ptr(info, 3),
+                                    as<int32_t>(info, 4), as<int32_t>(info, 5), flag(info, 17), as<int32_t>(info, 6),
+                                    as<int32_t>(info, 7), as<float>(info, 8), as<unsigned>(info, 9), i64(info, 11),
+                                    i64(info, 12), i64(info, 13), i64(info, 14), i64(info, 15),
+                                    static_cast<float>(f64(info, 16)));
       return info.Env().Undefined();
     });
   }
@@ -887,6 +924,9 @@ class Context : public Napi::ObjectWrap<Context> {
   Napi::Value ReplayGraph(const Napi::CallbackInfo& info) {
     return guarded(info, [&]() -> Napi::Value {
       notCapturing("replayGraph");
+      // A replay reads and writes buffers the graph recorded by address, not through buffer(): a collective still
+      // running on the side stream on any of them must finish first.
+      joinComm();
       check(cudaGraphLaunch(graph(i64(info, 0)).exec, ctx_.stream), "cudaGraphLaunch");
       return info.Env().Undefined();
     });
@@ -1106,6 +1146,7 @@ Napi::Function Context::Define(Napi::Env env) {
           InstanceMethod("SoftmaxGrad", &Context::SoftmaxGrad),
           InstanceMethod("RmsNorm", &Context::RmsNorm),
           InstanceMethod("RmsNormGrad", &Context::RmsNormGrad),
+          InstanceMethod("AddRmsNorm", &Context::AddRmsNorm),
           InstanceMethod("RmsNormGated", &Context::RmsNormGated),
           InstanceMethod("RmsNormGatedGrad", &Context::RmsNormGatedGrad),
           InstanceMethod("Rope", &Context::Rope),
@@ -1115,9 +1156,11 @@ Napi::Function Context::Define(Napi::Env env) {
           InstanceMethod("SsmScan", &Context::SsmScan),
           InstanceMethod("SsmScanGrad", &Context::SsmScanGrad),
           InstanceMethod("SsmStep", &Context::SsmStep),
+          InstanceMethod("SsmDecodeStep", &Context::SsmDecodeStep),
           InstanceMethod("CacheWrite", &Context::CacheWrite),
           InstanceMethod("Attention", &Context::Attention),
           InstanceMethod("AttentionGrad", &Context::AttentionGrad),
+          InstanceMethod("AttentionDecodeStep", &Context::AttentionDecodeStep),
           InstanceMethod("CrossEntropy", &Context::CrossEntropy),
           InstanceMethod("CrossEntropyGrad", &Context::CrossEntropyGrad),
           InstanceMethod("AdamW", &Context::AdamW),
@@ -1160,7 +1203,7 @@ Napi::Value Probe(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("probe", Napi::Function::New(env, Probe, "probe"));
   exports.Set("Context", Context::Define(env));
-  exports.Set("abiVersion", 1);
+  exports.Set("abiVersion", 2);
   return exports;
 }
 

@@ -17,20 +17,26 @@ export const ATTENTION_MAX_HEAD_DIM = 256;
 /** Query rows per sequence up to which the keys are split over workgroups (a decode step, a few draft tokens). */
 export const DECODE_MAX_TQ = 4;
 
-/** Key slots scored at once by a workgroup of the split pass (its workgroup size: one key per invocation). */
-const SPLIT_CHUNK = 64;
+/**
+ * Key slots scored at once by a workgroup of the split pass (its workgroup size: one key per invocation; the
+ * value rows are then summed by all of them, a vec4 column per invocation and WG / columns slot groups).
+ */
+export const SPLIT_CHUNK = 256;
 
 /**
  * Chunks a split takes in turn: a cache of up to 256 slots is one dispatch (a dispatch costs more than a few
- * serial chunks), longer ones spread over ⌈S / 256⌉ workgroups per query row plus the merge.
+ * serial chunks), longer ones spread over ⌈S / 256⌉ workgroups per query row plus the merge. One chunk per split:
+ * the chunks of a split run one after the other (two reductions and a pass over the values each), and the
+ * latency of that chain, not bandwidth, is what a decode step's attention costs (issue #6: 4 chunks of 64 took
+ * ~3× as long on an H200 as one of 256).
  */
-const CHUNKS_PER_SPLIT = 4;
+export const CHUNKS_PER_SPLIT = 1;
 
 /**
  * q·k for the split pass (WGSL, over the workgroup's scaled query qw): keys bound as vec4 when the head dim allows
  * (16-byte loads), else one element at a time.
  */
-function qDotK(vecKeys: boolean): string {
+export function qDotK(vecKeys: boolean): string {
   if (vecKeys) {
     return `fn q_dot_k(kbase: u32) -> f32 {
   var s = 0.0;
@@ -49,12 +55,21 @@ function qDotK(vecKeys: boolean): string {
 }`;
 }
 
+/**
+ * Value loads for the split pass (WGSL): VW elements per load — the values bound as vec4 when their head dim allows
+ * (VW = 4), else one element in .x (VW = 1) — and load_v(first element) -> vec4<f32>.
+ */
+export function loadV(vecValues: boolean): string {
+  if (vecValues) return 'const VW: u32 = 4u;\nfn load_v(at: u32) -> vec4<f32> {\n  return vec4<f32>(vs[at / 4u]);\n}';
+  return 'const VW: u32 = 1u;\nfn load_v(at: u32) -> vec4<f32> {\n  return vec4<f32>(f32(vs[at]), 0.0, 0.0, 0.0);\n}';
+}
+
 /** What both paths bind and pass: q, k, v and the optional document ids, then the output (or the partials). */
-function inputBindings(elem: Elem, output: BindingDef, vecKeys = false): BindingDef[] {
+function inputBindings(elem: Elem, output: BindingDef, vecKeys = false, vecValues = false): BindingDef[] {
   return [
     { name: 'qs', elem },
     { name: 'ks', elem, vec4: vecKeys },
-    { name: 'vs', elem },
+    { name: 'vs', elem, vec4: vecValues },
     { name: 'qseq', elem: 'i32' },
     { name: 'kseq', elem: 'i32' },
     output,
@@ -70,7 +85,7 @@ const SHAPE_UNIFORMS = [
   ['has_seq', 'u32'],
 ] as const;
 
-function header(elem: Elem, dh: number, dv: number): string {
+export function header(elem: Elem, dh: number, dv: number): string {
   return `alias TY = ${elem};\nconst DH: u32 = ${Math.max(dh, 1)}u;\nconst DV: u32 = ${dv}u;`;
 }
 
@@ -108,6 +123,28 @@ export function attention(
 }
 
 /**
+ * How the decode path splits S key slots for n query rows: over ⌈S / (SPLIT_CHUNK·CHUNKS_PER_SPLIT)⌉ workgroups per
+ * row; with one, the split pass writes the output (`direct`, element type dt = the output's), else f32 partials of
+ * DV + 2 per (row, split) into `part` for combineSplits.
+ */
+export function splitPlan(
+  b: WebGPUBackend,
+  sk: number,
+  n: number,
+  dv: number,
+  elem: Elem,
+): { splits: number; direct: boolean; part: GpuData | undefined; dt: Elem } {
+  const splits = Math.ceil(Math.ceil(sk / SPLIT_CHUNK) / CHUNKS_PER_SPLIT);
+  const direct = splits === 1;
+  return {
+    splits,
+    direct,
+    part: direct ? undefined : b.alloc([n * splits * (dv + 2)], 'f32', true),
+    dt: direct ? elem : 'f32',
+  };
+}
+
+/**
  * The decode path: attention_split.wgsl over (row, split) workgroups; with more than one split, into f32 partials
  * (m, l, o[DV]) that attention_combine.wgsl merges, one workgroup per row.
  */
@@ -120,24 +157,33 @@ function decodeAttention(
 ): void {
   // 16-byte key loads need whole vectors per key (a 0-wide head reads a placeholder element instead).
   const vecKeys = dh > 0 && dh % 4 === 0;
-  const chunks = Math.ceil(sk / SPLIT_CHUNK);
-  const splits = Math.ceil(chunks / CHUNKS_PER_SPLIT);
-  const direct = splits === 1;
-  const part = direct ? undefined : b.alloc([n * splits * (dv + 2)], 'f32', true);
-  const dt = direct ? elem : 'f32';
+  const vecValues = dv % 4 === 0;
+  const { splits, direct, part, dt } = splitPlan(b, sk, n, dv, elem);
   b.dispatch(
     {
       shader: 'attention_split',
-      bindings: inputBindings(elem, { name: 'dst', elem: dt, write: true }, vecKeys),
+      bindings: inputBindings(elem, { name: 'dst', elem: dt, write: true }, vecKeys, vecValues),
       uniforms: [['n', 'u32'], ['splits', 'u32'], ['per', 'u32'], ...SHAPE_UNIFORMS],
-      header: `${header(elem, dh, dv)}\nconst CAUSAL: bool = ${causal};\nconst DIRECT: bool = ${direct};\nalias DT = ${dt};\n${qDotK(vecKeys)}`,
+      header: `${header(elem, dh, dv)}\nconst CAUSAL: bool = ${causal};\nconst DIRECT: bool = ${direct};\nalias DT = ${dt};\n${qDotK(vecKeys)}\n${loadV(vecValues)}`,
       workgroupSize: SPLIT_CHUNK,
     },
     [...ins, part ?? b.data(out)],
     { n, splits, per: CHUNKS_PER_SPLIT, ...shape },
     n * splits,
   );
-  if (!part) return;
+  if (part) combineSplits(b, part, b.data(out), { n, splits, elem, dh, dv });
+}
+
+/**
+ * The decode path's pass 2 (attention_combine.wgsl): merges each row's `splits` f32 partials (m, l, o[DV]) into
+ * out, one workgroup per row, and frees the partials.
+ */
+export function combineSplits(
+  b: WebGPUBackend,
+  part: GpuData,
+  out: GpuData,
+  { n, splits, elem, dh, dv }: { n: number; splits: number; elem: Elem; dh: number; dv: number },
+): void {
   b.dispatch(
     {
       shader: 'attention_combine',
@@ -152,7 +198,7 @@ function decodeAttention(
       header: header(elem, dh, dv),
       workgroupSize: 64,
     },
-    [part, b.data(out)],
+    [part, out],
     { n, splits },
     n,
   );

@@ -19,11 +19,11 @@ export function causalConv1dUpdate(
     {
       shader: 'causal_conv1d_update',
       bindings: [
-        { name: 'state', elem: elemOf(convState.dtype) },
+        { name: 'conv_state', elem: elemOf(convState.dtype) },
         { name: 'x', elem },
-        { name: 'w', elem },
-        { name: 'bias', elem },
-        { name: 'new_state', elem: elemOf(convState.dtype), write: true },
+        { name: 'conv_w', elem },
+        { name: 'conv_bias', elem },
+        { name: 'new_conv', elem: elemOf(convState.dtype), write: true },
         { name: 'y', elem, write: true },
       ],
       uniforms: [

@@ -4,8 +4,15 @@
  */
 import type { KernelAttrs, KernelInputs, TensorInfo } from '@falcon-h1/core-tensor';
 import { sizeOf } from '../shape.js';
-import { elemOf, type WebGPUBackend } from '../webgpu-backend.js';
+import { elemOf, type GpuData, type WebGPUBackend } from '../webgpu-backend.js';
 import { WG } from './elementwise-factories.js';
+
+/** The inverse frequencies θ^(−2i/Dh), i < Dh/2, in f32 steps as the contract says; a cached GPU constant. */
+export function ropeInverseFrequencies(b: WebGPUBackend, theta: number, dh: number): GpuData {
+  const f32 = Math.fround;
+  const inv = Float32Array.from({ length: dh / 2 }, (_, i) => f32(1 / f32(f32(theta) ** f32((2 * i) / dh))));
+  return b.constant(`rope:${theta}:${dh}`, inv);
+}
 
 export function rope(
   b: WebGPUBackend,
@@ -18,9 +25,7 @@ export function rope(
   const half = dh / 2;
   const n = (sizeOf(x.shape) / dh) * half;
   if (n === 0) return out;
-  const f32 = Math.fround;
-  const inv = Float32Array.from({ length: half }, (_, i) => f32(1 / f32(f32(theta) ** f32((2 * i) / dh))));
-  const freqs = b.constant(`rope:${theta}:${dh}`, inv);
+  const freqs = ropeInverseFrequencies(b, theta, dh);
   const elem = elemOf(x.dtype);
   b.dispatch(
     {

@@ -12,6 +12,16 @@ import { flag, optional } from './fused-helpers.js';
 const WG = 256;
 const ROWS_PER_GROUP = WG / 32;
 
+/** The uniforms of the SSM decode shaders' rows (include/ssm_state_row.wgsl and around it). */
+export const SSM_ROW_UNIFORMS = [
+  ['n', 'u32'],
+  ['heads', 'u32'],
+  ['pdim', 'u32'],
+  ['nstate', 'u32'],
+  ['groups', 'u32'],
+  ['has_d', 'u32'],
+] as const;
+
 export function ssmStep(
   b: WebGPUBackend,
   { state, x, dt, A, Bm, Cm, D }: KernelInputs<'SsmStep'>,
@@ -37,14 +47,7 @@ export function ssmStep(
         { name: 'new_state', elem: 'f32', write: true },
         { name: 'y', elem, write: true },
       ],
-      uniforms: [
-        ['n', 'u32'],
-        ['heads', 'u32'],
-        ['pdim', 'u32'],
-        ['nstate', 'u32'],
-        ['groups', 'u32'],
-        ['has_d', 'u32'],
-      ],
+      uniforms: SSM_ROW_UNIFORMS,
       header: `alias TY = ${elem};`,
       workgroupSize: WG,
     },

@@ -12,6 +12,8 @@ import './CausalConv1d.grad.js';
 import './CausalConv1dUpdate.grad.js';
 import './SsmScan.grad.js';
 import './SsmStep.grad.js';
+import './SsmDecodeStep.grad.js';
+import './AddRmsNorm.grad.js';
 import './Attention.grad.js';
 import './CrossEntropy.grad.js';
 import './SwiGlu.grad.js';

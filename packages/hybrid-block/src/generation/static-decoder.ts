@@ -10,7 +10,8 @@
  *   per row    the next input token [B, 1], its RoPE position [B, 1] and its document [B, 1]
  *   shared     the slot the step writes (one timeline for all rows: they are padded to the same length) and the
  *              document id of every slot [B, L] (the same for every layer, so written once per step)
- * Each step's keys, values and document ids go into their slot in place (core's `cacheWrite`).
+ * Each step's document ids go into their slot in place (core's `cacheWrite`), and each layer's keys and values by
+ * the fused `attentionDecodeStep` that also attends over the cache (the packed q|k|v projection is a decode constant).
  * The step is `model.forward` for one token with these caches, the greedy next token written back into the token
  * buffer, and position and slot advanced — all on the device. Results equal `generate()`'s (tested), because the
  * same layers run on the same values: attention over all L slots sees exactly the filled slots of the row's document.
@@ -166,8 +167,10 @@ export class StaticDecoder {
         const convState = variable(mamba.convState, { name: `layers.${i}.conv_state`, trainable: false });
         const ssmState = variable(mamba.ssmState, { name: `layers.${i}.ssm_state`, trainable: false });
         // Parameter-derived tensors (weights with the μP multipliers folded in, merged output projections, f32
-        // dt_bias/A/D/norm weight) made once, not every step.
-        const decodeConstants = model.model.layers[i]!.decodeConstants(model.model.embed_tokens.weight.dtype);
+        // dt_bias/A/D/norm weight, the packed q|k|v projection of the fused attention step) made once, not every step.
+        const decodeConstants = model.model.layers[i]!.decodeConstants(model.model.embed_tokens.weight.dtype, {
+          staticCache: true,
+        });
         const layerCache = { kv: staticKv, mamba: { convState, ssmState }, decodeConstants };
         return { kv: staticKv, convState, ssmState, decodeConstants, cache: layerCache };
       });
@@ -231,10 +234,11 @@ export class StaticDecoder {
     const { model, batch: b } = this;
     const decoder = model.model;
     cacheWrite(this.keySeqIdx, this.rowDocuments, this.slot);
-    let h = scale(gather(decoder.embed_tokens.weight, this.tokens), decoder.embedding_multiplier);
-    decoder.layers.forEach((layer, i) => {
+    const embedded = scale(gather(decoder.embed_tokens.weight, this.tokens), decoder.embedding_multiplier);
+    // The layers' decode steps, each closing residual add fused with the next norm (FalconH1Model.decodeLayers).
+    const h = decoder.decodeLayers(embedded, (i) => {
       const state = this.layers[i]!;
-      h = layer.forward(h, {
+      return {
         positions: this.positions,
         seqIdx: this.rowDocuments,
         cache: state.cache,
@@ -242,9 +246,8 @@ export class StaticDecoder {
           overwrite(state.convState, next.convState);
           overwrite(state.ssmState, next.ssmState);
         },
-      });
+      };
     });
-    h = decoder.final_layernorm.forward(h);
     const vocab = model.config.vocab_size;
     const logits = reshape(scale(linear(h, model.lm_head.weight), model.lm_head_multiplier), [b, vocab]);
     const tokens = argMax(logits, -1);

@@ -10,6 +10,7 @@ import * as ops from '@falcon-h1/core-tensor';
 import type { CaseInput, ConformanceCase } from '../case.js';
 import { docIds, docPositions, floatIn, intIn, intValues, stateIn } from '../case-inputs.js';
 import type { Rng } from '../random.js';
+import { ssmDecodeStepCases } from './ssm-decode-step.js';
 
 const softmaxCases: ConformanceCase[] = [
   [3, 7],
@@ -37,6 +38,29 @@ const rmsNormCases: ConformanceCase[] = [
     run: ({ x, w }) => ops.rmsNorm(x!, w!, eps as number),
   };
 });
+
+// The residual add + RMSNorm of a decode step: awkward D (odd, below and above a block of threads, not a multiple of
+// a vector load), batch > 1, ranks 2 and 3, and the 0.5B width. Both outputs are compared: the stored sum and the
+// norm computed from it.
+const addRmsNormCases: ConformanceCase[] = (
+  [
+    [[1, 7], 1e-6],
+    [[3, 33], 1e-6],
+    [[2, 5, 64], 1e-5],
+    [[4, 1030], 1e-5],
+    [[2, 1024], 1e-5],
+  ] as Array<[number[], number]>
+).map(([shape, eps]) => ({
+  kernel: 'AddRmsNorm',
+  params: `[${shape.join(',')}],eps=${eps}`,
+  tag: shape[1] === 1024 ? 'Falcon-H1-0.5B' : undefined,
+  inputs: (rng: Rng) => [
+    floatIn(rng, 'x', shape, -2, 2),
+    floatIn(rng, 'residual', shape, -2, 2),
+    floatIn(rng, 'w', [shape[shape.length - 1]!], 0.5, 1.5),
+  ],
+  run: ({ x, residual, w }) => ops.addRmsNorm(x!, residual!, w!, eps),
+}));
 
 const gatedCases: ConformanceCase[] = (
   [
@@ -545,6 +569,214 @@ const cacheWriteCases: ConformanceCase[] = (
   };
 });
 
+// AttentionDecodeStep: one query per row over a static cache of L slots (L not a power of two), 1, 2 and 3 query
+// heads per KV head, slots per row or shared, a slot outside [0, L) (no write: the row attends to the cache as it
+// is), empty slots (−1), rows in different documents (left padding before a row's document), a row whose query sees
+// no slot (zeros), a long cache (split over workgroups on GPUs) and the published 0.5B decode shape.
+interface DecodeStepSpec {
+  hq: number;
+  hkv: number;
+  dh: number;
+  l: number;
+  slots: number[];
+  /** Per row: the query's document and position, and the slots' documents as run-length pairs [id, count]. */
+  rows: Array<{ q: number; pos: number; k: Array<[number, number]> }>;
+  theta?: number;
+  /** Multiplies 1/√Dh (a folded key multiplier). */
+  scaleBy?: number;
+  tag?: string;
+}
+
+const DECODE_STEPS: DecodeStepSpec[] = [
+  {
+    hq: 1,
+    hkv: 1,
+    dh: 8,
+    l: 7,
+    slots: [3],
+    rows: [
+      {
+        q: 0,
+        pos: 3,
+        k: [
+          [0, 4],
+          [-1, 3],
+        ],
+      },
+    ],
+  },
+  {
+    hq: 6,
+    hkv: 2,
+    dh: 16,
+    l: 13,
+    slots: [5, 12, 13],
+    scaleBy: 0.7,
+    rows: [
+      {
+        q: 1,
+        pos: 3,
+        k: [
+          [0, 2],
+          [1, 4],
+          [-1, 7],
+        ],
+      },
+      { q: 2, pos: 12, k: [[2, 13]] },
+      {
+        q: 1,
+        pos: 9,
+        k: [
+          [0, 3],
+          [1, 10],
+        ],
+      },
+    ],
+  },
+  {
+    hq: 3,
+    hkv: 3,
+    dh: 24,
+    l: 5,
+    slots: [-1, 0, 4],
+    theta: 1e6,
+    rows: [
+      { q: 2, pos: 7, k: [[1, 5]] },
+      {
+        q: 1,
+        pos: 0,
+        k: [
+          [1, 1],
+          [-1, 4],
+        ],
+      },
+      {
+        q: 3,
+        pos: 1,
+        k: [
+          [-1, 3],
+          [3, 2],
+        ],
+      },
+    ],
+  },
+  {
+    hq: 4,
+    hkv: 2,
+    dh: 64,
+    l: 37,
+    slots: [20],
+    theta: 1e11,
+    rows: [
+      {
+        q: 1,
+        pos: 20,
+        k: [
+          [1, 21],
+          [-1, 16],
+        ],
+      },
+      {
+        q: 1,
+        pos: 15,
+        k: [
+          [0, 5],
+          [1, 16],
+          [-1, 16],
+        ],
+      },
+    ],
+  },
+  {
+    hq: 4,
+    hkv: 1,
+    dh: 8,
+    l: 601,
+    slots: [590, 3],
+    rows: [
+      {
+        q: 0,
+        pos: 590,
+        k: [
+          [0, 591],
+          [-1, 10],
+        ],
+      },
+      {
+        q: 1,
+        pos: 1,
+        k: [
+          [0, 2],
+          [1, 2],
+          [-1, 597],
+        ],
+      },
+    ],
+  },
+  {
+    hq: 8,
+    hkv: 2,
+    dh: 64,
+    l: 193,
+    slots: [129],
+    theta: 1e11,
+    scaleBy: 0.8,
+    rows: [
+      {
+        q: 1,
+        pos: 129,
+        k: [
+          [1, 130],
+          [-1, 63],
+        ],
+      },
+    ],
+    tag: 'Falcon-H1-0.5B decode, static cache',
+  },
+];
+
+const attentionDecodeStepCases: ConformanceCase[] = DECODE_STEPS.map((s) => {
+  const b = s.rows.length;
+  const theta = s.theta ?? 1e4;
+  const scale = (s.scaleBy ?? 1) / Math.sqrt(s.dh);
+  const kIds = s.rows.flatMap((r) => r.k.flatMap(([id, count]) => new Array<number>(count).fill(id)));
+  return {
+    kernel: 'AttentionDecodeStep',
+    params: `B=${b},L=${s.l},Hq=${s.hq},Hkv=${s.hkv},Dh=${s.dh},theta=${theta},slots=[${s.slots.join(',')}],rows=${JSON.stringify(s.rows)}${s.scaleBy ? `,scale×${s.scaleBy}` : ''}`,
+    tag: s.tag,
+    backward: false,
+    inputs: (rng: Rng) => [
+      floatIn(rng, 'qkv', [b, (s.hq + 2 * s.hkv) * s.dh], -2, 2),
+      intValues(
+        'positions',
+        [b],
+        s.rows.map((r) => r.pos),
+      ),
+      floatIn(rng, 'keys', [b, s.l, s.hkv, s.dh], -2, 2),
+      floatIn(rng, 'values', [b, s.l, s.hkv, s.dh]),
+      intValues('slots', [s.slots.length], s.slots),
+      intValues(
+        'qSeq',
+        [b],
+        s.rows.map((r) => r.q),
+      ),
+      intValues('kSeq', [b, s.l], kIds),
+    ],
+    run: ({ qkv, positions, keys: k0, values: v0, slots, qSeq, kSeq }) => {
+      const keys = ops.variable(k0!);
+      const values = ops.variable(v0!);
+      const out = ops.attentionDecodeStep(
+        { qkv: qkv!, positions: positions!, keys, values, slots: slots!, qSeqIdx: qSeq!, kSeqIdx: kSeq! },
+        { heads: s.hq, kvHeads: s.hkv, theta, scale },
+      );
+      // Plain tensors that the case's scope owns; the variables are freed here.
+      const result = { out, keys: ops.copy(keys), values: ops.copy(values) };
+      ops.dispose([keys, values]);
+      return result;
+    },
+  };
+});
+
 // Where in the layouts of CacheWrite's composition (a mask over slots, the step's rows broadcast over them), which
 // the CUDA backend's Where fast paths take: rows of ≥ 32 contiguous or broadcast elements, and flat rank-1 layouts.
 const cacheWhereCases: ConformanceCase[] = (
@@ -623,16 +855,19 @@ const linearCrossEntropyCases: ConformanceCase[] = LINEAR_CE.map((s) => ({
 export const FUSED_CASES: readonly ConformanceCase[] = [
   ...softmaxCases,
   ...rmsNormCases,
+  ...addRmsNormCases,
   ...gatedCases,
   ...ropeCases,
   ...convCases,
   ...convUpdateCases,
   ...scanCases,
   ...stepCases,
+  ...ssmDecodeStepCases,
   ...attentionCases,
   ...crossEntropyCases,
   ...adamWCases,
   ...cacheWriteCases,
+  ...attentionDecodeStepCases,
   ...cacheWhereCases,
   ...adamWMultiCases,
   ...swiGluCases,

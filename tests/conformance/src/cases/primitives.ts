@@ -174,6 +174,14 @@ const argMaxCases: ConformanceCase[] = [
     run: ({ x }) => ops.argMax(x!, -1),
   },
   {
+    // Long rows (a decode step's logits; CUDA takes a block per row): every row holds its maximum twice, so the
+    // smaller index must win across threads and warps, not only within one.
+    kernel: 'ArgMax',
+    params: '[3,2600|2600],axis=-1',
+    inputs: (rng) => [floatIn(rng, 'x', [3, 2600])],
+    run: ({ x }) => ops.argMax(ops.concat([x!, x!], -1), -1),
+  },
+  {
     kernel: 'ArgMax',
     params: '[9,3,2],axis=0',
     inputs: (rng) => [floatIn(rng, 'x', [9, 3, 2])],
@@ -221,6 +229,10 @@ const matmulCases: ConformanceCase[] = (
     [[2, 3, 260], [45, 260], false, true],
     [[12, 1030], [7, 1030], false, true],
     [[32, 516], [19, 516], false, true],
+    // K·size a multiple of 16 bytes in every dtype (CUDA's mat_vec.cu takes these): M = 5 with whole unrolled
+    // iterations plus a tail, M = 8 (its largest) with fewer chunks than a warp has lanes.
+    [[5, 1032], [41, 1032], false, true],
+    [[8, 264], [13, 264], false, true],
   ] as Array<[number[], number[], boolean, boolean]>
 ).map(
   ([sa, sb, ta, tb]): ConformanceCase => ({

@@ -1,0 +1,194 @@
+/*
+ * mat_vec.cu — the decode-step form of MatMul: a few rows of activations times a Linear weight,
+ * C[M, N] = A[M, K] · B[N, K]ᵀ with M ≤ 8 (a decode step's tokens), where reading B once is all the work.
+ *
+ * Why not cuBLASLt: at M = 1 its heuristic picks GEMV-like kernels that reach a fraction of the copy bandwidth on
+ * the 2–14 MB weights of a 0.5B layer (and some split K into a second reduction kernel). A decode step is a chain of
+ * such products, so each one should stream its weight at the card's bandwidth and be one launch.
+ *
+ * One warp per output column n (a row of B), four warps per block: each lane loads 16 bytes of B's row per chunk (8
+ * bf16/f16 or 4 f32 values, up to eight chunks in flight per lane: a whole 2048-wide bf16 row), multiplies them with the same 16 bytes of every A row (A is a few KB:
+ * L1/L2-resident), accumulates in f32, and the warp reduces with shuffles. Every C value is one f32 sum rounded once
+ * to the storage dtype, as cuBLASLt's f32-accumulating path rounds it (summation order differs: ≤ 1e-6 relative).
+ *
+ * Taken when: dtype f32/f16/bf16, A not transposed, B transposed ([N, K] rows, a Linear weight), one matrix (no
+ * batch, one outer batch), K·size and every base pointer 16-byte aligned, M ≤ 8. Anything else goes to cuBLASLt.
+ * FALCON_H1_CUDA_GEMV=off routes everything to cuBLASLt (A/B runs; the suite certifies both paths).
+ */
+#include <cstdlib>
+#include <string>
+
+#include "common.cuh"
+#include "mat_vec.cuh"
+
+namespace fh {
+
+namespace {
+
+constexpr int kWarpsPerBlock = 4;
+constexpr int kMaxRows = 8;
+constexpr int kUnroll = 8;
+
+/** 16 bytes of T as f32 values (4 for f32, 8 for 16-bit types). */
+template <typename T>
+struct Vec16;
+template <>
+struct Vec16<float> {
+  static constexpr int kCount = 4;
+  static __device__ __forceinline__ void unpack(const uint4& v, float* out) {
+    out[0] = __uint_as_float(v.x);
+    out[1] = __uint_as_float(v.y);
+    out[2] = __uint_as_float(v.z);
+    out[3] = __uint_as_float(v.w);
+  }
+};
+template <>
+struct Vec16<__nv_bfloat16> {
+  static constexpr int kCount = 8;
+  static __device__ __forceinline__ void unpack(const uint4& v, float* out) {
+    const uint32_t words[4] = {v.x, v.y, v.z, v.w};
+#pragma unroll
+    for (int i = 0; i < 4; ++i) {
+      // bf16 is the high half of an f32: widening is a shift.
+      out[2 * i] = __uint_as_float(words[i] << 16);
+      out[2 * i + 1] = __uint_as_float(words[i] & 0xffff0000u);
+    }
+  }
+};
+template <>
+struct Vec16<__half> {
+  static constexpr int kCount = 8;
+  static __device__ __forceinline__ void unpack(const uint4& v, float* out) {
+    const uint32_t words[4] = {v.x, v.y, v.z, v.w};
+#pragma unroll
+    for (int i = 0; i < 4; ++i) {
+      const float2 f = __half22float2(*reinterpret_cast<const __half2*>(&words[i]));
+      out[2 * i] = f.x;
+      out[2 * i + 1] = f.y;
+    }
+  }
+};
+
+/** B's rows are read once per call: stream them past L1 (no_allocate) so A stays cached. */
+__device__ __forceinline__ uint4 loadStreaming(const uint4* p) {
+  uint4 v;
+  asm volatile("ld.global.nc.L1::no_allocate.v4.u32 {%0, %1, %2, %3}, [%4];"
+               : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
+               : "l"(p));
+  return v;
+}
+
+template <typename T, int R>
+__global__ void __launch_bounds__(kWarpsPerBlock * 32)
+    matVecKernel(T* __restrict__ C, const T* __restrict__ A, const T* __restrict__ B, int64_t N, int64_t K) {
+  using V = Vec16<T>;
+  const int lane = threadIdx.x & 31;
+  const int64_t n = int64_t(blockIdx.x) * kWarpsPerBlock + (threadIdx.x >> 5);
+  if (n >= N) return;
+  const int64_t chunks = K / V::kCount;  // 16-byte chunks per row
+  const uint4* row = reinterpret_cast<const uint4*>(B + n * K);
+  const uint4* a = reinterpret_cast<const uint4*>(A);
+  float acc[R];
+#pragma unroll
+  for (int r = 0; r < R; ++r) acc[r] = 0.f;
+  // Up to kUnroll independent 16-byte loads of B in flight per lane (all of a 1024–2048-wide row at once for the
+  // model's shapes), then their products; chunks past the row's end are predicated off.
+  for (int64_t base = lane; base < chunks; base += 32 * kUnroll) {
+    uint4 w[kUnroll];
+#pragma unroll
+    for (int u = 0; u < kUnroll; ++u) {
+      const int64_t idx = base + 32 * u;
+      w[u] = idx < chunks ? loadStreaming(row + idx) : make_uint4(0u, 0u, 0u, 0u);
+    }
+#pragma unroll
+    for (int u = 0; u < kUnroll; ++u) {
+      const int64_t idx = base + 32 * u;
+      if (idx < chunks) {
+        float wf[V::kCount];
+        V::unpack(w[u], wf);
+#pragma unroll
+        for (int r = 0; r < R; ++r) {
+          float af[V::kCount];
+          V::unpack(a[r * chunks + idx], af);
+#pragma unroll
+          for (int e = 0; e < V::kCount; ++e) acc[r] = fmaf(wf[e], af[e], acc[r]);
+        }
+      }
+    }
+  }
+#pragma unroll
+  for (int r = 0; r < R; ++r) {
+    float v = acc[r];
+#pragma unroll
+    for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_xor_sync(0xffffffffu, v, offset);
+    if (lane == 0) C[r * N + n] = fromF<T>(v);
+  }
+}
+
+template <typename T, int R>
+void launchRows(Ctx& ctx, void* out, const void* a, const void* b, int64_t N, int64_t K) {
+  const unsigned blocks = static_cast<unsigned>((N + kWarpsPerBlock - 1) / kWarpsPerBlock);
+  matVecKernel<T, R><<<blocks, kWarpsPerBlock * 32, 0, ctx.stream>>>(
+      static_cast<T*>(out), static_cast<const T*>(a), static_cast<const T*>(b), N, K);
+}
+
+template <typename T>
+void launchTyped(Ctx& ctx, int64_t M, void* out, const void* a, const void* b, int64_t N, int64_t K) {
+  // The row count is a template argument so the accumulators stay in registers.
+  switch (M) {
+    case 1:
+      return launchRows<T, 1>(ctx, out, a, b, N, K);
+    case 2:
+      return launchRows<T, 2>(ctx, out, a, b, N, K);
+    case 3:
+      return launchRows<T, 3>(ctx, out, a, b, N, K);
+    case 4:
+      return launchRows<T, 4>(ctx, out, a, b, N, K);
+    case 5:
+      return launchRows<T, 5>(ctx, out, a, b, N, K);
+    case 6:
+      return launchRows<T, 6>(ctx, out, a, b, N, K);
+    case 7:
+      return launchRows<T, 7>(ctx, out, a, b, N, K);
+    default:
+      return launchRows<T, kMaxRows>(ctx, out, a, b, N, K);
+  }
+}
+
+bool disabled() {
+  static const bool off = [] {
+    const char* v = std::getenv("FALCON_H1_CUDA_GEMV");
+    return v != nullptr && std::string(v) == "off";
+  }();
+  return off;
+}
+
+}  // namespace
+
+bool tryLaunchMatVec(Ctx& ctx, const GemmArgs& g, void* out, const void* a, const void* b, const int64_t* outerA,
+                     const int64_t* outerB, int64_t outerCount) {
+  if (disabled() || g.transA || !g.transB || g.batch != 1 || outerCount != 1) return false;
+  if (g.M < 1 || g.M > kMaxRows || g.N < 1 || g.K < 1) return false;
+  if (g.dtype != F32 && g.dtype != F16 && g.dtype != BF16) return false;
+  const size_t es = dtypeSize(g.dtype);
+  const char* pa = static_cast<const char*>(a) + outerA[0] * es;
+  const char* pb = static_cast<const char*>(b) + outerB[0] * es;
+  const uint64_t aligned =
+      reinterpret_cast<uint64_t>(pa) | reinterpret_cast<uint64_t>(pb) | static_cast<uint64_t>(g.K * es);
+  if ((aligned & 15u) != 0) return false;
+  switch (g.dtype) {
+    case F32:
+      launchTyped<float>(ctx, g.M, out, pa, pb, g.N, g.K);
+      break;
+    case F16:
+      launchTyped<__half>(ctx, g.M, out, pa, pb, g.N, g.K);
+      break;
+    default:
+      launchTyped<__nv_bfloat16>(ctx, g.M, out, pa, pb, g.N, g.K);
+      break;
+  }
+  FH_CHECK(cudaGetLastError());
+  return true;
+}
+
+}  // namespace fh

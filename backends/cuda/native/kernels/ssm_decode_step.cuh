@@ -1,0 +1,28 @@
+/*
+ * ssm_decode_step.cuh — the Mamba2 mixer's whole decode step after in_proj in one kernel (the contract's
+ * SsmDecodeStep): conv update, dt = softplus(dt + dt_bias) (clamped), the SSM state update and y·silu(z), read from
+ * the packed [z | x B C | dt] projection of one token. Kernel: ssm_decode_step.cu.
+ */
+#pragma once
+
+#include "../src/fh.h"
+
+namespace fh {
+
+struct SsmDecodeArgs {
+  int64_t B, H, P, G, N, K;
+  bool convSilu;  // the conv's activation: silu, or none
+  bool gate;      // y·silu(z) (y stored in `dtype`), or y alone (stored as f32)
+  float dtMin, dtMax;
+};
+
+/**
+ * zxbcdt [B, H·P + convDim + H], convState [B, convDim, K], convWeight [convDim, K], convBias [convDim] (optional)
+ * in `dtype` (f32, f16, bf16), convDim = H·P + 2·G·N; ssmState [B, H, P, N], dtBias, A, D (optional) [H] in f32.
+ * Writes y [B, H·P] (`dtype` with the gate, f32 without), nextConv [B, convDim, K] (`dtype`) and nextState (f32).
+ */
+void launchSsmDecodeStep(Ctx& ctx, int dtype, void* y, void* nextConv, float* nextState, const void* zxbcdt,
+                         const void* convState, const void* convWeight, const void* convBias, const float* ssmState,
+                         const float* dtBias, const float* A, const float* D, const SsmDecodeArgs& a);
+
+}  // namespace fh

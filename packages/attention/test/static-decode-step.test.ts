@@ -1,0 +1,126 @@
+/**
+ * The one-token step over a StaticKVCache with decode constants (packed q|k|v projection + the fused
+ * AttentionDecodeStep) against the module's generic path over an identical cache (three projections, RoPE, cache
+ * writes, attention), in float64 on the reference backend: same output, same cache contents — with and without
+ * q/k/v biases (multipliers folded into the scale, or into the packed weights), rows in different documents and
+ * empty slots.
+ */
+import '@falcon-h1/backend-reference';
+import {
+  dispatchCounts,
+  dispose,
+  resetDispatchCounts,
+  type Tensor,
+  tensor,
+  tidy,
+  type Variable,
+  variable,
+} from '@falcon-h1/core-tensor';
+import { describe, expect, it } from 'vitest';
+import {
+  attentionDecodeConstants,
+  disposeAttentionDecodeConstants,
+  FalconH1Attention,
+  type FalconH1AttentionConfig,
+  StaticKVCache,
+} from '../src/index.js';
+import { relL2 } from './relative-error.js';
+import { rng } from './seeded-random.js';
+
+const uniform = (next: () => number, n: number): Float64Array => Float64Array.from({ length: n }, () => 2 * next() - 1);
+
+const B = 2;
+const L = 7;
+// Row 0: document 1 after two padding slots (document 0), four filled slots, the step writes slot 5 (already
+// labelled by the owner), slot 6 empty. Row 1: document 3 from the start.
+const KEY_DOCS = [0, 0, 1, 1, 1, 1, -1, 3, 3, 3, 3, 3, 3, -1];
+const ROW_DOCS = [1, 3];
+const POSITIONS = [4, 6];
+const SLOT = 5;
+
+function check(attentionBias: boolean, seed: number): void {
+  const config: FalconH1AttentionConfig = {
+    hidden_size: 12,
+    num_attention_heads: 6,
+    num_key_value_heads: 2,
+    head_dim: 8,
+    attention_bias: attentionBias,
+    key_multiplier: 0.37,
+    rope_parameters: { rope_theta: 1e4 },
+  };
+  const next = rng(seed);
+  const params: Variable[] = [];
+  const attn = new FalconH1Attention(config, (name, shape) => {
+    const t = tensor(
+      uniform(
+        next,
+        shape.reduce((a, b) => a * b, 1),
+      ),
+      shape,
+      'f64',
+    );
+    params.push(variable(t, { name }));
+    t.dispose();
+    return params[params.length - 1]!;
+  });
+  const { num_key_value_heads: hkv, head_dim: dh } = config;
+  const keys0 = uniform(next, B * L * hkv * dh);
+  const values0 = uniform(next, B * L * hkv * dh);
+  const x = uniform(next, B * config.hidden_size);
+  const inputMultiplier = 0.8;
+  const constants = attentionDecodeConstants(attn, inputMultiplier);
+  const owned: Tensor[] = [];
+  const makeCache = (): StaticKVCache => {
+    const own = (values: ArrayLike<number>, shape: number[], dtype: 'f64' | 'i32'): Variable => {
+      const t = tensor(values, shape, dtype);
+      const v = variable(t, { trainable: false });
+      t.dispose();
+      owned.push(v);
+      return v;
+    };
+    const slot = own([SLOT], [1], 'i32');
+    return new StaticKVCache(
+      own(keys0, [B, L, hkv, dh], 'f64'),
+      own(values0, [B, L, hkv, dh], 'f64'),
+      own(KEY_DOCS, [B, L], 'i32'),
+      () => slot,
+      { writesKeySeqIdx: false },
+    );
+  };
+  const fused = makeCache();
+  const generic = makeCache();
+  tidy(() => {
+    const input = tensor(x, [B, 1, config.hidden_size], 'f64');
+    const options = {
+      positions: tensor(POSITIONS, [B, 1], 'i32'),
+      seqIdx: tensor(ROW_DOCS, [B, 1], 'i32'),
+      inputMultiplier,
+    };
+    resetDispatchCounts();
+    const got = attn.attend(input, { ...options, cache: fused, decodeConstants: constants });
+    expect(dispatchCounts().AttentionDecodeStep).toEqual({ native: 1, fallback: 0 });
+    expect(dispatchCounts().Rope).toBeUndefined();
+    const want = attn.attend(input, { ...options, cache: generic });
+    expect(got.shape).toEqual([B, 1, config.num_attention_heads * dh]);
+    expect(relL2(got.dataSync() as Float64Array, want.dataSync() as Float64Array)).toBeLessThan(1e-12);
+    expect(relL2(fused.keys.dataSync() as Float64Array, generic.keys.dataSync() as Float64Array)).toBeLessThan(1e-12);
+    const values = [fused, generic].map((c) => c.values.dataSync() as Float64Array);
+    expect(relL2(values[0]!, values[1]!)).toBeLessThan(1e-12);
+    // The slot was written; every other slot kept its value.
+    const k = fused.keys.dataSync() as Float64Array;
+    const row = hkv * dh;
+    for (let b = 0; b < B; b++)
+      for (let s = 0; s < L; s++) {
+        const at = (b * L + s) * row;
+        const same = k.subarray(at, at + row).every((v, i) => v === keys0[at + i]);
+        expect(same, `row ${b} slot ${s}`).toBe(s !== SLOT);
+      }
+  });
+  disposeAttentionDecodeConstants(constants);
+  dispose([...owned, ...params]);
+}
+
+describe('FalconH1Attention one-token step over a StaticKVCache with decode constants', () => {
+  it('equals the generic path without biases (multipliers folded into the scale)', () => check(false, 11));
+  it('equals the generic path with biases (multipliers folded into the packed weights)', () => check(true, 12));
+});
