@@ -37,20 +37,7 @@ if command -v compute-sanitizer >/dev/null; then
 fi
 FH_FUSED_FILTER=${FH_FUSED_FILTER:-SwiGlu|LinearCross|AdamWMulti|SsmScan} timeout 90 node fused.mjs >"$OUT/fused.log" 2>&1
 stamp "fused bench: exit $?"
-nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader >"$OUT/bench-model.log"
-timeout 150 node bench-model.mjs "$@" >>"$OUT/bench-model.log" 2>&1
-stamp "bench-model: exit $?"
-# Nsight Compute's per-kernel times of one decode step (FH_NCU=1): kernel time against the replayed step's time.
-if [[ ${FH_NCU:-0} == 1 ]] && command -v ncu >/dev/null; then
-  bash "$ROOT/tools/cuda/ncu-decode.sh" "$OUT" 1 32 >"$OUT/ncu-decode.log" 2>&1
-  stamp "ncu decode: exit $?; $(grep -h '^## ' "$OUT"/ncu-decode-b*.md | tr '\n' ' ')"
-fi
-# The peer (FH_PEER=0 skips it: then run it on the same warm machine in the next call, from the config kept in /tmp).
-cp "$OUT/bench-model-config.json" /tmp/bench-model-config.json 2>/dev/null
-if [[ ${FH_PEER:-1} == 1 ]]; then
-  timeout 150 python3 "$ROOT/tools/cuda/bench_model_torch.py" "$OUT/bench-model-config.json" "$@" 2>&1 |
-    grep -v Warning >>"$OUT/bench-model.log"
-  stamp "transformers peer: exit ${PIPESTATUS[0]}"
-fi
+# The model benchmark, its transformers peer (FH_PEER=0 skips it) and, with FH_NCU=1, the per-kernel decode profile.
+FH_ADDON=$FALCON_H1_CUDA_ADDON bash "$ROOT/tools/cuda/bench-with-peer.sh" "$@"
 cd "$OUT" && tar czf logs.tgz --exclude logs.tgz --exclude summary.log ./* && find . -maxdepth 1 -type f \
   ! -name logs.tgz ! -name summary.log -delete
