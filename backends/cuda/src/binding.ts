@@ -41,10 +41,19 @@ export interface CudaMemoryStats {
   cachedBytes: number;
   mallocCalls: number;
   reuses: number;
-  /** MatMul calls served by cuBLASLt, by the fallback kernel and by the decode-step matrix-vector kernel. */
+  /**
+   * MatMul calls served by cuBLASLt, by the fallback kernel, by the decode-step matrix-vector kernel (M ≤ 8) and by
+   * the tensor-core skinny GEMM (9–64 rows, f16/bf16).
+   */
   gemmCublasLt: number;
   gemmFallback: number;
   gemmMatVec: number;
+  /**
+   * Of gemmMatVec, the launches that load their weight before the Programmatic-Dependent-Launch wait (sm_90+,
+   * native/kernels/pdl_launch.cuh). Counted when launched or captured, not per graph replay.
+   */
+  gemmMatVecPrefetch: number;
+  gemmSkinny: number;
 }
 
 export interface CudaDeviceInfo {
@@ -57,6 +66,11 @@ export interface CudaDeviceInfo {
   /** Opt-in shared memory per block, bytes. */
   maxSharedPerBlock: number;
   matmul: string;
+  /**
+   * Whether decode-path kernels use Programmatic Dependent Launch: compute capability ≥ 9.0 unless
+   * FALCON_H1_CUDA_PDL=off (A/B runs).
+   */
+  pdl: boolean;
 }
 
 type Id = BufferId;
@@ -199,6 +213,20 @@ export interface CudaContext {
   Slice: StridedCopyFn;
   Transpose: StridedCopyFn;
   Concat: StridedCopyFn;
+  /**
+   * A Concat's pieces (2 to 8) in one launch: piece k is all of srcIds[k] — ranks[k] dims, taken in order from the flat
+   * `shapes`, `srcStrides` and `dstStrides` — copied to dst at dstOffsets[k] (elements of elemSize bytes).
+   */
+  ConcatPieces(
+    dst: Id,
+    elemSize: number,
+    srcIds: Id[],
+    ranks: number[],
+    shapes: number[],
+    srcStrides: number[],
+    dstStrides: number[],
+    dstOffsets: number[],
+  ): void;
   /** `bits`: the value's storage bits (low elemSize bytes). */
   Fill(out: Id, elemSize: number, n: number, bits: number): void;
   Gather(out: Id, table: Id, indices: Id, elemSize: number, count: number, rowSize: number, numRows: number): void;
@@ -524,6 +552,8 @@ export interface CudaContext {
   ): void;
   SwiGlu?(y: Id, gate: Id, up: Id, dtype: Code, n: number, gateMultiplier: number): void;
   SwiGluGrad?(dgate: Id, dup: Id, dy: Id, gate: Id, up: Id, dtype: Code, n: number, gateMultiplier: number): void;
+  /** SwiGlu of a packed projection: gateUp [rows, 2I] (each row gate then up) → y [rows, I] (swi_glu.cu). */
+  SwiGluPacked?(y: Id, gateUp: Id, dtype: Code, rows: number, inner: number, gateMultiplier: number): void;
   // LinearCrossEntropy's per-chunk kernels (native/kernels/linear_cross_entropy.cuh); the chunk loop is TypeScript.
   LceChunkStats?(
     z: Id,
@@ -574,4 +604,4 @@ export interface CudaAddon {
 }
 
 /** The abiVersion this TypeScript mirror matches. */
-export const ADDON_ABI_VERSION = 2;
+export const ADDON_ABI_VERSION = 3;

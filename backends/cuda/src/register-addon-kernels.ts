@@ -11,6 +11,7 @@ import { addRmsNorm } from './kernels/AddRmsNorm.js';
 import { attentionDecodeStep } from './kernels/AttentionDecodeStep.js';
 import { linearCrossEntropy, linearCrossEntropyGrad } from './kernels/LinearCrossEntropy.js';
 import { swiGlu, swiGluGrad } from './kernels/SwiGlu.js';
+import { swiGluPacked } from './kernels/SwiGluPacked.js';
 
 function has(ctx: CudaContext, ...methods: Array<keyof CudaContext>): boolean {
   return methods.every((m) => typeof ctx[m] === 'function');
@@ -22,6 +23,7 @@ export function registerAddonKernels(b: CudaBackend): Partial<KernelTable> {
     table.SwiGlu = (inputs, attrs) => swiGlu(b, inputs, attrs);
     table.SwiGluGrad = (inputs, attrs) => swiGluGrad(b, inputs, attrs);
   }
+  if (has(b.ctx, 'SwiGluPacked')) table.SwiGluPacked = (inputs, attrs) => swiGluPacked(b, inputs, attrs);
   if (has(b.ctx, 'AddRmsNorm')) table.AddRmsNorm = (inputs, attrs) => addRmsNorm(b, inputs, attrs);
   if (has(b.ctx, 'AttentionDecodeStep')) {
     table.AttentionDecodeStep = (inputs, attrs) => attentionDecodeStep(b, inputs, attrs);

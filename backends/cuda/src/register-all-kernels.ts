@@ -111,7 +111,7 @@ export function registerAllKernels(b: CudaBackend): KernelTable {
     CrossEntropy: (inputs, attrs) => crossEntropy(b, inputs, attrs),
     CrossEntropyGrad: (inputs, attrs) => crossEntropyGrad(b, inputs, attrs),
     AdamW: (inputs, attrs) => adamW(b, inputs, attrs),
-    // SwiGlu, AdamWMulti, LinearCrossEntropy (+Grad), where the loaded addon has their methods
+    // SwiGlu, SwiGluPacked, AdamWMulti, LinearCrossEntropy (+Grad), where the loaded addon has their methods
     ...registerAddonKernels(b),
   };
 }

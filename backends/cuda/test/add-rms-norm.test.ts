@@ -19,17 +19,9 @@ import {
 } from '@falcon-h1/core-tensor';
 import { describe, expect, it } from 'vitest';
 import { createCudaBackend, isAvailable } from '../src/base.js';
+import { values } from './deterministic-values.js';
 
 const probe = await isAvailable();
-
-/** Deterministic values in [−2, 2). */
-function values(count: number, seed: number): number[] {
-  let state = seed;
-  return Array.from({ length: count }, () => {
-    state = (state * 1103515245 + 12345) % 2147483648;
-    return (state / 2147483648) * 4 - 2;
-  });
-}
 
 describe.runIf(probe.available)('CUDA AddRmsNorm', () => {
   for (const dtype of ['f32', 'bf16', 'f16'] as const) {

@@ -125,3 +125,16 @@ describe('CUDA supportsKernel: AddRmsNorm', () => {
     expect(supportsKernel(device, 'AddRmsNorm', addNorm('f64', 64), { eps: 1e-5 })).toMatch(/not one of f32/);
   });
 });
+
+describe('CUDA supportsKernel: SwiGluPacked', () => {
+  it('takes a packed projection of f32, f16 or bf16 and declines f64, saying why', () => {
+    for (const dtype of ['f32', 'f16', 'bf16'] as const) {
+      expect(
+        supportsKernel(device, 'SwiGluPacked', { gateUp: info([32, 1, 4096], dtype) }, { gateMultiplier: 1 }),
+      ).toBe(true);
+    }
+    expect(supportsKernel(device, 'SwiGluPacked', { gateUp: info([1, 10], 'f64') }, { gateMultiplier: 1 })).toMatch(
+      /gateUp: dtype f64 is not one of f32/,
+    );
+  });
+});

@@ -60,6 +60,7 @@ import { ssmStep } from './kernels/SsmStep.js';
 import { sub } from './kernels/Sub.js';
 import { sum } from './kernels/Sum.js';
 import { swiGlu, swiGluGrad } from './kernels/SwiGlu.js';
+import { swiGluPacked } from './kernels/SwiGluPacked.js';
 import { tanh } from './kernels/Tanh.js';
 import { transpose } from './kernels/Transpose.js';
 import { where } from './kernels/Where.js';
@@ -142,6 +143,7 @@ export function registerAllKernels(store: BufferStore): CompleteKernelTable {
     AdamWMulti: (inputs, attrs) => adamWMulti(store, inputs, attrs),
     SwiGlu: (inputs, attrs) => swiGlu(store, inputs, attrs),
     SwiGluGrad: (inputs, attrs) => swiGluGrad(store, inputs, attrs),
+    SwiGluPacked: (inputs, attrs) => swiGluPacked(store, inputs, attrs),
     LinearCrossEntropy: (inputs, attrs) => linearCrossEntropy(store, inputs, attrs),
     LinearCrossEntropyGrad: (inputs, attrs) => linearCrossEntropyGrad(store, inputs, attrs),
   };

@@ -66,6 +66,8 @@ import type { WasmKernel } from './wasm-kernel.js';
 type ComposedOnWasm =
   | 'SwiGlu'
   | 'SwiGluGrad'
+  // The packed-projection SwiGlu of a launch-bound GPU decode: the composition's Slices and SwiGlu do the work.
+  | 'SwiGluPacked'
   | 'LinearCrossEntropy'
   | 'LinearCrossEntropyGrad'
   | 'AdamWMulti'

@@ -18,6 +18,7 @@ import { ssmDecodeStep } from './kernels/SsmDecodeStep.js';
 import { ssmScan } from './kernels/SsmScan.js';
 import { ssmStep } from './kernels/SsmStep.js';
 import { swiGlu } from './kernels/SwiGlu.js';
+import { swiGluPacked } from './kernels/SwiGluPacked.js';
 import type { WebGPUBackend } from './webgpu-backend.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: each entry is typed by its own file.
@@ -45,5 +46,6 @@ export function registerFusedKernels(): Partial<Record<FusedKernelName, Impl>> {
     CrossEntropyGrad: crossEntropyGrad,
     AdamW: adamW,
     SwiGlu: swiGlu,
+    SwiGluPacked: swiGluPacked,
   };
 }

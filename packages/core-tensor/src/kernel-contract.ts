@@ -561,6 +561,14 @@ export interface FusedKernels {
     attrs: { gateMultiplier: number };
     outputs: { dgate: TensorInfo; dup: TensorInfo };
   };
+  /**
+   * SwiGlu of one packed projection, for a decode step that runs gate_proj and up_proj as one product against the
+   * stacked [gate_proj; up_proj] weight: gateUp [..., 2I] holds gate = gateUp[..., :I] and up = gateUp[..., I:] of
+   * each row; y [..., I] = up ⊙ silu(gate · gateMultiplier), in gateUp's float dtype. Exactly SwiGlu's arithmetic
+   * and rounding (≥ f32, rounded once), so the result equals SwiGlu(gate, up) bit for bit on a backend whose SwiGlu
+   * computes the same way. Decode only: no backward kernel (a tape gets the composition's gradients).
+   */
+  SwiGluPacked: { inputs: { gateUp: TensorInfo }; attrs: { gateMultiplier: number }; outputs: TensorInfo };
 
   /**
    * The language-model head and its cross-entropy in one kernel, so that the [R, V] logits are never stored whole
@@ -649,6 +657,7 @@ export const FUSED_KERNELS: readonly FusedKernelName[] = [
   'AdamWMulti',
   'SwiGlu',
   'SwiGluGrad',
+  'SwiGluPacked',
   'LinearCrossEntropy',
   'LinearCrossEntropyGrad',
 ];

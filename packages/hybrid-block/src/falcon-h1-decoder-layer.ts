@@ -193,7 +193,8 @@ export class FalconH1DecoderLayer {
    *   SA_M   h' = h + S(n) + A(n), one merged MatMul for both branches; h' and pre_ff_layernorm(h') in one kernel
    *   SAM    n feeds the merged branches and the MLP; out = h + (S(n) + A(n) + M(n))
    *   S_A_M  h1 = h + S(n) fused with pre_attn_layernorm(h1), h2 = h1 + A(n1) with pre_ff_layernorm(h2)
-   * The down projection comes pre-scaled. Same values as the unfused layer: AddRmsNorm equals Add then RmsNorm.
+   * The MLP runs gate_proj and up_proj as one packed projection read by SwiGluPacked, and its down projection comes
+   * pre-scaled. Same values as the unfused layer: AddRmsNorm equals Add then RmsNorm.
    */
   decodeStep(h: Tensor | PendingResidual, context: LayerContext): PendingResidual {
     if (!this.decodesOneToken(h, context)) {
@@ -203,7 +204,8 @@ export class FalconH1DecoderLayer {
     }
     const cache = context.cache!;
     const constants = cache.decodeConstants!;
-    const mlp = (x: Tensor): Tensor => this.feed_forward.forward(x, constants.mlpDown);
+    const mlp = (x: Tensor): Tensor =>
+      this.feed_forward.forward(x, { gateUp: constants.mlpGateUp, scaledDown: constants.mlpDown });
     const { sum: x, normed: n } = this.input_layernorm.forwardResidual(h);
     if (!constants.branchesOut) {
       // S_A_M: sequential branches, each residual add fused with the norm of the next block.

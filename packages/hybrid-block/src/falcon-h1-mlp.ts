@@ -2,7 +2,7 @@
  * FalconH1MLP: the gated MLP with its two μP multipliers,
  *   y = down_proj( up_proj(x) · silu(gate_proj(x) · mlp_multipliers[0]) ) · mlp_multipliers[1]
  */
-import { linear, scale, swiGlu, type Tensor, type Variable } from '@falcon-h1/core-tensor';
+import { linear, scale, swiGlu, swiGluPacked, type Tensor, type Variable } from '@falcon-h1/core-tensor';
 import type { ParameterProvider, ParameterShape } from '@falcon-h1/mamba2';
 import type { FalconH1Config } from './config/falcon-h1-config.js';
 
@@ -26,6 +26,14 @@ interface Projection {
   bias?: Variable;
 }
 
+/** A decode step's MLP constants (layer-decode-constants.ts): weights derived once per generation. */
+export interface MlpDecodeConstants {
+  /** [gate_proj; up_proj] as one [2I, D] projection. */
+  readonly gateUp: { readonly weight: Tensor; readonly bias?: Tensor };
+  /** down_proj already times down_multiplier. */
+  readonly scaledDown: { readonly weight: Tensor; readonly bias?: Tensor };
+}
+
 export class FalconH1MLP {
   readonly gate_proj: Projection;
   readonly up_proj: Projection;
@@ -44,14 +52,18 @@ export class FalconH1MLP {
   }
 
   /**
-   * `scaledDown`: down_proj already times down_multiplier (a decode step's constant, see layer-decode-constants.ts),
-   * which saves the Scale kernel.
+   * `decode`: a decode step's constants (layer-decode-constants.ts) — gate_proj and up_proj as one MatMul whose
+   * packed [gate | up] output the fused SwiGluPacked reads, and the pre-scaled down_proj (no Scale kernel): three
+   * kernels where the plain path runs four (five with the Scale), with the same values.
    */
-  forward(x: Tensor, scaledDown?: { weight: Tensor; bias?: Tensor }): Tensor {
+  forward(x: Tensor, decode?: MlpDecodeConstants): Tensor {
+    if (decode) {
+      const gateUp = linear(x, decode.gateUp.weight, decode.gateUp.bias);
+      return linear(swiGluPacked(gateUp, this.gate_multiplier), decode.scaledDown.weight, decode.scaledDown.bias);
+    }
     // up · silu(gate · gate_multiplier) in one fused kernel (core composes it where a backend lacks SwiGlu).
     const gate = linear(x, this.gate_proj.weight, this.gate_proj.bias);
     const y = swiGlu(gate, linear(x, this.up_proj.weight, this.up_proj.bias), this.gate_multiplier);
-    if (scaledDown) return linear(y, scaledDown.weight, scaledDown.bias);
     return scale(linear(y, this.down_proj.weight, this.down_proj.bias), this.down_multiplier);
   }
 }

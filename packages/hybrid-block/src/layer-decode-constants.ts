@@ -11,14 +11,18 @@
  *                  S(n) + A(n) = [W_out·m_ssm | W_o·s] · [gated SSM output ; attention heads]
  *                — one Concat and one MatMul replace two MatMuls, two Scales and an Add.
  *                S_A_M (sequential branches): absent; the mixer's constants fold ssm_out into out_proj instead.
+ *   mlpGateUp    [gate_proj; up_proj] stacked into one [2I, D] projection in the activations' dtype (and their
+ *                biases, a missing one as zeros): the MLP's two input projections as one MatMul, whose packed
+ *                [gate | up] output the fused SwiGluPacked reads
  *   mlpDown      down_proj · mlp_multipliers[1] (no Scale after the down projection)
  *   attention    with `staticCache` (the static decoder's steps): q_proj | k_proj | v_proj packed into one projection
  *                (@falcon-h1/attention's attention-decode-constants.ts), so the attention step over the static KV
  *                cache is one MatMul and one fused AttentionDecodeStep
  *
  * Inference only: copies of parameter-derived values, stale once the parameters change; the owner disposes them
- * (`disposeLayerDecodeConstants`). Memory per layer: a copy of in_proj, of out_proj + o_proj and of down_proj. Results equal the unfolded step up to rounding (each multiplier is applied
- * to a weight, rounded once to its dtype, instead of to an activation).
+ * (`disposeLayerDecodeConstants`). Memory per layer: a copy of in_proj, of out_proj + o_proj, of gate_proj + up_proj
+ * and of down_proj. Results equal the unfolded step up to rounding (each multiplier is applied to a weight, rounded
+ * once to its dtype, instead of to an activation; the packed gate|up projection changes no value).
  */
 
 import {
@@ -26,7 +30,7 @@ import {
   attentionDecodeConstants,
   disposeAttentionDecodeConstants,
 } from '@falcon-h1/attention';
-import { add, cast, concat, type DType, dispose, keep, type Tensor, tidy } from '@falcon-h1/core-tensor';
+import { add, cast, concat, type DType, dispose, keep, type Tensor, tidy, zeros } from '@falcon-h1/core-tensor';
 import {
   type DecodeProjection,
   disposeMixerDecodeConstants,
@@ -42,6 +46,8 @@ export interface LayerDecodeConstants {
   readonly mixer: MixerDecodeConstants;
   /** The merged output projection of the parallel SSM and attention branches (SA_M, SAM). */
   readonly branchesOut?: DecodeProjection;
+  /** [gate_proj; up_proj] as one [2I, D] projection (its output [..., 2I]: gate then up, read by SwiGluPacked). */
+  readonly mlpGateUp: DecodeProjection;
   readonly mlpDown: DecodeProjection;
   /** The packed q | k | v projection of one-token steps over a static KV cache (made with `staticCache`). */
   readonly attention?: AttentionDecodeConstants;
@@ -64,6 +70,7 @@ export function layerDecodeConstants(
   return tidy(() => ({
     mixer,
     branchesOut: merged ? keepAll(mergedBranchesOut(layer)) : undefined,
+    mlpGateUp: keepAll(packedGateUp(layer, dtype)),
     mlpDown: keepAll(scaledProjection(layer.feed_forward.down_proj, layer.feed_forward.down_multiplier)),
     attention: options.staticCache ? keptAttentionConstants(layer) : undefined,
   }));
@@ -85,6 +92,15 @@ function mergedBranchesOut(layer: FalconH1DecoderLayer): DecodeProjection {
   return { weight, bias: cast(wide.length === 1 ? wide[0]! : add(wide[0]!, wide[1]!), dtype) };
 }
 
+/** [W_gate; W_up] and, where either has a bias, [b_gate; b_up] (a missing one as zeros), in `dtype`. */
+function packedGateUp(layer: FalconH1DecoderLayer, dtype: DType): DecodeProjection {
+  const { gate_proj: gate, up_proj: up } = layer.feed_forward;
+  const weight = cast(concat([gate.weight, up.weight], 0), dtype);
+  if (!gate.bias && !up.bias) return { weight };
+  const bias = (p: typeof gate): Tensor => p.bias ?? zeros([p.weight.shape[0]!], p.weight.dtype, p.weight.backend);
+  return { weight, bias: cast(concat([bias(gate), bias(up)], 0), dtype) };
+}
+
 function keptAttentionConstants(layer: FalconH1DecoderLayer): AttentionDecodeConstants {
   const { qkv, scale } = attentionDecodeConstants(layer.self_attn, layer.attention_in_multiplier);
   return { qkv: { weight: keep(qkv.weight), bias: qkv.bias && keep(qkv.bias) }, scale };
@@ -93,5 +109,9 @@ function keptAttentionConstants(layer: FalconH1DecoderLayer): AttentionDecodeCon
 export function disposeLayerDecodeConstants(constants: LayerDecodeConstants): void {
   disposeAttentionDecodeConstants(constants.attention);
   disposeMixerDecodeConstants(constants.mixer);
-  dispose([...projectionTensors(constants.branchesOut), ...projectionTensors(constants.mlpDown)]);
+  dispose([
+    ...projectionTensors(constants.branchesOut),
+    ...projectionTensors(constants.mlpGateUp),
+    ...projectionTensors(constants.mlpDown),
+  ]);
 }

@@ -1,6 +1,7 @@
 /**
  * Decode constants (layer-decode-constants.ts: in_proj split with the μP multipliers folded in, the merged
- * out_proj | o_proj of the parallel layouts, the pre-scaled down projection) change where multipliers are applied,
+ * out_proj | o_proj of the parallel layouts, the packed gate_proj | up_proj read by SwiGluPacked, the pre-scaled down
+ * projection) change where multipliers are applied,
  * never what a step computes: one-token steps through a cache readied by `prepareDecodeSteps` give the logits of
  * the same steps without constants — every block layout, with and without every bias, f64 and f32 — and bf16 steps
  * with constants stay within bf16 rounding of the f64 steps on the same (bf16-valued) weights. Nothing is left
@@ -123,6 +124,9 @@ describe('decode constants', () => {
           // Every residual add a norm reads ran fused with it (AddRmsNorm), the prefill's none.
           const fused = dispatchCounts().AddRmsNorm;
           expect(fused).toEqual({ native: NEXT.length * fusedNormsPerStep(layout, 2), fallback: 0 });
+          // Each step's MLP read its one packed gate|up projection (SwiGluPacked); SwiGlu ran in the prefill only.
+          expect(dispatchCounts().SwiGluPacked).toEqual({ native: NEXT.length * 2, fallback: 0 });
+          expect(dispatchCounts().SwiGlu).toEqual({ native: 2, fallback: 0 });
           // f64: the same arithmetic up to rounding; f32: each multiplier is rounded into its weight once.
           const bound = dtype === 'f64' ? 1e-12 : 1e-5;
           folded.forEach((got, s) => {

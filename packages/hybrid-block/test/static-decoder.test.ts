@@ -31,14 +31,16 @@ describe('StaticDecoder', () => {
   // 'native': the reference backend's AttentionDecodeStep writes each layer's keys and values in place and attends,
   // its CacheWrite kernel writes the shared document ids; 'composition': core's fallbacks (what backends without the
   // kernels run): AttentionDecodeStep as rope + CacheWrite + attention, CacheWrite as Where + overwrite, AddRmsNorm as
-  // Add + RmsNorm.
+  // Add + RmsNorm, SwiGluPacked as two Slices + SwiGlu.
   for (const [name, cacheWritePath] of [
     ['tiny-a', 'native'],
     ['tiny-b', 'native'],
     ['tiny-a', 'composition'],
   ] as const) {
     it(`${name}: greedy tokens and logits equal generate() and the hybrid cache, step by step (AttentionDecodeStep and CacheWrite ${cacheWritePath})`, async () => {
-      setFallbackPolicy(cacheWritePath === 'native' ? 'none' : ['CacheWrite', 'AttentionDecodeStep', 'AddRmsNorm']);
+      setFallbackPolicy(
+        cacheWritePath === 'native' ? 'none' : ['CacheWrite', 'AttentionDecodeStep', 'AddRmsNorm', 'SwiGluPacked'],
+      );
       resetDispatchCounts();
       onTestFinished(() => setFallbackPolicy('none'));
       const model = await loadFalconH1(fixtureDir(name));
@@ -90,6 +92,7 @@ describe('StaticDecoder', () => {
       );
       // Decoder steps and the hybrid-cache reference steps (whose cache has no decode constants: no fusion) alike.
       expect(dispatchCounts().AddRmsNorm?.[native ? 'native' : 'fallback']).toBeGreaterThan(0);
+      expect(dispatchCounts().SwiGluPacked?.[native ? 'native' : 'fallback']).toBeGreaterThan(0);
       model.dispose();
     });
   }

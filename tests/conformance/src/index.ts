@@ -2,6 +2,7 @@
  * @falcon-h1/conformance — the one suite that certifies every falcon-h1 backend against the float64 reference.
  */
 export { type CaseInput, type CaseOutputs, type ConformanceCase, caseName } from './case.js';
+export { DECODE_CHAIN_CASES } from './cases/decode-chains.js';
 export { FUSED_CASES } from './cases/fused.js';
 export { PRIMITIVE_CASES } from './cases/primitives.js';
 export { runConformanceCli } from './cli-main.js';

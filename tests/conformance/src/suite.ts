@@ -5,11 +5,12 @@
  */
 import { type Backend, FUSED_KERNELS, type FusedKernelName, useBackend } from '@falcon-h1/core-tensor';
 import { type ConformanceCase, caseName } from './case.js';
+import { DECODE_CHAIN_CASES } from './cases/decode-chains.js';
 import { FUSED_CASES } from './cases/fused.js';
 import { PRIMITIVE_CASES } from './cases/primitives.js';
 import { type CaseResult, type FloatDType, type RunMode, runCase } from './run-case.js';
 
-export const ALL_CASES: readonly ConformanceCase[] = [...PRIMITIVE_CASES, ...FUSED_CASES];
+export const ALL_CASES: readonly ConformanceCase[] = [...PRIMITIVE_CASES, ...FUSED_CASES, ...DECODE_CHAIN_CASES];
 
 export interface SuiteOptions {
   /** The backend under test (started). */

@@ -82,6 +82,7 @@ import {
   sub,
   sum,
   swiGlu,
+  swiGluPacked,
   Tensor,
   tanh,
   tensor,
@@ -1043,6 +1044,14 @@ const FUSED_CASES: FusedCase[] = [
       { name: 'up', shape: [3, 1, 5], min: -2, max: 2 },
     ],
     f: ([g, u]) => swiGlu(g!, u!, 0.883883),
+  },
+  {
+    // Decode only, but differentiable: its gradient is the composition's vjp (two Slices, then SwiGlu's gradient).
+    name: 'swiGluPacked [3,1,10] (I = 5) gateMultiplier 0.883883',
+    forward: ['SwiGluPacked'],
+    backward: [],
+    inputs: [{ name: 'gateUp', shape: [3, 1, 10], min: -4, max: 4 }],
+    f: ([gu]) => swiGluPacked(gu!, 0.883883),
   },
   {
     name: 'linearCrossEntropy R5 D3 V7 chunk 3, ignored rows, scale 0.7',

@@ -8,12 +8,14 @@
  *   2. Σ sum² reduced exactly as rms_norm.cu's RmsNorm reduces Σ x² — thread t takes channels t, t + 256, ... in
  *      order, then blockSum — so rstd, and therefore `normed`, are the very bits of Add followed by RmsNorm;
  *   3. normed = weight ⊙ round_T(sum · rstd), 16-byte loads of the weight and stores.
+ * A Programmatic-Dependent-Launch kernel (pdl_launch.cuh): it waits for its predecessor before touching memory.
  */
 #include <cmath>
 #include <cstdint>
 
 #include "add_rms_norm.cuh"
 #include "common.cuh"
+#include "pdl_launch.cuh"
 
 namespace fh {
 
@@ -35,11 +37,17 @@ __global__ void addRmsNormKernel(T* __restrict__ sum, T* __restrict__ normed, co
   __shared__ float scratch[32];
   using P = Pack<T, V>;
   const int64_t packs = D / V;
+  pdl::waitForPredecessor();  // x and residual are the previous kernels' outputs
+  pdl::allowDependents();
   for (int64_t r = blockIdx.x; r < rows; r += gridDim.x) {
     const int64_t base = r * D;
     const P* xp = reinterpret_cast<const P*>(x + base);
     const P* rp = reinterpret_cast<const P*>(residual + base);
     P* sp = reinterpret_cast<P*>(sum + base);
+    const P* wp = reinterpret_cast<const P*>(w);
+    // The thread's first weight pack loads with the row (one memory round trip for both, not one after the reduce).
+    P wFirst;
+    if (threadIdx.x < packs) wFirst = wp[threadIdx.x];
     for (int64_t p = threadIdx.x; p < packs; p += blockDim.x) {
       const P a = xp[p], b = rp[p];
       P s;
@@ -58,10 +66,9 @@ __global__ void addRmsNormKernel(T* __restrict__ sum, T* __restrict__ normed, co
     }
     ss = blockSum(ss, scratch);
     const float rstd = 1.f / sqrtf(ss / static_cast<float>(D) + eps);
-    const P* wp = reinterpret_cast<const P*>(w);
     P* np = reinterpret_cast<P*>(normed + base);
     for (int64_t p = threadIdx.x; p < packs; p += blockDim.x) {
-      const P wv = wp[p];
+      const P wv = p == threadIdx.x ? wFirst : wp[p];
       P n;
 #pragma unroll
       for (int k = 0; k < V; ++k) n.v[k] = fromF<T>(toF<T>(wv.v[k]) * roundTo<T>(row[p * V + k] * rstd));
@@ -82,11 +89,11 @@ void launch(Ctx& ctx, T* sum, T* normed, const T* x, const T* residual, const T*
   const size_t shared = size_t(D) * sizeof(float);
   const bool vector = D % V == 0 && aligned16(sum) && aligned16(normed) && aligned16(x) && aligned16(residual) &&
                       aligned16(w);
-  if (vector) {
-    addRmsNormKernel<T, V><<<grid, kThreads, shared, ctx.stream>>>(sum, normed, x, residual, w, rows, D, eps);
-  } else {
-    addRmsNormKernel<T, 1><<<grid, kThreads, shared, ctx.stream>>>(sum, normed, x, residual, w, rows, D, eps);
-  }
+  launchPdl(ctx, "AddRmsNorm", vector ? addRmsNormKernel<T, V> : addRmsNormKernel<T, 1>, dim3(grid), dim3(kThreads),
+            shared, sum, normed, x, residual, w, rows, D, eps);
+  ctx.lastWrites.begin();  // the call's only stream work
+  ctx.lastWrites.add(sum, size_t(rows * D) * sizeof(T));
+  ctx.lastWrites.add(normed, size_t(rows * D) * sizeof(T));
 }
 
 }  // namespace
@@ -98,7 +105,6 @@ void launchAddRmsNorm(Ctx& ctx, int dtype, void* sum, void* normed, const void* 
   FH_DISPATCH_FLOAT(dtype, "AddRmsNorm",
                     launch<T>(ctx, static_cast<T*>(sum), static_cast<T*>(normed), static_cast<const T*>(x),
                               static_cast<const T*>(residual), static_cast<const T*>(weight), rows, D, eps));
-  checkLaunch("AddRmsNorm");
 }
 
 }  // namespace fh

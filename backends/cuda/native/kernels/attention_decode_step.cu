@@ -1,19 +1,30 @@
 /*
  * attention_decode_step.cu — the fused decode step of attention over a static KV cache (contract entry
  * AttentionDecodeStep), ONE launch per layer and token instead of two RoPEs, two cache writes and the two launches
- * of the split-K decode attention (attention_decode.cu), whose approach it reuses:
+ * of the split-K decode attention (attention_decode.cu):
  *
- *   grid (chunk c, KV head g, row b): each block takes one chunk of slots for the Hq/Hkv query heads of KV head g.
- *   1. Prologue (tiny, recomputed by every block): the group's queries roped from qkv exactly as rope.cu computes
- *      them (f32 angle from the Rope table, cos/sin rounded to f32, f64 products) and rounded to the dtype, as the
- *      composition stores them. The block whose chunk holds the step's slot (the OWNER: chunks partition the slots,
- *      so it alone reads that slot) also ropes the new key and takes the new value.
- *   2. Online softmax over the chunk's slots in tiles staged in shared memory (f32), slot j visible iff
- *      kSeq[b, j] = qSeq[b] (the query is the last position: causality hides nothing). The owner's tile takes the
- *      new key and value from shared memory instead of the cache, so no block reads what this launch writes.
- *   3. The owner stores the new key and value into the cache slot.
- *   4. One chunk: the block writes o / l. Several: each block writes its partials (m, l, o), takes a ticket for its
- *      (b, g); the last block to arrive merges the chunks in order —
+ *   grid (chunk c, KV head g, row b): each block takes one chunk of slots (whole 32-slot tiles) for the Hq/Hkv query
+ *   heads of KV head g; a warp carries one or more of those query rows over every tile. The chunks are as many as one
+ *   wave of resident blocks holds (at most 64).
+ *
+ * A decode step at the 0.5B's shapes is tiny (a layer's whole cache is ~0.3 MB at B = 1), so what costs is the chain
+ * of memory round trips each block waits for in turn, not bandwidth. The kernel is ordered to wait as few times as
+ * possible:
+ *   0. Every block issues its first tile's key and value loads (two values per load, into registers) and the tile's
+ *      document ids before anything else, then stages the raw q (and new k, v) rows in shared memory: one round trip
+ *      covers all of them.
+ *   1. RoPE: cos/sin of the Dh/2 frequencies once per block (f32 angle from the Rope table, f64 cos/sin rounded to
+ *      f32, f64 products, exactly as rope.cu), then the group's queries roped in place and rounded to the dtype as
+ *      the composition stores them. The block whose chunk holds the step's slot (the OWNER: chunks partition the
+ *      slots, so it alone reads that slot) also ropes the new key.
+ *   2. Per tile: the registers go to shared memory as f32 (the owner's tile takes the new key and value for the
+ *      step's slot instead of the cache's stale row), the NEXT tile's loads are issued, and the online softmax runs
+ *      over this tile (slot j visible iff kSeq[b, j] = qSeq[b]; the query is the last position, so causality hides
+ *      nothing) while they are in flight.
+ *   3. The owner stores the new key and value into the cache slot (no block of this launch reads it from the cache).
+ *   4. One chunk: the block writes o / l. Several: each block writes its partials (m, l, o) and takes a ticket for its
+ *      (b, g); the last to arrive merges the chunks, lanes over chunks for the max and the weights, loads of every
+ *      chunk's o in flight together —
  *        M = max_c m_c;  L = Σ_c l_c·e^{m_c−M};  out = Σ_c o_c·e^{m_c−M} / L      (zeros when no slot is visible)
  *      — and resets the ticket to 0 for the next launch (also a graph replay: the tickets live in a buffer that
  *      starts zeroed and is zeroed again by every launch).
@@ -23,17 +34,20 @@
 #include "attention_common.cuh"
 #include "attention_decode_step.cuh"
 #include "common.cuh"
+#include "pdl_launch.cuh"
 
 namespace fh {
 
 namespace {
 
 constexpr int kWarps = 4;
-constexpr int kTile = attn::kKeysPerTile;                                    // slots per shared-memory tile
+constexpr int kThreads = kWarps * 32;
+constexpr int kTile = attn::kKeysPerTile;  // slots per tile: one per lane
+/** Most chunks a (b, g) is split into: the last block's merge stays at two rounds of lanes over chunks. */
+constexpr int64_t kMaxChunks = 64;
 /**
  * Query heads a warp carries (RPW, a template argument): the group's Hq/Hkv heads over kWarps warps. As small as
- * the group allows, so the accumulators m, l, o[RPW][MPL] stay in registers (a fixed 8 rows spilled them to local
- * memory for every group size, and each 8-row variant unrolled to ~30k PTX lines).
+ * the group allows, so the accumulators m, l, o[RPW][MPL] stay in registers.
  */
 constexpr int kMaxRowsPerWarp = static_cast<int>(kAttnDecodeStepMaxGroup) / kWarps;
 
@@ -41,56 +55,108 @@ struct StepArgs {
   int64_t B, L, Hq, Hkv, Dh;
   float scale;
   bool sharedSlot;
-  int64_t keysPerChunk, nChunks;
+  bool early;  // PDL: the first tile's loads go before the wait (the predecessor writes no cache, no kSeq)
+  int64_t tilesPerChunk, nChunks;
+};
+
+/** Two consecutive T values, loaded as one word (Dh is even and rows start at even offsets, so words are aligned). */
+template <typename T>
+struct PairOf;
+template <>
+struct PairOf<float> {
+  using Word = float2;
+  static __device__ __forceinline__ float2 unpack(Word w) { return w; }
+};
+template <>
+struct PairOf<__nv_bfloat16> {
+  using Word = uint32_t;
+  // bf16 is the high half of an f32: widening is a shift.
+  static __device__ __forceinline__ float2 unpack(Word w) {
+    return make_float2(__uint_as_float(w << 16), __uint_as_float(w & 0xffff0000u));
+  }
+};
+template <>
+struct PairOf<__half> {
+  using Word = uint32_t;
+  static __device__ __forceinline__ float2 unpack(Word w) {
+    return __half22float2(*reinterpret_cast<const __half2*>(&w));
+  }
 };
 
 /**
- * RoPE of the pair (x1, x2) at table frequency `invFreq`, as rope.cu computes it, each result rounded to T. Not
- * inlined: the f64 cos/sin it needs are large, and one copy per dtype serves every variant of the kernel (the
- * prologue calls it a few times per block; inlined, it made the addon ~10 MB larger).
+ * One tile of keys and values in flight, in registers: kTile rows × Dh/2 words each, spread over the block's
+ * threads (thread t holds words t, t + kThreads, ...; Dh ≤ 32·MPL, so at most 4·MPL words each), plus each lane's
+ * document id for slot j0 + lane.
  */
-template <typename T>
-__device__ __noinline__ void ropePair(T& y1, T& y2, float x1, float x2, int32_t pos, float invFreq) {
-  const float angle = __fmul_rn(static_cast<float>(pos), invFreq);
-  const double c = static_cast<double>(static_cast<float>(cos(static_cast<double>(angle))));
-  const double s = static_cast<double>(static_cast<float>(sin(static_cast<double>(angle))));
-  y1 = fromD<T>(static_cast<double>(x1) * c - static_cast<double>(x2) * s);
-  y2 = fromD<T>(static_cast<double>(x2) * c + static_cast<double>(x1) * s);
+template <typename T, int MPL>
+struct TileInFlight {
+  static constexpr int kWords = kTile * 16 * MPL / kThreads;
+  typename PairOf<T>::Word k[kWords], v[kWords];
+  int32_t document;
+};
+
+/** Issues the loads of tile [j0, j0 + kTile) of the chunk (ending at jEnd) of KV head g, row b. */
+template <typename T, int MPL>
+__device__ __forceinline__ void issueTile(TileInFlight<T, MPL>& t, const T* keys, const T* values,
+                                          const int32_t* kSeq, int64_t b, int64_t j0, int64_t jEnd, int64_t g,
+                                          const StepArgs& a) {
+  using Word = typename PairOf<T>::Word;
+  const int words = static_cast<int>(a.Dh / 2);
+#pragma unroll
+  for (int u = 0; u < TileInFlight<T, MPL>::kWords; ++u) {
+    const int w = static_cast<int>(threadIdx.x) + u * kThreads;
+    const int rr = w / words, cc = w - rr * words;
+    const int64_t j = j0 + rr;
+    if (rr < kTile && j < jEnd) {
+      const int64_t at = ((b * a.L + j) * a.Hkv + g) * a.Dh + 2 * cc;
+      t.k[u] = *reinterpret_cast<const Word*>(keys + at);
+      t.v[u] = *reinterpret_cast<const Word*>(values + at);
+    }
+  }
+  const int64_t j = j0 + (threadIdx.x & 31);
+  t.document = j < jEnd ? kSeq[b * a.L + j] : 0;
 }
 
 /**
- * Slots [j0, j0 + kTile) of KV head g of a [B, L, Hkv, Dh] cache into shared rows of Dh + 1 floats (zeros past L);
- * the step's slot, where this block owns it, from `fresh` (the new key or value) instead of the cache. Loads are
- * issued attn::kLoadsInFlight at a time before any is used (see attn::loadRows: in-order issue would otherwise
- * serialise them).
+ * The tile's registers into shared rows of Dh + 1 floats (zeros past the chunk's end); the step's slot, where this
+ * block owns it, from kNew / vNew (the new key, roped and rounded as the cache stores it, and the new value).
  */
-template <typename T>
-__device__ __forceinline__ void loadTile(float* dst, const T* cache, const float* fresh, int64_t slot, int64_t b,
-                                         int64_t j0, int64_t g, const StepArgs& a) {
-  constexpr int U = attn::kLoadsInFlight;
-  const int d = static_cast<int>(a.Dh), pitch = d + 1, n = kTile * d, stride = static_cast<int>(blockDim.x);
-  for (int base = threadIdx.x; base < n; base += stride * U) {
-    T held[U];
+template <typename T, int MPL>
+__device__ __forceinline__ void stageTile(float* ks, float* vs, const TileInFlight<T, MPL>& t, const float* kNew,
+                                          const float* vNew, int64_t slot, int64_t j0, int64_t jEnd,
+                                          const StepArgs& a) {
+  const int words = static_cast<int>(a.Dh / 2), pitch = static_cast<int>(a.Dh) + 1;
 #pragma unroll
-    for (int u = 0; u < U; ++u) {
-      const int idx = base + u * stride;
-      const int rr = idx / d, dd = idx - rr * d;
-      const int64_t j = j0 + rr;
-      if (idx < n && j < a.L && j != slot) held[u] = cache[((b * a.L + j) * a.Hkv + g) * a.Dh + dd];
+  for (int u = 0; u < TileInFlight<T, MPL>::kWords; ++u) {
+    const int w = static_cast<int>(threadIdx.x) + u * kThreads;
+    const int rr = w / words, cc = w - rr * words;
+    if (rr >= kTile) continue;
+    const int64_t j = j0 + rr;
+    float2 k = make_float2(0.f, 0.f), v = make_float2(0.f, 0.f);
+    if (j == slot) {
+      k = make_float2(kNew[2 * cc], kNew[2 * cc + 1]);
+      v = make_float2(vNew[2 * cc], vNew[2 * cc + 1]);
+    } else if (j < jEnd) {
+      k = PairOf<T>::unpack(t.k[u]);
+      v = PairOf<T>::unpack(t.v[u]);
     }
-#pragma unroll
-    for (int u = 0; u < U; ++u) {
-      const int idx = base + u * stride;
-      if (idx >= n) break;
-      const int rr = idx / d, dd = idx - rr * d;
-      const int64_t j = j0 + rr;
-      dst[rr * pitch + dd] = j == slot ? fresh[dd] : j < a.L ? toF<T>(held[u]) : 0.f;
-    }
+    ks[rr * pitch + 2 * cc] = k.x;
+    ks[rr * pitch + 2 * cc + 1] = k.y;
+    vs[rr * pitch + 2 * cc] = v.x;
+    vs[rr * pitch + 2 * cc + 1] = v.y;
   }
 }
 
+/** RoPE of the pair (x1, x2) by the rounded cos/sin (c, s), as rope.cu computes it, each result rounded to T. */
+template <typename T>
+__device__ __forceinline__ void ropePair(float& x1, float& x2, double c, double s) {
+  const double d1 = x1, d2 = x2;
+  x1 = toF<T>(fromD<T>(d1 * c - d2 * s));
+  x2 = toF<T>(fromD<T>(d2 * c + d1 * s));
+}
+
 template <typename T, int MPL, int kRowsPerWarp>
-__global__ void __launch_bounds__(kWarps * 32)
+__global__ void __launch_bounds__(kThreads)
     attnDecodeStepKernel(T* __restrict__ out, T* __restrict__ keys, T* __restrict__ values, const T* __restrict__ qkv,
                          const int32_t* __restrict__ positions, const int32_t* __restrict__ slots,
                          const int32_t* __restrict__ qSeq, const int32_t* __restrict__ kSeq,
@@ -99,53 +165,69 @@ __global__ void __launch_bounds__(kWarps * 32)
   extern __shared__ float sm[];
   __shared__ bool lastBlock;
   const int64_t rep = a.Hq / a.Hkv, Dh = a.Dh, half = Dh / 2;
-  float* qs = sm;                        // [rep][Dh] the group's roped queries
+  const int pitch = static_cast<int>(Dh) + 1;
+  float* qs = sm;                        // [rep][Dh] the group's queries: raw, then roped
   float* ks = qs + rep * Dh;             // [kTile][Dh+1]
-  float* vs = ks + kTile * (Dh + 1);     // [kTile][Dh+1]
-  float* kNew = vs + kTile * (Dh + 1);   // [Dh] the new key, roped and rounded as the cache stores it
+  float* vs = ks + kTile * pitch;        // [kTile][Dh+1]
+  float* kNew = vs + kTile * pitch;      // [Dh] the new key: raw, then roped and rounded as the cache stores it
   float* vNew = kNew + Dh;               // [Dh] the new value
+  float* cosv = vNew + Dh;               // [Dh/2] the rounded cos of each frequency at this position
+  float* sinv = cosv + half;             // [Dh/2] and its sin
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   const int64_t c = blockIdx.x, g = blockIdx.y, b = blockIdx.z;
-  const T* row = qkv + b * (a.Hq + 2 * a.Hkv) * Dh;
+  const int64_t jBegin = c * a.tilesPerChunk * kTile;
+  const int64_t jEnd = jBegin + a.tilesPerChunk * kTile < a.L ? jBegin + a.tilesPerChunk * kTile : a.L;
+
+  // 0. The first tile's loads, then everything else this block reads, all in flight together. Under Programmatic
+  //    Dependent Launch (pdl_launch.cuh) the tile's loads may even precede the wait for the previous kernel (the
+  //    projection of q|k|v), which then overlaps them; nothing is written before the wait.
+  TileInFlight<T, MPL> tile;
+  if (a.early) issueTile<T, MPL>(tile, keys, values, kSeq, b, jBegin, jEnd, g, a);
+  pdl::waitForPredecessor();
+  pdl::allowDependents();
+  if (!a.early) issueTile<T, MPL>(tile, keys, values, kSeq, b, jBegin, jEnd, g, a);
   const int32_t pos = positions[b];
-  const int64_t jBegin = c * a.keysPerChunk;
-  const int64_t jEnd = jBegin + a.keysPerChunk < a.L ? jBegin + a.keysPerChunk : a.L;
   const int64_t step = slots[a.sharedSlot ? 0 : b];
+  const int32_t document = qSeq[b];
+  const T* row = qkv + b * (a.Hq + 2 * a.Hkv) * Dh;
+  for (int64_t idx = threadIdx.x; idx < rep * Dh; idx += kThreads) qs[idx] = toF<T>(row[g * rep * Dh + idx]);
   const bool owner = step >= jBegin && step < jEnd;  // (never for a slot outside [0, L))
   const int64_t slot = owner ? step : -1;
-
-  // 1. Prologue: the queries of the group, and (owner) the new key and value.
-  for (int64_t idx = threadIdx.x; idx < rep * half; idx += blockDim.x) {
-    const int64_t r = idx / half, i = idx - r * half;
-    const T* x = row + (g * rep + r) * Dh;
-    T y1, y2;
-    ropePair<T>(y1, y2, toF<T>(x[i]), toF<T>(x[i + half]), pos, invFreq[i]);
-    qs[r * Dh + i] = toF<T>(y1);
-    qs[r * Dh + i + half] = toF<T>(y2);
-  }
   const T* xk = row + (a.Hq + g) * Dh;
   const T* xv = row + (a.Hq + a.Hkv + g) * Dh;
   if (owner) {
-    for (int64_t i = threadIdx.x; i < half; i += blockDim.x) {
-      T y1, y2;
-      ropePair<T>(y1, y2, toF<T>(xk[i]), toF<T>(xk[i + half]), pos, invFreq[i]);
-      kNew[i] = toF<T>(y1);
-      kNew[i + half] = toF<T>(y2);
+    for (int64_t i = threadIdx.x; i < Dh; i += kThreads) {
+      kNew[i] = toF<T>(xk[i]);
+      vNew[i] = toF<T>(xv[i]);
     }
-    for (int64_t i = threadIdx.x; i < Dh; i += blockDim.x) vNew[i] = toF<T>(xv[i]);
+  }
+  for (int64_t idx = threadIdx.x; idx < 2 * half; idx += kThreads) {
+    const int64_t i = idx < half ? idx : idx - half;
+    const double angle = static_cast<double>(__fmul_rn(static_cast<float>(pos), invFreq[i]));
+    if (idx < half)
+      cosv[i] = static_cast<float>(cos(angle));
+    else
+      sinv[i] = static_cast<float>(sin(angle));
   }
   __syncthreads();
 
-  // 2. Online softmax over the chunk.
+  // 1. RoPE of the queries (and, owner, the new key) in place.
+  for (int64_t idx = threadIdx.x; idx < rep * half; idx += kThreads) {
+    const int64_t r = idx / half, i = idx - r * half;
+    ropePair<T>(qs[r * Dh + i], qs[r * Dh + i + half], cosv[i], sinv[i]);
+  }
+  if (owner)
+    for (int64_t i = threadIdx.x; i < half; i += kThreads) ropePair<T>(kNew[i], kNew[i + half], cosv[i], sinv[i]);
+  __syncthreads();
+
+  // 2. Online softmax over the chunk's tiles, the next tile's loads in flight during each tile's arithmetic.
   float m[kRowsPerWarp], l[kRowsPerWarp], o[kRowsPerWarp][MPL];
   attn::startRows(m, l, o);
-  const int32_t document = qSeq[b];
   for (int64_t j0 = jBegin; j0 < jEnd; j0 += kTile) {
-    loadTile<T>(ks, keys, kNew, slot, b, j0, g, a);
-    loadTile<T>(vs, values, vNew, slot, b, j0, g, a);
+    stageTile<T, MPL>(ks, vs, tile, kNew, vNew, slot, j0, jEnd, a);
+    const bool visible = j0 + lane < jEnd && tile.document == document;  // once per tile, not once per query row
+    if (j0 + kTile < jEnd) issueTile<T, MPL>(tile, keys, values, kSeq, b, j0 + kTile, jEnd, g, a);
     __syncthreads();
-    const int64_t j = j0 + lane;
-    const bool visible = j < jEnd && kSeq[b * a.L + j] == document;  // once per tile, not once per query row
 #pragma unroll
     for (int rr = 0; rr < kRowsPerWarp; ++rr) {
       const int64_t r = warp + int64_t(rr) * kWarps;
@@ -153,12 +235,13 @@ __global__ void __launch_bounds__(kWarps * 32)
         float sc = -INFINITY;
         if (visible) {
           const float* qr = qs + r * Dh;
-          const float* kr = ks + lane * (Dh + 1);
+          const float* kr = ks + lane * pitch;
           float dot = 0.f;
-          for (int64_t dd = 0; dd < Dh; ++dd) dot += qr[dd] * kr[dd];
+#pragma unroll 8
+          for (int dd = 0; dd < static_cast<int>(Dh); ++dd) dot += qr[dd] * kr[dd];
           sc = a.scale * dot;
         }
-        attn::onlineTile<MPL>(m[rr], l[rr], o[rr], sc, vs, static_cast<int>(Dh + 1), Dh);
+        attn::onlineTile<MPL>(m[rr], l[rr], o[rr], sc, vs, pitch, Dh);
       }
     }
     __syncthreads();
@@ -168,11 +251,10 @@ __global__ void __launch_bounds__(kWarps * 32)
   if (owner) {
     T* kOut = keys + ((b * a.L + slot) * a.Hkv + g) * Dh;
     T* vOut = values + ((b * a.L + slot) * a.Hkv + g) * Dh;
-    for (int64_t i = threadIdx.x; i < half; i += blockDim.x) {
+    for (int64_t i = threadIdx.x; i < Dh; i += kThreads) {
       kOut[i] = fromF<T>(kNew[i]);
-      kOut[i + half] = fromF<T>(kNew[i + half]);
+      vOut[i] = xv[i];
     }
-    for (int64_t i = threadIdx.x; i < Dh; i += blockDim.x) vOut[i] = xv[i];
   }
 
   // 4. One chunk: the output directly. Several: partials, then the last block of (b, g) merges them.
@@ -213,26 +295,38 @@ __global__ void __launch_bounds__(kWarps * 32)
   __syncthreads();
   if (!lastBlock) return;
   __threadfence();
+  const int nChunks = static_cast<int>(a.nChunks);
   for (int64_t r = warp; r < rep; r += kWarps) {
     const int64_t base = (b * a.Hq + g * rep + r) * a.nChunks;
+    // Lanes over chunks: each lane's chunks' maxima, then M.
     float mx = -INFINITY;
-    for (int64_t cc = lane; cc < a.nChunks; cc += 32) mx = fmaxf(mx, __ldcg(pm + base + cc));
+    for (int cc = lane; cc < nChunks; cc += 32) mx = fmaxf(mx, __ldcg(pm + base + cc));
     mx = warpMax(mx);
     float acc[MPL];
 #pragma unroll
     for (int x = 0; x < MPL; ++x) acc[x] = 0.f;
     float sum = 0.f;
     if (mx != -INFINITY) {
-      for (int64_t cc = 0; cc < a.nChunks; ++cc) {
-        const float w = expf(__ldcg(pm + base + cc) - mx);  // a chunk with no visible slot: e^{−∞} = 0
-        sum += w * __ldcg(pl + base + cc);
+      for (int c0 = 0; c0 < nChunks; c0 += 32) {
+        // Lane k weighs chunk c0 + k (e^{−∞} = 0 for a chunk with no visible slot) ...
+        const int mine = c0 + lane;
+        const float w = mine < nChunks ? expf(__ldcg(pm + base + mine) - mx) : 0.f;
+        sum += mine < nChunks ? w * __ldcg(pl + base + mine) : 0.f;
+        // ... and every lane sums those chunks' o over its dims, eight chunks' loads in flight at a time.
+        const int count = nChunks - c0 < 32 ? nChunks - c0 : 32;
+#pragma unroll 8
+        for (int k = 0; k < count; ++k) {
+          const float wk = __shfl_sync(0xffffffffu, w, k);
+          const float* oc = po + (base + c0 + k) * Dh;
 #pragma unroll
-        for (int x = 0; x < MPL; ++x) {
-          const int64_t dd = lane + 32 * x;
-          if (dd < Dh) acc[x] += w * __ldcg(po + (base + cc) * Dh + dd);
+          for (int x = 0; x < MPL; ++x) {
+            const int64_t dd = lane + 32 * x;
+            if (dd < Dh) acc[x] += wk * __ldcg(oc + dd);
+          }
         }
       }
     }
+    sum = warpSum(sum);
     const float inv = sum > 0.f ? 1.f / sum : 0.f;
 #pragma unroll
     for (int x = 0; x < MPL; ++x) {
@@ -247,7 +341,7 @@ __global__ void __launch_bounds__(kWarps * 32)
 
 size_t attnDecodeStepSharedBytes(int64_t Hq, int64_t Hkv, int64_t Dh) {
   const int64_t rep = Hq / Hkv;
-  return static_cast<size_t>(rep * Dh + 2 * kTile * (Dh + 1) + 2 * Dh) * sizeof(float);
+  return static_cast<size_t>(rep * Dh + 2 * kTile * (Dh + 1) + 3 * Dh) * sizeof(float);
 }
 
 void launchAttentionDecodeStep(Ctx& ctx, int dtype, void* out, void* keys, void* values, const void* qkv,
@@ -259,30 +353,49 @@ void launchAttentionDecodeStep(Ctx& ctx, int dtype, void* out, void* keys, void*
       Dh > kAttnMaxHeadDim)
     throw Error("AttentionDecodeStep: unsupported shape (Hq/Hkv ≤ 16, even Dh ≤ 256, L ≥ 1)");
   if (Hkv > 65535 || B > 65535) throw Error("AttentionDecodeStep: too many KV heads or rows for the grid");
-  // About four blocks per SM over (chunks × KV heads × rows); chunks are whole tiles.
-  const int64_t groups = Hkv * B;
-  int64_t chunks = (4 * static_cast<int64_t>(ctx.smCount) + groups - 1) / groups;
-  if (chunks < 1) chunks = 1;
-  int64_t keysPerChunk = (L + chunks - 1) / chunks;
-  keysPerChunk = (keysPerChunk + kTile - 1) / kTile * kTile;
-  const int64_t nChunks = (L + keysPerChunk - 1) / keysPerChunk;
-  if (nChunks > 0x7fffffff) throw Error("AttentionDecodeStep: too many chunks");
-  const StepArgs a{B, L, Hq, Hkv, Dh, scale, sharedSlot, keysPerChunk, nChunks};
-  // Partials only where the chunks are merged (a one-chunk launch writes its output directly).
-  const int64_t partials = nChunks > 1 ? B * Hq * nChunks : 1;
-  Scratch pm(*ctx.alloc, partials * sizeof(float));
-  Scratch pl(*ctx.alloc, partials * sizeof(float));
-  Scratch po(*ctx.alloc, partials * Dh * sizeof(float));
+  const int64_t groups = Hkv * B, tiles = (L + kTile - 1) / kTile;
+  // The cache and its document ids are read before the PDL wait when the stream's previous kernel writes neither.
+  const size_t es = dtypeSize(dtype), cacheBytes = static_cast<size_t>(B * L * Hkv * Dh) * es;
+  const bool early = ctx.pdl && !ctx.lastWrites.mayHaveWritten(keys, cacheBytes) &&
+                     !ctx.lastWrites.mayHaveWritten(values, cacheBytes) &&
+                     !ctx.lastWrites.mayHaveWritten(kSeq, static_cast<size_t>(B * L) * sizeof(int32_t));
   const size_t shared = attnDecodeStepSharedBytes(Hq, Hkv, Dh);
-  const dim3 grid(static_cast<unsigned>(nChunks), static_cast<unsigned>(Hkv), static_cast<unsigned>(B));
   FH_DISPATCH_FLOAT(dtype, "AttentionDecodeStep", {
     FH_MPL_DISPATCH(Dh, {
       const int64_t perWarp = (Hq / Hkv + kWarps - 1) / kWarps;
       auto launch = [&](auto kernel) {
         attn::prepareShared(kernel, shared, ctx);
-        kernel<<<grid, kWarps * 32, shared, ctx.stream>>>(
-            static_cast<T*>(out), static_cast<T*>(keys), static_cast<T*>(values), static_cast<const T*>(qkv),
-            positions, slots, qSeq, kSeq, invFreq, pm.as<float>(), pl.as<float>(), po.as<float>(), tickets, a);
+        // Chunks: as many as ONE wave of resident blocks holds over chunks × KV heads × rows, at most kMaxChunks
+        // and whole tiles each. A block is a chain of memory round trips at these sizes: a second wave would wait
+        // for the whole chain of the first, while a block's further tiles are pipelined (their loads in flight
+        // during the previous tile's arithmetic). Batch 1: one tile per block; batch 32 at 560 slots: two.
+        int resident = 0;
+        check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&resident, kernel, kThreads, shared),
+              "cudaOccupancyMaxActiveBlocksPerMultiprocessor");
+        int64_t wanted = (static_cast<int64_t>(resident < 1 ? 1 : resident) * ctx.smCount) / groups;
+        if (wanted > kMaxChunks) wanted = kMaxChunks;
+        if (wanted < 1) wanted = 1;
+        const int64_t tilesPerChunk = (tiles + wanted - 1) / wanted;
+        const int64_t nChunks = (tiles + tilesPerChunk - 1) / tilesPerChunk;
+        const StepArgs a{B, L, Hq, Hkv, Dh, scale, sharedSlot, early, tilesPerChunk, nChunks};
+        // Partials only where the chunks are merged (a one-chunk launch writes its output directly).
+        const int64_t partials = nChunks > 1 ? B * Hq * nChunks : 1;
+        Scratch pm(*ctx.alloc, partials * sizeof(float));
+        Scratch pl(*ctx.alloc, partials * sizeof(float));
+        Scratch po(*ctx.alloc, partials * Dh * sizeof(float));
+        const dim3 grid(static_cast<unsigned>(nChunks), static_cast<unsigned>(Hkv), static_cast<unsigned>(B));
+        launchPdl(ctx, "AttentionDecodeStep", kernel, grid, dim3(kThreads), shared, static_cast<T*>(out),
+                  static_cast<T*>(keys), static_cast<T*>(values), static_cast<const T*>(qkv), positions, slots, qSeq,
+                  kSeq, invFreq, pm.as<float>(), pl.as<float>(), po.as<float>(), tickets, a);
+        // What the launch writes (the call's only stream work), for the next PDL kernel's early reads.
+        ctx.lastWrites.begin();
+        ctx.lastWrites.add(out, static_cast<size_t>(B * Hq * Dh) * es);
+        ctx.lastWrites.add(keys, cacheBytes);
+        ctx.lastWrites.add(values, cacheBytes);
+        ctx.lastWrites.add(tickets, static_cast<size_t>(B * Hkv) * sizeof(unsigned));
+        ctx.lastWrites.add(pm.as<float>(), static_cast<size_t>(partials) * sizeof(float));
+        ctx.lastWrites.add(pl.as<float>(), static_cast<size_t>(partials) * sizeof(float));
+        ctx.lastWrites.add(po.as<float>(), static_cast<size_t>(partials * Dh) * sizeof(float));
       };
       static_assert(kMaxRowsPerWarp == 4, "one variant per rows-per-warp count below");
       if (perWarp <= 1)
@@ -291,7 +404,6 @@ void launchAttentionDecodeStep(Ctx& ctx, int dtype, void* out, void* keys, void*
         launch(attnDecodeStepKernel<T, MPL, 2>);
       else
         launch(attnDecodeStepKernel<T, MPL, 4>);
-      checkLaunch("AttentionDecodeStep");
     });
   });
 }

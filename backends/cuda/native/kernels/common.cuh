@@ -1,7 +1,8 @@
 /*
  * common.cuh — device-side helpers shared by every kernel file: loading any storage dtype as f32 (or as itself
  * for integers), storing an f32/f64 result with one round-to-nearest-even (16-bit values go through f32, as the
- * contract says), strided index arithmetic, warp/block reductions and the dtype dispatch macros.
+ * contract says), strided index arithmetic, warp/block reductions, the Programmatic Dependent Launch wait and
+ * trigger, and the dtype dispatch macros.
  */
 #pragma once
 
@@ -138,6 +139,32 @@ __device__ __forceinline__ float siluGradF(float x) {
   float s = sigmoidF(x);
   return s * (1.f + x * (1.f - s));
 }
+
+// ---------------------------------------------------------------------------------------------- PDL
+/*
+ * Programmatic Dependent Launch (sm_90+; why and how: pdl_launch.cuh). A kernel launched with launchPdl may start
+ * while the kernel before it on the stream is still running, so it must call, in this order:
+ *   waitForPredecessor()  before it reads anything another kernel may have written, and before it writes anything
+ *                         (the predecessor may still read what it would overwrite);
+ *   allowDependents()     only after its wait (it lets the next PDL kernel start).
+ * INVARIANT that follows: when a PDL kernel starts, every kernel before it on the stream has completed except at most
+ * its immediate predecessor, and that one only if it is itself a PDL kernel (a plain kernel triggers at completion).
+ * So before the wait a kernel may read only what its immediate predecessor does not write (mat_vec.cu's weight
+ * prefetch, decided on the host from ctx.lastWrites).
+ * Both are no-ops below sm_90 (the sm_80 build) and in a kernel launched without the PDL attribute.
+ */
+namespace pdl {
+__device__ __forceinline__ void waitForPredecessor() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.wait;" ::: "memory");
+#endif
+}
+__device__ __forceinline__ void allowDependents() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+#endif
+}
+}  // namespace pdl
 
 /** Records the first device-detected error (see fh.h ErrorSlot). */
 __device__ __forceinline__ void reportError(ErrorSlot* slot, int code, int a, int b, int c) {

@@ -6,11 +6,14 @@
  * bit for bit (round to nearest even through f32; truncate-and-wrap to integers; NaN/±Inf → 0).
  * Index checks that only the device can make (Gather/ScatterAdd) go to the error slot (fh.h) and surface as an
  * exception at the next readback or synchronize.
+ * The strided copy and Gather (a decode step's Slice/Concat pieces and embedding) are Programmatic-Dependent-Launch
+ * kernels (pdl_launch.cuh): they wait for their predecessor before touching memory.
  */
 #include <cmath>
 
 #include "common.cuh"
 #include "layout.cuh"
+#include "pdl_launch.cuh"
 
 namespace fh {
 
@@ -60,20 +63,58 @@ __global__ void castKernel(D* __restrict__ out, const S* __restrict__ x, int64_t
     out[i] = convert<S, D>(x[i]);
 }
 
+/** Source and destination offsets (in words) of flat index i of `shape`: Σ_d c_d·stride_d over its coordinates c. */
+template <typename Idx>
+__device__ __forceinline__ void stridedOffsets(Idx i, const Shape& shape, const Strides& ss, const Strides& ds,
+                                               Idx& so, Idx& dso) {
+  Idx rem = i;
+  so = 0;
+  dso = 0;
+  for (int d = shape.rank - 1; d >= 0; --d) {
+    Idx dim = static_cast<Idx>(shape.dim[d]);
+    Idx q = rem / dim;
+    Idx c = rem - q * dim;
+    so += c * static_cast<Idx>(ss.s[d]);
+    dso += c * static_cast<Idx>(ds.s[d]);
+    rem = q;
+  }
+}
+
 template <typename W, typename Idx>
 __global__ void stridedCopyKernel(W* __restrict__ dst, const W* __restrict__ src, Idx n, Shape shape, Strides ss,
                                   int64_t srcOffset, Strides ds, int64_t dstOffset) {
+  pdl::waitForPredecessor();  // src is usually the previous kernel's output
+  pdl::allowDependents();
   for (Idx i = blockIdx.x * Idx(blockDim.x) + threadIdx.x; i < n; i += Idx(gridDim.x) * blockDim.x) {
-    Idx rem = i, so = 0, dso = 0;
-    for (int d = shape.rank - 1; d >= 0; --d) {
-      Idx dim = static_cast<Idx>(shape.dim[d]);
-      Idx q = rem / dim;
-      Idx c = rem - q * dim;
-      so += c * static_cast<Idx>(ss.s[d]);
-      dso += c * static_cast<Idx>(ds.s[d]);
-      rem = q;
-    }
+    Idx so, dso;
+    stridedOffsets(i, shape, ss, ds, so, dso);
     dst[dstOffset + dso] = src[srcOffset + so];
+  }
+}
+
+/** The pieces of one Concat launch, in words: piece k's n words go from src[k] (its strides) to dst (its strides). */
+template <typename W, typename Idx>
+struct ConcatWords {
+  const W* src[kMaxConcatPieces];
+  Idx n[kMaxConcatPieces];
+  Shape shape[kMaxConcatPieces];
+  Strides ss[kMaxConcatPieces];
+  Strides ds[kMaxConcatPieces];
+  int64_t dstOffset[kMaxConcatPieces];
+};
+
+/** Every piece of a Concat in one launch: blockIdx.y is the piece, the x blocks stride over its words. */
+template <typename W, typename Idx>
+__global__ void concatKernel(W* __restrict__ dst, const ConcatWords<W, Idx> p) {
+  pdl::waitForPredecessor();  // the pieces are usually the previous kernels' outputs
+  pdl::allowDependents();
+  const int k = blockIdx.y;
+  const W* src = p.src[k];
+  W* out = dst + p.dstOffset[k];
+  for (Idx i = blockIdx.x * Idx(blockDim.x) + threadIdx.x; i < p.n[k]; i += Idx(gridDim.x) * blockDim.x) {
+    Idx so, dso;
+    stridedOffsets(i, p.shape[k], p.ss[k], p.ds[k], so, dso);
+    out[dso] = src[so];
   }
 }
 
@@ -87,6 +128,8 @@ template <typename W>
 __global__ void gatherKernel(W* __restrict__ out, const W* __restrict__ table, const int32_t* __restrict__ indices,
                              int64_t count, int64_t rowSize, int64_t numRows, ErrorSlot* err) {
   const int64_t n = count * rowSize;
+  pdl::waitForPredecessor();  // the indices are usually the previous kernel's output (a decode step's ArgMax)
+  pdl::allowDependents();
   for (int64_t e = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; e < n; e += int64_t(gridDim.x) * blockDim.x) {
     const int64_t i = e / rowSize, r = e - i * rowSize;
     const int32_t row = indices[i];
@@ -152,7 +195,8 @@ namespace {
  * and stride: the copy's shape is rewritten in those words (one index computation per word instead of per element,
  * 16-byte transactions for bf16 rows). Buffers come from the allocator's blocks, aligned far beyond 16 bytes.
  */
-int widenToWords(int elemSize, Shape& shape, Strides& ss, int64_t& srcOffset, Strides& ds, int64_t& dstOffset) {
+int widestWord(int elemSize, const Shape& shape, const Strides& ss, int64_t srcOffset, const Strides& ds,
+               int64_t dstOffset) {
   const int last = shape.rank - 1;
   if (last < 0 || ss.s[last] != 1 || ds.s[last] != 1) return elemSize;
   auto gcd = [](int64_t a, int64_t b) {
@@ -173,14 +217,16 @@ int widenToWords(int elemSize, Shape& shape, Strides& ss, int64_t& srcOffset, St
     g = gcd(g, ss.s[d] * elemSize);
     g = gcd(g, ds.s[d] * elemSize);
   }
-  int word = elemSize;
   for (int w : {16, 8, 4})
-    if (w > elemSize && g % w == 0) {
-      word = w;
-      break;
-    }
+    if (w > elemSize && g % w == 0) return w;
+  return elemSize;
+}
+
+/** Rewrites the copy in words of `word` bytes (one that widestWord allows, or a divisor of it). */
+void toWords(int word, int elemSize, Shape& shape, Strides& ss, int64_t& srcOffset, Strides& ds, int64_t& dstOffset) {
   const int64_t r = word / elemSize;
-  if (r == 1) return elemSize;
+  if (r == 1) return;
+  const int last = shape.rank - 1;
   shape.dim[last] /= r;
   for (int d = 0; d < last; ++d) {
     ss.s[d] /= r;
@@ -188,7 +234,40 @@ int widenToWords(int elemSize, Shape& shape, Strides& ss, int64_t& srcOffset, St
   }
   srcOffset /= r;
   dstOffset /= r;
+}
+
+int widenToWords(int elemSize, Shape& shape, Strides& ss, int64_t& srcOffset, Strides& ds, int64_t& dstOffset) {
+  const int word = widestWord(elemSize, shape, ss, srcOffset, ds, dstOffset);
+  toWords(word, elemSize, shape, ss, srcOffset, ds, dstOffset);
   return word;
+}
+
+/** Runs f(tag) with `tag` a value of the unsigned word type of `word` bytes. */
+template <typename F>
+void withWordType(int word, int elemSize, const char* what, F&& f) {
+  switch (word) {
+    case 1:
+      return f(uint8_t{});
+    case 2:
+      return f(uint16_t{});
+    case 4:
+      return f(uint32_t{});
+    case 8:
+      return f(uint2{});
+    case 16:
+      return f(uint4{});
+    default:
+      throw Error(std::string(what) + ": element size " + std::to_string(elemSize) + " is not supported");
+  }
+}
+
+/** The lowest and highest offsets (in words) a strided copy writes. */
+void writtenSpan(const Shape& shape, const Strides& ds, int64_t dstOffset, int64_t& lo, int64_t& hi) {
+  lo = hi = dstOffset;
+  for (int k = 0; k < shape.rank; ++k) {
+    const int64_t span = (shape.dim[k] - 1) * ds.s[k];
+    (span < 0 ? lo : hi) += span;
+  }
 }
 
 }  // namespace
@@ -211,37 +290,83 @@ void launchStridedCopy(Ctx& ctx, int elemSize, void* dst, const void* src, const
   if (n == 0) return;
   const bool small = n < (int64_t(1) << 31) && maxSrc < (int64_t(1) << 31) && maxDst < (int64_t(1) << 31);
   unsigned grid = gridFor(n, kThreads, ctx);
-  auto run = [&](auto tag) {
+  withWordType(word, elemSize, "strided copy", [&](auto tag) {
     using W = decltype(tag);
     W* d = static_cast<W*>(dst);
     const W* s = static_cast<const W*>(src);
     if (small)
-      stridedCopyKernel<W, uint32_t><<<grid, kThreads, 0, ctx.stream>>>(d, s, uint32_t(n), shape, srcStrides,
-                                                                         srcOffset, dstStrides, dstOffset);
+      launchPdl(ctx, "strided copy", stridedCopyKernel<W, uint32_t>, dim3(grid), dim3(kThreads), 0, d, s,
+                uint32_t(n), shape, srcStrides, srcOffset, dstStrides, dstOffset);
     else
-      stridedCopyKernel<W, int64_t><<<grid, kThreads, 0, ctx.stream>>>(d, s, n, shape, srcStrides, srcOffset,
-                                                                        dstStrides, dstOffset);
-  };
-  switch (word) {
-    case 1:
-      run(uint8_t{});
-      break;
-    case 2:
-      run(uint16_t{});
-      break;
-    case 4:
-      run(uint32_t{});
-      break;
-    case 8:
-      run(uint2{});
-      break;
-    case 16:
-      run(uint4{});
-      break;
-    default:
-      throw Error("strided copy: element size " + std::to_string(elemSize) + " is not supported");
+      launchPdl(ctx, "strided copy", stridedCopyKernel<W, int64_t>, dim3(grid), dim3(kThreads), 0, d, s, n, shape,
+                srcStrides, srcOffset, dstStrides, dstOffset);
+    // The call's only stream work: it writes the words between the lowest and the highest destination offset.
+    int64_t lo, hi;
+    writtenSpan(shape, dstStrides, dstOffset, lo, hi);
+    ctx.lastWrites.begin();
+    ctx.lastWrites.add(d + lo, size_t(hi - lo + 1) * sizeof(W));
+  });
+}
+
+void launchConcat(Ctx& ctx, int elemSize, void* dst, const ConcatPiece* pieces, int count) {
+  if (count < 1 || count > kMaxConcatPieces)
+    throw Error("Concat: " + std::to_string(count) + " pieces in one launch (1 to " +
+                std::to_string(kMaxConcatPieces) + ")");
+  // Every piece in the widest word all of them allow (bf16 rows of 512 and 1536 values: 16-byte words).
+  ConcatPiece p[kMaxConcatPieces];
+  int used = 0, word = 16;
+  for (int k = 0; k < count; ++k) {
+    int64_t n = 1;
+    for (int d = 0; d < pieces[k].shape.rank; ++d) n *= pieces[k].shape.dim[d];
+    if (n == 0) continue;
+    p[used] = pieces[k];
+    const int w = widestWord(elemSize, p[used].shape, p[used].srcStrides, 0, p[used].dstStrides, p[used].dstOffset);
+    if (w < word) word = w;
+    ++used;
   }
-  checkLaunch("strided copy");
+  if (used == 0) return;
+  int64_t maxN = 0, lo = INT64_MAX, hi = INT64_MIN;
+  bool small = true;
+  for (int k = 0; k < used; ++k) {
+    int64_t srcOffset = 0;
+    toWords(word, elemSize, p[k].shape, p[k].srcStrides, srcOffset, p[k].dstStrides, p[k].dstOffset);
+    int64_t n = 1, maxSrc = 0, maxDst = 0, pieceLo, pieceHi;
+    for (int d = 0; d < p[k].shape.rank; ++d) {
+      n *= p[k].shape.dim[d];
+      maxSrc += (p[k].shape.dim[d] - 1) * p[k].srcStrides.s[d];
+      maxDst += (p[k].shape.dim[d] - 1) * p[k].dstStrides.s[d];
+    }
+    small = small && n < (int64_t(1) << 31) && maxSrc < (int64_t(1) << 31) && maxDst < (int64_t(1) << 31);
+    maxN = n > maxN ? n : maxN;
+    writtenSpan(p[k].shape, p[k].dstStrides, p[k].dstOffset, pieceLo, pieceHi);
+    lo = pieceLo < lo ? pieceLo : lo;
+    hi = pieceHi > hi ? pieceHi : hi;
+  }
+  const dim3 grid(gridFor(maxN, kThreads, ctx), static_cast<unsigned>(used));
+  withWordType(word, elemSize, "Concat", [&](auto tag) {
+    using W = decltype(tag);
+    auto run = [&](auto idx) {
+      using Idx = decltype(idx);
+      ConcatWords<W, Idx> words{};
+      for (int k = 0; k < used; ++k) {
+        words.src[k] = static_cast<const W*>(p[k].src);
+        words.n[k] = 1;
+        for (int d = 0; d < p[k].shape.rank; ++d) words.n[k] *= static_cast<Idx>(p[k].shape.dim[d]);
+        words.shape[k] = p[k].shape;
+        words.ss[k] = p[k].srcStrides;
+        words.ds[k] = p[k].dstStrides;
+        words.dstOffset[k] = p[k].dstOffset;
+      }
+      launchPdl(ctx, "Concat", concatKernel<W, Idx>, grid, dim3(kThreads), 0, static_cast<W*>(dst), words);
+    };
+    if (small)
+      run(uint32_t{});
+    else
+      run(int64_t{});
+    // The call's only stream work: it writes the words between the pieces' lowest and highest offsets.
+    ctx.lastWrites.begin();
+    ctx.lastWrites.add(static_cast<W*>(dst) + lo, size_t(hi - lo + 1) * sizeof(W));
+  });
 }
 
 void launchFill(Ctx& ctx, int elemSize, void* out, int64_t n, uint32_t bits) {
@@ -270,8 +395,11 @@ void launchGather(Ctx& ctx, int elemSize, void* out, const void* table, const in
   unsigned grid = gridFor(n, kThreads, ctx);
   auto run = [&](auto tag) {
     using W = decltype(tag);
-    gatherKernel<W><<<grid, kThreads, 0, ctx.stream>>>(static_cast<W*>(out), static_cast<const W*>(table), indices,
-                                                       count, rowSize, numRows, ctx.errDevice);
+    launchPdl(ctx, "Gather", gatherKernel<W>, dim3(grid), dim3(kThreads), 0, static_cast<W*>(out),
+              static_cast<const W*>(table), indices, count, rowSize, numRows, ctx.errDevice);
+    // The call's only stream work (the error slot is host memory, not tracked: nothing reads it before a wait).
+    ctx.lastWrites.begin();
+    ctx.lastWrites.add(out, size_t(n) * sizeof(W));
   };
   switch (elemSize) {
     case 1:

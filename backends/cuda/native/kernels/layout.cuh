@@ -21,6 +21,22 @@ void launchCast(Ctx& ctx, int srcDtype, int dstDtype, void* out, const void* x, 
 void launchStridedCopy(Ctx& ctx, int elemSize, void* dst, const void* src, const Shape& shape,
                        const Strides& srcStrides, int64_t srcOffset, const Strides& dstStrides, int64_t dstOffset);
 
+/** One piece of a Concat: all of `src` (elements of its shape at srcStrides) to dst + dstOffset at dstStrides. */
+struct ConcatPiece {
+  const void* src;
+  Shape shape;
+  Strides srcStrides;
+  Strides dstStrides;
+  int64_t dstOffset;
+};
+constexpr int kMaxConcatPieces = 8;
+
+/**
+ * A Concat of up to kMaxConcatPieces pieces in ONE launch (each piece the strided copy above): a decode step joins
+ * the SSM and attention outputs every layer, and a launch per piece doubled that cost.
+ */
+void launchConcat(Ctx& ctx, int elemSize, void* dst, const ConcatPiece* pieces, int count);
+
 /** n elements of `elemSize` bytes set to the raw bits `bits` (low bytes). */
 void launchFill(Ctx& ctx, int elemSize, void* out, int64_t n, uint32_t bits);
 

@@ -20,6 +20,7 @@
 #include "common.cuh"
 #include "mat_mul.cuh"
 #include "mat_vec.cuh"
+#include "skinny_gemm.cuh"
 
 #if !defined(FH_NO_CUBLASLT) && defined(__has_include)
 #if __has_include(<cublasLt.h>)
@@ -142,7 +143,7 @@ void fallbackGemm(Ctx& ctx, const GemmArgs& g, void* out, const void* a, const v
 }
 
 struct Counts {
-  int64_t lt = 0, fallback = 0, matVec = 0;
+  int64_t lt = 0, fallback = 0, matVec = 0, skinny = 0;
 };
 
 /** FALCON_H1_CUDA_GEMM=fallback routes every MatMul to the fallback kernel (to certify it on a GPU host). */
@@ -304,11 +305,12 @@ const char* matmulEngine() {
 #endif
 }
 
-void matmulCounts(const Ctx& ctx, int64_t* lt, int64_t* fallback, int64_t* matVec) {
+void matmulCounts(const Ctx& ctx, int64_t* lt, int64_t* fallback, int64_t* matVec, int64_t* skinny) {
   const GemmCache* cache = static_cast<const GemmCache*>(ctx.gemmCache);
   *lt = cache ? cache->counts.lt : 0;
   *fallback = cache ? cache->counts.fallback : 0;
   *matVec = cache ? cache->counts.matVec : 0;
+  *skinny = cache ? cache->counts.skinny : 0;
 }
 
 void launchMatMul(Ctx& ctx, const GemmArgs& g, void* out, const void* a, const void* b, const int64_t* outerA,
@@ -323,6 +325,11 @@ void launchMatMul(Ctx& ctx, const GemmArgs& g, void* out, const void* a, const v
   // A decode step's few rows times a Linear weight: the bandwidth-bound kernel of mat_vec.cu.
   if (!forcedFallback() && tryLaunchMatVec(ctx, g, out, a, b, outerA, outerB, outerCount)) {
     cache.counts.matVec++;
+    return;
+  }
+  // 9–64 tokens times a 16-bit Linear weight: the tensor-core kernel of skinny_gemm.cu.
+  if (!forcedFallback() && tryLaunchSkinnyGemm(ctx, g, out, a, b, outerA, outerB, outerCount)) {
+    cache.counts.skinny++;
     return;
   }
 #if FH_HAVE_CUBLASLT

@@ -1,7 +1,8 @@
 /*
- * mat_mul.cuh — the MatMul primitive: a decode step's few rows times a Linear weight through mat_vec.cu, cuBLASLt
- * (strided-batched, f32 accumulation, no TF32) when the addon was built with it, a tiled CUDA-core GEMM otherwise
- * (and for i32, and for the rare layout cuBLASLt has no algorithm for). Kernels: mat_mul.cu, mat_vec.cu.
+ * mat_mul.cuh — the MatMul primitive: a decode step's few rows times a Linear weight through mat_vec.cu (M ≤ 8) or
+ * skinny_gemm.cu (9–64 rows, 16-bit, tensor cores), cuBLASLt (strided-batched, f32 accumulation, no TF32) when the
+ * addon was built with it, a tiled CUDA-core GEMM otherwise (and for i32, and for the rare layout cuBLASLt has no
+ * algorithm for). Kernels: mat_mul.cu, mat_vec.cu, skinny_gemm.cu.
  */
 #pragma once
 
@@ -32,7 +33,7 @@ void matmulDestroy(Ctx& ctx);
 /** "cuBLASLt 130101" or "fallback GEMM (built without cuBLASLt)". */
 const char* matmulEngine();
 
-/** Calls made so far through cuBLASLt, the fallback kernel and mat_vec.cu (for tests and benchmarks). */
-void matmulCounts(const Ctx& ctx, int64_t* lt, int64_t* fallback, int64_t* matVec);
+/** Calls made so far through cuBLASLt, the fallback kernel, mat_vec.cu and skinny_gemm.cu (tests, benchmarks). */
+void matmulCounts(const Ctx& ctx, int64_t* lt, int64_t* fallback, int64_t* matVec, int64_t* skinny);
 
 }  // namespace fh

@@ -14,12 +14,18 @@
  * Taken when: dtype f32/f16/bf16, A not transposed, B transposed ([N, K] rows, a Linear weight), one matrix (no
  * batch, one outer batch), K·size and every base pointer 16-byte aligned, M ≤ 8. Anything else goes to cuBLASLt.
  * FALCON_H1_CUDA_GEMV=off routes everything to cuBLASLt (A/B runs; the suite certifies both paths).
+ *
+ * Programmatic Dependent Launch (pdl_launch.cuh): on sm_90 the kernel is launched while its predecessor still runs.
+ * When the predecessor does not write B (ctx.lastWrites says so; a Linear weight never is written by the step's
+ * previous kernel), each lane issues its first kUnroll loads of B — a whole row for the model's shapes — BEFORE the
+ * PDL wait, so the weight streams during the predecessor's tail; A is read only after the wait. Otherwise it waits
+ * first. Either way each value is the same f32 sum of the same products.
  */
-#include <cstdlib>
-#include <string>
 
 #include "common.cuh"
+#include "decode_gemm.cuh"
 #include "mat_vec.cuh"
+#include "pdl_launch.cuh"
 
 namespace fh {
 
@@ -69,37 +75,40 @@ struct Vec16<__half> {
   }
 };
 
-/** B's rows are read once per call: stream them past L1 (no_allocate) so A stays cached. */
-__device__ __forceinline__ uint4 loadStreaming(const uint4* p) {
-  uint4 v;
-  asm volatile("ld.global.nc.L1::no_allocate.v4.u32 {%0, %1, %2, %3}, [%4];"
-               : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
-               : "l"(p));
-  return v;
+/** Chunks base, base + 32, ... (kUnroll of them) of a row of B; those past the row's end are zero. */
+__device__ __forceinline__ void loadChunks(uint4 (&w)[kUnroll], const uint4* row, int64_t base, int64_t chunks) {
+#pragma unroll
+  for (int u = 0; u < kUnroll; ++u) {
+    const int64_t idx = base + 32 * u;
+    w[u] = idx < chunks ? loadStreaming16(row + idx) : make_uint4(0u, 0u, 0u, 0u);
+  }
 }
 
+/** prefetch: B's first chunks may be loaded before the PDL wait (the predecessor does not write B). */
 template <typename T, int R>
 __global__ void __launch_bounds__(kWarpsPerBlock * 32)
-    matVecKernel(T* __restrict__ C, const T* __restrict__ A, const T* __restrict__ B, int64_t N, int64_t K) {
+    matVecKernel(T* __restrict__ C, const T* __restrict__ A, const T* __restrict__ B, int64_t N, int64_t K,
+                 bool prefetch) {
   using V = Vec16<T>;
   const int lane = threadIdx.x & 31;
   const int64_t n = int64_t(blockIdx.x) * kWarpsPerBlock + (threadIdx.x >> 5);
-  if (n >= N) return;
+  if (n >= N) return;  // no row: this warp reads and writes nothing
   const int64_t chunks = K / V::kCount;  // 16-byte chunks per row
   const uint4* row = reinterpret_cast<const uint4*>(B + n * K);
   const uint4* a = reinterpret_cast<const uint4*>(A);
+  // Up to kUnroll independent 16-byte loads of B in flight per lane (all of a 1024–2048-wide row at once for the
+  // model's shapes), then their products; chunks past the row's end are predicated off. With `prefetch` the first
+  // batch is issued before the wait (pdl_launch.cuh's invariant: only the predecessor may still run, and it does not
+  // write B), the loop then finds it loaded.
+  uint4 w[kUnroll];
+  if (prefetch) loadChunks(w, row, lane, chunks);
+  pdl::waitForPredecessor();
+  pdl::allowDependents();
   float acc[R];
 #pragma unroll
   for (int r = 0; r < R; ++r) acc[r] = 0.f;
-  // Up to kUnroll independent 16-byte loads of B in flight per lane (all of a 1024–2048-wide row at once for the
-  // model's shapes), then their products; chunks past the row's end are predicated off.
   for (int64_t base = lane; base < chunks; base += 32 * kUnroll) {
-    uint4 w[kUnroll];
-#pragma unroll
-    for (int u = 0; u < kUnroll; ++u) {
-      const int64_t idx = base + 32 * u;
-      w[u] = idx < chunks ? loadStreaming(row + idx) : make_uint4(0u, 0u, 0u, 0u);
-    }
+    if (!prefetch || base != lane) loadChunks(w, row, base, chunks);
 #pragma unroll
     for (int u = 0; u < kUnroll; ++u) {
       const int64_t idx = base + 32 * u;
@@ -126,68 +135,62 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
 }
 
 template <typename T, int R>
-void launchRows(Ctx& ctx, void* out, const void* a, const void* b, int64_t N, int64_t K) {
+void launchRows(Ctx& ctx, void* out, const void* a, const void* b, int64_t N, int64_t K, bool prefetch) {
   const unsigned blocks = static_cast<unsigned>((N + kWarpsPerBlock - 1) / kWarpsPerBlock);
-  matVecKernel<T, R><<<blocks, kWarpsPerBlock * 32, 0, ctx.stream>>>(
-      static_cast<T*>(out), static_cast<const T*>(a), static_cast<const T*>(b), N, K);
+  launchPdl(ctx, "MatMul (matrix-vector)", matVecKernel<T, R>, dim3(blocks), dim3(kWarpsPerBlock * 32), 0,
+            static_cast<T*>(out), static_cast<const T*>(a), static_cast<const T*>(b), N, K, prefetch);
 }
 
 template <typename T>
-void launchTyped(Ctx& ctx, int64_t M, void* out, const void* a, const void* b, int64_t N, int64_t K) {
+void launchTyped(Ctx& ctx, int64_t M, void* out, const void* a, const void* b, int64_t N, int64_t K,
+                 bool prefetch) {
   // The row count is a template argument so the accumulators stay in registers.
   switch (M) {
     case 1:
-      return launchRows<T, 1>(ctx, out, a, b, N, K);
+      return launchRows<T, 1>(ctx, out, a, b, N, K, prefetch);
     case 2:
-      return launchRows<T, 2>(ctx, out, a, b, N, K);
+      return launchRows<T, 2>(ctx, out, a, b, N, K, prefetch);
     case 3:
-      return launchRows<T, 3>(ctx, out, a, b, N, K);
+      return launchRows<T, 3>(ctx, out, a, b, N, K, prefetch);
     case 4:
-      return launchRows<T, 4>(ctx, out, a, b, N, K);
+      return launchRows<T, 4>(ctx, out, a, b, N, K, prefetch);
     case 5:
-      return launchRows<T, 5>(ctx, out, a, b, N, K);
+      return launchRows<T, 5>(ctx, out, a, b, N, K, prefetch);
     case 6:
-      return launchRows<T, 6>(ctx, out, a, b, N, K);
+      return launchRows<T, 6>(ctx, out, a, b, N, K, prefetch);
     case 7:
-      return launchRows<T, 7>(ctx, out, a, b, N, K);
+      return launchRows<T, 7>(ctx, out, a, b, N, K, prefetch);
     default:
-      return launchRows<T, kMaxRows>(ctx, out, a, b, N, K);
+      return launchRows<T, kMaxRows>(ctx, out, a, b, N, K, prefetch);
   }
-}
-
-bool disabled() {
-  static const bool off = [] {
-    const char* v = std::getenv("FALCON_H1_CUDA_GEMV");
-    return v != nullptr && std::string(v) == "off";
-  }();
-  return off;
 }
 
 }  // namespace
 
 bool tryLaunchMatVec(Ctx& ctx, const GemmArgs& g, void* out, const void* a, const void* b, const int64_t* outerA,
                      const int64_t* outerB, int64_t outerCount) {
-  if (disabled() || g.transA || !g.transB || g.batch != 1 || outerCount != 1) return false;
-  if (g.M < 1 || g.M > kMaxRows || g.N < 1 || g.K < 1) return false;
+  if (decodeGemmOff() || g.M < 1 || g.M > kMaxRows) return false;
   if (g.dtype != F32 && g.dtype != F16 && g.dtype != BF16) return false;
+  const void *pa = nullptr, *pb = nullptr;
+  if (!linearOperands16(g, a, b, outerA, outerB, outerCount, &pa, &pb)) return false;
   const size_t es = dtypeSize(g.dtype);
-  const char* pa = static_cast<const char*>(a) + outerA[0] * es;
-  const char* pb = static_cast<const char*>(b) + outerB[0] * es;
-  const uint64_t aligned =
-      reinterpret_cast<uint64_t>(pa) | reinterpret_cast<uint64_t>(pb) | static_cast<uint64_t>(g.K * es);
-  if ((aligned & 15u) != 0) return false;
+  // Weight loads before the PDL wait only when the stream's previous kernel is known not to write B.
+  const size_t bBytes = static_cast<size_t>(g.N * g.K) * es;
+  const bool prefetch = ctx.pdl && !ctx.lastWrites.mayHaveWritten(pb, bBytes);
   switch (g.dtype) {
     case F32:
-      launchTyped<float>(ctx, g.M, out, pa, pb, g.N, g.K);
+      launchTyped<float>(ctx, g.M, out, pa, pb, g.N, g.K, prefetch);
       break;
     case F16:
-      launchTyped<__half>(ctx, g.M, out, pa, pb, g.N, g.K);
+      launchTyped<__half>(ctx, g.M, out, pa, pb, g.N, g.K, prefetch);
       break;
     default:
-      launchTyped<__nv_bfloat16>(ctx, g.M, out, pa, pb, g.N, g.K);
+      launchTyped<__nv_bfloat16>(ctx, g.M, out, pa, pb, g.N, g.K, prefetch);
       break;
   }
-  FH_CHECK(cudaGetLastError());
+  if (prefetch) ctx.lastWrites.prefetches++;
+  ctx.lastWrites.begin();  // this MatMul's only stream work: it writes C and nothing else
+  ctx.lastWrites.add(out, static_cast<size_t>(g.M * g.N) * es);
   return true;
 }
 

@@ -4,13 +4,15 @@
  *   Sum / Mean / Max over any set of axes: one warp per output when the reduction is short (≤ 1024 elements),
  *   else one 256-thread block per output; f32 accumulation for float dtypes (i64 for i32); Max propagates NaN;
  *   an empty Sum is 0.
- *   ArgMax along one axis: one warp per output, first maximum wins, NaN is the largest value.
+ *   ArgMax along one axis: one warp per output, first maximum wins, NaN is the largest value. Both ArgMax kernels
+ *   are Programmatic-Dependent-Launch kernels (pdl_launch.cuh: greedy decoding's last kernel): they wait first.
  *   CumSum along one axis: one thread per line, sequential (f64 accumulation for f32 so long scans stay exact
  *   to the last bit that matters).
  */
 #include <cmath>
 
 #include "common.cuh"
+#include "pdl_launch.cuh"
 #include "reduce.cuh"
 
 namespace fh {
@@ -166,6 +168,8 @@ __global__ void argMaxKernel(int32_t* __restrict__ out, const T* __restrict__ x,
   const int lane = threadIdx.x & 31;
   const int64_t items = outer * inner;
   const int64_t warpsTotal = int64_t(gridDim.x) * (blockDim.x >> 5);
+  pdl::waitForPredecessor();  // x is the previous kernel's output (the logits)
+  pdl::allowDependents();
   for (int64_t item = blockIdx.x * int64_t(blockDim.x >> 5) + (threadIdx.x >> 5); item < items; item += warpsTotal) {
     const int64_t o = item / inner, r = item - o * inner;
     const T* row = x + o * n * inner + r;
@@ -206,6 +210,8 @@ __global__ void __launch_bounds__(kArgMaxBlock)
   __shared__ int64_t indexS[kArgMaxBlock / 32];
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   const T* row = x + int64_t(blockIdx.x) * n;
+  pdl::waitForPredecessor();  // x is the previous kernel's output (the logits)
+  pdl::allowDependents();
   K best = 0;
   int64_t bi = INT64_MAX;
   for (int64_t i = threadIdx.x; i < n; i += kArgMaxBlock) {
@@ -326,15 +332,16 @@ void launchArgMax(Ctx& ctx, int dtype, int32_t* out, const void* x, int64_t oute
   // Few long contiguous rows (a decode step's logits): a block per row; otherwise a warp per row.
   if (inner == 1 && n >= 4096 && items <= 4 * static_cast<int64_t>(ctx.smCount) && items <= 0x7fffffff) {
     FH_DISPATCH_NUMERIC(dtype, "ArgMax",
-                        argMaxRowBlockKernel<T><<<static_cast<unsigned>(items), kArgMaxBlock, 0, ctx.stream>>>(
-                            out, static_cast<const T*>(x), n));
-    checkLaunch("ArgMax");
-    return;
+                        launchPdl(ctx, "ArgMax", argMaxRowBlockKernel<T>, dim3(static_cast<unsigned>(items)),
+                                  dim3(kArgMaxBlock), 0, out, static_cast<const T*>(x), n));
+  } else {
+    unsigned grid = gridFor(items * 32, 256, ctx);
+    FH_DISPATCH_NUMERIC(dtype, "ArgMax",
+                        launchPdl(ctx, "ArgMax", argMaxKernel<T>, dim3(grid), dim3(256), 0, out,
+                                  static_cast<const T*>(x), outer, n, inner));
   }
-  unsigned grid = gridFor(items * 32, 256, ctx);
-  FH_DISPATCH_NUMERIC(dtype, "ArgMax",
-                      argMaxKernel<T><<<grid, 256, 0, ctx.stream>>>(out, static_cast<const T*>(x), outer, n, inner));
-  checkLaunch("ArgMax");
+  ctx.lastWrites.begin();  // the call's only stream work
+  ctx.lastWrites.add(out, size_t(items) * sizeof(int32_t));
 }
 
 void launchCumSum(Ctx& ctx, int dtype, void* out, const void* x, int64_t outer, int64_t n, int64_t inner,

@@ -2,17 +2,24 @@
  * ssm_decode_step.cu — SsmDecodeStep: one Mamba2 decode step after in_proj in one launch (a decode step is
  * launch-bound: this replaces three slices, dt's Add and Softplus, the conv update, the SSM step and the gate).
  *
- * Grid (P tiles, H, B), kThreads threads: a block owns kRows rows p of one head h of one batch row b.
+ * Grid (P tiles, H, B), kThreads threads: a block owns kRows rows p of one head h of one batch row b (16, or 64 when
+ * the grid would be many waves — a batch of 32 rows: fewer blocks recompute the group's B/C conv, and each block
+ * keeps 32 KB of state in flight).
+ *   0. the block's kRows × N state rows start on their way into shared memory (cp.async: no registers hold them),
+ *      and dt's inputs load — a step is a chain of memory round trips at these sizes, so every load that does not
+ *      depend on another is issued first, and the state, read last, arrives while the conv runs;
  *   1. the conv update of the channels it reads — its rows' x channels and its group's N B and N C channels (the
  *      B/C conv is recomputed by each block of the group: 2N dot products of K, cheaper than another launch) —
- *      rounded to the activations' dtype (the contract's one stored intermediate) into shared memory. Each
- *      block writes the next conv state of its own x channels; only the group's first head, first tile writes
- *      the B/C channels' (the next state is a new buffer, so no block reads what another writes: no atomics);
+ *      rounded to the activations' dtype (the contract's one stored intermediate) into shared memory. For Falcon-H1's
+ *      widths (K ≤ 4) every load of a thread's channels is issued before any is used. Each block writes the next
+ *      conv state of its own x channels; only the group's first head, first tile writes the B/C channels' (the next
+ *      state is a new buffer, so no block reads what another writes: no atomics);
  *   2. dt = clamp(softplus(dtRaw + dtBias[h])), decay = exp(dt·A[h]), all f32;
- *   3. one warp per row p, lanes over n (four consecutive n per lane with 16-byte loads when N % 4 == 0):
+ *   3. one warp per row p, lanes over n (four consecutive n per lane, 16-byte accesses, when N % 4 == 0):
  *      s' = decay·s + dt·x_p·B_n, y_p = Σ_n s'·C_n + D·x_p, then y_p·silu(z_p) in f32, stored once.
  */
 #include "common.cuh"
+#include "pdl_launch.cuh"
 #include "ssm_decode_step.cuh"
 
 namespace fh {
@@ -20,13 +27,20 @@ namespace {
 
 constexpr int kThreads = 128;
 constexpr int kWarps = kThreads / 32;
-/** Rows (p) per block: four per warp, so a 0.5B head (P = 64) spreads over four blocks. */
-constexpr int kRows = 16;
+/** Rows (p) per block: four per warp, so a 0.5B head (P = 64) spreads over four blocks at batch 1 ... */
+constexpr int kRowsSmall = 16;
+/** ... and a whole head per block where 16-row blocks would make more than kManyBlocksPerSm per SM. */
+constexpr int kRowsLarge = 64;
+constexpr int kManyBlocksPerSm = 8;
+/** The fast conv form: conv widths up to kMaxK (Falcon-H1's is 4), up to kConvRounds channels per thread. */
+constexpr int kMaxK = 4;
+constexpr int kConvRounds = 4;
 
 struct DecodeDims {
   int64_t B, H, P, G, N, K, dSsm, convDim, width;
   bool convSilu, gate;
   float dtMin, dtMax;
+  bool early;  // PDL: the state rows are copied before the wait (the predecessor does not write the state)
 };
 
 template <typename T>
@@ -46,17 +60,75 @@ __device__ __forceinline__ float convChannel(T* nextConv, const T* convState, co
   return roundTo<T>(d.convSilu ? siluF(u) : u);
 }
 
-template <typename T, typename Y, bool kVec4>
+/** A 16-byte global → shared copy that completes asynchronously (cp.async, sm_80+): no register holds it. */
+__device__ __forceinline__ void copyAsync16(float* dst, const float4* src) {
+  const unsigned to = static_cast<unsigned>(__cvta_generic_to_shared(dst));
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"(to), "l"(src) : "memory");
+}
+__device__ __forceinline__ void waitAsyncCopies() { asm volatile("cp.async.wait_all;" ::: "memory"); }
+
+/**
+ * The conv channels of one thread in the fast form (kFastConv: K ≤ kMaxK, at most kConvRounds channels per thread):
+ * every load of every channel issued before any is used, so the conv costs one memory round trip, not one per
+ * channel (GPUs issue in order: a load → use → load loop waits once per iteration).
+ */
+template <typename T>
+struct ConvChannelLoads {
+  T window[kMaxK - 1];  // the state's last K − 1 inputs (window[k] = s[k + 1])
+  T weight[kMaxK - 1];  // their weights
+  T weightLast;         // the weight of this token's input (a register index must be known at compile time)
+  float bias;
+  T xin;  // this token's input to the channel
+};
+
+template <typename T>
+__device__ __forceinline__ void loadConvChannel(ConvChannelLoads<T>& c, const T* convState, const T* convWeight,
+                                                const T* convBias, const T* in, int64_t b, int64_t ch,
+                                                const DecodeDims& d) {
+  const T* s = convState + (b * d.convDim + ch) * d.K;
+#pragma unroll
+  for (int k = 0; k + 1 < kMaxK; ++k) {
+    if (k + 1 < d.K) {
+      c.window[k] = s[k + 1];
+      c.weight[k] = convWeight[ch * d.K + k];
+    }
+  }
+  c.weightLast = convWeight[ch * d.K + d.K - 1];
+  c.bias = convBias ? toF<T>(convBias[ch]) : 0.f;
+  c.xin = in[d.dSsm + ch];
+}
+
+/** convChannel's result (same order of operations) from the loaded values; writes the next state where `write`. */
+template <typename T>
+__device__ __forceinline__ float finishConvChannel(const ConvChannelLoads<T>& c, T* nextConv, int64_t b, int64_t ch,
+                                                   bool write, const DecodeDims& d) {
+  T* next = nextConv + (b * d.convDim + ch) * d.K;
+  float u = c.bias;
+#pragma unroll
+  for (int k = 0; k + 1 < kMaxK; ++k) {
+    if (k + 1 < d.K) {
+      u += toF<T>(c.weight[k]) * toF<T>(c.window[k]);
+      if (write) next[k] = c.window[k];
+    }
+  }
+  u += toF<T>(c.weightLast) * toF<T>(c.xin);
+  if (write) next[d.K - 1] = c.xin;
+  return roundTo<T>(d.convSilu ? siluF(u) : u);
+}
+
+template <typename T, typename Y, bool kVec4, bool kFastConv, int kRows>
 __global__ void __launch_bounds__(kThreads)
     ssmDecodeStepKernel(Y* __restrict__ y, T* __restrict__ nextConv, float* __restrict__ nextState,
                         const T* __restrict__ zxbcdt, const T* __restrict__ convState,
                         const T* __restrict__ convWeight, const T* __restrict__ convBias,
                         const float* __restrict__ ssmState, const float* __restrict__ dtBias,
                         const float* __restrict__ A, const float* __restrict__ D, DecodeDims d) {
-  extern __shared__ __align__(16) float shared[];  // 16-byte aligned: the float4 reads of sB and sC
-  float* sB = shared;            // [N]
-  float* sC = shared + d.N;      // [N]
-  float* sx = shared + 2 * d.N;  // [kRows]
+  extern __shared__ __align__(16) float shared[];  // 16-byte aligned: the float4 reads of sState, sB and sC
+  float* sState = shared;                             // [kRows][N] this block's state rows (kVec4 only)
+  float* sB = shared + (kVec4 ? kRows * d.N : 0);     // [N]
+  float* sC = sB + d.N;                               // [N]
+  float* sx = sC + d.N;                               // [kRows]
+  float* sz = sx + kRows;                             // [kRows] the gate's z
   const int64_t b = blockIdx.z, h = blockIdx.y, p0 = int64_t(blockIdx.x) * kRows;
   const int rows = static_cast<int>(d.P - p0 < kRows ? d.P - p0 : kRows);
   const int64_t headsPerGroup = d.H / d.G, g = h / headsPerGroup;
@@ -64,31 +136,66 @@ __global__ void __launch_bounds__(kThreads)
   const T* in = zxbcdt + b * d.width;
   const bool writesBC = h % headsPerGroup == 0 && blockIdx.x == 0;
 
-  // 1. The conv update of this block's channels.
-  for (int64_t i = threadIdx.x; i < rows + 2 * d.N; i += blockDim.x) {
-    int64_t c;
-    float* dst;
-    if (i < rows) {
-      c = h * d.P + p0 + i;
-      dst = sx + i;
-    } else if (i < rows + d.N) {
-      c = d.dSsm + g * d.N + (i - rows);
-      dst = sB + (i - rows);
-    } else {
-      c = d.dSsm + gn + g * d.N + (i - rows - d.N);
-      dst = sC + (i - rows - d.N);
+  // 0. This block's state rows start on their way into shared memory (they are read last) — under Programmatic
+  //    Dependent Launch (pdl_launch.cuh) before the wait for the previous kernel (in_proj's projection) where that
+  //    kernel does not write the state — and dt's inputs load.
+  auto copyState = [&] {
+    if constexpr (kVec4) {
+      const float4* src = reinterpret_cast<const float4*>(ssmState + ((b * d.H + h) * d.P + p0) * d.N);
+      const int quads = static_cast<int>(rows * d.N / 4);
+      for (int q = threadIdx.x; q < quads; q += kThreads) copyAsync16(sState + 4 * q, src + q);
+      asm volatile("cp.async.commit_group;" ::: "memory");
     }
-    *dst = convChannel<T>(nextConv, convState, convWeight, convBias, in[d.dSsm + c], b, c, i < rows || writesBC, d);
+  };
+  if (d.early) copyState();
+  pdl::waitForPredecessor();
+  pdl::allowDependents();
+  if (!d.early) copyState();
+  const float raw = toF<T>(in[d.dSsm + d.convDim + h]) + dtBias[h];
+  const float Ah = A[h];
+  const float skip = D ? D[h] : 0.f;
+
+  // 1. The conv update of this block's channels: its rows' x channels, then its group's N B and N C channels
+  //    (channel i of the block: its conv channel and its shared-memory value, sx, sB and sC being contiguous).
+  const int64_t channels = rows + 2 * d.N;
+  auto channelOf = [&](int64_t i) -> int64_t {
+    if (i < rows) return h * d.P + p0 + i;
+    if (i < rows + d.N) return d.dSsm + g * d.N + (i - rows);
+    return d.dSsm + gn + g * d.N + (i - rows - d.N);
+  };
+  auto valueOf = [&](int64_t i) -> float* {
+    return i < rows ? sx + i : i < rows + d.N ? sB + (i - rows) : sC + (i - rows - d.N);
+  };
+  if constexpr (kFastConv) {
+    ConvChannelLoads<T> loads[kConvRounds];
+#pragma unroll
+    for (int u = 0; u < kConvRounds; ++u) {
+      const int64_t i = threadIdx.x + u * kThreads;
+      loadConvChannel<T>(loads[u], convState, convWeight, convBias, in, b, channelOf(i < channels ? i : 0), d);
+    }
+    if (d.gate && static_cast<int>(threadIdx.x) < rows) sz[threadIdx.x] = toF<T>(in[h * d.P + p0 + threadIdx.x]);
+#pragma unroll
+    for (int u = 0; u < kConvRounds; ++u) {
+      const int64_t i = threadIdx.x + u * kThreads;
+      if (i < channels)
+        *valueOf(i) = finishConvChannel<T>(loads[u], nextConv, b, channelOf(i), i < rows || writesBC, d);
+    }
+  } else {
+    if (d.gate && static_cast<int>(threadIdx.x) < rows) sz[threadIdx.x] = toF<T>(in[h * d.P + p0 + threadIdx.x]);
+    for (int64_t i = threadIdx.x; i < channels; i += blockDim.x) {
+      const int64_t c = channelOf(i);
+      const bool write = i < rows || writesBC;
+      *valueOf(i) = convChannel<T>(nextConv, convState, convWeight, convBias, in[d.dSsm + c], b, c, write, d);
+    }
   }
+  if constexpr (kVec4) waitAsyncCopies();
   __syncthreads();
 
   // 2. dt and the decay, in f32.
-  const float raw = toF<T>(in[d.dSsm + d.convDim + h]) + dtBias[h];
   float dt = fmaxf(raw, 0.f) + log1pf(expf(-fabsf(raw)));  // softplus, as the Softplus kernel computes it
   // softplus is positive: the default limit (0, ∞) changes nothing, and is skipped (as the composition's Clamp is).
   if (d.dtMin > 0.f || d.dtMax < INFINITY) dt = fminf(fmaxf(dt, d.dtMin), d.dtMax);
-  const float decay = expf(dt * A[h]);
-  const float skip = D ? D[h] : 0.f;
+  const float decay = expf(dt * Ah);
 
   // 3. The state update and y, one warp per row.
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
@@ -99,9 +206,9 @@ __global__ void __launch_bounds__(kThreads)
     const float dx = dt * xv;
     float acc = 0.f;
     if constexpr (kVec4) {
-      const float4* s4 = reinterpret_cast<const float4*>(ssmState + row * d.N);
+      const float4* s4 = reinterpret_cast<const float4*>(sState + r * d.N);
       float4* n4 = reinterpret_cast<float4*>(nextState + row * d.N);
-      // sB and sC start 16-byte aligned too (N % 4 == 0): 128-bit shared loads, no bank conflicts.
+      // sState, sB and sC start 16-byte aligned (N % 4 == 0): 128-bit shared loads, no bank conflicts.
       const float4* b4 = reinterpret_cast<const float4*>(sB);
       const float4* c4 = reinterpret_cast<const float4*>(sC);
       for (int64_t q = lane; q < d.N / 4; q += 32) {
@@ -124,7 +231,7 @@ __global__ void __launch_bounds__(kThreads)
     acc = warpSum(acc);
     if (lane == 0) {
       float out = acc + skip * xv;
-      if (d.gate) out *= siluF(toF<T>(in[h * d.P + p]));
+      if (d.gate) out *= siluF(sz[r]);
       y[b * d.dSsm + h * d.P + p] = fromF<Y>(out);
     }
   }
@@ -135,18 +242,39 @@ void launchTyped(Ctx& ctx, Y* y, T* nextConv, float* nextState, const T* zxbcdt,
                  const T* convWeight, const T* convBias, const float* ssmState, const float* dtBias, const float* A,
                  const float* D, const DecodeDims& d) {
   if (d.B > 65535 || d.H > 65535) throw Error("SsmDecodeStep: more than 65535 batch rows or heads");
-  const dim3 grid(static_cast<unsigned>((d.P + kRows - 1) / kRows), static_cast<unsigned>(d.H),
-                  static_cast<unsigned>(d.B));
-  const size_t shared = (2 * d.N + kRows) * sizeof(float);
-  // 16-byte state loads: rows of N floats start 16-byte aligned when N % 4 == 0 (the buffers themselves are).
+  // 16-byte state copies: rows of N floats start 16-byte aligned when N % 4 == 0 (the buffers themselves are).
   const bool vec4 = d.N % 4 == 0 && reinterpret_cast<uintptr_t>(ssmState) % 16 == 0 &&
                     reinterpret_cast<uintptr_t>(nextState) % 16 == 0;
-  if (vec4)
-    ssmDecodeStepKernel<T, Y, true><<<grid, kThreads, shared, ctx.stream>>>(
-        y, nextConv, nextState, zxbcdt, convState, convWeight, convBias, ssmState, dtBias, A, D, d);
+  // The fast conv form holds every channel of a thread in registers: rows + 2N channels over kConvRounds rounds.
+  auto fastConvFor = [&](int rows) { return d.K <= kMaxK && rows + 2 * d.N <= int64_t(kThreads) * kConvRounds; };
+  const bool fastConv = fastConvFor(kRowsSmall);
+  const int64_t smallBlocks = (d.P + kRowsSmall - 1) / kRowsSmall * d.H * d.B;
+  const int rowsPerBlock = vec4 && fastConvFor(kRowsLarge) && smallBlocks > int64_t(kManyBlocksPerSm) * ctx.smCount
+                               ? kRowsLarge
+                               : kRowsSmall;
+  const dim3 grid(static_cast<unsigned>((d.P + rowsPerBlock - 1) / rowsPerBlock), static_cast<unsigned>(d.H),
+                  static_cast<unsigned>(d.B));
+  const size_t shared = ((vec4 ? rowsPerBlock * d.N : 0) + 2 * d.N + 2 * rowsPerBlock) * sizeof(float);
+  if (shared > ctx.maxSharedPerBlockOptin)
+    throw Error("SsmDecodeStep: state size N = " + std::to_string(d.N) +
+                " needs more shared memory per block than the device allows");
+  auto launch = [&](auto kernel) {
+    if (shared > 48 * 1024)
+      check(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(shared)),
+            "cudaFuncSetAttribute(MaxDynamicSharedMemorySize)");
+    launchPdl(ctx, "SsmDecodeStep", kernel, grid, dim3(kThreads), shared, y, nextConv, nextState, zxbcdt, convState,
+              convWeight, convBias, ssmState, dtBias, A, D, d);
+  };
+  if (rowsPerBlock == kRowsLarge)
+    launch(ssmDecodeStepKernel<T, Y, true, true, kRowsLarge>);
+  else if (vec4 && fastConv)
+    launch(ssmDecodeStepKernel<T, Y, true, true, kRowsSmall>);
+  else if (vec4)
+    launch(ssmDecodeStepKernel<T, Y, true, false, kRowsSmall>);
+  else if (fastConv)
+    launch(ssmDecodeStepKernel<T, Y, false, true, kRowsSmall>);
   else
-    ssmDecodeStepKernel<T, Y, false><<<grid, kThreads, shared, ctx.stream>>>(
-        y, nextConv, nextState, zxbcdt, convState, convWeight, convBias, ssmState, dtBias, A, D, d);
+    launch(ssmDecodeStepKernel<T, Y, false, false, kRowsSmall>);
 }
 
 }  // namespace
@@ -156,8 +284,10 @@ void launchSsmDecodeStep(Ctx& ctx, int dtype, void* y, void* nextConv, float* ne
                          const float* dtBias, const float* A, const float* D, const SsmDecodeArgs& a) {
   if (a.B == 0 || a.H == 0 || a.P == 0) return;
   const int64_t dSsm = a.H * a.P, convDim = dSsm + 2 * a.G * a.N;
+  const size_t stateBytes = static_cast<size_t>(a.B * a.H * a.P * a.N) * sizeof(float);
+  const bool early = ctx.pdl && !ctx.lastWrites.mayHaveWritten(ssmState, stateBytes);
   const DecodeDims d{a.B, a.H, a.P, a.G, a.N, a.K, dSsm, convDim, dSsm + convDim + a.H,
-                     a.convSilu, a.gate, a.dtMin, a.dtMax};
+                     a.convSilu, a.gate, a.dtMin, a.dtMax, early};
   FH_DISPATCH_FLOAT(dtype, "SsmDecodeStep", {
     const T* in = static_cast<const T*>(zxbcdt);
     const T* cs = static_cast<const T*>(convState);
@@ -169,7 +299,12 @@ void launchSsmDecodeStep(Ctx& ctx, int dtype, void* y, void* nextConv, float* ne
     else
       launchTyped<T, float>(ctx, static_cast<float*>(y), nc, nextState, in, cs, cw, cb, ssmState, dtBias, A, D, d);
   });
-  checkLaunch("SsmDecodeStep");
+  // What the launch writes (the call's only stream work), for the next PDL kernel's early reads.
+  const size_t es = dtypeSize(dtype);
+  ctx.lastWrites.begin();
+  ctx.lastWrites.add(y, static_cast<size_t>(a.B * dSsm) * (a.gate ? es : sizeof(float)));
+  ctx.lastWrites.add(nextConv, static_cast<size_t>(a.B * convDim * a.K) * es);
+  ctx.lastWrites.add(nextState, stateBytes);
 }
 
 }  // namespace fh

@@ -17,6 +17,7 @@
  */
 #include <napi.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -61,6 +62,15 @@ std::string errorSlotMessage(const fh::ErrorSlot& e) {
     default:
       return "device error code " + std::to_string(e.code);
   }
+}
+
+/**
+ * FALCON_H1_CUDA_PDL=off: no Programmatic Dependent Launch even on sm_90+ (A/B runs; kernels/pdl_launch.cuh), read
+ * as mat_vec.cu reads FALCON_H1_CUDA_GEMV=off.
+ */
+bool pdlSwitchedOff() {
+  const char* v = std::getenv("FALCON_H1_CUDA_PDL");
+  return v != nullptr && std::string(v) == "off";
 }
 
 class Context;
@@ -119,15 +129,33 @@ class Context : public Napi::ObjectWrap<Context> {
   };
 
   // ------------------------------------------------------------------------------------------- helpers
+  /**
+   * Runs a call's body, fh::Error and CUDA failures becoming JavaScript errors. The call may enqueue stream work:
+   * unless its body recorded what that work writes, the PDL write record becomes unknown (src/pdl_writes.h).
+   */
   template <typename F>
   Napi::Value guarded(const Napi::CallbackInfo& info, F&& body) {
+    return runCall(info, true, body);
+  }
+  /** As guarded, for calls that enqueue nothing on the stream (alloc, free, counters): the write record stays. */
+  template <typename F>
+  Napi::Value guardedHost(const Napi::CallbackInfo& info, F&& body) {
+    return runCall(info, false, body);
+  }
+  template <typename F>
+  Napi::Value runCall(const Napi::CallbackInfo& info, bool enqueues, F& body) {
     try {
       if (disposed_) throw fh::Error("the CUDA backend was disposed");
       check(cudaSetDevice(ctx_.device), "cudaSetDevice");
-      return body();
+      if (enqueues) ctx_.lastWrites.beginCall();
+      Napi::Value result = body();
+      if (enqueues) ctx_.lastWrites.endCall(true);
+      return result;
     } catch (const Napi::Error&) {
+      if (enqueues) ctx_.lastWrites.endCall(false);
       throw;
     } catch (const std::exception& e) {
+      if (enqueues) ctx_.lastWrites.endCall(false);
       throw Napi::Error::New(info.Env(), e.what());
     }
   }
@@ -197,6 +225,7 @@ class Context : public Napi::ObjectWrap<Context> {
   void joinComm() {
     if (!comm_.unjoined() && commIds_.empty() && commFreed_.empty()) return;
     comm_.join(ctx_.stream);
+    ctx_.lastWrites.forget();  // the collectives wrote what they wrote: no read before a PDL wait
     for (uint32_t id : commIds_)
       if (id < buffers_.size()) buffers_[id].commPending = false;
     commIds_.clear();
@@ -274,7 +303,7 @@ class Context : public Napi::ObjectWrap<Context> {
 
   // ------------------------------------------------------------------------------------------- memory
   Napi::Value Alloc(const Napi::CallbackInfo& info) {
-    return guarded(info, [&]() -> Napi::Value {
+    return guardedHost(info, [&]() -> Napi::Value {
       const int64_t bytes = i64(info, 0);
       if (bytes < 0) throw fh::Error("alloc: negative size");
       Buffer b;
@@ -297,7 +326,7 @@ class Context : public Napi::ObjectWrap<Context> {
     });
   }
   Napi::Value Free(const Napi::CallbackInfo& info) {
-    return guarded(info, [&]() -> Napi::Value {
+    return guardedHost(info, [&]() -> Napi::Value {
       const int64_t id = i64(info, 0);
       Buffer& b = liveBuffer(id);
       if (b.commPending)
@@ -380,7 +409,7 @@ class Context : public Napi::ObjectWrap<Context> {
     });
   }
   Napi::Value Memory(const Napi::CallbackInfo& info) {
-    return guarded(info, [&]() -> Napi::Value {
+    return guardedHost(info, [&]() -> Napi::Value {
       Napi::Object o = Napi::Object::New(info.Env());
       const fh::PoolStats& s = alloc_->stats();
       o.Set("buffers", static_cast<double>(liveBuffers_));
@@ -390,11 +419,13 @@ class Context : public Napi::ObjectWrap<Context> {
       o.Set("cachedBytes", static_cast<double>(s.cachedBytes));
       o.Set("mallocCalls", static_cast<double>(s.mallocCalls));
       o.Set("reuses", static_cast<double>(s.reuses));
-      int64_t lt = 0, fb = 0, mv = 0;
-      fh::matmulCounts(ctx_, &lt, &fb, &mv);
+      int64_t lt = 0, fb = 0, mv = 0, sg = 0;
+      fh::matmulCounts(ctx_, &lt, &fb, &mv, &sg);
       o.Set("gemmCublasLt", static_cast<double>(lt));
       o.Set("gemmFallback", static_cast<double>(fb));
       o.Set("gemmMatVec", static_cast<double>(mv));
+      o.Set("gemmMatVecPrefetch", static_cast<double>(ctx_.lastWrites.prefetches));
+      o.Set("gemmSkinny", static_cast<double>(sg));
       return o;
     });
   }
@@ -408,7 +439,7 @@ class Context : public Napi::ObjectWrap<Context> {
     });
   }
   Napi::Value Info(const Napi::CallbackInfo& info) {
-    return guarded(info, [&]() -> Napi::Value {
+    return guardedHost(info, [&]() -> Napi::Value {
       Napi::Object o = Napi::Object::New(info.Env());
       o.Set("device", ctx_.device);
       o.Set("name", deviceName_);
@@ -417,6 +448,7 @@ class Context : public Napi::ObjectWrap<Context> {
       o.Set("totalMemory", static_cast<double>(totalMemory_));
       o.Set("maxSharedPerBlock", static_cast<double>(ctx_.maxSharedPerBlockOptin));
       o.Set("matmul", fh::matmulEngine());
+      o.Set("pdl", ctx_.pdl);
       return o;
     });
   }
@@ -520,6 +552,39 @@ class Context : public Napi::ObjectWrap<Context> {
     return guarded(info, [&]() -> Napi::Value {
       fh::launchStridedCopy(ctx_, int(i64(info, 2)), ptr(info, 0), ptr(info, 1), shapeArg(info, 3),
                             stridesArg(info, 4), i64(info, 5), stridesArg(info, 6), i64(info, 7));
+      return info.Env().Undefined();
+    });
+  }
+  // (out, elemSize, srcIds, ranks, shapes, srcStrides, dstStrides, dstOffsets): a Concat's pieces in one launch, each
+  // piece's shape and strides concatenated in the flat lists (ranks[k] values each).
+  Napi::Value ConcatPieces(const Napi::CallbackInfo& info) {
+    return guarded(info, [&]() -> Napi::Value {
+      const std::vector<int64_t> ids = list(info, 2), ranks = list(info, 3), shapes = list(info, 4),
+                                 srcStrides = list(info, 5), dstStrides = list(info, 6), dstOffsets = list(info, 7);
+      const size_t count = ids.size();
+      if (count > static_cast<size_t>(fh::kMaxConcatPieces) || ranks.size() != count || dstOffsets.size() != count)
+        throw fh::Error("ConcatPieces: 1 to " + std::to_string(fh::kMaxConcatPieces) +
+                        " pieces, with one rank and one offset each");
+      fh::ConcatPiece pieces[fh::kMaxConcatPieces];
+      size_t at = 0;
+      for (size_t k = 0; k < count; ++k) {
+        const int64_t rank = ranks[k];
+        if (rank < 0 || rank > fh::kMaxRank || at + rank > shapes.size() || at + rank > srcStrides.size() ||
+            at + rank > dstStrides.size())
+          throw fh::Error("ConcatPieces: piece " + std::to_string(k) + "'s rank does not match the flat lists");
+        fh::ConcatPiece& p = pieces[k];
+        p = fh::ConcatPiece{};
+        p.src = buffer(ids[k]).ptr;
+        p.shape.rank = static_cast<int>(rank);
+        for (int64_t d = 0; d < rank; ++d) {
+          p.shape.dim[d] = shapes[at + d];
+          p.srcStrides.s[d] = srcStrides[at + d];
+          p.dstStrides.s[d] = dstStrides[at + d];
+        }
+        p.dstOffset = dstOffsets[k];
+        at += rank;
+      }
+      fh::launchConcat(ctx_, int(i64(info, 1)), ptr(info, 0), pieces, static_cast<int>(count));
       return info.Env().Undefined();
     });
   }
@@ -750,6 +815,13 @@ class Context : public Napi::ObjectWrap<Context> {
       return info.Env().Undefined();
     });
   }
+  Napi::Value SwiGluPacked(const Napi::CallbackInfo& info) {  // (y, gateUp, dtype, rows, I, gateMultiplier)
+    return guarded(info, [&]() -> Napi::Value {
+      fh::launchSwiGluPacked(ctx_, int(i64(info, 2)), ptr(info, 0), ptr(info, 1), i64(info, 3), i64(info, 4),
+                             static_cast<float>(f64(info, 5)));
+      return info.Env().Undefined();
+    });
+  }
   Napi::Value SwiGluGrad(const Napi::CallbackInfo& info) {  // (dgate, dup, dy, gate, up, dtype, n, gateMultiplier)
     return guarded(info, [&]() -> Napi::Value {
       fh::launchSwiGluGrad(ctx_, int(i64(info, 5)), ptr(info, 0), ptr(info, 1), ptr(info, 2), ptr(info, 3),
@@ -858,7 +930,7 @@ class Context : public Napi::ObjectWrap<Context> {
     });
   }
   Napi::Value TimingElapsed(const Napi::CallbackInfo& info) {
-    return guarded(info, [&]() -> Napi::Value {
+    return guardedHost(info, [&]() -> Napi::Value {
       const int64_t a = i64(info, 0), b = i64(info, 1);
       if (a < 0 || b < 0 || static_cast<size_t>(a) >= timingUsed_ || static_cast<size_t>(b) >= timingUsed_)
         throw fh::Error("timingElapsed: no such timing mark");
@@ -869,7 +941,7 @@ class Context : public Napi::ObjectWrap<Context> {
     });
   }
   Napi::Value TimingReset(const Napi::CallbackInfo& info) {
-    return guarded(info, [&]() -> Napi::Value {
+    return guardedHost(info, [&]() -> Napi::Value {
       timingUsed_ = 0;
       return info.Env().Undefined();
     });
@@ -877,14 +949,14 @@ class Context : public Napi::ObjectWrap<Context> {
 
   /** resetPeak(): the peak of live bytes restarts from the current live bytes (per-phase peaks in benchmarks). */
   Napi::Value ResetPeak(const Napi::CallbackInfo& info) {
-    return guarded(info, [&]() -> Napi::Value {
+    return guardedHost(info, [&]() -> Napi::Value {
       peakBytes_ = liveBytes_;
       return info.Env().Undefined();
     });
   }
   /** setTf32(on): f32 MatMul through TF32 tensor cores from now on (plans are keyed by the mode). */
   Napi::Value SetTf32(const Napi::CallbackInfo& info) {
-    return guarded(info, [&]() -> Napi::Value {
+    return guardedHost(info, [&]() -> Napi::Value {
       ctx_.tf32 = flag(info, 0);
       return info.Env().Undefined();
     });
@@ -1051,6 +1123,7 @@ Context::Context(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Context>(inf
     totalMemory_ = prop.totalGlobalMem;
     ctx_.smCount = prop.multiProcessorCount;
     ctx_.maxSharedPerBlockOptin = prop.sharedMemPerBlockOptin;
+    ctx_.pdl = prop.major >= 9 && !pdlSwitchedOff();
     check(cudaStreamCreateWithFlags(&ctx_.stream, cudaStreamNonBlocking), "cudaStreamCreateWithFlags");
     void* slot = nullptr;
     check(cudaHostAlloc(&slot, sizeof(fh::ErrorSlot), cudaHostAllocMapped), "cudaHostAlloc(error slot)");
@@ -1138,6 +1211,7 @@ Napi::Function Context::Define(Napi::Env env) {
           InstanceMethod("Slice", &Context::StridedCopy),
           InstanceMethod("Transpose", &Context::StridedCopy),
           InstanceMethod("Concat", &Context::StridedCopy),
+          InstanceMethod("ConcatPieces", &Context::ConcatPieces),
           InstanceMethod("Fill", &Context::Fill),
           InstanceMethod("Gather", &Context::Gather),
           InstanceMethod("ScatterAdd", &Context::ScatterAdd),
@@ -1167,6 +1241,7 @@ Napi::Function Context::Define(Napi::Env env) {
           InstanceMethod("AdamWMulti", &Context::AdamWMulti),
           InstanceMethod("SwiGlu", &Context::SwiGlu),
           InstanceMethod("SwiGluGrad", &Context::SwiGluGrad),
+          InstanceMethod("SwiGluPacked", &Context::SwiGluPacked),
           // LinearCrossEntropy's chunk kernels (the chunk loop and its GEMMs: src/kernels/LinearCrossEntropy.ts)
           InstanceMethod("LceChunkStats", &Context::LceChunkStats),
           InstanceMethod("LceLoss", &Context::LceLoss),
@@ -1203,7 +1278,7 @@ Napi::Value Probe(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("probe", Napi::Function::New(env, Probe, "probe"));
   exports.Set("Context", Context::Define(env));
-  exports.Set("abiVersion", 2);
+  exports.Set("abiVersion", 3);
   return exports;
 }
 

@@ -14,6 +14,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "pdl_writes.h"
+
 namespace fh {
 
 /** Storage dtypes, as the TypeScript side encodes them (src/binding.ts DTYPE_CODE). */
@@ -113,6 +115,9 @@ struct Ctx {
   size_t blasWorkspaceBytes = 0;
   void* gemmCache = nullptr;  // matmul plan cache (mat_mul.cu)
   bool tf32 = false;          // f32 MatMul on TF32 tensor cores (opt-in: 10-bit mantissa products)
+  // Programmatic Dependent Launch (kernels/pdl_launch.cuh): compute capability >= 9 and FALCON_H1_CUDA_PDL != off.
+  bool pdl = false;
+  PdlWrites lastWrites;  // what the stream's last enqueued work writes, when known (pdl_writes.h)
 };
 
 /** Grid size for a grid-stride loop over n elements with `threads` per block. */

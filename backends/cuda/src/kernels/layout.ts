@@ -1,6 +1,6 @@
 /**
- * Data movement (native/kernels/layout.cu): Cast, Copy, Slice, Transpose, Concat (one strided copy with merged
- * dims), Fill (the value's storage bits are computed here, exactly as the oracle rounds), Gather, ScatterAdd.
+ * Data movement (native/kernels/layout.cu): Cast, Copy, Slice, Transpose, Concat (a strided copy with merged dims
+ * per piece, up to eight pieces in one launch), Fill (the value's storage bits are computed here, exactly as the oracle rounds), Gather, ScatterAdd.
  */
 import type { DType, KernelAttrs, KernelInputs, TensorInfo } from '@falcon-h1/core-tensor';
 import { BYTES_PER_ELEMENT, f32ToBf16Bits, f32ToF16Bits, sizeOf, stridesOf } from '@falcon-h1/core-tensor';
@@ -60,6 +60,9 @@ export function transpose(backend: CudaBackend, { x }: KernelInputs<'Transpose'>
   return out;
 }
 
+/** Pieces the addon's ConcatPieces takes in one launch (native/kernels/layout.cuh kMaxConcatPieces). */
+const MAX_PIECES = 8;
+
 export function concat(backend: CudaBackend, { xs }: KernelInputs<'Concat'>, attrs: KernelAttrs<'Concat'>): TensorInfo {
   const first = xs[0]!;
   const axis = attrs.axis < 0 ? attrs.axis + first.shape.length : attrs.axis;
@@ -71,22 +74,34 @@ export function concat(backend: CudaBackend, { xs }: KernelInputs<'Concat'>, att
   }
   const out = backend.output(outShape, first.dtype);
   const dst = stridesOf(outShape);
+  // Each non-empty piece as a merged strided copy into its place; up to MAX_PIECES of them in one launch.
+  const pieces: { id: number; shape: number[]; src: number[]; dst: number[]; offset: number }[] = [];
   let at = 0;
   for (const t of xs) {
     if (sizeOf(t.shape) > 0) {
       const { shape, strides } = mergeDims(t.shape, [stridesOf(t.shape), dst]);
-      backend.ctx.Concat(
-        backend.id(out),
-        backend.id(t),
-        BYTES_PER_ELEMENT[first.dtype],
-        shape,
-        strides[0]!,
-        0,
-        strides[1]!,
-        at * dst[axis]!,
-      );
+      pieces.push({ id: backend.id(t), shape, src: strides[0]!, dst: strides[1]!, offset: at * dst[axis]! });
     }
     at += t.shape[axis]!;
+  }
+  const elemSize = BYTES_PER_ELEMENT[first.dtype];
+  for (let k = 0; k < pieces.length; k += MAX_PIECES) {
+    const group = pieces.slice(k, k + MAX_PIECES);
+    if (group.length === 1) {
+      const p = group[0]!;
+      backend.ctx.Concat(backend.id(out), p.id, elemSize, p.shape, p.src, 0, p.dst, p.offset);
+      continue;
+    }
+    backend.ctx.ConcatPieces(
+      backend.id(out),
+      elemSize,
+      group.map((p) => p.id),
+      group.map((p) => p.shape.length),
+      group.flatMap((p) => p.shape),
+      group.flatMap((p) => p.src),
+      group.flatMap((p) => p.dst),
+      group.map((p) => p.offset),
+    );
   }
   return out;
 }

@@ -17,4 +17,5 @@ import './AddRmsNorm.grad.js';
 import './Attention.grad.js';
 import './CrossEntropy.grad.js';
 import './SwiGlu.grad.js';
+import './SwiGluPacked.grad.js';
 import './LinearCrossEntropy.grad.js';

@@ -16,6 +16,7 @@ export * from './fused/softmax.js';
 export * from './fused/ssm-decode-step.js';
 export * from './fused/ssm-scan.js';
 export * from './fused/swi-glu.js';
+export * from './fused/swi-glu-packed.js';
 export * from './layout.js';
 export * from './matmul.js';
 export * from './reduce.js';

@@ -816,6 +816,24 @@ const swiGluCases: ConformanceCase[] = (
   run: ({ gate, up }) => ops.swiGlu(gate!, up!, gateMultiplier),
 }));
 
+// The packed [gate; up] projection of a decode step's MLP: odd I (one element, below and above a warp), batch > 1,
+// ranks 2 and 3, and the 0.5B's [1, 1, 2·2048] after its one gate|up product.
+const swiGluPackedCases: ConformanceCase[] = (
+  [
+    [[1, 2], 1],
+    [[3, 10], 0.883883],
+    [[2, 5, 66], 0.3125],
+    [[32, 1, 66], 1],
+    [[1, 1, 4096], 0.883883],
+  ] as Array<[number[], number]>
+).map(([shape, gateMultiplier]) => ({
+  kernel: 'SwiGluPacked',
+  params: `[${shape.join(',')}],I=${shape[shape.length - 1]! / 2},gateMultiplier=${gateMultiplier}`,
+  tag: shape[shape.length - 1] === 4096 ? 'Falcon-H1-0.5B intermediate' : undefined,
+  inputs: (rng: Rng) => [floatIn(rng, 'gateUp', shape, -5, 5)],
+  run: ({ gateUp }) => ops.swiGluPacked(gateUp!, gateMultiplier),
+}));
+
 interface LinearCrossEntropySpec {
   r: number;
   d: number;
@@ -871,5 +889,6 @@ export const FUSED_CASES: readonly ConformanceCase[] = [
   ...cacheWhereCases,
   ...adamWMultiCases,
   ...swiGluCases,
+  ...swiGluPackedCases,
   ...linearCrossEntropyCases,
 ];

@@ -233,6 +233,18 @@ const matmulCases: ConformanceCase[] = (
     // iterations plus a tail, M = 8 (its largest) with fewer chunks than a warp has lanes.
     [[5, 1032], [41, 1032], false, true],
     [[8, 264], [13, 264], false, true],
+    // 9–64 rows with K a multiple of 8 (CUDA's tensor-core skinny_gemm.cu takes these in f16/bf16): token counts
+    // that end inside an 8-column tile, N that ends inside a 16-row weight tile (1, 15, 33, 1001), K that is one
+    // partial 32-wide chunk (8, 24) or ends in one after more chunks than a block's warps take at once (264, 1032),
+    // and N = 10001, wide enough (≥ 4 row tiles per SM up to 156 SMs) for its 32-row tiles.
+    [[9, 24], [33, 24], false, true],
+    [[16, 8], [15, 8], false, true],
+    [[17, 1032], [1, 1032], false, true],
+    [[31, 24], [1001, 24], false, true],
+    [[32, 1032], [33, 1032], false, true],
+    [[40, 264], [15, 264], false, true],
+    [[64, 24], [33, 24], false, true],
+    [[20, 8], [10001, 8], false, true],
   ] as Array<[number[], number[], boolean, boolean]>
 ).map(
   ([sa, sb, ta, tb]): ConformanceCase => ({
@@ -310,6 +322,29 @@ const layoutCases: ConformanceCase[] = [
     params: '[5,8]+[5,24]+[5,4] axis=-1 (word-aligned pieces)',
     inputs: (rng) => [floatIn(rng, 'a', [5, 8]), floatIn(rng, 'b', [5, 24]), floatIn(rng, 'c', [5, 4])],
     run: ({ a, b, c }) => ops.concat([a!, b!, c!], -1),
+  },
+  // Many pieces (backends may copy several in one launch, e.g. CUDA's up to eight): one piece past a group of eight,
+  // mixed widths.
+  {
+    kernel: 'Concat',
+    params: '9 pieces [k%3+1,6] axis=0',
+    inputs: (rng) => Array.from({ length: 9 }, (_, k) => floatIn(rng, `p${k}`, [(k % 3) + 1, 6])),
+    run: (x) =>
+      ops.concat(
+        Array.from({ length: 9 }, (_, k) => x[`p${k}`]!),
+        0,
+      ),
+  },
+  {
+    kernel: 'Concat',
+    params: '10 pieces [3,2,4k+4] axis=-1 (word-aligned and not)',
+    inputs: (rng) =>
+      Array.from({ length: 10 }, (_, k) => floatIn(rng, `p${k}`, [3, 2, k % 2 === 0 ? 4 * k + 4 : 2 * k + 1])),
+    run: (x) =>
+      ops.concat(
+        Array.from({ length: 10 }, (_, k) => x[`p${k}`]!),
+        -1,
+      ),
   },
   {
     kernel: 'Transpose',

@@ -1,7 +1,7 @@
 /**
  * Cases for SsmDecodeStep, the Mamba2 mixer's decode step after in_proj: B = 1 and 3, odd H, one and two groups,
  * P and N not powers of two, conv widths 4 and 3, with and without conv bias and D, gate silu and none, a
- * time-step clamp, and the Falcon-H1-0.5B mixer's sizes. The packed input is [z | x B C | dt]; dt_bias puts
+ * time-step clamp, the Falcon-H1-0.5B mixer's sizes, and a batch large enough for whole-head blocks on CUDA. The packed input is [z | x B C | dt]; dt_bias puts
  * softplus(dt + dt_bias) in the published dt range. Inputs in the state dtype (ssmState, dtBias, A, D) stay f32
  * for 16-bit runs, as a bf16/f16 model keeps them.
  */
@@ -31,6 +31,9 @@ const DECODE: DecodeSpec[] = [
   { b: 1, h: 4, p: 6, g: 2, n: 3, k: 3, bias: true, d: false, gate: 'none' },
   { b: 3, h: 7, p: 2, g: 1, n: 9, k: 4, bias: false, d: true, gate: 'silu' },
   { b: 1, h: 24, p: 64, g: 1, n: 128, k: 4, bias: true, d: true, gate: 'silu', tag: 'Falcon-H1-0.5B' },
+  // Many rows of a batch: 1,536 blocks of 16 state rows, which the CUDA kernel takes as whole-head blocks (its
+  // choice above 8 blocks per SM, for cards of up to 191 SMs).
+  { b: 16, h: 24, p: 64, g: 1, n: 16, k: 4, bias: true, d: true, gate: 'silu' },
 ];
 
 function decodeInputs(rng: Rng, s: DecodeSpec): CaseInput[] {

@@ -1,0 +1,146 @@
+/**
+ * Chains of decode-step ops in which each op reads what the op just before it wrote. A single-op case cannot catch a
+ * backend that lets a kernel start before its predecessor has finished writing — as CUDA's Programmatic Dependent
+ * Launch does on sm_90 (backends/cuda/native/kernels/pdl_launch.cuh): each kernel must wait before its first read of
+ * another kernel's output, and the matrix-vector MatMul loads its weight BEFORE that wait unless the op just before
+ * wrote it. So:
+ *   - MatMul of a few rows (CUDA's matrix-vector path: M ≤ 8, K·size a multiple of 16 bytes; and 16 rows, its skinny
+ *     GEMM) whose weight is the output of the op just before it — Slice, Concat, SwiGlu, SwiGluPacked, both outputs
+ *     of AddRmsNorm, Gather, another such MatMul: the weight must not be read early;
+ *   - the same MatMul with an unrelated op between the weight's producer and the MatMul: the weight may be read early
+ *     and must then see the producer's writes (the producer is not the immediate predecessor, so it has completed);
+ *   - a decode step in miniature: ArgMax → Gather (the embedding) → AddRmsNorm → MatMul → SwiGluPacked → MatMul →
+ *     Concat → MatMul, every op consuming its predecessor's output.
+ * All shapes are tiny; every backend runs them.
+ */
+
+import type { Tensor } from '@falcon-h1/core-tensor';
+import * as ops from '@falcon-h1/core-tensor';
+import type { CaseInput, ConformanceCase } from '../case.js';
+import { floatIn, intIn } from '../case-inputs.js';
+import type { Rng } from '../random.js';
+
+const M = 3; // tokens: a matrix-vector MatMul on CUDA
+const K = 264; // 528 bytes in 16-bit, 1056 in f32: a multiple of 16
+const N = 13; // weight rows: not a multiple of CUDA's four rows per block
+
+interface WeightProducer {
+  name: string;
+  inputs(rng: Rng): CaseInput[];
+  /** The [N, K] weight, computed by the op that runs just before the MatMul. */
+  weight(t: Readonly<Record<string, Tensor>>): Tensor;
+}
+
+const PRODUCERS: WeightProducer[] = [
+  {
+    name: 'Slice',
+    inputs: (rng) => [floatIn(rng, 'src', [N + 4, K + 16])],
+    weight: ({ src }) => ops.slice(src!, [2, 8], [N, K]),
+  },
+  {
+    name: 'Concat',
+    inputs: (rng) => [floatIn(rng, 'left', [N, 136]), floatIn(rng, 'right', [N, K - 136])],
+    weight: ({ left, right }) => ops.concat([left!, right!], 1),
+  },
+  {
+    name: 'SwiGlu',
+    inputs: (rng) => [floatIn(rng, 'gate', [N, K], -4, 4), floatIn(rng, 'up', [N, K])],
+    weight: ({ gate, up }) => ops.swiGlu(gate!, up!, 0.5),
+  },
+  {
+    name: 'AddRmsNorm.sum',
+    inputs: (rng) => [floatIn(rng, 'x', [N, K]), floatIn(rng, 'r', [N, K]), floatIn(rng, 'w', [K], 0.5, 1.5)],
+    weight: ({ x, r, w }) => ops.addRmsNorm(x!, r!, w!, 1e-5).sum,
+  },
+  {
+    name: 'AddRmsNorm.normed',
+    inputs: (rng) => [floatIn(rng, 'x', [N, K]), floatIn(rng, 'r', [N, K]), floatIn(rng, 'w', [K], 0.5, 1.5)],
+    weight: ({ x, r, w }) => ops.addRmsNorm(x!, r!, w!, 1e-5).normed,
+  },
+  {
+    name: 'Gather',
+    inputs: (rng) => [floatIn(rng, 'table', [29, K]), intIn(rng, 'ids', [N], 0, 29)],
+    weight: ({ table, ids }) => ops.gather(table!, ids!),
+  },
+  {
+    name: 'SwiGluPacked',
+    inputs: (rng) => [floatIn(rng, 'gateUp', [N, 2 * K], -4, 4)],
+    weight: ({ gateUp }) => ops.swiGluPacked(gateUp!, 0.5),
+  },
+  {
+    // A weight of 8 rows made by a matrix-vector MatMul itself (8 ≤ CUDA's row limit).
+    name: 'MatMul',
+    inputs: (rng) => [floatIn(rng, 'p', [8, K]), floatIn(rng, 'q', [K, K])],
+    weight: ({ p, q }) => ops.matmul(p!, q!, false, true),
+  },
+];
+
+/**
+ * Rows of the MatMul: M (CUDA's matrix-vector path) and SKINNY — 16 rows, CUDA's tensor-core skinny GEMM in 16-bit
+ * (native/kernels/skinny_gemm.cu), which loads its weight before the PDL wait by the same rule.
+ */
+const SKINNY = 16;
+const weightJustWrittenCases: ConformanceCase[] = [M, SKINNY].flatMap((rows) =>
+  PRODUCERS.map(
+    (p): ConformanceCase => ({
+      kernel: 'MatMul',
+      params: `a=[${rows},${K}],b=${p.name}(…)ᵀ written by the op just before`,
+      inputs: (rng) => [floatIn(rng, 'a', [rows, K]), ...p.inputs(rng)],
+      run: (t) => ops.matmul(t.a!, p.weight(t), false, true),
+    }),
+  ),
+);
+
+const weightWrittenEarlierCase: ConformanceCase = {
+  kernel: 'MatMul',
+  params: `a=[${M},${K}],b=Slice(…)ᵀ written two ops before (SwiGlu between)`,
+  inputs: (rng) => [
+    floatIn(rng, 'a', [M, K]),
+    floatIn(rng, 'src', [N + 4, K + 16]),
+    floatIn(rng, 'gate', [5, 40], -4, 4),
+    floatIn(rng, 'up', [5, 40]),
+  ],
+  run: ({ a, src, gate, up }) => {
+    const b = ops.slice(src!, [3, 16], [N, K]);
+    const between = ops.swiGlu(gate!, up!, 1);
+    return { out: ops.matmul(a!, b, false, true), between };
+  },
+};
+
+// Batch 2, width 264, FFN 24, vocabulary 40: every K a multiple of 8 (CUDA's matrix-vector path in every dtype).
+const B = 2;
+const D = 264;
+const F = 24;
+const V = 40;
+
+const decodeStepCase: ConformanceCase = {
+  kernel: 'AddRmsNorm',
+  params: `decode chain B=${B},D=${D},F=${F},V=${V}: ArgMax→Gather→AddRmsNorm→MatMul→SwiGluPacked→MatMul→Concat→MatMul`,
+  inputs: (rng) => [
+    floatIn(rng, 'previousLogits', [B, V + 8], -1, 1, false),
+    floatIn(rng, 'embed', [V, D]),
+    floatIn(rng, 'residual', [B, D]),
+    floatIn(rng, 'normW', [D], 0.5, 1.5),
+    floatIn(rng, 'wGateUp', [2 * F, D]),
+    floatIn(rng, 'wDown', [D, F]),
+    floatIn(rng, 'wHead', [V, 2 * D]),
+  ],
+  run: ({ previousLogits, embed, residual, normW, wGateUp, wDown, wHead }) => {
+    // Greedy pick of the previous step's token (a Slice first, so ArgMax reads a kernel's output), then its row.
+    const ids = ops.argMax(ops.slice(previousLogits!, [0, 4], [B, V]), -1);
+    const h = ops.gather(embed!, ids);
+    const { sum, normed } = ops.addRmsNorm(h, residual!, normW!, 1e-5);
+    const gateUp = ops.matmul(normed, wGateUp!, false, true);
+    const y = ops.swiGluPacked(gateUp, 0.5);
+    const down = ops.matmul(y, wDown!, false, true);
+    const logits = ops.matmul(ops.concat([down, sum], 1), wHead!, false, true);
+    return { ids, sum, logits };
+  },
+  backward: false,
+};
+
+export const DECODE_CHAIN_CASES: readonly ConformanceCase[] = [
+  ...weightJustWrittenCases,
+  weightWrittenEarlierCase,
+  decodeStepCase,
+];
