@@ -13,6 +13,8 @@
 //   .gpu/cuda/cli.mjs           the falcon-h1 CLI (apps/cli/src/bin.ts), for `falcon-h1 launch`
 //   .gpu/cuda/trainer/          apps/trainer's examples/0.5b-dp.json + the assets it reads (tools/cuda/train-dp-run.sh)
 //   .gpu/cuda/serve-bench.mjs   apps/server/bench/serve-bench.mjs (streaming clients against the server, --backend cuda)
+//   .gpu/cuda/gpu-tests.mjs     backends/cuda/test's GPU-only vitest files (tools/cuda/gpu-vitest/: vitest's matchers,
+//                               a sequential runner)
 //   .gpu/cuda/node-addon-api/   the C++ headers (the addon is built there: backends/cuda/native/build-direct.sh)
 // The portable Node tarball comes from ../shared/tools/portable-node.sh .gpu. See tools/cuda/gpu-run.sh.
 import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -118,6 +120,15 @@ await esbuild.build({
   entryPoints: [join(ROOT, 'apps/server/bench/serve-bench.mjs')],
   outfile: join(OUT, 'serve-bench.mjs'),
   external: externals,
+});
+// The package's GPU-only vitest files (backends/cuda/test), with vitest's matchers and a sequential runner in place of
+// vitest, which cannot travel: `node gpu-tests.mjs` on the GPU host (tools/cuda/gpu-vitest/).
+await esbuild.build({
+  ...common,
+  entryPoints: [join(ROOT, 'tools/cuda/gpu-vitest/gpu-tests.mjs')],
+  outfile: join(OUT, 'gpu-tests.mjs'),
+  external: ['@falcon-h1/core-tensor', '*.node'],
+  alias: { vitest: join(ROOT, 'tools/cuda/gpu-vitest/vitest-api.mjs') },
 });
 const addonApi = dirname(require.resolve('node-addon-api/package.json'));
 cpSync(addonApi, join(OUT, 'node-addon-api'), {

@@ -2,7 +2,8 @@
 # compare-with-cuda.sh — issue #6's decode target (WebGPU ≥ 50 % of the CUDA backend's tokens/s) measured the only
 # fair way: both backends on the same card in one device call, results under $OUT (one archive + summary.log):
 #   1. the CUDA addon built from this tree (also kept as /tmp/fh-addon.node), its whole conformance suite, the f32
-#      goldens and, with FH_MEMCHECK='Kernel|…', compute-sanitizer memcheck of those kernels' cases;
+#      goldens, the package's GPU-only vitest files (gpu-tests.mjs) and, with FH_MEMCHECK='Kernel|…',
+#      compute-sanitizer memcheck of those kernels' cases;
 #   2. the CUDA 0.5B decode benchmark (bench-model.mjs --only decode; FH_CUDA_BENCH=prefill,decode adds prefill) and,
 #      with FH_NCU=1, Nsight Compute's per-kernel times of one decode step at batch 1 and 32 (ncu-decode.sh);
 #   3. WebGPU: conformance, goldens and the 0.5B decode benchmark (check-and-bench.sh, main run only; FH_SKIP_WEBGPU=1
@@ -45,6 +46,9 @@ fi
   for f in tiny-a tiny-a-packed tiny-b tiny-b-packed; do fixtures+=(--fixture "$ROOT/tests/fixtures/$f"); done
   timeout 90 node conformance.mjs --backend cuda "${fixtures[@]}" >"$OUT/cuda-goldens.log" 2>&1
   stamp "cuda goldens f32: exit $?; $(tail -1 "$OUT/cuda-goldens.log")"
+  # The package's GPU-only vitest files (bit-equalities, PDL's early-load decisions): tools/cuda/gpu-vitest/.
+  timeout 120 node gpu-tests.mjs >"$OUT/cuda-gpu-tests.log" 2>&1
+  stamp "cuda GPU vitest files: exit $?; $(tail -1 "$OUT/cuda-gpu-tests.log")"
   timeout 150 node bench-model.mjs --only "${FH_CUDA_BENCH:-decode}" --decode-steps 32 >"$OUT/cuda-decode.log" 2>&1
   stamp "cuda decode bench: exit $?"
   grep -E '"path":"static cache, CUDA graph' "$OUT/cuda-decode.log" | cut -c1-200 | tee -a "$OUT/summary.log"
