@@ -30,6 +30,9 @@
  *      starts zeroed and is zeroed again by every launch).
  */
 #include <cmath>
+#include <map>
+#include <mutex>
+#include <utility>
 
 #include "attention_common.cuh"
 #include "attention_decode_step.cuh"
@@ -356,9 +359,8 @@ void launchAttentionDecodeStep(Ctx& ctx, int dtype, void* out, void* keys, void*
   const int64_t groups = Hkv * B, tiles = (L + kTile - 1) / kTile;
   // The cache and its document ids are read before the PDL wait when the stream's previous kernel writes neither.
   const size_t es = dtypeSize(dtype), cacheBytes = static_cast<size_t>(B * L * Hkv * Dh) * es;
-  const bool early = ctx.pdl && !ctx.lastWrites.mayHaveWritten(keys, cacheBytes) &&
-                     !ctx.lastWrites.mayHaveWritten(values, cacheBytes) &&
-                     !ctx.lastWrites.mayHaveWritten(kSeq, static_cast<size_t>(B * L) * sizeof(int32_t));
+  const bool early = readableBeforeWait(ctx, keys, cacheBytes) && readableBeforeWait(ctx, values, cacheBytes) &&
+                     readableBeforeWait(ctx, kSeq, static_cast<size_t>(B * L) * sizeof(int32_t));
   const size_t shared = attnDecodeStepSharedBytes(Hq, Hkv, Dh);
   FH_DISPATCH_FLOAT(dtype, "AttentionDecodeStep", {
     FH_MPL_DISPATCH(Dh, {
@@ -369,9 +371,22 @@ void launchAttentionDecodeStep(Ctx& ctx, int dtype, void* out, void* keys, void*
         // and whole tiles each. A block is a chain of memory round trips at these sizes: a second wave would wait
         // for the whole chain of the first, while a block's further tiles are pipelined (their loads in flight
         // during the previous tile's arithmetic). Batch 1: one tile per block; batch 32 at 560 slots: two.
+        // The occupancy of this variant at this shared-memory size, queried once per device (a decode step launches
+        // this every layer; contexts on worker threads may share the table, hence the lock).
+        static std::mutex lock;
+        static std::map<std::pair<int, size_t>, int> residentOf;
         int resident = 0;
-        check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&resident, kernel, kThreads, shared),
-              "cudaOccupancyMaxActiveBlocksPerMultiprocessor");
+        {
+          const std::lock_guard<std::mutex> held(lock);
+          auto found = residentOf.find({ctx.device, shared});
+          if (found == residentOf.end()) {
+            check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&resident, kernel, kThreads, shared),
+                  "cudaOccupancyMaxActiveBlocksPerMultiprocessor");
+            residentOf.emplace(std::make_pair(ctx.device, shared), resident);
+          } else {
+            resident = found->second;
+          }
+        }
         int64_t wanted = (static_cast<int64_t>(resident < 1 ? 1 : resident) * ctx.smCount) / groups;
         if (wanted > kMaxChunks) wanted = kMaxChunks;
         if (wanted < 1) wanted = 1;

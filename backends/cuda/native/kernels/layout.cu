@@ -303,8 +303,7 @@ void launchStridedCopy(Ctx& ctx, int elemSize, void* dst, const void* src, const
     // The call's only stream work: it writes the words between the lowest and the highest destination offset.
     int64_t lo, hi;
     writtenSpan(shape, dstStrides, dstOffset, lo, hi);
-    ctx.lastWrites.begin();
-    ctx.lastWrites.add(d + lo, size_t(hi - lo + 1) * sizeof(W));
+    ctx.lastWrites.only(d + lo, size_t(hi - lo + 1) * sizeof(W));
   });
 }
 
@@ -364,8 +363,7 @@ void launchConcat(Ctx& ctx, int elemSize, void* dst, const ConcatPiece* pieces, 
     else
       run(int64_t{});
     // The call's only stream work: it writes the words between the pieces' lowest and highest offsets.
-    ctx.lastWrites.begin();
-    ctx.lastWrites.add(static_cast<W*>(dst) + lo, size_t(hi - lo + 1) * sizeof(W));
+    ctx.lastWrites.only(static_cast<W*>(dst) + lo, size_t(hi - lo + 1) * sizeof(W));
   });
 }
 
@@ -398,8 +396,7 @@ void launchGather(Ctx& ctx, int elemSize, void* out, const void* table, const in
     launchPdl(ctx, "Gather", gatherKernel<W>, dim3(grid), dim3(kThreads), 0, static_cast<W*>(out),
               static_cast<const W*>(table), indices, count, rowSize, numRows, ctx.errDevice);
     // The call's only stream work (the error slot is host memory, not tracked: nothing reads it before a wait).
-    ctx.lastWrites.begin();
-    ctx.lastWrites.add(out, size_t(n) * sizeof(W));
+    ctx.lastWrites.only(out, size_t(n) * sizeof(W));
   };
   switch (elemSize) {
     case 1:

@@ -141,28 +141,17 @@ void launchRows(Ctx& ctx, void* out, const void* a, const void* b, int64_t N, in
             static_cast<T*>(out), static_cast<const T*>(a), static_cast<const T*>(b), N, K, prefetch);
 }
 
-template <typename T>
+/**
+ * launchRows<T, M> for the call's M (1 ≤ M ≤ kMaxRows): the row count is a template argument so the accumulators
+ * stay in registers.
+ */
+template <typename T, int R = 1>
 void launchTyped(Ctx& ctx, int64_t M, void* out, const void* a, const void* b, int64_t N, int64_t K,
                  bool prefetch) {
-  // The row count is a template argument so the accumulators stay in registers.
-  switch (M) {
-    case 1:
-      return launchRows<T, 1>(ctx, out, a, b, N, K, prefetch);
-    case 2:
-      return launchRows<T, 2>(ctx, out, a, b, N, K, prefetch);
-    case 3:
-      return launchRows<T, 3>(ctx, out, a, b, N, K, prefetch);
-    case 4:
-      return launchRows<T, 4>(ctx, out, a, b, N, K, prefetch);
-    case 5:
-      return launchRows<T, 5>(ctx, out, a, b, N, K, prefetch);
-    case 6:
-      return launchRows<T, 6>(ctx, out, a, b, N, K, prefetch);
-    case 7:
-      return launchRows<T, 7>(ctx, out, a, b, N, K, prefetch);
-    default:
-      return launchRows<T, kMaxRows>(ctx, out, a, b, N, K, prefetch);
+  if constexpr (R < kMaxRows) {
+    if (M != R) return launchTyped<T, R + 1>(ctx, M, out, a, b, N, K, prefetch);
   }
+  launchRows<T, R>(ctx, out, a, b, N, K, prefetch);
 }
 
 }  // namespace
@@ -176,7 +165,7 @@ bool tryLaunchMatVec(Ctx& ctx, const GemmArgs& g, void* out, const void* a, cons
   const size_t es = dtypeSize(g.dtype);
   // Weight loads before the PDL wait only when the stream's previous kernel is known not to write B.
   const size_t bBytes = static_cast<size_t>(g.N * g.K) * es;
-  const bool prefetch = ctx.pdl && !ctx.lastWrites.mayHaveWritten(pb, bBytes);
+  const bool prefetch = readableBeforeWait(ctx, pb, bBytes);
   switch (g.dtype) {
     case F32:
       launchTyped<float>(ctx, g.M, out, pa, pb, g.N, g.K, prefetch);
@@ -189,8 +178,7 @@ bool tryLaunchMatVec(Ctx& ctx, const GemmArgs& g, void* out, const void* a, cons
       break;
   }
   if (prefetch) ctx.lastWrites.prefetches++;
-  ctx.lastWrites.begin();  // this MatMul's only stream work: it writes C and nothing else
-  ctx.lastWrites.add(out, static_cast<size_t>(g.M * g.N) * es);
+  ctx.lastWrites.only(out, static_cast<size_t>(g.M * g.N) * es);  // this MatMul's only stream work writes C alone
   return true;
 }
 

@@ -38,6 +38,14 @@
 namespace fh {
 
 /**
+ * Whether a PDL kernel about to be launched may read [p, p + bytes) before its wait: PDL is on and the stream's last
+ * enqueued work is known not to write any of it (the invariant above).
+ */
+inline bool readableBeforeWait(const Ctx& ctx, const void* p, size_t bytes) {
+  return ctx.pdl && !ctx.lastWrites.mayHaveWritten(p, bytes);
+}
+
+/**
  * Launches kernel<<<grid, block, shared, ctx.stream>>>(args...) — with the PDL attribute when ctx.pdl (the kernel
  * must follow the invariant above). A launch failure throws an fh::Error naming `what`.
  */

@@ -340,8 +340,7 @@ void launchArgMax(Ctx& ctx, int dtype, int32_t* out, const void* x, int64_t oute
                         launchPdl(ctx, "ArgMax", argMaxKernel<T>, dim3(grid), dim3(256), 0, out,
                                   static_cast<const T*>(x), outer, n, inner));
   }
-  ctx.lastWrites.begin();  // the call's only stream work
-  ctx.lastWrites.add(out, size_t(items) * sizeof(int32_t));
+  ctx.lastWrites.only(out, size_t(items) * sizeof(int32_t));  // the call's only stream work
 }
 
 void launchCumSum(Ctx& ctx, int dtype, void* out, const void* x, int64_t outer, int64_t n, int64_t inner,

@@ -258,11 +258,10 @@ bool tryLaunchSkinnyGemm(Ctx& ctx, const GemmArgs& g, void* out, const void* a, 
   if (!linearOperands16(g, a, b, outerA, outerB, outerCount, &pa, &pb)) return false;
   // Weight loads before the PDL wait only when the stream's previous kernel is known not to write B.
   const size_t es = dtypeSize(g.dtype);
-  const bool prefetch = ctx.pdl && !ctx.lastWrites.mayHaveWritten(pb, static_cast<size_t>(g.N * g.K) * es);
+  const bool prefetch = readableBeforeWait(ctx, pb, static_cast<size_t>(g.N * g.K) * es);
   launchDtype(SkinnyLaunch{ctx.stream, &ctx, prefetch}, ctx.smCount, g.dtype, g.M, g.N, g.K, out, pa, pb, 0);
   if (prefetch) ctx.lastWrites.prefetches++;
-  ctx.lastWrites.begin();  // this MatMul's only stream work: it writes C and nothing else
-  ctx.lastWrites.add(out, static_cast<size_t>(g.M * g.N) * es);
+  ctx.lastWrites.only(out, static_cast<size_t>(g.M * g.N) * es);  // this MatMul's only stream work writes C alone
   return true;
 }
 

@@ -285,7 +285,7 @@ void launchSsmDecodeStep(Ctx& ctx, int dtype, void* y, void* nextConv, float* ne
   if (a.B == 0 || a.H == 0 || a.P == 0) return;
   const int64_t dSsm = a.H * a.P, convDim = dSsm + 2 * a.G * a.N;
   const size_t stateBytes = static_cast<size_t>(a.B * a.H * a.P * a.N) * sizeof(float);
-  const bool early = ctx.pdl && !ctx.lastWrites.mayHaveWritten(ssmState, stateBytes);
+  const bool early = readableBeforeWait(ctx, ssmState, stateBytes);
   const DecodeDims d{a.B, a.H, a.P, a.G, a.N, a.K, dSsm, convDim, dSsm + convDim + a.H,
                      a.convSilu, a.gate, a.dtMin, a.dtMax, early};
   FH_DISPATCH_FLOAT(dtype, "SsmDecodeStep", {

@@ -55,8 +55,7 @@ void launchSwiGlu(Ctx& ctx, int dtype, void* y, const void* gate, const void* up
   FH_DISPATCH_FLOAT(dtype, "SwiGlu", {
     launchPdl(ctx, "SwiGlu", swiGluKernel<T>, dim3(gridFor(n, 256, ctx)), dim3(256), 0, static_cast<T*>(y),
               static_cast<const T*>(gate), static_cast<const T*>(up), n, m);
-    ctx.lastWrites.begin();  // the call's only stream work
-    ctx.lastWrites.add(y, size_t(n) * sizeof(T));
+    ctx.lastWrites.only(y, size_t(n) * sizeof(T));  // the call's only stream work
   });
 }
 
@@ -66,8 +65,7 @@ void launchSwiGluPacked(Ctx& ctx, int dtype, void* y, const void* gateUp, int64_
   FH_DISPATCH_FLOAT(dtype, "SwiGluPacked", {
     launchPdl(ctx, "SwiGluPacked", swiGluPackedKernel<T>, dim3(gridFor(n, 256, ctx)), dim3(256), 0,
               static_cast<T*>(y), static_cast<const T*>(gateUp), n, inner, m);
-    ctx.lastWrites.begin();  // the call's only stream work
-    ctx.lastWrites.add(y, size_t(n) * sizeof(T));
+    ctx.lastWrites.only(y, size_t(n) * sizeof(T));  // the call's only stream work
   });
 }
 

@@ -46,6 +46,11 @@ class PdlWrites {
     recorded_ = true;
     count_ = 0;
   }
+  /** begin() then add(p, bytes): a kernel that writes one range. */
+  void only(const void* p, size_t bytes) {
+    begin();
+    add(p, bytes);
+  }
   /** [p, p + bytes) is written by the kernel begun with begin(). */
   void add(const void* p, size_t bytes) {
     if (bytes == 0) return;
