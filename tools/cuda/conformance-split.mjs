@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// conformance-split.mjs — the conformance CLI once per kernel, in separate processes (4 at a time), merged into one
+// conformance-split.mjs — the conformance CLI once per kernel, in separate processes (FH_CONFORMANCE_JOBS at a time,
+// default 4), merged into one
 // JSON report. A device fault in one kernel (a sticky CUDA error) then cannot fail the cases of the others.
 // Runs next to the bundled CLI: node conformance-split.mjs OUT_JSON OUT_LOG [extra CLI args...]
 // (tools/cuda/gpu-run.sh copies it into .gpu/cuda/). Exit 0 when every result passed.
@@ -41,7 +42,8 @@ function runOne(kernel) {
 
 const queue = [...kernels];
 await Promise.all(
-  Array.from({ length: 4 }, async () => {
+  // FH_CONFORMANCE_JOBS processes at a time (default 4): the float64 oracle of the large cases is host time.
+  Array.from({ length: Number(process.env.FH_CONFORMANCE_JOBS ?? 4) }, async () => {
     while (queue.length) await runOne(queue.shift());
   }),
 );

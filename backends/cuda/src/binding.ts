@@ -404,7 +404,10 @@ export interface CudaContext {
   ): void;
   /**
    * The Mamba2 decode step after in_proj (ssm_decode_step.cu): y (dtype with the gate, f32 without), nextConv
-   * (dtype), nextState (f32) from zxbcdt, convState, convWeight, convBias (dtype) and ssmState, dtBias, A, D (f32).
+   * (dtype), nextState (f32) from the columns [offset, offset + H·P + convDim + H) of zxbcdt's rows (rowStride
+   * long), convState, convWeight, convBias (dtype) and ssmState, dtBias, A, D (f32). In place (SsmDecodeStepInPlace)
+   * when nextConv is convState and nextState is ssmState, with tickets B·G zeroed 32-bit words the kernel leaves
+   * zeroed; out of place tickets is -1.
    */
   SsmDecodeStep(
     y: Id,
@@ -429,6 +432,9 @@ export interface CudaContext {
     gate: boolean,
     dtMin: number,
     dtMax: number,
+    tickets: Id,
+    rowStride: number,
+    offset: number,
   ): void;
   /** In place on `cache`: rows of `inner` elements at each row's slot (slots [B], or [1] when sharedSlot). */
   CacheWrite(
@@ -461,7 +467,8 @@ export interface CudaContext {
     causal: boolean,
   ): void;
   /**
-   * The fused decode step of attention (attention_decode_step.cu): out [B, Hq·Dh] from qkv; keys and values
+   * The fused decode step of attention (attention_decode_step.cu): out [B, C + Hq·Dh] = [prefix | o] (prefix [B, C],
+   * or -1 with C = 0) from the q|k|v columns at qkvOffset of qkv's rows (qkvStride long); keys and values
    * [B, L, Hkv, Dh] written in place at the slot (slots [B], or [1] when sharedSlot); invFreq the Rope table,
    * tickets B·Hkv zeroed 32-bit words the kernel leaves zeroed.
    */
@@ -484,6 +491,10 @@ export interface CudaContext {
     Dh: number,
     scale: number,
     sharedSlot: boolean,
+    prefix: Id,
+    prefixWidth: number,
+    qkvStride: number,
+    qkvOffset: number,
   ): void;
   AttentionGrad(
     dq: Id,
@@ -554,6 +565,34 @@ export interface CudaContext {
   SwiGluGrad?(dgate: Id, dup: Id, dy: Id, gate: Id, up: Id, dtype: Code, n: number, gateMultiplier: number): void;
   /** SwiGlu of a packed projection: gateUp [rows, 2I] (each row gate then up) → y [rows, I] (swi_glu.cu). */
   SwiGluPacked?(y: Id, gateUp: Id, dtype: Code, rows: number, inner: number, gateMultiplier: number): void;
+  /**
+   * sum = round(x + residual), y [M, N] = RmsNorm(sum) · weightᵀ (weight [N, K]): one launch at decode shapes
+   * (mat_vec.cu's prologue kernel), else AddRmsNorm and the product (the addon chooses).
+   */
+  AddRmsNormMatMul?(
+    sum: Id,
+    y: Id,
+    x: Id,
+    residual: Id,
+    normWeight: Id,
+    weight: Id,
+    dtype: Code,
+    M: number,
+    K: number,
+    N: number,
+    eps: number,
+  ): void;
+  /** y [M, N] = SwiGluPacked(gateUp [M, 2I]) · weightᵀ (weight [N, I]), one launch at decode shapes, else two. */
+  SwiGluPackedMatMul?(
+    y: Id,
+    gateUp: Id,
+    weight: Id,
+    dtype: Code,
+    M: number,
+    I: number,
+    N: number,
+    gateMultiplier: number,
+  ): void;
   // LinearCrossEntropy's per-chunk kernels (native/kernels/linear_cross_entropy.cuh); the chunk loop is TypeScript.
   LceChunkStats?(
     z: Id,
@@ -604,4 +643,4 @@ export interface CudaAddon {
 }
 
 /** The abiVersion this TypeScript mirror matches. */
-export const ADDON_ABI_VERSION = 3;
+export const ADDON_ABI_VERSION = 4;

@@ -9,6 +9,7 @@ import type { CudaBackend } from './cuda-backend.js';
 import { adamWMulti } from './kernels/AdamWMulti.js';
 import { addRmsNorm } from './kernels/AddRmsNorm.js';
 import { attentionDecodeStep } from './kernels/AttentionDecodeStep.js';
+import { addRmsNormMatMul, swiGluPackedMatMul } from './kernels/FusedMatMul.js';
 import { linearCrossEntropy, linearCrossEntropyGrad } from './kernels/LinearCrossEntropy.js';
 import { swiGlu, swiGluGrad } from './kernels/SwiGlu.js';
 import { swiGluPacked } from './kernels/SwiGluPacked.js';
@@ -25,6 +26,12 @@ export function registerAddonKernels(b: CudaBackend): Partial<KernelTable> {
   }
   if (has(b.ctx, 'SwiGluPacked')) table.SwiGluPacked = (inputs, attrs) => swiGluPacked(b, inputs, attrs);
   if (has(b.ctx, 'AddRmsNorm')) table.AddRmsNorm = (inputs, attrs) => addRmsNorm(b, inputs, attrs);
+  if (has(b.ctx, 'AddRmsNormMatMul')) {
+    table.AddRmsNormMatMul = (inputs, attrs) => addRmsNormMatMul(b, inputs, attrs);
+  }
+  if (has(b.ctx, 'SwiGluPackedMatMul')) {
+    table.SwiGluPackedMatMul = (inputs, attrs) => swiGluPackedMatMul(b, inputs, attrs);
+  }
   if (has(b.ctx, 'AttentionDecodeStep')) {
     table.AttentionDecodeStep = (inputs, attrs) => attentionDecodeStep(b, inputs, attrs);
   }

@@ -17,7 +17,7 @@ import { rmsNorm, rmsNormGated, rmsNormGatedGrad, rmsNormGrad } from './kernels/
 import { rope } from './kernels/Rope.js';
 import { argMax, cumSum, reduceKernel } from './kernels/reduce.js';
 import { softmax, softmaxGrad } from './kernels/Softmax.js';
-import { ssmDecodeStep } from './kernels/SsmDecodeStep.js';
+import { ssmDecodeStep, ssmDecodeStepInPlace } from './kernels/SsmDecodeStep.js';
 import { ssmScan, ssmScanGrad, ssmStep } from './kernels/SsmScan.js';
 import { registerAddonKernels } from './register-addon-kernels.js';
 
@@ -105,7 +105,12 @@ export function registerAllKernels(b: CudaBackend): KernelTable {
     ...(typeof b.ctx.CacheWrite === 'function' ? { CacheWrite: cacheWrite.bind(undefined, b) } : {}),
     SsmStep: (inputs) => ssmStep(b, inputs),
     // Only where the loaded addon has the method (an older prebuilt binary: core's composition runs instead).
-    ...(typeof b.ctx.SsmDecodeStep === 'function' ? { SsmDecodeStep: ssmDecodeStep.bind(undefined, b) } : {}),
+    ...(typeof b.ctx.SsmDecodeStep === 'function'
+      ? {
+          SsmDecodeStep: ssmDecodeStep.bind(undefined, b),
+          SsmDecodeStepInPlace: ssmDecodeStepInPlace.bind(undefined, b),
+        }
+      : {}),
     Attention: (inputs, attrs) => attention(b, inputs, attrs),
     AttentionGrad: (inputs, attrs) => attentionGrad(b, inputs, attrs),
     CrossEntropy: (inputs, attrs) => crossEntropy(b, inputs, attrs),

@@ -4,9 +4,9 @@
  *  - activations share one dtype among f32, f16, bf16; states, moments and dloss are f32; ids are i32; the scan's
  *    dt, A and D share one dtype, the activations' or f32, and so does its backward's dy (y takes dt's dtype);
  *  - SsmScan: state size N ≤ 256 (eight state elements per lane); heads divisible by groups;
- *  - SsmDecodeStep: 2N + 16 floats of shared memory per block, at most 65535 batch rows and heads;
+ *  - SsmDecodeStep(InPlace): 2N + 16 floats of shared memory per block, at most 65535 batch rows and heads;
  *  - AttentionDecodeStep: ≤ 16 query heads per KV head, head dim ≤ 256, its tiles in shared memory;
- *  - AddRmsNorm: D ≤ 12288 (one row of f32 sums in a block's default 48 KiB of shared memory);
+ *  - AddRmsNorm, AddRmsNormMatMul: D ≤ 12288 (one row of f32 sums in a block's default 48 KiB of shared memory);
  *  - Attention: head dims ≤ 256 and the CUDA-core kernel's tiles must fit the device's shared memory (that kernel
  *    takes every call the faster paths — tensor cores, split-K decode — leave, so its limits are the kernel's);
  *  - RmsNorm(Gated)Grad: one row of dweight partial sums must fit in shared memory;
@@ -28,6 +28,7 @@ const F32_INPUTS: Partial<Record<FusedKernelName, readonly string[]>> = {
   SsmScanGrad: ['initialState', 'dFinalState'],
   SsmStep: ['state'],
   SsmDecodeStep: ['ssmState', 'dtBias', 'A', 'D'],
+  SsmDecodeStepInPlace: ['ssmState', 'dtBias', 'A', 'D'],
   AdamW: ['m', 'v'],
   CrossEntropyGrad: ['dloss'],
   LinearCrossEntropyGrad: ['dloss'],
@@ -116,6 +117,7 @@ export function supportsKernel<K extends FusedKernelName>(
       return true;
     }
     case 'SsmDecodeStep':
+    case 'SsmDecodeStepInPlace':
       return ssmDecodeStepSupport(i as KernelInputs<'SsmDecodeStep'>, maxShared);
     case 'Attention':
     case 'AttentionGrad': {
@@ -134,6 +136,8 @@ export function supportsKernel<K extends FusedKernelName>(
       );
     case 'AddRmsNorm':
       return addRmsNormSupport(inputs as KernelInputs<'AddRmsNorm'>);
+    case 'AddRmsNormMatMul':
+      return addRmsNormSupport({ weight: (inputs as KernelInputs<'AddRmsNormMatMul'>).normWeight });
     case 'RmsNormGrad': {
       const D = i.weight!.shape[0]!;
       if (D * 4 > maxShared) return `D = ${D} is too large for one block's dweight partial sums`;

@@ -23,7 +23,7 @@ function step(dtype: DType, hq: number, hkv: number, dh: number, b = 2, l = 37):
   };
 }
 
-const attrs = (hq: number, hkv: number) => ({ heads: hq, kvHeads: hkv, theta: 1e4, scale: 0.125 });
+const attrs = (hq: number, hkv: number) => ({ heads: hq, kvHeads: hkv, theta: 1e4, scale: 0.125, offset: 0 });
 
 describe('CUDA supportsKernel: AttentionDecodeStep', () => {
   it('takes f32, f16 and bf16 steps with i32 positions, slots and document ids', () => {

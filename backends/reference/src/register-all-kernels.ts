@@ -10,6 +10,7 @@ import { adamW } from './kernels/AdamW.js';
 import { adamWMulti } from './kernels/AdamWMulti.js';
 import { add } from './kernels/Add.js';
 import { addRmsNorm } from './kernels/AddRmsNorm.js';
+import { addRmsNormMatMul } from './kernels/AddRmsNormMatMul.js';
 import { argMax } from './kernels/ArgMax.js';
 import { attention, attentionGrad } from './kernels/Attention.js';
 import { attentionDecodeStep } from './kernels/AttentionDecodeStep.js';
@@ -55,12 +56,14 @@ import { softmax, softmaxGrad } from './kernels/Softmax.js';
 import { softplus } from './kernels/Softplus.js';
 import { sqrt } from './kernels/Sqrt.js';
 import { ssmDecodeStep } from './kernels/SsmDecodeStep.js';
+import { ssmDecodeStepInPlace } from './kernels/SsmDecodeStepInPlace.js';
 import { ssmScan, ssmScanGrad } from './kernels/SsmScan.js';
 import { ssmStep } from './kernels/SsmStep.js';
 import { sub } from './kernels/Sub.js';
 import { sum } from './kernels/Sum.js';
 import { swiGlu, swiGluGrad } from './kernels/SwiGlu.js';
 import { swiGluPacked } from './kernels/SwiGluPacked.js';
+import { swiGluPackedMatMul } from './kernels/SwiGluPackedMatMul.js';
 import { tanh } from './kernels/Tanh.js';
 import { transpose } from './kernels/Transpose.js';
 import { where } from './kernels/Where.js';
@@ -123,6 +126,7 @@ export function registerAllKernels(store: BufferStore): CompleteKernelTable {
     RmsNorm: (inputs, attrs) => rmsNorm(store, inputs, attrs),
     RmsNormGrad: (inputs, attrs) => rmsNormGrad(store, inputs, attrs),
     AddRmsNorm: (inputs, attrs) => addRmsNorm(store, inputs, attrs),
+    AddRmsNormMatMul: (inputs, attrs) => addRmsNormMatMul(store, inputs, attrs),
     RmsNormGated: (inputs, attrs) => rmsNormGated(store, inputs, attrs),
     RmsNormGatedGrad: (inputs, attrs) => rmsNormGatedGrad(store, inputs, attrs),
     Rope: (inputs, attrs) => rope(store, inputs, attrs),
@@ -133,6 +137,7 @@ export function registerAllKernels(store: BufferStore): CompleteKernelTable {
     SsmScanGrad: (inputs) => ssmScanGrad(store, inputs),
     SsmStep: (inputs) => ssmStep(store, inputs),
     SsmDecodeStep: (inputs, attrs) => ssmDecodeStep(store, inputs, attrs),
+    SsmDecodeStepInPlace: (inputs, attrs) => ssmDecodeStepInPlace(store, inputs, attrs),
     CacheWrite: (inputs) => cacheWrite(store, inputs),
     Attention: (inputs, attrs) => attention(store, inputs, attrs),
     AttentionGrad: (inputs, attrs) => attentionGrad(store, inputs, attrs),
@@ -144,6 +149,7 @@ export function registerAllKernels(store: BufferStore): CompleteKernelTable {
     SwiGlu: (inputs, attrs) => swiGlu(store, inputs, attrs),
     SwiGluGrad: (inputs, attrs) => swiGluGrad(store, inputs, attrs),
     SwiGluPacked: (inputs, attrs) => swiGluPacked(store, inputs, attrs),
+    SwiGluPackedMatMul: (inputs, attrs) => swiGluPackedMatMul(store, inputs, attrs),
     LinearCrossEntropy: (inputs, attrs) => linearCrossEntropy(store, inputs, attrs),
     LinearCrossEntropyGrad: (inputs, attrs) => linearCrossEntropyGrad(store, inputs, attrs),
   };

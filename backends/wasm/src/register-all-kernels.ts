@@ -75,10 +75,16 @@ type ComposedOnWasm =
   | 'CacheWrite'
   // A launch-bound GPU decode's fusion: on a CPU the composition's conv update and SSM step kernels do the work.
   | 'SsmDecodeStep'
+  // Likewise; its composition's `overwrite` of the states is an assign here (a Copy into a new buffer: nothing is
+  // captured on wasm, so no buffer has to keep its identity).
+  | 'SsmDecodeStepInPlace'
   // Likewise: on a CPU the composition's rope, cache writes and attention kernels do the work.
   | 'AttentionDecodeStep'
   // Likewise: a launch saved is worth nothing on a CPU; the composition's Add and RmsNorm kernels do the work.
-  | 'AddRmsNorm';
+  | 'AddRmsNorm'
+  // Likewise: the compositions' AddRmsNorm or SwiGluPacked, then the MatMul kernel, do the work.
+  | 'AddRmsNormMatMul'
+  | 'SwiGluPackedMatMul';
 
 export type CompleteKernelTable = Required<Omit<KernelTable, ComposedOnWasm>> & KernelTable;
 

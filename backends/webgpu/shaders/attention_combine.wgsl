@@ -1,6 +1,8 @@
 // Decode attention, pass 2 of 2: merges the C split partials (m, l, o[DV]) of attention_split.wgsl for one query
 // row per workgroup: M = max m_c, L = Σ l_c·exp(m_c − M), out = Σ o_c·exp(m_c − M) / L (zeros when no key of
-// any split was visible, L = 0; a NaN split stays NaN).
+// any split was visible, L = 0; a NaN split stays NaN). Query row r's output begins at
+// (r / P.group)·P.ostride + P.oskip + (r % P.group)·DV: r·DV for Attention (group 1, ostride DV, oskip 0);
+// AttentionDecodeStep's rows of Hq heads after a prefix of P.oskip columns.
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
@@ -24,6 +26,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     }
   }
   let inv = select(1.0 / L, 0.0, L == 0.0);
+  let out_at = (row / P.group) * P.ostride + P.oskip + (row % P.group) * DV;
   for (var d = lid; d < DV; d = d + WG) {
     var o = 0.0;
     for (var c = 0u; c < C; c = c + 1u) {
@@ -32,6 +35,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         o = o + part[at + 2u + d] * exp(part[at] - M);
       }
     }
-    out[row * DV + d] = TY(o * inv);
+    out[out_at + d] = TY(o * inv);
   }
 }

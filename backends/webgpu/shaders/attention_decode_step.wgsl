@@ -1,9 +1,11 @@
 // One decode step of attention over a static KV cache (AttentionDecodeStep): from the packed row
-// qkv[b] = [q (Hq·DH) | k (Hkv·DH) | v (Hkv·DH)], the query and key roped at pos[b] as the Rope kernel does
+// qkv[b] = [… | q (Hq·DH) | k (Hkv·DH) | v (Hkv·DH) | …] (P.width columns, q from column P.offset), the query
+// and key roped at pos[b] as the Rope kernel does
 // (include/rope_rotate.wgsl, each rounded to TY as the composition stores them), the new key and value written into
 // the cache at slots[b] (slots[0] for every row when P.shared_slot; no write outside [0, S)), and the attention of
 // the query over every slot j with kseq[b, j] = qseq[b] — the split pass of decode attention
-// (include/attention_splits.wgsl), one workgroup per (b, h, split).
+// (include/attention_splits.wgsl), one workgroup per (b, h, split). Row b of the output is P.oskip columns of prefix
+// (copied by another dispatch) then the Hq heads: head h of row b begins at b·P.ostride + P.oskip + h·DH.
 // No workgroup of this dispatch reads the step's slot from the cache: every one that scores it takes the new key and
 // value from workgroup memory (kf, vf; each computes them, DH roped pairs), so the one writer — the workgroup of the
 // KV head's first query head whose split holds the slot — needs no ordering with the others.
@@ -54,13 +56,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let b = row / Hq;
   let g = h / (Hq / Hk);
   let half = DH / 2u;
-  let width = (Hq + 2u * Hk) * DH;
+  let width = P.width;
   let position = pos[b];
   let slot = slots[select(b, 0u, P.shared_slot == 1u)];
   fresh_slot = select(S, u32(slot), slot >= 0 && slot < i32(S));
-  let qb = b * width + h * DH;
-  let kb = b * width + (Hq + g) * DH;
-  let vb = b * width + (Hq + Hk + g) * DH;
+  let qb = b * width + P.offset + h * DH;
+  let kb = b * width + P.offset + (Hq + g) * DH;
+  let vb = b * width + P.offset + (Hq + Hk + g) * DH;
   for (var i = lid; i < half; i = i + WG) {
     let inv = inv_freq[i];
     let rq = rope_rotate(f32(qkv[qb + i]), f32(qkv[qb + i + half]), position, inv, 1.0);
@@ -78,5 +80,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     let at = ((b * S + fresh_slot) * Hk + g) * DH;
     store_kv(at, lid);
   }
-  attend_split(row, flat, split, b, g, S, qseq[b], fresh_slot, lid);
+  attend_split(row, flat, split, b, g, S, qseq[b], fresh_slot, b * P.ostride + P.oskip + h * DH, lid);
 }

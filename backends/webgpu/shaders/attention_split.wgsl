@@ -33,5 +33,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     qw[d] = f32(qs[row * DH + d]) * P.scale;
   }
   workgroupBarrier();
-  attend_split(row, flat, flat % P.splits, q.b, q.g, q.last, q.doc, P.sk, lid);
+  attend_split(row, flat, flat % P.splits, q.b, q.g, q.last, q.doc, P.sk, row * DV, lid);
 }

@@ -12,13 +12,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let H = P.heads;
   let dssm = H * P.pdim;
   if (idx < P.batch * H) {
-    let raw = zxbcdt[(idx / H) * P.row + dssm + P.conv_dim + idx % H];
+    let raw = zxbcdt[(idx / H) * P.row + P.zoff + dssm + P.conv_dim + idx % H];
     dt[idx] = ssm_decode_dt(f32(raw), f32(dt_bias[idx % H]));
   }
   if (idx >= P.n) {
     return;
   }
   let c = idx % P.conv_dim;
-  let xv = f32(zxbcdt[(idx / P.conv_dim) * P.row + dssm + c]);
+  let xv = f32(zxbcdt[(idx / P.conv_dim) * P.row + P.zoff + dssm + c]);
   xbc[idx] = f32(TY(conv_update_channel(c, idx * P.width, xv, true)));
 }

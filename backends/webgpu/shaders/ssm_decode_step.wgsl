@@ -1,5 +1,6 @@
 // The Mamba2 mixer's decode step after in_proj (SsmDecodeStep), in one dispatch, from the packed row
-// zxbcdt[b] = [z (H·P) | x B C (convDim) | dtRaw (H)]:
+// zxbcdt[b] = [… | z (H·P) | x B C (convDim) | dtRaw (H) | …] (P.row columns, the step's from column P.zoff: 0 for
+// SsmDecodeStep, the attr offset for SsmDecodeStepInPlace, which reads its part of a wider projection):
 //   conv     xBC' = act(bias + Σ_k w[c,k]·state'[b,c,k]) (state' = convState shifted left, the new column last),
 //            rounded to TY as CausalConv1dUpdate stores it
 //   dt       = softplus(dtRaw + dtBias), clamped to [dt_min, dt_max] when P.has_clamp
@@ -35,7 +36,7 @@ fn state_c(bc: u32, n: u32) -> f32 {
 // The conv output of channel c of row b, rounded to TY as CausalConv1dUpdate stores it; `own`: this workgroup
 // writes the channel's next state.
 fn conv_channel(b: u32, c: u32, own: bool) -> f32 {
-  let xv = f32(zxbcdt[b * P.row + P.heads * P.pdim + c]);
+  let xv = f32(zxbcdt[b * P.row + P.zoff + P.heads * P.pdim + c]);
   return f32(TY(conv_update_channel(c, (b * P.conv_dim + c) * P.width, xv, own)));
 }
 
@@ -63,6 +64,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   }
   workgroupBarrier();
 
-  let dtv = ssm_decode_dt(f32(zxbcdt[t.b * P.row + dssm + P.conv_dim + t.h]), f32(dt_bias[t.h]));
+  let dtv = ssm_decode_dt(f32(zxbcdt[t.b * P.row + P.zoff + dssm + P.conv_dim + t.h]), f32(dt_bias[t.h]));
   ssm_decode_row(t.b, t.h, t.p0, t.rows, dtv, 0u, lid);
 }

@@ -14,7 +14,7 @@ import { rmsNormGated } from './kernels/RmsNormGated.js';
 import { rmsNormGatedGrad, rmsNormGrad } from './kernels/RmsNormGrad.js';
 import { rope } from './kernels/Rope.js';
 import { softmax, softmaxGrad } from './kernels/Softmax.js';
-import { ssmDecodeStep } from './kernels/SsmDecodeStep.js';
+import { ssmDecodeStep, ssmDecodeStepInPlace } from './kernels/SsmDecodeStep.js';
 import { ssmScan } from './kernels/SsmScan.js';
 import { ssmStep } from './kernels/SsmStep.js';
 import { swiGlu } from './kernels/SwiGlu.js';
@@ -39,6 +39,7 @@ export function registerFusedKernels(): Partial<Record<FusedKernelName, Impl>> {
     SsmScan: ssmScan,
     SsmStep: ssmStep,
     SsmDecodeStep: ssmDecodeStep,
+    SsmDecodeStepInPlace: ssmDecodeStepInPlace,
     CacheWrite: cacheWrite,
     Attention: attention,
     AttentionDecodeStep: attentionDecodeStep,

@@ -29,10 +29,10 @@ export function supportsFused<K extends FusedKernelName>(
       return `Attention: head dims ${dh}/${dv} > ${ATTENTION_MAX_HEAD_DIM} (the output row lives in registers)`;
     }
   }
-  if (name === 'SsmDecodeStep') {
+  if (name === 'SsmDecodeStep' || name === 'SsmDecodeStepInPlace') {
     const n = (inputs as KernelInputs<'SsmDecodeStep'>).ssmState.shape[3]!;
     if (n > SSM_DECODE_MAX_STATE) {
-      return `SsmDecodeStep: d_state ${n} > ${SSM_DECODE_MAX_STATE} (B and C of a group live in workgroup memory)`;
+      return `${name}: d_state ${n} > ${SSM_DECODE_MAX_STATE} (B and C of a group live in workgroup memory)`;
     }
   }
   if (name === 'AttentionDecodeStep') {

@@ -3,7 +3,8 @@
  * CI): how many dispatches each takes (the reason they exist: a WebGPU decode step is bound by encoding per
  * dispatch), and AttentionDecodeStep's element-wise key path (head dim not a multiple of 4: the conformance cases'
  * head dims all are) against a float64 host computation, and SsmDecodeStep's two-dispatch form for devices with few
- * storage buffers against its one-dispatch form. Their numerics are otherwise certified by the conformance suite
+ * storage buffers against its one-dispatch form; SsmDecodeStepInPlace (at an offset of a wider row, both forms) and
+ * AttentionDecodeStep's offset and prefix (direct and split) against the plain kernels. Their numerics are otherwise certified by the conformance suite
  * (tests/conformance), natively and through their compositions; FALCON_WEBGPU_DEFAULT_LIMITS=1 runs it with the
  * low-limit forms.
  */
@@ -11,7 +12,7 @@ import type { TensorInfo } from '@falcon-h1/core-tensor';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createWebGPUBackend, isAvailable, type WebGPUBackend } from '../src/base.js';
 import { attentionDecodeStep } from '../src/kernels/AttentionDecodeStep.js';
-import { ssmDecodeStep } from '../src/kernels/SsmDecodeStep.js';
+import { ssmDecodeStep, ssmDecodeStepInPlace } from '../src/kernels/SsmDecodeStep.js';
 import { relL2, values } from './float-checks.js';
 
 const probe = await isAvailable();
@@ -69,7 +70,7 @@ describe.runIf(probe.available)('WebGPU fused decode kernels', async () => {
             qSeqIdx: zeros([1], 'i32'),
             kSeqIdx: zeros([1, len], 'i32'),
           },
-          { heads: hq, kvHeads: hkv, theta: 1e4, scale: 1 },
+          { heads: hq, kvHeads: hkv, theta: 1e4, scale: 1, offset: 0 },
         );
         made.push(out);
       });
@@ -156,7 +157,7 @@ describe.runIf(probe.available)('WebGPU fused decode kernels', async () => {
         qSeqIdx: upload(Int32Array.from(qSeq), [B]),
         kSeqIdx: upload(Int32Array.from(kSeq), [B, L]),
       },
-      { heads: Hq, kvHeads: Hkv, theta, scale },
+      { heads: Hq, kvHeads: Hkv, theta, scale, offset: 0 },
     );
     made.push(out);
 
@@ -210,5 +211,123 @@ describe.runIf(probe.available)('WebGPU fused decode kernels', async () => {
     expect(relL2((await b.read(out)) as Float32Array, wantOut), 'output').toBeLessThanOrEqual(1e-5);
     expect(relL2((await b.read(tk)) as Float32Array, wantKeys), 'keys').toBeLessThanOrEqual(1e-6);
     expect(relL2((await b.read(tv)) as Float32Array, wantValues), 'values').toBe(0);
+  });
+
+  it('runs SsmDecodeStepInPlace at an offset of a wider row into its states, as SsmDecodeStep does on the columns', async () => {
+    const low = await createWebGPUBackend({ defaultLimits: true });
+    try {
+      // B = 3, H = 4, P = 10 (two tiles), G = 2, N = 5, K = 3; the step's 67 columns at 9 of a row of 80.
+      const [B, H, Pd, G, N, K, offset] = [3, 4, 10, 2, 5, 3, 9];
+      const convDim = H * Pd + 2 * G * N;
+      const step = H * Pd + convDim + H;
+      const wide = offset + step + 4;
+      const row = values(B * wide, 31);
+      const columns = new Float32Array(B * step);
+      for (let r = 0; r < B; r++) columns.set(row.subarray(r * wide + offset, r * wide + offset + step), r * step);
+      const a = values(H, 36).map((v) => -0.5 - Math.abs(v));
+      const attrs = { activation: 'silu', gate: 'none', dtMin: 0.05, dtMax: 1.5 } as const;
+      for (const [be, want] of [
+        [b, { ssm_decode_step: 1 }],
+        [low, { ssm_decode_conv: 1, ssm_decode_scan: 1 }],
+      ] as const) {
+        const before = be.memory().buffers;
+        const put = (data: Float32Array, shape: number[]): TensorInfo => ({
+          dataId: be.write(data, shape, 'f32'),
+          shape,
+          dtype: 'f32',
+        });
+        const shared = {
+          convWeight: put(values(convDim * K, 33), [convDim, K]),
+          convBias: put(values(convDim, 34), [convDim]),
+          dtBias: put(values(H, 35), [H]),
+          A: put(a, [H]),
+          D: put(values(H, 37), [H]),
+        };
+        const convState = values(B * convDim * K, 32);
+        const ssmState = values(B * H * Pd * N, 38);
+        const plainStates = {
+          zxbcdt: put(columns, [B, step]),
+          convState: put(convState, [B, convDim, K]),
+          ssmState: put(ssmState, [B, H, Pd, N]),
+        };
+        const plain = ssmDecodeStep(be, { ...shared, ...plainStates }, attrs);
+        const ins = {
+          ...shared,
+          zxbcdt: put(row, [B, wide]),
+          convState: put(convState, [B, convDim, K]),
+          ssmState: put(ssmState, [B, H, Pd, N]),
+        };
+        let y: TensorInfo | undefined;
+        expect(be.countDispatches(() => (y = ssmDecodeStepInPlace(be, ins, { ...attrs, offset })))).toEqual(want);
+        const read = (ts: TensorInfo[]) => Promise.all(ts.map((t) => be.read(t) as Promise<Float32Array>));
+        const [gotY, gotConv, gotState] = await read([y!, ins.convState, ins.ssmState]);
+        const [wantY, wantConv, wantState] = await read([plain.y, plain.convState, plain.ssmState]);
+        expect([...gotY!], 'y').toEqual([...wantY!]);
+        expect([...gotConv!], 'convState').toEqual([...wantConv!]);
+        expect([...gotState!], 'ssmState').toEqual([...wantState!]);
+        for (const t of [...Object.values(ins), ...Object.values(plainStates), y!, ...Object.values(plain)]) {
+          be.disposeData(t.dataId);
+        }
+        expect(be.memory().buffers, 'the temporaries are freed').toBe(before);
+      }
+    } finally {
+      low.dispose();
+    }
+  });
+
+  it('reads q|k|v at an offset and writes [prefix | o], with one split and with the merge pass', async () => {
+    const [B, Hq, Hkv, Dh, offset, C] = [3, 4, 2, 8, 5, 6];
+    const width = (Hq + 2 * Hkv) * Dh;
+    const wide = offset + width + 3;
+    for (const [len, want] of [
+      [7, { strided_copy: 1, attention_decode_step: 1 }],
+      [300, { strided_copy: 1, attention_decode_step: 1, attention_combine: 1 }],
+    ] as const) {
+      const row = values(B * wide, 41);
+      const columns = new Float32Array(B * width);
+      for (let r = 0; r < B; r++) columns.set(row.subarray(r * wide + offset, r * wide + offset + width), r * width);
+      const prefix = values(B * C, 42);
+      const keys = values(B * len * Hkv * Dh, 43);
+      const vals = values(B * len * Hkv * Dh, 44);
+      const kSeq = Int32Array.from({ length: B * len }, (_, i) => (i % 5 === 3 ? -1 : Math.floor(i / len)));
+      const common = {
+        positions: upload(Int32Array.from([4, 0, 250]), [B]),
+        slots: upload(Int32Array.from([2, 0, len - 1]), [B]),
+        qSeqIdx: upload(Int32Array.from([0, 1, 2]), [B]),
+        kSeqIdx: upload(kSeq, [B, len]),
+      };
+      const attrs = { heads: Hq, kvHeads: Hkv, theta: 1e4, scale: 0.3 };
+      const plainKeys = upload(keys, [B, len, Hkv, Dh]);
+      const plainValues = upload(vals, [B, len, Hkv, Dh]);
+      const plain = attentionDecodeStep(
+        b,
+        { ...common, qkv: upload(columns, [B, width]), keys: plainKeys, values: plainValues },
+        { ...attrs, offset: 0 },
+      );
+      made.push(plain);
+      const ins = {
+        ...common,
+        qkv: upload(row, [B, wide]),
+        keys: upload(keys, [B, len, Hkv, Dh]),
+        values: upload(vals, [B, len, Hkv, Dh]),
+        prefix: upload(prefix, [B, C]),
+      };
+      let out: TensorInfo | undefined;
+      expect(b.countDispatches(() => (out = attentionDecodeStep(b, ins, { ...attrs, offset })))).toEqual(want);
+      made.push(out!);
+      expect(out!.shape).toEqual([B, C + Hq * Dh]);
+      const got = (await b.read(out!)) as Float32Array;
+      const o = (await b.read(plain)) as Float32Array;
+      const expected = new Float32Array(B * (C + Hq * Dh));
+      for (let r = 0; r < B; r++) {
+        expected.set(prefix.subarray(r * C, (r + 1) * C), r * (C + Hq * Dh));
+        expected.set(o.subarray(r * Hq * Dh, (r + 1) * Hq * Dh), r * (C + Hq * Dh) + C);
+      }
+      expect([...got], `${len} slots`).toEqual([...expected]);
+      expect([...((await b.read(ins.keys)) as Float32Array)]).toEqual([...((await b.read(plainKeys)) as Float32Array)]);
+      expect([...((await b.read(ins.values)) as Float32Array)]).toEqual([
+        ...((await b.read(plainValues)) as Float32Array),
+      ]);
+    }
   });
 });

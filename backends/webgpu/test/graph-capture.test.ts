@@ -2,7 +2,8 @@
  * Graph capture on WebGPU (`backend.graphs`, src/graph-capture.ts) on whatever adapter this machine has (lavapipe
  * in CI): a capture records without computing, replays compute on the captured buffers (state carried in place with
  * `overwrite`), uploads/readbacks are refused while capturing, buffers freed during capture stay the graph's until
- * release, and a replay creates no pipeline or bind group. Expected values are float64 host computations.
+ * release, and a replay creates no pipeline or bind group. Expected values are float64 host computations (the
+ * in-place SSM decode step's: the same step run eagerly, which the conformance suite certifies).
  * StaticDecoder's replayed decode against generate() is certified by the conformance goldens.
  */
 import {
@@ -13,6 +14,7 @@ import {
   linear,
   overwrite,
   scale,
+  ssmDecodeStepInPlace,
   sum,
   type Tensor,
   type TensorInfo,
@@ -198,6 +200,42 @@ describe.runIf(probe.available)('WebGPU graph capture', async () => {
     for (const a of again) b.disposeData(a);
     b.disposeData(out.dataId);
     x.dispose();
+  });
+
+  it('replays the in-place SSM decode step: each replay advances the state variables as an eager step does', async () => {
+    // B = 2, H = 4, P = 3, G = 2, N = 5, K = 3 (convDim 32, 48 step columns at offset 6 of a row of 60).
+    const [B, H, P, N, K, offset] = [2, 4, 3, 5, 3, 6];
+    const convDim = H * P + 4 * N;
+    const row = offset + H * P + convDim + H + 6;
+    const fixed = {
+      zxbcdt: tensor(values(B * row, 11), [B, row]),
+      convWeight: tensor(values(convDim * K, 12), [convDim, K]),
+      dtBias: tensor(values(H, 13), [H]),
+      A: tensor(
+        values(H, 14).map((v) => -0.5 - Math.abs(v)),
+        [H],
+      ),
+    };
+    const states = () => ({
+      convState: variable(tensor(values(B * convDim * K, 15), [B, convDim, K]), { trainable: false }),
+      ssmState: variable(tensor(values(B * H * P * N, 16), [B, H, P, N]), { trainable: false }),
+    });
+    const eager = states();
+    const captured = states();
+    const graph = captureGraph(() => ({ y: ssmDecodeStepInPlace({ ...fixed, ...captured }, { offset }) }), b);
+    for (let step = 0; step < 3; step++) {
+      graph.replay();
+      const y = ssmDecodeStepInPlace({ ...fixed, ...eager }, { offset });
+      expect(relL2(await floats(graph.outputs.y), await floats(y)), `y, step ${step}`).toBeLessThanOrEqual(1e-6);
+      for (const name of ['convState', 'ssmState'] as const) {
+        const [got, want] = [await floats(captured[name]), await floats(eager[name])];
+        expect(relL2(got, want), `${name}, step ${step}`).toBeLessThanOrEqual(1e-6);
+      }
+      y.dispose();
+    }
+    graph.dispose();
+    for (const t of [...Object.values(fixed), ...Object.values(eager), ...Object.values(captured)]) t.dispose();
+    expect(b.liveGraphs).toBe(0);
   });
 
   it('says when end() has no capture to end', () => {

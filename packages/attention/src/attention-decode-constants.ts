@@ -13,6 +13,10 @@
  * attention_in_multiplier² are in `scale`); with biases, attend applies them as written, and here they go into the
  * weights: q = (m·Wq)·x + bq, k = (km·m·Wk)·x + km·bk, v = (m·Wv)·x + bv (each product rounded once to the
  * parameters' dtype). Inference only: copies, stale once the parameters change; the owner disposes them.
+ *
+ * `packedQkvProjection` gives the packed projection alone, for a caller that stacks it under another projection of
+ * the same input (the decoder layer: the mixer's in_proj rows, then these) and hands the attention step the wider
+ * row at a column offset (`FalconH1Attention.attendProjectedStep`).
  */
 import { concat, dispose, scale as scaleBy, type Tensor, tidy } from '@falcon-h1/core-tensor';
 import type { FalconH1Attention } from './falcon-h1-attention.js';
@@ -26,6 +30,17 @@ export interface AttentionDecodeConstants {
 
 /** The constants of `attention` when it attends over `inputMultiplier · x` (attention_in_multiplier). */
 export function attentionDecodeConstants(attention: FalconH1Attention, inputMultiplier = 1): AttentionDecodeConstants {
+  return { qkv: packedQkvProjection(attention, inputMultiplier), scale: attention.attentionScale(inputMultiplier) };
+}
+
+/**
+ * q_proj | k_proj | v_proj packed into one projection with the multipliers folded as above, in the parameters'
+ * dtype: x → the packed [q | k | v] heads (the constants' `qkv`). Fresh tensors.
+ */
+export function packedQkvProjection(
+  attention: FalconH1Attention,
+  inputMultiplier = 1,
+): { weight: Tensor; bias?: Tensor } {
   const folded = attention.foldsMultipliers;
   const keyMultiplier = attention.config.key_multiplier;
   const { q_proj, k_proj, v_proj } = attention;
@@ -43,7 +58,7 @@ export function attentionDecodeConstants(attention: FalconH1Attention, inputMult
     const bias = biases.every((b) => b !== undefined)
       ? concat([biases[0]!, times(biases[1]!, keyMultiplier), biases[2]!], 0)
       : undefined;
-    return { qkv: { weight: concat(weights, 0), bias }, scale: attention.attentionScale(inputMultiplier) };
+    return { weight: concat(weights, 0), bias };
   });
 }
 

@@ -21,7 +21,10 @@
  *
  * One token over a `StaticKVCache` with decode constants (attention-decode-constants.ts: q_proj | k_proj | v_proj
  * packed, multipliers folded the same way): one MatMul and one fused `AttentionDecodeStep` (RoPE, the cache write,
- * the attention over every slot), the same values as the path above up to rounding.
+ * the attention over every slot), the same values as the path above up to rounding. `attendProjectedStep` is that
+ * step without the MatMul: the caller projected the token itself (the packed q|k|v columns of a wider row) and may
+ * give a prefix that the kernel writes in front of the heads (the decoder layer's gated SSM output, which its merged
+ * out-projection reads with the heads: no Concat).
  */
 import { attention, linear, reshape, rope, scale, type Tensor, type Variable } from '@falcon-h1/core-tensor';
 import type { AttentionCache } from './attention-cache.js';
@@ -136,16 +139,40 @@ export class FalconH1Attention {
     options: AttentionForwardOptions,
     constants: AttentionDecodeConstants,
   ): Tensor {
-    const { hidden_size: d, num_attention_heads: hq, num_key_value_heads: hkv } = this.config;
     const b = x.shape[0]!;
-    const qkv = linear(reshape(x, [b, d]), constants.qkv.weight, constants.qkv.bias);
-    const o = cache.attendStep(qkv, options.positions, options.seqIdx, {
-      heads: hq,
-      kvHeads: hkv,
-      theta: this.config.rope_parameters.rope_theta,
-      scale: constants.scale,
-    });
+    const qkv = linear(reshape(x, [b, this.config.hidden_size]), constants.qkv.weight, constants.qkv.bias);
+    const o = this.staticStep(qkv, cache, options, { scale: constants.scale });
     return reshape(o, [b, 1, o.shape[1]!]);
+  }
+
+  /**
+   * One token over a static KV cache (`options.cache`) from a projection the caller made: row [B, W] holds the
+   * token's packed q | k | v (`packedQkvProjection` for this `inputMultiplier`) at columns [offset, offset +
+   * (Hq + 2·Hkv)·Dh). One fused `AttentionDecodeStep` → the heads [B, Hq·Dh], or [B, C + Hq·Dh] = [prefix | heads]
+   * with a prefix [B, C] in row's dtype. `forward` = outputScale · o_proj of the heads, as with `attend`.
+   */
+  attendProjectedStep(
+    row: Tensor,
+    options: AttentionForwardOptions,
+    packed: { offset?: number; prefix?: Tensor } = {},
+  ): Tensor {
+    if (!(options.cache instanceof StaticKVCache)) {
+      throw new Error('FalconH1Attention.attendProjectedStep: needs a StaticKVCache (options.cache)');
+    }
+    const scale = this.attentionScale(options.inputMultiplier ?? 1);
+    return this.staticStep(row, options.cache, options, { ...packed, scale });
+  }
+
+  private staticStep(
+    qkv: Tensor,
+    cache: StaticKVCache,
+    options: AttentionForwardOptions,
+    step: { scale: number; offset?: number; prefix?: Tensor },
+  ): Tensor {
+    const { num_attention_heads: heads, num_key_value_heads: kvHeads } = this.config;
+    const theta = this.config.rope_parameters.rope_theta;
+    const { scale, offset, prefix } = step;
+    return cache.attendStep(qkv, options.positions, options.seqIdx, { heads, kvHeads, theta, scale, offset }, prefix);
   }
 
   /**

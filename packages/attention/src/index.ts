@@ -12,6 +12,7 @@ export {
   type AttentionDecodeConstants,
   attentionDecodeConstants,
   disposeAttentionDecodeConstants,
+  packedQkvProjection,
 } from './attention-decode-constants.js';
 export { attentionParameterShapes, type ParameterProvider, type ParameterShape } from './attention-parameters.js';
 export { documentPositions, type RowContinuation, sequentialPositions } from './document-positions.js';

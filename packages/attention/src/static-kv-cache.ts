@@ -15,8 +15,10 @@
  * between the layers and write it once per step itself (`writesKeySeqIdx: false`).
  *
  * `attendStep` is the fused form of a step (the attention module's one-token path with decode constants): one
- * `AttentionDecodeStep` ropes the packed projection's q and k, writes k and v into the slot and attends over all L
- * slots — one kernel where the backend has it, the same ops as `append` + attention where it has not.
+ * `AttentionDecodeStep` ropes the packed projection's q and k (its columns of a wider row, at `offset`), writes k
+ * and v into the slot and attends over all L slots, returning [prefix | heads] when given a prefix (what the
+ * caller's next projection reads, without a Concat) — one kernel where the backend has it, the same ops as
+ * `append` + attention (+ a Concat) where it has not.
  */
 import {
   type AttentionDecodeStepOptions,
@@ -74,11 +76,19 @@ export class StaticKVCache implements AttentionCache {
   }
 
   /**
-   * One step in one fused kernel: qkv [B, (Hq + 2·Hkv)·Dh] (the new token's packed q | k | v heads, k with the
-   * multiplier the caller folds), positions and document ids [B, 1] → the attention output [B, Hq·Dh]; the roped
-   * key and the value are written into the step's slot in place (and the document ids, if this cache owns them).
+   * One step in one fused kernel: qkv [B, W] holding the new token's packed q | k | v heads (k with the multiplier
+   * the caller folds) at columns [offset, offset + (Hq + 2·Hkv)·Dh) (`options.offset`, default 0), positions and
+   * document ids [B, 1] → the attention output [B, Hq·Dh], or [B, C + Hq·Dh] = [prefix | output] with a prefix
+   * [B, C]; the roped key and the value are written into the step's slot in place (and the document ids, if this
+   * cache owns them).
    */
-  attendStep(qkv: Tensor, positions: Tensor, seqIdx: Tensor | undefined, options: AttentionDecodeStepOptions): Tensor {
+  attendStep(
+    qkv: Tensor,
+    positions: Tensor,
+    seqIdx: Tensor | undefined,
+    options: AttentionDecodeStepOptions,
+    prefix?: Tensor,
+  ): Tensor {
     if (!seqIdx) throw new Error('StaticKVCache: document ids are required (empty slots are masked by them)');
     const b = this.keys.shape[0]!;
     if (positions.shape.join(',') !== `${b},1` || seqIdx.shape.join(',') !== `${b},1`) {
@@ -97,6 +107,7 @@ export class StaticKVCache implements AttentionCache {
         slots: slot,
         qSeqIdx: reshape(seqIdx, [b]),
         kSeqIdx: this.keySeqIdx,
+        prefix,
       },
       options,
     );

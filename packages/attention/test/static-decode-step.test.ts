@@ -3,13 +3,18 @@
  * AttentionDecodeStep) against the module's generic path over an identical cache (three projections, RoPE, cache
  * writes, attention), in float64 on the reference backend: same output, same cache contents — with and without
  * q/k/v biases (multipliers folded into the scale, or into the packed weights), rows in different documents and
- * empty slots.
+ * empty slots. The same step from a projection the caller made (`attendProjectedStep`: the packed q|k|v columns of
+ * a wider row, at an offset, with a prefix the kernel writes in front of the heads) gives [prefix | the same heads]
+ * and the same cache.
  */
 import '@falcon-h1/backend-reference';
 import {
+  concat,
   dispatchCounts,
   dispose,
+  linear,
   resetDispatchCounts,
+  reshape,
   type Tensor,
   tensor,
   tidy,
@@ -22,6 +27,7 @@ import {
   disposeAttentionDecodeConstants,
   FalconH1Attention,
   type FalconH1AttentionConfig,
+  packedQkvProjection,
   StaticKVCache,
 } from '../src/index.js';
 import { relL2 } from './relative-error.js';
@@ -89,6 +95,7 @@ function check(attentionBias: boolean, seed: number): void {
   };
   const fused = makeCache();
   const generic = makeCache();
+  const projected = makeCache();
   tidy(() => {
     const input = tensor(x, [B, 1, config.hidden_size], 'f64');
     const options = {
@@ -106,6 +113,29 @@ function check(attentionBias: boolean, seed: number): void {
     expect(relL2(fused.keys.dataSync() as Float64Array, generic.keys.dataSync() as Float64Array)).toBeLessThan(1e-12);
     const values = [fused, generic].map((c) => c.values.dataSync() as Float64Array);
     expect(relL2(values[0]!, values[1]!)).toBeLessThan(1e-12);
+    // The packed q|k|v at columns [3, 3 + width) of a wider row (other projections' columns around it), a prefix.
+    const qkv = packedQkvProjection(attn, inputMultiplier);
+    const heads = config.num_attention_heads * dh;
+    const other = (columns: number): Tensor => tensor(uniform(next, B * columns), [B, columns], 'f64');
+    const projection = linear(reshape(input, [B, config.hidden_size]), qkv.weight, qkv.bias);
+    const wide = concat([other(3), projection, other(2)], -1);
+    const prefix = other(5);
+    resetDispatchCounts();
+    const both = attn.attendProjectedStep(wide, { ...options, cache: projected }, { offset: 3, prefix });
+    expect(dispatchCounts().AttentionDecodeStep).toEqual({ native: 1, fallback: 0 });
+    expect(both.shape).toEqual([B, 5 + heads]);
+    const bothValues = both.dataSync() as Float64Array;
+    const gotValues = got.dataSync() as Float64Array;
+    const prefixValues = prefix.dataSync() as Float64Array;
+    for (let b = 0; b < B; b++) {
+      const out = bothValues.subarray(b * (5 + heads), (b + 1) * (5 + heads));
+      expect(Array.from(out.subarray(0, 5))).toEqual(Array.from(prefixValues.subarray(b * 5, b * 5 + 5)));
+      expect(relL2(out.subarray(5), gotValues.subarray(b * heads, (b + 1) * heads))).toBeLessThan(1e-12);
+    }
+    for (const which of ['keys', 'values'] as const) {
+      const want = fused[which].dataSync() as Float64Array;
+      expect(relL2(projected[which].dataSync() as Float64Array, want), which).toBeLessThan(1e-12);
+    }
     // The slot was written; every other slot kept its value.
     const k = fused.keys.dataSync() as Float64Array;
     const row = hkv * dh;

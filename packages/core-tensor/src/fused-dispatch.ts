@@ -84,6 +84,28 @@ export function runFused<K extends FusedKernelName>(
 }
 
 /**
+ * Runs an inference-only fused kernel that writes into its variable inputs (AttentionDecodeStep,
+ * SsmDecodeStepInPlace) outside any tape: natively when possible, else `compose` (which writes the variables with
+ * `overwrite`) in a scope of its own, so that only what it returns survives.
+ */
+export function runFusedInPlace<K extends FusedKernelName>(
+  name: K,
+  inputs: TensorInputs<K>,
+  attrs: KernelAttrs<K>,
+  compose: () => TensorOutputs<K>,
+): TensorOutputs<K> {
+  const backend = backendOfInputs(inputs as Record<string, Tensor | Tensor[] | undefined>);
+  return ENGINE.noGrad(() => {
+    if (nativeSupport(backend, name, inputs as unknown as KernelInputs<K>, attrs) === true) {
+      count(name, 'native');
+      return ENGINE.runKernel(name, inputs, attrs);
+    }
+    count(name, 'fallback');
+    return ENGINE.tidy(compose);
+  });
+}
+
+/**
  * The vector-Jacobian product of a composition, for a fused kernel whose backend has no backward kernel:
  * re-runs the composition on the saved inputs under a fresh tape and differentiates it.
  */

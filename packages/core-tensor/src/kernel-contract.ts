@@ -17,8 +17,9 @@
  *  - Tensors are dense, contiguous and row-major (the last axis varies fastest). There are no strides: a view
  *    (reshape) is a new shape over the same data, handled by core without any kernel.
  *  - A kernel never mutates its inputs (exceptions: `AdamW` and `AdamWMulti`, which update their state in place,
- *    and `CacheWrite` and `AttentionDecodeStep`, which write a decode step's rows into a cache) and returns newly
- *    allocated outputs owned by the caller.
+ *    `CacheWrite` and `AttentionDecodeStep`, which write a decode step's rows into a cache, and
+ *    `SsmDecodeStepInPlace`, which updates the SSM decode states) and returns newly allocated outputs owned by the
+ *    caller.
  *  - Shapes are validated by core before a kernel is called; a kernel may assume its documented shape rules.
  *  - Float inputs of one kernel share one dtype (f64, f32, f16 or bf16) unless stated; the output has that dtype.
  *    Arithmetic accumulates in at least f32 (the reference backend: f64) and rounds once when it stores.
@@ -247,6 +248,21 @@ export interface FusedKernels {
     attrs: { eps: number };
     outputs: { sum: TensorInfo; normed: TensorInfo };
   };
+  /**
+   * AddRmsNorm and the bias-free projection that reads its normed output, in one kernel (a decode step's
+   * input_layernorm → [in_proj ; q|k|v], pre_ff_layernorm → [gate_proj ; up_proj]):
+   *   sum, normed = AddRmsNorm(x, residual, normWeight, eps)          exactly the AddRmsNorm entry above
+   *   y           = MatMul(normed, weight, transposeA false, transposeB true)   normed as AddRmsNorm stores it
+   * x, residual [..., D], normWeight [D], weight [N, D] (a Linear weight), one float dtype for all four. Outputs sum
+   * [..., D] and y [..., N]; normed itself is not stored. A backend computes normed exactly as its AddRmsNorm
+   * stores it (rounded to the dtype), then the product as its MatMul does, so the result equals AddRmsNorm followed
+   * by MatMul bit for bit on such a backend. Decode only: core differentiates the composition if asked.
+   */
+  AddRmsNormMatMul: {
+    inputs: { x: TensorInfo; residual: TensorInfo; normWeight: TensorInfo; weight: TensorInfo };
+    attrs: { eps: number };
+    outputs: { sum: TensorInfo; y: TensorInfo };
+  };
 
   /**
    * Mamba2's grouped gated RMSNorm, all in ≥ f32. x, z [..., D], weight [D], D divisible by groupSize.
@@ -425,6 +441,25 @@ export interface FusedKernels {
     outputs: { y: TensorInfo; convState: TensorInfo; ssmState: TensorInfo };
   };
   /**
+   * SsmDecodeStep with its states updated IN PLACE (like AttentionDecodeStep's cache write): a captured decode step
+   * then needs no copy of convState' and ssmState' back into the state buffers. The step reads its columns of a
+   * WIDER packed row (the mixer's in_proj and the attention's q|k|v projection as one MatMul): zxbcdt [B, W] with
+   * W ≥ offset + dSsm + convDim + H, and the step's [z | x B C | dt] are the columns [offset, offset + dSsm +
+   * convDim + H) of each row (the others are not read). With zxbcdt' those columns:
+   *   y, convState', ssmState' = SsmDecodeStep(zxbcdt', convState, convWeight, convBias, ssmState, dtBias, A, D)
+   *   convState ← convState';  ssmState ← ssmState'        (every element, exactly SsmDecodeStep's values)
+   * Inputs, attrs (but offset, a non-negative integer) and dtype rules as SsmDecodeStep's. Output: y [B, dSsm] with
+   * SsmDecodeStep's dtype rule. A backend must not let one part of the step read a state element another part has
+   * already overwritten (the B and C channels of a group are read by every head of the group). Decode only: no
+   * gradient.
+   */
+  SsmDecodeStepInPlace: {
+    /** SsmDecodeStep's: zxbcdt, convState, convWeight, convBias?, ssmState, dtBias, A, D?. */
+    inputs: FusedKernels['SsmDecodeStep']['inputs'];
+    attrs: { activation: ConvActivation; gate: SsmGate; dtMin: number; dtMax: number; offset: number };
+    outputs: TensorInfo;
+  };
+  /**
    * Writes one decode step's rows into a preallocated cache IN PLACE (the static KV cache of captured decode steps:
    * an update of a few rows instead of a Where over every slot). Like AdamW it writes into an input and returns
    * nothing. cache [B, L, ...rest] and values [B, T, ...rest] of one dtype (any dtype: float, i32, u8); slots i32
@@ -456,18 +491,22 @@ export interface FusedKernels {
    * One decode step of grouped-query attention over a static KV cache, in one kernel: RoPE of the new token's query
    * and key, the write of its key and value into the cache IN PLACE (like CacheWrite), and the attention of the
    * query over every cache slot. The result equals, exactly, this composition of the kernels above:
-   *   q, k, v = qkv[b] split into Hq, Hkv and Hkv heads of Dh (in that order: [q | k | v] along the last axis)
+   *   q, k, v = qkv[b, offset : offset + (Hq + 2·Hkv)·Dh] split into Hq, Hkv and Hkv heads of Dh (in that order:
+   *             [q | k | v] along the last axis; the row's other columns are not read)
    *   q, k    = Rope(q), Rope(k) at positions[b]          (the Rope entry's f32 angles; rounded to the dtype)
    *   CacheWrite(keys, k, slots); CacheWrite(values, v, slots)       (a row whose slot is outside [0, L): no write)
    *   o       = Attention(q, keys, values, scale, causal, qSeqIdx, kSeqIdx)   with T = 1, S = L
+   *   out     = Concat([prefix, o], last axis)        (o alone without a prefix; the prefix is copied, not rounded)
    * i.e. the query is the last position (causality hides no slot) and slot j is visible iff
    * kSeqIdx[b, j] = qSeqIdx[b] — empty slots hold −1; the caller has written this step's document ids into
    * kSeqIdx already. Softmax in ≥ f32; a query with no visible slot outputs zeros. A backend must make the attention
    * read the new key and value of row b at slot slots[b] (e.g. from registers rather than from the cache).
-   * qkv [B, (Hq + 2·Hkv)·Dh] (any float dtype; k carries whatever multiplier the caller folded in), positions i32
-   * [B], keys and values [B, L, Hkv, Dh] (qkv's dtype), slots i32 [B] or [1] (one slot for every row), qSeqIdx i32
-   * [B], kSeqIdx i32 [B, L]; Hq divisible by Hkv, Dh even. Output o [B, Hq·Dh] in qkv's dtype. Decode only: no
-   * gradient.
+   * qkv [B, W] with W ≥ offset + (Hq + 2·Hkv)·Dh (any float dtype; k carries whatever multiplier the caller folded
+   * in; offset a non-negative integer, 0 for a projection of q|k|v alone), positions i32 [B], keys and values
+   * [B, L, Hkv, Dh] (qkv's dtype), slots i32 [B] or [1] (one slot for every row), qSeqIdx i32 [B], kSeqIdx i32
+   * [B, L], prefix? [B, C] (qkv's dtype; e.g. the gated SSM output that a merged out-projection reads in front of
+   * the heads); Hq divisible by Hkv, Dh even. Output [B, C + Hq·Dh] = [prefix | o] in qkv's dtype (C = 0 without a
+   * prefix). Decode only: no gradient.
    */
   AttentionDecodeStep: {
     inputs: {
@@ -478,8 +517,9 @@ export interface FusedKernels {
       slots: TensorInfo;
       qSeqIdx: TensorInfo;
       kSeqIdx: TensorInfo;
+      prefix?: TensorInfo;
     };
-    attrs: { heads: number; kvHeads: number; theta: number; scale: number };
+    attrs: { heads: number; kvHeads: number; theta: number; scale: number; offset: number };
     outputs: TensorInfo;
   };
   AttentionGrad: {
@@ -569,6 +609,20 @@ export interface FusedKernels {
    * computes the same way. Decode only: no backward kernel (a tape gets the composition's gradients).
    */
   SwiGluPacked: { inputs: { gateUp: TensorInfo }; attrs: { gateMultiplier: number }; outputs: TensorInfo };
+  /**
+   * SwiGluPacked and the bias-free down projection that reads it, in one kernel (a decode step's MLP after its one
+   * gate|up product):
+   *   h = SwiGluPacked(gateUp, gateMultiplier)               exactly the entry above, rounded to the dtype
+   *   y = MatMul(h, weight, transposeA false, transposeB true)
+   * gateUp [..., 2I], weight [N, I] (a Linear weight), one float dtype; y [..., N]. h is not stored: a backend
+   * computes it exactly as its SwiGluPacked stores it, then the product as its MatMul does, so the result equals
+   * SwiGluPacked followed by MatMul bit for bit on such a backend. Decode only: core differentiates the composition.
+   */
+  SwiGluPackedMatMul: {
+    inputs: { gateUp: TensorInfo; weight: TensorInfo };
+    attrs: { gateMultiplier: number };
+    outputs: TensorInfo;
+  };
 
   /**
    * The language-model head and its cross-entropy in one kernel, so that the [R, V] logits are never stored whole
@@ -637,6 +691,7 @@ export const FUSED_KERNELS: readonly FusedKernelName[] = [
   'RmsNorm',
   'RmsNormGrad',
   'AddRmsNorm',
+  'AddRmsNormMatMul',
   'RmsNormGated',
   'RmsNormGatedGrad',
   'Rope',
@@ -647,6 +702,7 @@ export const FUSED_KERNELS: readonly FusedKernelName[] = [
   'SsmScanGrad',
   'SsmStep',
   'SsmDecodeStep',
+  'SsmDecodeStepInPlace',
   'CacheWrite',
   'Attention',
   'AttentionGrad',
@@ -658,6 +714,7 @@ export const FUSED_KERNELS: readonly FusedKernelName[] = [
   'SwiGlu',
   'SwiGluGrad',
   'SwiGluPacked',
+  'SwiGluPackedMatMul',
   'LinearCrossEntropy',
   'LinearCrossEntropyGrad',
 ];

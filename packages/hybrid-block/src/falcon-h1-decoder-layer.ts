@@ -12,8 +12,9 @@ import {
   type AttentionForwardOptions,
   attentionParameterShapes,
   FalconH1Attention,
+  StaticKVCache,
 } from '@falcon-h1/attention';
-import { add, concat, type DType, linear, scale, type Tensor } from '@falcon-h1/core-tensor';
+import { add, concat, type DType, linear, reshape, scale, type Tensor } from '@falcon-h1/core-tensor';
 import {
   FalconH1Mixer,
   type MambaLayerState,
@@ -23,7 +24,7 @@ import {
 } from '@falcon-h1/mamba2';
 import { type BlockLayout, layoutNorms } from './block-layout.js';
 import type { FalconH1Config } from './config/falcon-h1-config.js';
-import { FalconH1MLP, mlpParameterShapes } from './falcon-h1-mlp.js';
+import { FalconH1MLP, type MlpDecodeConstants, mlpParameterShapes } from './falcon-h1-mlp.js';
 import { FalconH1RMSNorm, type PendingResidual } from './falcon-h1-rms-norm.js';
 import {
   type LayerDecodeConstants,
@@ -53,7 +54,10 @@ export interface LayerContext {
   seqIdx?: Tensor;
   /** This layer's cache, updated in place. */
   cache?: DecoderLayerCache;
-  /** Replaces this layer's Mamba2 state in the cache. */
+  /**
+   * Replaces this layer's Mamba2 state in the cache. A step on a state updated in place (`inPlaceMambaState`, the
+   * static decoder's) hands back that same state, already updated: such a cache needs no callback.
+   */
   setMambaState?(state: MambaLayerState): void;
 }
 
@@ -194,7 +198,25 @@ export class FalconH1DecoderLayer {
    *   SAM    n feeds the merged branches and the MLP; out = h + (S(n) + A(n) + M(n))
    *   S_A_M  h1 = h + S(n) fused with pre_attn_layernorm(h1), h2 = h1 + A(n1) with pre_ff_layernorm(h2)
    * The MLP runs gate_proj and up_proj as one packed projection read by SwiGluPacked, and its down projection comes
-   * pre-scaled. Same values as the unfused layer: AddRmsNorm equals Add then RmsNorm.
+   * pre-scaled. In the static decoder's steps (constants with `branchesIn`) a bias-free projection is also fused
+   * with the one kernel whose output only it reads: SA_M's input_layernorm (of a pending add) with [in_proj ;
+   * q|k|v] and pre_ff_layernorm with gate|up (AddRmsNormMatMul), and SA_M's and SAM's SwiGluPacked with down
+   * (SwiGluPackedMatMul). Same values as the unfused layer: AddRmsNorm equals Add then RmsNorm, and each fused
+   * product equals the kernel before it followed by MatMul.
+   *
+   * SA_M's kernels per step (SAM: input_layernorm and the gate|up projection apart — n feeds the branches and the
+   * MLP —, no pre_ff norm, plus the Add of the MLP's output; a bias keeps that projection apart and adds an Add
+   * after its MatMul; the gated-RMSNorm configs add the Slice of z and RmsNormGated, plus two Casts for 16-bit
+   * activations, after the SSM step):
+   *   over a static KV cache (the static decoder: constants with `branchesIn`), 6:
+   *     AddRmsNormMatMul (the pending add, input_layernorm, MatMul by [in_proj ; q|k|v]; the first layer, whose
+   *     input is no pending add: RmsNorm · MatMul) · SsmDecodeStepInPlace (its columns from 0; the conv and SSM
+   *     states updated in place) · AttentionDecodeStep (q|k|v at in_proj's width, prefix = the gated SSM output,
+   *     → [gated SSM output | heads]) · MatMul branchesOut · AddRmsNormMatMul (pre_ff_layernorm, MatMul gate|up) ·
+   *     SwiGluPackedMatMul (down)
+   *   through the hybrid cache (generate()), attention unfused: AddRmsNorm · MatMul in_proj · SsmDecodeStep · the
+   *     attention's own kernels · Concat · MatMul branchesOut · AddRmsNorm · the MLP's three (MatMul gate|up ·
+   *     SwiGluPacked · MatMul down)
    */
   decodeStep(h: Tensor | PendingResidual, context: LayerContext): PendingResidual {
     if (!this.decodesOneToken(h, context)) {
@@ -204,11 +226,15 @@ export class FalconH1DecoderLayer {
     }
     const cache = context.cache!;
     const constants = cache.decodeConstants!;
-    const mlp = (x: Tensor): Tensor =>
-      this.feed_forward.forward(x, { gateUp: constants.mlpGateUp, scaledDown: constants.mlpDown });
-    const { sum: x, normed: n } = this.input_layernorm.forwardResidual(h);
+    // The static decoder's SA_M and SAM steps (constants with `branchesIn`) also fuse each bias-free projection with
+    // the one kernel whose output it alone reads: the MLP's SwiGluPacked with down_proj, and (SA_M) a pending add's
+    // norm with the projection of that norm. generate()'s steps keep them apart.
+    const fusesProjections = constants.branchesIn !== undefined;
+    const mlpConstants: MlpDecodeConstants = { gateUp: constants.mlpGateUp, scaledDown: constants.mlpDown };
+    const mlp = (x: Tensor): Tensor => this.feed_forward.forward(x, mlpConstants, { fuseDown: fusesProjections });
     if (!constants.branchesOut) {
       // S_A_M: sequential branches, each residual add fused with the norm of the next block.
+      const { sum: x, normed: n } = this.input_layernorm.forwardResidual(h);
       const s = this.ssmBranch(n, context);
       const attn = this.pre_attn_layernorm!.forwardResidual({ residual: x, update: s });
       const a = this.attentionBranch(attn.normed, context);
@@ -217,12 +243,62 @@ export class FalconH1DecoderLayer {
     }
     // SA_M and SAM: S(n) + A(n) as one MatMul of [gated SSM output ; attention heads] by the merged, pre-scaled
     // out_proj | o_proj (layer-decode-constants.ts).
-    const ssm = this.mamba.stepGated(n, cache.mamba!, constants.mixer);
-    context.setMambaState?.(ssm.state);
-    const heads = this.self_attn.attend(n, this.attentionOptions(context));
-    const branches = linear(concat([ssm.gated, heads], -1), constants.branchesOut.weight, constants.branchesOut.bias);
-    if (this.layout === 'SAM') return { residual: x, update: add(branches, mlp(n)) };
-    const ff = this.pre_ff_layernorm!.forwardResidual({ residual: x, update: branches });
+    const branchesIn = constants.branchesIn;
+    let x: Tensor;
+    let n: Tensor | undefined;
+    let gatedAndHeads: Tensor;
+    if (this.layout === 'SA_M' && branchesIn && !branchesIn.bias && 'update' in h) {
+      // n feeds only [in_proj ; q|k|v]: the pending add, input_layernorm and that projection in one kernel.
+      const fused = this.input_layernorm.forwardResidualProjected(h, branchesIn.weight);
+      x = fused.sum;
+      gatedAndHeads = this.projectedBranches(fused.y, context);
+    } else {
+      ({ sum: x, normed: n } = this.input_layernorm.forwardResidual(h));
+      gatedAndHeads = branchesIn
+        ? this.projectedBranches(linear(n, branchesIn.weight, branchesIn.bias), context)
+        : this.separateBranches(n, context);
+    }
+    const branches = linear(gatedAndHeads, constants.branchesOut.weight, constants.branchesOut.bias);
+    if (this.layout === 'SAM') return { residual: x, update: add(branches, mlp(n!)) };
+    const stream: PendingResidual = { residual: x, update: branches };
+    if (fusesProjections && !constants.mlpGateUp.bias) {
+      // pre_ff_layernorm's output feeds only the packed gate|up projection: all three in one kernel.
+      const ff = this.pre_ff_layernorm!.forwardResidualProjected(stream, constants.mlpGateUp.weight);
+      return { residual: ff.sum, update: this.feed_forward.fromGateUp(ff.y, mlpConstants, { fuseDown: true }) };
+    }
+    const ff = this.pre_ff_layernorm!.forwardResidual(stream);
     return { residual: ff.sum, update: mlp(ff.normed) };
+  }
+
+  /**
+   * The parallel branches' [gated SSM output | attention heads] [B, 1, d_ssm + Hq·Dh] from ONE projection [B, 1, W]
+   * of n by [in_proj ; q|k|v]: the SSM step reads the row's first columns (and updates an in-place state where the
+   * cache holds one), the attention step its q|k|v after in_proj's width and writes the gated SSM output in front of
+   * the heads — the merged out-projection's input, no Concat.
+   */
+  private projectedBranches(projected: Tensor, context: LayerContext): Tensor {
+    const cache = context.cache!;
+    if (!(cache.kv instanceof StaticKVCache)) {
+      throw new Error(
+        'FalconH1DecoderLayer.decodeStep: decode constants made with staticCache need a StaticKVCache in the layer cache',
+      );
+    }
+    const b = projected.shape[0]!;
+    const row = reshape(projected, [b, projected.shape[2]!]);
+    const ssm = this.mamba.stepProjected(row, cache.mamba!, cache.decodeConstants!.mixer);
+    context.setMambaState?.(ssm.state);
+    const both = this.self_attn.attendProjectedStep(row, this.attentionOptions(context), {
+      offset: this.mamba.sizes.projectionWidth,
+      prefix: ssm.gated,
+    });
+    return reshape(both, [b, 1, both.shape[1]!]);
+  }
+
+  /** [gated SSM output | attention heads] from each branch's own projection of n, then a Concat. */
+  private separateBranches(n: Tensor, context: LayerContext): Tensor {
+    const cache = context.cache!;
+    const ssm = this.mamba.stepGated(n, cache.mamba!, cache.decodeConstants!.mixer);
+    context.setMambaState?.(ssm.state);
+    return concat([ssm.gated, this.self_attn.attend(n, this.attentionOptions(context))], -1);
   }
 }

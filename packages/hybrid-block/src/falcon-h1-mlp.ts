@@ -2,7 +2,15 @@
  * FalconH1MLP: the gated MLP with its two μP multipliers,
  *   y = down_proj( up_proj(x) · silu(gate_proj(x) · mlp_multipliers[0]) ) · mlp_multipliers[1]
  */
-import { linear, scale, swiGlu, swiGluPacked, type Tensor, type Variable } from '@falcon-h1/core-tensor';
+import {
+  linear,
+  scale,
+  swiGlu,
+  swiGluPacked,
+  swiGluPackedMatMul,
+  type Tensor,
+  type Variable,
+} from '@falcon-h1/core-tensor';
 import type { ParameterProvider, ParameterShape } from '@falcon-h1/mamba2';
 import type { FalconH1Config } from './config/falcon-h1-config.js';
 
@@ -34,6 +42,14 @@ export interface MlpDecodeConstants {
   readonly scaledDown: { readonly weight: Tensor; readonly bias?: Tensor };
 }
 
+export interface MlpDecodeOptions {
+  /**
+   * SwiGluPacked and a bias-free down projection as one fused kernel (SwiGluPackedMatMul): the static decoder's
+   * steps, where every launch saved counts (generate() keeps the two kernels).
+   */
+  readonly fuseDown?: boolean;
+}
+
 export class FalconH1MLP {
   readonly gate_proj: Projection;
   readonly up_proj: Projection;
@@ -54,16 +70,26 @@ export class FalconH1MLP {
   /**
    * `decode`: a decode step's constants (layer-decode-constants.ts) — gate_proj and up_proj as one MatMul whose
    * packed [gate | up] output the fused SwiGluPacked reads, and the pre-scaled down_proj (no Scale kernel): three
-   * kernels where the plain path runs four (five with the Scale), with the same values.
+   * kernels where the plain path runs four (five with the Scale), with the same values; two with `fuseDown`
+   * (`fromGateUp`).
    */
-  forward(x: Tensor, decode?: MlpDecodeConstants): Tensor {
-    if (decode) {
-      const gateUp = linear(x, decode.gateUp.weight, decode.gateUp.bias);
-      return linear(swiGluPacked(gateUp, this.gate_multiplier), decode.scaledDown.weight, decode.scaledDown.bias);
-    }
+  forward(x: Tensor, decode?: MlpDecodeConstants, options: MlpDecodeOptions = {}): Tensor {
+    if (decode) return this.fromGateUp(linear(x, decode.gateUp.weight, decode.gateUp.bias), decode, options);
     // up · silu(gate · gate_multiplier) in one fused kernel (core composes it where a backend lacks SwiGlu).
     const gate = linear(x, this.gate_proj.weight, this.gate_proj.bias);
     const y = swiGlu(gate, linear(x, this.up_proj.weight, this.up_proj.bias), this.gate_multiplier);
     return scale(linear(y, this.down_proj.weight, this.down_proj.bias), this.down_multiplier);
+  }
+
+  /**
+   * A decode step's MLP after its packed gate|up projection [..., 2I] (made by `forward`, or fused with the norm
+   * before it: FalconH1DecoderLayer.decodeStep): SwiGluPacked, then the pre-scaled down projection — one fused
+   * SwiGluPackedMatMul with `fuseDown` where down_proj has no bias (the same values: the kernel stores nothing
+   * between the two).
+   */
+  fromGateUp(gateUp: Tensor, decode: MlpDecodeConstants, { fuseDown = false }: MlpDecodeOptions = {}): Tensor {
+    const down = decode.scaledDown;
+    if (fuseDown && !down.bias) return swiGluPackedMatMul(gateUp, down.weight, this.gate_multiplier);
+    return linear(swiGluPacked(gateUp, this.gate_multiplier), down.weight, down.bias);
   }
 }

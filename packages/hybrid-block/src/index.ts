@@ -38,7 +38,7 @@ export {
   type CausalLmOutput,
   FalconH1ForCausalLM,
 } from './falcon-h1-for-causal-lm.js';
-export { FalconH1MLP, type MlpDecodeConstants, mlpParameterShapes } from './falcon-h1-mlp.js';
+export { FalconH1MLP, type MlpDecodeConstants, type MlpDecodeOptions, mlpParameterShapes } from './falcon-h1-mlp.js';
 export { FalconH1Model, type ModelForwardOptions, type ModelOutput } from './falcon-h1-model.js';
 export { FalconH1RMSNorm, type PendingResidual } from './falcon-h1-rms-norm.js';
 export {

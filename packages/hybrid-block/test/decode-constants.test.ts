@@ -6,10 +6,14 @@
  * the same steps without constants — every block layout, with and without every bias, f64 and f32 — and bf16 steps
  * with constants stay within bf16 rounding of the f64 steps on the same (bf16-valued) weights. Nothing is left
  * behind once the cache is disposed. Each residual add that a norm reads runs fused with it (AddRmsNorm, across
- * layers too: a layer's output with the next layer's input_layernorm). The static decoder's steps (its constants add the packed q|k|v projection of
- * the fused AttentionDecodeStep, multipliers folded as attention folds them) give the hybrid cache's logits too.
+ * layers too: a layer's output with the next layer's input_layernorm). The static decoder's steps (its constants add
+ * the packed q|k|v projection of the fused AttentionDecodeStep, multipliers folded as attention folds them — for SA_M
+ * and SAM stacked under in_proj as one projection, `branchesIn`, whose values are exactly the separate constants'
+ * and which replaces them: no memory beyond theirs) give the hybrid cache's logits too, their Mamba2 states updated
+ * in place by SsmDecodeStepInPlace.
  */
 import '@falcon-h1/backend-reference';
+import { attentionDecodeConstants, disposeAttentionDecodeConstants } from '@falcon-h1/attention';
 import {
   cast,
   type DType,
@@ -28,47 +32,15 @@ import {
 import { describe, expect, it } from 'vitest';
 import {
   type BlockLayout,
+  disposeLayerDecodeConstants,
   type FalconH1Config,
   FalconH1ForCausalLM,
   leftPadBatch,
-  parseFalconH1Config,
   randomFalconH1Parameters,
   StaticDecoder,
 } from '../src/index.js';
 import { relL2 } from './fixtures.js';
-
-function configFor(layout: BlockLayout, biases: boolean): FalconH1Config {
-  return parseFalconH1Config({
-    vocab_size: 40,
-    num_hidden_layers: 2,
-    hidden_size: 16,
-    intermediate_size: 24,
-    num_attention_heads: 4,
-    num_key_value_heads: 2,
-    head_dim: 4,
-    mamba_d_ssm: 12,
-    mamba_n_heads: 4,
-    mamba_d_head: 3,
-    mamba_n_groups: 2,
-    mamba_d_state: 5,
-    mamba_chunk_size: 4,
-    mamba_rms_norm: layout !== 'SAM', // SAM also covers the plain y·silu(z) gate
-    key_multiplier: 0.7,
-    attention_in_multiplier: 0.8,
-    attention_out_multiplier: 1.3,
-    ssm_in_multiplier: 1.1,
-    ssm_out_multiplier: 0.6,
-    ssm_multipliers: [0.35, 0.25, 0.4, 0.5, 0.3],
-    mlp_multipliers: [0.9, 1.2],
-    embedding_multiplier: 2,
-    lm_head_multiplier: 0.5,
-    block_layout: layout,
-    attention_bias: biases,
-    mlp_bias: biases,
-    mamba_proj_bias: biases,
-    projectors_bias: biases,
-  });
-}
+import { configFor } from './tiny-config.js';
 
 const PROMPT = [
   [3, 17, 5, 29, 8],
@@ -162,6 +134,15 @@ describe('the layer decode step', () => {
       expect(() => model.model.layers[0]!.decodeStep(h, { positions })).toThrow(
         /decodeStep: needs one token \(\[B, 1, D\]\) after a prefill, with decode constants in the layer cache/,
       );
+      // The static decoder's constants (in_proj | q|k|v merged) over the hybrid cache's concatenating KV cache.
+      const cache = model.createCache(1);
+      model.forward(tensor([3, 4], [1, 2], 'i32'), { cache });
+      const layer = cache.layers[0]!;
+      layer.decodeConstants = model.model.layers[0]!.decodeConstants('f32', { staticCache: true });
+      expect(() => model.model.layers[0]!.decodeStep(h, { positions, cache: layer })).toThrow(
+        /decode constants made with staticCache need a StaticKVCache in the layer cache/,
+      );
+      cache.dispose();
     });
     dispose([...model.parameters.values()]);
   });
@@ -195,7 +176,21 @@ describe('decode constants of the static decoder (packed q|k|v + AttentionDecode
           expect(relL2(got, want)).toBeLessThan(1e-12);
         }
         expect(dispatchCounts().AttentionDecodeStep?.native).toBe(NEXT.length * config.num_hidden_layers);
-        expect(dispatchCounts().AddRmsNorm?.native).toBe(NEXT.length * fusedNormsPerStep(layout, 2));
+        // Every residual add a norm reads ran fused with it; in SA_M without biases each such norm but the first
+        // layer's input_layernorm (no pending add there) also with the projection that alone reads it, and in SA_M
+        // and SAM without biases SwiGluPacked with the down projection.
+        const withProjection = layout === 'SA_M' && !biases ? 2 * 2 - 1 : 0;
+        const norms = dispatchCounts().AddRmsNorm?.native ?? 0;
+        expect([norms, dispatchCounts().AddRmsNormMatMul?.native ?? 0]).toEqual([
+          NEXT.length * (fusedNormsPerStep(layout, 2) - withProjection),
+          NEXT.length * withProjection,
+        ]);
+        const downFused = layout !== 'S_A_M' && !biases ? 2 : 0;
+        expect(dispatchCounts().SwiGluPackedMatMul?.native ?? 0).toBe(NEXT.length * downFused);
+        // Every layer's states updated in place; the functional fused step never ran (the reference steps have no
+        // constants: their conv update and SSM step are separate kernels).
+        expect(dispatchCounts().SsmDecodeStepInPlace?.native).toBe(NEXT.length * config.num_hidden_layers);
+        expect(dispatchCounts().SsmDecodeStep).toBeUndefined();
         decoder.dispose();
         cache.dispose();
         expect(memory().numTensors).toBe(before);
@@ -203,4 +198,94 @@ describe('decode constants of the static decoder (packed q|k|v + AttentionDecode
       });
     }
   }
+});
+
+describe('the static decoder in bf16', () => {
+  // SA_M with the gated RMSNorm: the merged row is bf16, z is cast to f32 for the norm and the norm's output back.
+  it('SA_M, gated norm, every bias: static steps stay within bf16 rounding of the f64 hybrid-cache steps', () => {
+    const config = configFor('SA_M', true);
+    const parameters = randomFalconH1Parameters(config, { seed: 9, dtype: 'bf16' });
+    const low = new FalconH1ForCausalLM(config, parameters);
+    const wide = castModel(config, parameters, 'f64');
+    const decoder = new StaticDecoder(low, PROMPT, { maxLength: 5 + NEXT.length });
+    const want = stepLogits(wide, undefined);
+    NEXT.forEach((token, s) => {
+      decoder.setTokens(PROMPT.map(() => token));
+      const got = Float64Array.from(decoder.step().logits.dataSync() as ArrayLike<number>);
+      expect(relL2(got, want[s]!)).toBeLessThan(2e-2);
+    });
+    decoder.dispose();
+    dispose([...parameters.values(), ...wide.parameters.values()]);
+  });
+});
+
+/** Bytes the reference backend holds now. */
+const heldBytes = (): number => memory().backends.reference!.bytes;
+
+const flat = (t: Tensor): number[] => Array.from(t.dataSync() as ArrayLike<number>);
+
+describe('the merged input projection of the static decoder (branchesIn)', () => {
+  const biasCases = [
+    ['no biases', false, {}],
+    ['every bias', true, {}],
+    ['an in_proj bias only (q|k|v part of the bias: zeros)', false, { mamba_proj_bias: true }],
+  ] as const;
+  for (const layout of ['SA_M', 'SAM', 'S_A_M'] as const) {
+    for (const [label, biases, overrides] of biasCases) {
+      it(`${layout}, ${label}: [in_proj ; q|k|v] equals the separate constants stacked, and replaces them`, () => {
+        const config = configFor(layout, biases, overrides);
+        const model = new FalconH1ForCausalLM(config, randomFalconH1Parameters(config, { seed: 3, dtype: 'f64' }));
+        const layer = model.model.layers[1]!;
+        const before = memory().numTensors;
+        // The separate constants (generate()'s, and attention's packed q|k|v), and what each adds to memory.
+        let bytes = heldBytes();
+        const separate = layer.decodeConstants('f64');
+        const separateBytes = heldBytes() - bytes;
+        bytes = heldBytes();
+        const attention = attentionDecodeConstants(layer.self_attn, config.attention_in_multiplier);
+        const attentionBytes = heldBytes() - bytes;
+        bytes = heldBytes();
+        const merged = layer.decodeConstants('f64', { staticCache: true });
+        const mergedBytes = heldBytes() - bytes;
+        if (layout === 'S_A_M') {
+          // Sequential branches read different inputs: nothing to merge.
+          expect(merged.branchesIn).toBeUndefined();
+          expect(merged.mixer.inProj).toBeDefined();
+          expect(merged.attention).toBeDefined();
+          expect(mergedBytes).toBe(separateBytes + attentionBytes);
+        } else {
+          const inProj = separate.mixer.inProj!;
+          const qkv = attention.qkv;
+          expect(merged.mixer.inProj).toBeUndefined();
+          expect(merged.attention).toBeUndefined();
+          const branchesIn = merged.branchesIn!;
+          expect(branchesIn.weight.shape).toEqual([inProj.weight.shape[0]! + qkv.weight.shape[0]!, config.hidden_size]);
+          expect(flat(branchesIn.weight)).toEqual([...flat(inProj.weight), ...flat(qkv.weight)]);
+          const zeros = (rows: number): number[] => new Array<number>(rows).fill(0);
+          const biasOf = (p: { weight: Tensor; bias?: Tensor }): number[] =>
+            p.bias ? flat(p.bias) : zeros(p.weight.shape[0]!);
+          if (!inProj.bias && !qkv.bias) expect(branchesIn.bias).toBeUndefined();
+          else expect(flat(branchesIn.bias!)).toEqual([...biasOf(inProj), ...biasOf(qkv)]);
+          // One copy of each weight: the separate copies are not kept (a missing bias's zeros are the only extra).
+          const zeroBias = inProj.bias && !qkv.bias ? qkv.weight.shape[0]! * 8 : 0;
+          expect(mergedBytes).toBe(separateBytes + attentionBytes + zeroBias);
+        }
+        for (const constants of [separate, merged]) disposeLayerDecodeConstants(constants);
+        disposeAttentionDecodeConstants(attention);
+        expect(memory().numTensors).toBe(before);
+        dispose([...model.parameters.values()]);
+      });
+    }
+  }
+
+  it('a layer whose q|k|v weights are not in the activations dtype keeps the separate constants', () => {
+    const config = configFor('SA_M', false);
+    const model = new FalconH1ForCausalLM(config, randomFalconH1Parameters(config, { seed: 3, dtype: 'f32' }));
+    const constants = model.model.layers[0]!.decodeConstants('f64', { staticCache: true });
+    expect(constants.branchesIn).toBeUndefined();
+    expect(constants.mixer.inProj?.weight.dtype).toBe('f64');
+    expect(constants.attention?.qkv.weight.dtype).toBe('f32');
+    disposeLayerDecodeConstants(constants);
+    dispose([...model.parameters.values()]);
+  });
 });

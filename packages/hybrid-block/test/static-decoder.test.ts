@@ -1,7 +1,8 @@
 /**
  * The static decode step (fixed-capacity caches updated in place, the shape a captured graph needs) against
- * `generate()` and the hybrid cache on the golden fixtures: the same greedy tokens, the same logits at every step,
- * for a left-padded batch of prompts of different lengths; no tensors left behind. Backends here cannot capture
+ * `generate()` and the hybrid cache on the golden fixtures (SA_M, with and without the gated RMSNorm): the same
+ * greedy tokens, the same logits at every step, for a left-padded batch of prompts of different lengths; no tensors
+ * left behind; the same greedy tokens for random SAM and S_A_M models. Backends here cannot capture
  * graphs, so the step runs eagerly — the graph replay itself is checked on the GPU host (tools/cuda/bench-model.ts
  * compares replayed tokens with eager ones).
  */
@@ -10,6 +11,7 @@ import {
   canCaptureGraphs,
   captureGraph,
   dispatchCounts,
+  dispose,
   memory,
   resetDispatchCounts,
   reshape,
@@ -19,8 +21,16 @@ import {
   tidy,
 } from '@falcon-h1/core-tensor';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { generate, leftPadBatch, loadFalconH1, StaticDecoder } from '../src/index.js';
+import {
+  FalconH1ForCausalLM,
+  generate,
+  leftPadBatch,
+  loadFalconH1,
+  randomFalconH1Parameters,
+  StaticDecoder,
+} from '../src/index.js';
 import { fixtureDir, relL2 } from './fixtures.js';
+import { configFor } from './tiny-config.js';
 
 const PROMPTS = [
   [1, 17, 42, 99, 5, 63, 7],
@@ -29,17 +39,21 @@ const PROMPTS = [
 
 describe('StaticDecoder', () => {
   // 'native': the reference backend's AttentionDecodeStep writes each layer's keys and values in place and attends,
-  // its CacheWrite kernel writes the shared document ids; 'composition': core's fallbacks (what backends without the
-  // kernels run): AttentionDecodeStep as rope + CacheWrite + attention, CacheWrite as Where + overwrite, AddRmsNorm as
-  // Add + RmsNorm, SwiGluPacked as two Slices + SwiGlu.
+  // its SsmDecodeStepInPlace updates each layer's conv and SSM states in place, its CacheWrite kernel writes the
+  // shared document ids; 'composition': core's fallbacks (what backends without the kernels run): AttentionDecodeStep
+  // as rope + CacheWrite + attention (+ Concat of the prefix), SsmDecodeStepInPlace as SsmDecodeStep + overwrites,
+  // CacheWrite as Where + overwrite, AddRmsNorm as Add + RmsNorm, SwiGluPacked as two Slices + SwiGlu.
+  // (tiny-a: SA_M with the gated RMSNorm; tiny-b: SA_M with the plain y·silu(z) gate.)
   for (const [name, cacheWritePath] of [
     ['tiny-a', 'native'],
     ['tiny-b', 'native'],
     ['tiny-a', 'composition'],
   ] as const) {
-    it(`${name}: greedy tokens and logits equal generate() and the hybrid cache, step by step (AttentionDecodeStep and CacheWrite ${cacheWritePath})`, async () => {
+    it(`${name}: greedy tokens and logits equal generate() and the hybrid cache, step by step (decode kernels ${cacheWritePath})`, async () => {
       setFallbackPolicy(
-        cacheWritePath === 'native' ? 'none' : ['CacheWrite', 'AttentionDecodeStep', 'AddRmsNorm', 'SwiGluPacked'],
+        cacheWritePath === 'native'
+          ? 'none'
+          : ['CacheWrite', 'AttentionDecodeStep', 'SsmDecodeStepInPlace', 'AddRmsNorm', 'SwiGluPacked'],
       );
       resetDispatchCounts();
       onTestFinished(() => setFallbackPolicy('none'));
@@ -90,10 +104,34 @@ describe('StaticDecoder', () => {
       expect(dispatchCounts().CacheWrite).toEqual(
         native ? { native: steps, fallback: 0 } : { native: 0, fallback: steps + 2 * layers },
       );
+      expect(dispatchCounts().SsmDecodeStepInPlace).toEqual(
+        native ? { native: layers, fallback: 0 } : { native: 0, fallback: layers },
+      );
       // Decoder steps and the hybrid-cache reference steps (whose cache has no decode constants: no fusion) alike.
       expect(dispatchCounts().AddRmsNorm?.[native ? 'native' : 'fallback']).toBeGreaterThan(0);
       expect(dispatchCounts().SwiGluPacked?.[native ? 'native' : 'fallback']).toBeGreaterThan(0);
       model.dispose();
+    });
+  }
+
+  // The ablation layouts (random tiny models): SAM's steps merge in_proj | q|k|v too, S_A_M's keep them separate.
+  for (const layout of ['SAM', 'S_A_M'] as const) {
+    it(`${layout}: greedy tokens equal generate()`, async () => {
+      const config = configFor(layout, false);
+      const model = new FalconH1ForCausalLM(config, randomFalconH1Parameters(config, { seed: 13, dtype: 'f32' }));
+      const prompts = [PROMPTS[0]!.map((t) => t % config.vocab_size), [5, 9]];
+      const steps = 5;
+      const want = await generate(model, prompts, { maxNewTokens: steps + 1, stopTokens: [] });
+      const decoder = new StaticDecoder(model, prompts, { maxLength: 7 + steps + 1 });
+      const got: number[][] = Array.from((await decoder.nextTokens.data()) as Int32Array, (t) => [t]);
+      for (let s = 0; s < steps; s++) {
+        ((await decoder.step().tokens.data()) as Int32Array).forEach((t, row) => {
+          got[row]!.push(t);
+        });
+      }
+      expect(got).toEqual(want.sequences);
+      decoder.dispose();
+      dispose([...model.parameters.values()]);
     });
   }
 

@@ -12,7 +12,10 @@
  *
  * Prefill and training run the chunked SSD kernel (`ssmScan`); decoding one token runs `causalConv1dUpdate` and
  * `ssmStep` on a `MambaLayerState` — or, with decode constants, the fused `ssmDecodeStep` on the packed in_proj
- * output (the same kernels composed where a backend lacks it). Document ids (`seqIdx`) make the conv and the scan
+ * output (the same kernels composed where a backend lacks it), `ssmDecodeStepInPlace` for a state whose Variables
+ * persist (`inPlaceMambaState`: the static decoder's buffers, updated in place, no copies back). `stepProjected`
+ * takes the packed projection from the caller, at a column offset of a wider row (the decoder layer projects in_proj
+ * and attention's q|k|v in one MatMul). Document ids (`seqIdx`) make the conv and the scan
  * restart at every document boundary of a packed row (the seminar's "hidden state resetting"; transformers has no
  * such input).
  *
@@ -44,6 +47,7 @@ import {
   softplus,
   split,
   ssmDecodeStep,
+  ssmDecodeStepInPlace,
   ssmScan,
   ssmStep,
   type Tensor,
@@ -52,7 +56,7 @@ import {
   where,
   zeros,
 } from '@falcon-h1/core-tensor';
-import { type MambaLayerState, ssmComputeDType } from './mamba-state.js';
+import { isInPlaceMambaState, type MambaLayerState, ssmComputeDType } from './mamba-state.js';
 import { type FalconH1MixerConfig, type MixerSizes, mixerSizes } from './mixer-config.js';
 import type { MixerDecodeConstants } from './mixer-decode-constants.js';
 import { mixerParameterShapes, type ParameterProvider } from './mixer-parameters.js';
@@ -235,10 +239,14 @@ export class FalconH1Mixer {
   /**
    * One decode step: hidden [B, D] (or [B, 1, D]) → out of the same shape, and the next state. With decode
    * constants (`mixerDecodeConstants`, made once per generation) the step runs the kernels they leave (see
-   * `stepGated`) and returns `constants.outputMultiplier · out`.
+   * `stepGated`) and returns `constants.outputMultiplier · out`; a state made by `inPlaceMambaState` is then updated
+   * in place and returned as the next state (it needs the constants).
    */
   step(hidden: Tensor, state: MambaLayerState, constants?: MixerDecodeConstants): Required<MixerOutput> {
     const { b, u, wasSequence } = this.oneToken(hidden, 'step');
+    if (!constants && isInPlaceMambaState(state)) {
+      throw new Error('FalconH1Mixer.step: a state updated in place needs decode constants (mixerDecodeConstants)');
+    }
     if (constants) {
       if (!constants.out) {
         throw new Error('FalconH1Mixer.step: these decode constants leave out_proj to the caller: use stepGated');
@@ -313,40 +321,79 @@ export class FalconH1Mixer {
   }
 
   /**
-   * The decode step with constants, u [B, D] → gated [B, d_ssm] in u's dtype. Its kernels: one MatMul (the packed,
-   * pre-scaled in_proj, in u's dtype as prefill's) and one `SsmDecodeStep` (the conv update, dt, the SSM step and
-   * the y·silu(z) gate); a config with the gated RMSNorm has the kernel return y ungated and adds the slice of z,
-   * the norm (and, for 16-bit activations, z's cast and the normed output's cast).
+   * The decode step with constants, u [B, D] → gated [B, d_ssm] in u's dtype: one MatMul (the packed, pre-scaled
+   * in_proj, in u's dtype as prefill's), then `stepProjected`.
    */
   private gatedStep(
     u: Tensor,
     state: MambaLayerState,
     constants: MixerDecodeConstants,
   ): { gated: Tensor; state: MambaLayerState } {
-    const zxbcdt = linear(u, constants.inProj.weight, constants.inProj.bias);
+    if (!constants.inProj) {
+      throw new Error(
+        'FalconH1Mixer: these decode constants leave in_proj to the caller (projectInput: false): use stepProjected',
+      );
+    }
+    return this.stepProjected(linear(u, constants.inProj.weight, constants.inProj.bias), state, constants);
+  }
+
+  /**
+   * The decode step after in_proj, from a projection the caller made: row [B, W] holds the packed, pre-scaled
+   * [z | x B C | dt] (the constants' in_proj, `scaledInProj`, applied to the token) at columns [offset, offset +
+   * 2·d_ssm + 2GN + H) — a row of in_proj alone, or a wider one whose other columns belong to another projection
+   * (the decoder layer stacks attention's q|k|v after these rows). → the gated SSM output [B, d_ssm] in row's dtype,
+   * to be multiplied by out_proj, and the next state. Kernels: one `SsmDecodeStep` (the conv update, dt, the SSM
+   * step and the y·silu(z) gate; it reads a sliced row when offset or width differ) — `SsmDecodeStepInPlace` on its
+   * columns of the row for a state made by `inPlaceMambaState`, whose Variables receive the next state (returned as
+   * it is); a config with the gated RMSNorm has the kernel return y ungated (f32) and adds the Slice of z, the norm
+   * (and, for 16-bit activations, z's cast and the normed output's cast).
+   */
+  stepProjected(
+    row: Tensor,
+    state: MambaLayerState,
+    constants: MixerDecodeConstants,
+    options: { offset?: number } = {},
+  ): { gated: Tensor; state: MambaLayerState } {
+    const { dSsm, projectionWidth } = this.sizes;
+    const offset = options.offset ?? 0;
+    if (row.rank !== 2 || row.shape[1]! < offset + projectionWidth) {
+      throw new Error(
+        `FalconH1Mixer.stepProjected: row must be [B, W] with W ≥ offset ${offset} + ${projectionWidth} (in_proj's width), got [${row.shape.join(', ')}]`,
+      );
+    }
     const norm = constants.normWeight;
-    const step = ssmDecodeStep(
-      {
-        zxbcdt,
-        convState: state.convState,
-        convWeight: this.convWeight(),
-        convBias: this.conv1d.bias,
-        ssmState: state.ssmState,
-        dtBias: constants.dtBias,
-        A: constants.A,
-        D: constants.D,
-      },
-      { gate: norm ? 'none' : 'silu', timeStepLimit: this.config.time_step_limit },
-    );
-    const next = { convState: step.convState, ssmState: step.ssmState };
-    if (!norm) return { gated: step.y, state: next };
-    // y comes in the scan dtype (f32), as the norm reads it; z is in_proj's first d_ssm columns.
-    const z = toDType(sliceAxis(zxbcdt, 1, 0, this.sizes.dSsm), norm.dtype);
-    const normed = rmsNormGated(step.y, z, norm, {
+    const inputs = {
+      convWeight: this.convWeight(),
+      convBias: this.conv1d.bias,
+      dtBias: constants.dtBias,
+      A: constants.A,
+      D: constants.D,
+    };
+    const settings = { gate: norm ? ('none' as const) : ('silu' as const), timeStepLimit: this.config.time_step_limit };
+    let y: Tensor;
+    let next: MambaLayerState;
+    if (isInPlaceMambaState(state)) {
+      y = ssmDecodeStepInPlace(
+        { ...inputs, zxbcdt: row, convState: state.convState, ssmState: state.ssmState },
+        { ...settings, offset },
+      );
+      next = state;
+    } else {
+      // The functional kernel reads a row of in_proj's width exactly.
+      const zxbcdt =
+        offset === 0 && row.shape[1] === projectionWidth ? row : sliceAxis(row, 1, offset, projectionWidth);
+      const step = ssmDecodeStep({ ...inputs, zxbcdt, convState: state.convState, ssmState: state.ssmState }, settings);
+      y = step.y;
+      next = { convState: step.convState, ssmState: step.ssmState };
+    }
+    if (!norm) return { gated: y, state: next };
+    // y comes in the scan dtype (f32), as the norm reads it; z is the projection's first d_ssm columns.
+    const z = toDType(sliceAxis(row, 1, offset, dSsm), norm.dtype);
+    const normed = rmsNormGated(y, z, norm, {
       eps: this.config.rms_norm_eps,
-      groupSize: this.sizes.dSsm / this.config.mamba_n_groups,
+      groupSize: dSsm / this.config.mamba_n_groups,
       normBeforeGate: this.config.mamba_norm_before_gate,
     });
-    return { gated: toDType(normed, u.dtype), state: next };
+    return { gated: toDType(normed, row.dtype), state: next };
   }
 }

@@ -7,7 +7,15 @@
 export const PACKAGE_NAME = '@falcon-h1/mamba2';
 
 export { FalconH1Mixer, type MixerForwardOptions, type MixerOutput } from './falcon-h1-mixer.js';
-export { disposeMambaState, emptyMambaState, type MambaLayerState, ssmComputeDType } from './mamba-state.js';
+export {
+  disposeMambaState,
+  emptyMambaState,
+  type InPlaceMambaState,
+  inPlaceMambaState,
+  isInPlaceMambaState,
+  type MambaLayerState,
+  ssmComputeDType,
+} from './mamba-state.js';
 export { type FalconH1MixerConfig, type MixerSizes, mixerSizes } from './mixer-config.js';
 export {
   type DecodeProjection,
@@ -16,6 +24,7 @@ export {
   type MixerDecodeConstantsOptions,
   mixerDecodeConstants,
   projectionTensors,
+  scaledInProj,
   scaledProjection,
 } from './mixer-decode-constants.js';
 export { mixerParameterShapes, type ParameterProvider, type ParameterShape } from './mixer-parameters.js';

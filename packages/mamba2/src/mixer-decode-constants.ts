@@ -8,7 +8,9 @@
  *   inProj      in_proj with each row times its segment's μP multiplier and ssm_in_multiplier (in_proj(c·u) =
  *               c·in_proj(u); a bias is multiplied too), in the activations' dtype — the dtype prefill projects in,
  *               as transformers does: one MatMul gives the packed [z | x B C | dt] already scaled, which
- *               SsmDecodeStep reads as it is.
+ *               SsmDecodeStep reads as it is. Absent with `projectInput: false`, when the caller projects u itself
+ *               (Falcon-H1's decoder layer stacks these rows with attention's q|k|v into one projection:
+ *               `scaledInProj` gives them) and hands the step the projected row (`FalconH1Mixer.stepProjected`).
  *   dtBias, D   f32 (f64 for f64 activations) copies, A = −exp(A_log) in the same dtype
  *   normWeight  the gated norm's weight in the scan dtype
  *   out         out_proj times the output multiplier (the decoder layer's ssm_out_multiplier); absent with
@@ -16,7 +18,8 @@
  *               decoder layer merges out_proj with attention's o_proj into one MatMul)
  *
  * Inference only: these are copies, stale once the parameters change. Whoever makes them owns them
- * (`disposeMixerDecodeConstants`). Memory: one copy of in_proj and of out_proj per layer, in the activations' dtype.
+ * (`disposeMixerDecodeConstants`). Memory: one copy of in_proj and of out_proj per layer (each unless left to the
+ * caller), in the activations' dtype.
  * Results equal the step without constants up to rounding: the multipliers keep their f32 values and are applied
  * to the weights (rounded once to the weights' dtype) instead of to the projections.
  */
@@ -45,8 +48,11 @@ export interface DecodeProjection {
 }
 
 export interface MixerDecodeConstants {
-  /** in_proj with every row scaled, in the activations' dtype: u → the packed [z | x B C | dt]. */
-  readonly inProj: DecodeProjection;
+  /**
+   * in_proj with every row scaled, in the activations' dtype: u → the packed [z | x B C | dt]; unless made with
+   * `projectInput: false`.
+   */
+  readonly inProj?: DecodeProjection;
   readonly dtBias: Tensor;
   readonly A: Tensor;
   readonly D: Tensor;
@@ -60,6 +66,8 @@ export interface MixerDecodeConstants {
 export interface MixerDecodeConstantsOptions {
   /** Fold out_proj (times the output multiplier) into the constants (default true). */
   projectOutput?: boolean;
+  /** Keep the scaled in_proj in the constants (default true); false when the caller projects u itself. */
+  projectInput?: boolean;
 }
 
 /** x in `dtype`, as a tensor of its own (never the parameter itself: the constants are disposed on their own). */
@@ -75,22 +83,13 @@ export function mixerDecodeConstants(
   outputMultiplier = 1,
   options: MixerDecodeConstantsOptions = {},
 ): MixerDecodeConstants {
-  const backend = mixer.in_proj.weight.backend;
   const scanDType = ssmComputeDType(dtype);
-  // One multiplier per in_proj row (f32 values, as transformers stores them): m·in_proj(c·u) = (m·c·W)·u + m·bias.
-  const mup = computeMupVector(mixer.config);
-  const width = mup.length;
-  const rowMultipliers = Float64Array.from(mup, (m) => m * mixer.config.ssm_in_multiplier);
   // Kept: they outlive the scope of whoever asks for them, until disposeMixerDecodeConstants.
   return tidy(() => {
-    // The products in the scan dtype (f32, or f64), rounded once to the activations' dtype.
-    const rowScale = tensor(rowMultipliers, [width, 1], scanDType, backend);
-    const weight = mul(cast(mixer.in_proj.weight, scanDType), rowScale);
-    const bias =
-      mixer.in_proj.bias && mul(cast(mixer.in_proj.bias, scanDType), tensor(mup, [width], scanDType, backend));
+    const inProj = options.projectInput === false ? undefined : scaledInProj(mixer, dtype);
     const out = options.projectOutput === false ? undefined : scaledProjection(mixer.out_proj, outputMultiplier);
     return {
-      inProj: { weight: keep(cast(weight, dtype)), bias: bias && keep(cast(bias, dtype)) },
+      inProj: inProj && { weight: keep(inProj.weight), bias: inProj.bias && keep(inProj.bias) },
       dtBias: keep(own(mixer.dt_bias, scanDType)),
       A: keep(neg(exp(cast(mixer.A_log, scanDType)))),
       D: keep(own(mixer.D, scanDType)),
@@ -99,6 +98,24 @@ export function mixerDecodeConstants(
       outputMultiplier,
     };
   });
+}
+
+/**
+ * in_proj with each row times its segment's μP multiplier and ssm_in_multiplier (a bias times the μP multiplier),
+ * in `dtype`: u → the packed, pre-scaled [z | x B C | dt] (the constants' `inProj`). Fresh tensors, not kept.
+ */
+export function scaledInProj(mixer: FalconH1Mixer, dtype: DType): DecodeProjection {
+  const backend = mixer.in_proj.weight.backend;
+  const scanDType = ssmComputeDType(dtype);
+  // One multiplier per in_proj row (f32 values, as transformers stores them): m·in_proj(c·u) = (m·c·W)·u + m·bias.
+  const mup = computeMupVector(mixer.config);
+  const width = mup.length;
+  const rowMultipliers = Float64Array.from(mup, (m) => m * mixer.config.ssm_in_multiplier);
+  // The products in the scan dtype (f32, or f64), rounded once to the activations' dtype.
+  const rowScale = tensor(rowMultipliers, [width, 1], scanDType, backend);
+  const weight = mul(cast(mixer.in_proj.weight, scanDType), rowScale);
+  const bias = mixer.in_proj.bias && mul(cast(mixer.in_proj.bias, scanDType), tensor(mup, [width], scanDType, backend));
+  return { weight: cast(weight, dtype), bias: bias && cast(bias, dtype) };
 }
 
 /**

@@ -21,6 +21,7 @@ import {
   abs,
   add,
   addRmsNorm,
+  addRmsNormMatMul,
   argMax,
   attention,
   COMPARE_KERNELS,
@@ -83,6 +84,7 @@ import {
   sum,
   swiGlu,
   swiGluPacked,
+  swiGluPackedMatMul,
   Tensor,
   tanh,
   tensor,
@@ -275,7 +277,8 @@ describe('gradient registry', () => {
         kernel === 'AdamW' ||
         kernel === 'AdamWMulti' ||
         kernel === 'CacheWrite' ||
-        kernel === 'AttentionDecodeStep';
+        kernel === 'AttentionDecodeStep' ||
+        kernel === 'SsmDecodeStepInPlace';
       expect(getGradient(kernel) === undefined, kernel).toBe(none);
     }
   });
@@ -779,6 +782,19 @@ const FUSED_CASES: FusedCase[] = [
     f: ([x, r, w]) => addRmsNorm(x!, r!, w!, 1e-5),
   },
   {
+    // Decode only, but differentiable: its gradient is the composition's vjp (AddRmsNorm's, then MatMul's).
+    name: 'addRmsNormMatMul [2,3,6] · [5,6]ᵀ, loss on sum and y',
+    forward: ['AddRmsNormMatMul'],
+    backward: [],
+    inputs: [
+      { name: 'x', shape: [2, 3, 6] },
+      { name: 'residual', shape: [2, 3, 6] },
+      { name: 'normWeight', shape: [6], min: 0.5, max: 1.5 },
+      { name: 'weight', shape: [5, 6] },
+    ],
+    f: ([x, r, nw, w]) => addRmsNormMatMul(x!, r!, nw!, w!, 1e-5),
+  },
+  {
     name: 'rmsNormGated [2,3,8] groups of 4, gate then norm',
     forward: ['RmsNormGated'],
     backward: ['RmsNormGatedGrad'],
@@ -1052,6 +1068,17 @@ const FUSED_CASES: FusedCase[] = [
     backward: [],
     inputs: [{ name: 'gateUp', shape: [3, 1, 10], min: -4, max: 4 }],
     f: ([gu]) => swiGluPacked(gu!, 0.883883),
+  },
+  {
+    // Decode only, but differentiable: its gradient is the composition's vjp (SwiGluPacked's, then MatMul's).
+    name: 'swiGluPackedMatMul [3,1,10] (I = 5) · [4,5]ᵀ gateMultiplier 0.883883',
+    forward: ['SwiGluPackedMatMul'],
+    backward: [],
+    inputs: [
+      { name: 'gateUp', shape: [3, 1, 10], min: -4, max: 4 },
+      { name: 'weight', shape: [4, 5] },
+    ],
+    f: ([gu, w]) => swiGluPackedMatMul(gu!, w!, 0.883883),
   },
   {
     name: 'linearCrossEntropy R5 D3 V7 chunk 3, ignored rows, scale 0.7',

@@ -10,6 +10,7 @@ const files = {
   'add-rms-norm.test.ts': () => import('../../../backends/cuda/test/add-rms-norm.test.ts'),
   'swi-glu-packed.test.ts': () => import('../../../backends/cuda/test/swi-glu-packed.test.ts'),
   'pdl.test.ts': () => import('../../../backends/cuda/test/pdl.test.ts'),
+  'decode-fusions.test.ts': () => import('../../../backends/cuda/test/decode-fusions.test.ts'),
 };
 
 const total = { passed: 0, failed: 0, skipped: 0 };

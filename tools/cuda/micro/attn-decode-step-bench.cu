@@ -19,12 +19,15 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <iterator>
 #include <random>
 #include <vector>
 
 #include "allocator.h"
 #include "attention_decode_step.cuh"
 #include "fh.h"
+#include "graph_replay_timer.h"
 
 namespace {
 
@@ -82,14 +85,6 @@ std::vector<double> reference(const Case& c, int64_t Hq, int64_t Hkv, int64_t Dh
   return out;
 }
 
-template <typename T>
-T* upload(const std::vector<T>& host) {
-  T* device = nullptr;
-  fh::check(cudaMalloc(&device, host.size() * sizeof(T) + 16), "cudaMalloc");
-  fh::check(cudaMemcpy(device, host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice), "cudaMemcpy");
-  return device;
-}
-
 std::vector<__nv_bfloat16> toBf16(const std::vector<float>& v) {
   std::vector<__nv_bfloat16> out(v.size());
   for (size_t i = 0; i < v.size(); ++i) out[i] = __float2bfloat16(v[i]);
@@ -98,7 +93,7 @@ std::vector<__nv_bfloat16> toBf16(const std::vector<float>& v) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
   const int64_t Hq = 8, Hkv = 2, Dh = 64;
   const float scale = 1.f / std::sqrt(static_cast<float>(Dh));
   fh::Ctx ctx;
@@ -116,7 +111,9 @@ int main() {
                         {1, 2064, 2048}, {1, 8208, 8192}, {1, 32784, 32768}, {8, 4112, 4096}};
   std::mt19937 rng(7);
   std::normal_distribution<float> normal(0.f, 1.f);
-  for (const Case& c : cases) {
+  // `attn-decode-step-bench B L live` runs that one case (e.g. under Nsight Compute), no argument every case.
+  const Case one = argc == 4 ? Case{std::atoll(argv[1]), std::atoll(argv[2]), std::atoll(argv[3])} : Case{};
+  for (const Case& c : argc == 4 ? std::vector<Case>{one} : std::vector<Case>(std::begin(cases), std::end(cases))) {
     const int64_t width = (Hq + 2 * Hkv) * Dh;
     std::vector<float> keys(c.B * c.L * Hkv * Dh), values(keys.size()), qkv(c.B * width), invFreq(Dh / 2);
     for (auto& v : keys) v = bf(normal(rng));
@@ -127,19 +124,20 @@ int main() {
     std::vector<int32_t> qSeq(c.B, 0), kSeq(c.B * c.L);
     for (int64_t b = 0; b < c.B; ++b)
       for (int64_t j = 0; j < c.L; ++j) kSeq[b * c.L + j] = j <= c.live ? 0 : -1;
-    auto* dKeys = upload(toBf16(keys));
-    auto* dValues = upload(toBf16(values));
-    auto* dQkv = upload(toBf16(qkv));
-    auto* dOut = upload(std::vector<__nv_bfloat16>(c.B * Hq * Dh));
-    auto* dPos = upload(positions);
-    auto* dSlots = upload(slots);
-    auto* dQSeq = upload(qSeq);
-    auto* dKSeq = upload(kSeq);
-    auto* dInv = upload(invFreq);
-    auto* dTickets = upload(std::vector<unsigned>(c.B * Hkv, 0u));
+    auto* dKeys = micro::upload(toBf16(keys));
+    auto* dValues = micro::upload(toBf16(values));
+    auto* dQkv = micro::upload(toBf16(qkv));
+    auto* dOut = micro::upload(std::vector<__nv_bfloat16>(c.B * Hq * Dh));
+    auto* dPos = micro::upload(positions);
+    auto* dSlots = micro::upload(slots);
+    auto* dQSeq = micro::upload(qSeq);
+    auto* dKSeq = micro::upload(kSeq);
+    auto* dInv = micro::upload(invFreq);
+    auto* dTickets = micro::upload(std::vector<unsigned>(c.B * Hkv, 0u));
     auto launch = [&] {
       fh::launchAttentionDecodeStep(ctx, fh::BF16, dOut, dKeys, dValues, dQkv, dPos, dSlots, true, dQSeq, dKSeq,
-                                    dInv, dTickets, c.B, c.L, Hq, Hkv, Dh, scale);
+                                    dInv, dTickets, nullptr, c.B, c.L, Hq, Hkv, Dh, scale,
+                                    fh::AttnDecodeStepLayout{(Hq + 2 * Hkv) * Dh, 0, 0});
     };
     launch();
     fh::check(cudaStreamSynchronize(ctx.stream), "first launch");
@@ -152,29 +150,9 @@ int main() {
       const double e = std::fabs(static_cast<double>(__bfloat162float(got[i])) - want[i]);
       err = std::isnan(e) ? INFINITY : std::max(err, e);
     }
-    cudaGraph_t graph;
-    cudaGraphExec_t exec;
-    fh::check(cudaStreamBeginCapture(ctx.stream, cudaStreamCaptureModeThreadLocal), "begin capture");
-    for (int i = 0; i < kLaunches; ++i) launch();
-    fh::check(cudaStreamEndCapture(ctx.stream, &graph), "end capture");
-    fh::check(cudaGraphInstantiate(&exec, graph, 0), "instantiate");
-    cudaEvent_t start, stop;
-    cudaEventCreate(&start);
-    cudaEventCreate(&stop);
-    float best = INFINITY;
-    for (int rep = 0; rep < 5; ++rep) {
-      cudaEventRecord(start, ctx.stream);
-      fh::check(cudaGraphLaunch(exec, ctx.stream), "graph launch");
-      cudaEventRecord(stop, ctx.stream);
-      fh::check(cudaEventSynchronize(stop), "sync");
-      float ms = 0;
-      cudaEventElapsedTime(&ms, start, stop);
-      best = std::min(best, ms);
-    }
+    const float us = micro::microsecondsPerLaunch(ctx.stream, kLaunches, launch);
     std::printf("%4lld %6lld %6lld %12.2f %12.2e\n", static_cast<long long>(c.B), static_cast<long long>(c.L),
-                static_cast<long long>(c.live), 1000.0 * best / kLaunches, err / top);
-    cudaGraphExecDestroy(exec);
-    cudaGraphDestroy(graph);
+                static_cast<long long>(c.live), us, err / top);
     for (void* p : {static_cast<void*>(dKeys), static_cast<void*>(dValues), static_cast<void*>(dQkv),
                     static_cast<void*>(dOut), static_cast<void*>(dPos), static_cast<void*>(dSlots),
                     static_cast<void*>(dQSeq), static_cast<void*>(dKSeq), static_cast<void*>(dInv),

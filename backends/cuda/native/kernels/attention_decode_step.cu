@@ -12,7 +12,9 @@
  * possible:
  *   0. Every block issues its first tile's key and value loads (two values per load, into registers) and the tile's
  *      document ids before anything else, then stages the raw q (and new k, v) rows in shared memory: one round trip
- *      covers all of them.
+ *      covers all of them. The step's q|k|v may sit at an offset in a wider row (one projection feeds the SSM step
+ *      and this one), and a prefix row (the SSM branch's output) may go in front of o: the row's blocks copy it, so
+ *      the merged out-projection reads [prefix | o] with no Concat launch.
  *   1. RoPE: cos/sin of the Dh/2 frequencies once per block (f32 angle from the Rope table, f64 cos/sin rounded to
  *      f32, f64 products, exactly as rope.cu), then the group's queries roped in place and rounded to the dtype as
  *      the composition stores them. The block whose chunk holds the step's slot (the OWNER: chunks partition the
@@ -30,13 +32,17 @@
  *      starts zeroed and is zeroed again by every launch).
  */
 #include <cmath>
+#include <cstdlib>
 #include <map>
 #include <mutex>
+#include <string>
+#include <type_traits>
 #include <utility>
 
 #include "attention_common.cuh"
 #include "attention_decode_step.cuh"
 #include "common.cuh"
+#include "mma_fragments.cuh"
 #include "pdl_launch.cuh"
 
 namespace fh {
@@ -60,6 +66,8 @@ struct StepArgs {
   bool sharedSlot;
   bool early;  // PDL: the first tile's loads go before the wait (the predecessor writes no cache, no kSeq)
   int64_t tilesPerChunk, nChunks;
+  int64_t qkvStride, qkvOffset;  // qkv's row length and the first column of the step's q|k|v in it
+  int64_t prefixWidth;           // C: out's row is [prefix | o], C + Hq·Dh wide
 };
 
 /** Two consecutive T values, loaded as one word (Dh is even and rows start at even offsets, so words are aligned). */
@@ -158,15 +166,75 @@ __device__ __forceinline__ void ropePair(float& x1, float& x2, double c, double 
   x2 = toF<T>(fromD<T>(d2 * c + d1 * s));
 }
 
+/**
+ * Step 4's second half, shared by both kernels: the block has written its chunk's partials (m in the natural-log
+ * domain, l, and the unnormalised o of each of the group's query rows); it takes a ticket for its (b, g), and the
+ * last block to arrive merges the chunks into outRow.
+ */
+template <typename T, int MPL>
+__device__ __forceinline__ void mergeChunks(T* outRow, const float* pm, const float* pl, const float* po,
+                                            unsigned* tickets, int64_t b, int64_t g, const StepArgs& a) {
+  __shared__ bool lastBlock;
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  const int64_t rep = a.Hq / a.Hkv, Dh = a.Dh;
+  __threadfence();  // the partials are visible device-wide before the ticket says so
+  __syncthreads();
+  unsigned* ticket = tickets + b * a.Hkv + g;
+  if (threadIdx.x == 0) lastBlock = atomicAdd(ticket, 1u) == static_cast<unsigned>(a.nChunks - 1);
+  __syncthreads();
+  if (!lastBlock) return;
+  __threadfence();
+  const int nChunks = static_cast<int>(a.nChunks);
+  for (int64_t r = warp; r < rep; r += kWarps) {
+    const int64_t base = (b * a.Hq + g * rep + r) * a.nChunks;
+    // Lanes over chunks: each lane's chunks' maxima, then M.
+    float mx = -INFINITY;
+    for (int cc = lane; cc < nChunks; cc += 32) mx = fmaxf(mx, __ldcg(pm + base + cc));
+    mx = warpMax(mx);
+    float acc[MPL];
+#pragma unroll
+    for (int x = 0; x < MPL; ++x) acc[x] = 0.f;
+    float sum = 0.f;
+    if (mx != -INFINITY) {
+      for (int c0 = 0; c0 < nChunks; c0 += 32) {
+        // Lane k weighs chunk c0 + k (e^{−∞} = 0 for a chunk with no visible slot) ...
+        const int mine = c0 + lane;
+        const float w = mine < nChunks ? expf(__ldcg(pm + base + mine) - mx) : 0.f;
+        sum += mine < nChunks ? w * __ldcg(pl + base + mine) : 0.f;
+        // ... and every lane sums those chunks' o over its dims, eight chunks' loads in flight at a time.
+        const int count = nChunks - c0 < 32 ? nChunks - c0 : 32;
+#pragma unroll 8
+        for (int k = 0; k < count; ++k) {
+          const float wk = __shfl_sync(0xffffffffu, w, k);
+          const float* oc = po + (base + c0 + k) * Dh;
+#pragma unroll
+          for (int x = 0; x < MPL; ++x) {
+            const int64_t dd = lane + 32 * x;
+            if (dd < Dh) acc[x] += wk * __ldcg(oc + dd);
+          }
+        }
+      }
+    }
+    sum = warpSum(sum);
+    const float inv = sum > 0.f ? 1.f / sum : 0.f;
+#pragma unroll
+    for (int x = 0; x < MPL; ++x) {
+      const int64_t dd = lane + 32 * x;
+      if (dd < Dh) outRow[(g * rep + r) * Dh + dd] = fromF<T>(acc[x] * inv);
+    }
+  }
+  if (threadIdx.x == 0) *ticket = 0u;  // every block of (b, g) has taken its ticket: ready for the next launch
+}
+
 template <typename T, int MPL, int kRowsPerWarp>
 __global__ void __launch_bounds__(kThreads)
     attnDecodeStepKernel(T* __restrict__ out, T* __restrict__ keys, T* __restrict__ values, const T* __restrict__ qkv,
                          const int32_t* __restrict__ positions, const int32_t* __restrict__ slots,
                          const int32_t* __restrict__ qSeq, const int32_t* __restrict__ kSeq,
                          const float* __restrict__ invFreq, float* __restrict__ pm, float* __restrict__ pl,
-                         float* __restrict__ po, unsigned* __restrict__ tickets, StepArgs a) {
+                         float* __restrict__ po, unsigned* __restrict__ tickets, const T* __restrict__ prefix,
+                         StepArgs a) {
   extern __shared__ float sm[];
-  __shared__ bool lastBlock;
   const int64_t rep = a.Hq / a.Hkv, Dh = a.Dh, half = Dh / 2;
   const int pitch = static_cast<int>(Dh) + 1;
   float* qs = sm;                        // [rep][Dh] the group's queries: raw, then roped
@@ -192,7 +260,7 @@ __global__ void __launch_bounds__(kThreads)
   const int32_t pos = positions[b];
   const int64_t step = slots[a.sharedSlot ? 0 : b];
   const int32_t document = qSeq[b];
-  const T* row = qkv + b * (a.Hq + 2 * a.Hkv) * Dh;
+  const T* row = qkv + b * a.qkvStride + a.qkvOffset;
   for (int64_t idx = threadIdx.x; idx < rep * Dh; idx += kThreads) qs[idx] = toF<T>(row[g * rep * Dh + idx]);
   const bool owner = step >= jBegin && step < jEnd;  // (never for a slot outside [0, L))
   const int64_t slot = owner ? step : -1;
@@ -211,6 +279,14 @@ __global__ void __launch_bounds__(kThreads)
       cosv[i] = static_cast<float>(cos(angle));
     else
       sinv[i] = static_cast<float>(sin(angle));
+  }
+  // The prefix's row goes in front of o (the merged out-projection reads [prefix | o] as one row: no Concat
+  // launch): the row's blocks share the copy, one element per thread at the 0.5B's sizes.
+  const int64_t outStride = a.prefixWidth + a.Hq * Dh;
+  if (a.prefixWidth > 0) {
+    const int64_t blocksOfRow = int64_t(gridDim.x) * gridDim.y, mine = g * gridDim.x + c;
+    for (int64_t i = mine * kThreads + threadIdx.x; i < a.prefixWidth; i += blocksOfRow * kThreads)
+      out[b * outStride + i] = prefix[b * a.prefixWidth + i];
   }
   __syncthreads();
 
@@ -261,7 +337,7 @@ __global__ void __launch_bounds__(kThreads)
   }
 
   // 4. One chunk: the output directly. Several: partials, then the last block of (b, g) merges them.
-  T* outRow = out + b * a.Hq * Dh;
+  T* outRow = out + b * outStride + a.prefixWidth;
   if (a.nChunks == 1) {
 #pragma unroll
     for (int rr = 0; rr < kRowsPerWarp; ++rr) {
@@ -291,53 +367,311 @@ __global__ void __launch_bounds__(kThreads)
       if (dd < Dh) po[at * Dh + dd] = o[rr][x];
     }
   }
-  __threadfence();  // the partials are visible device-wide before the ticket says so
-  __syncthreads();
-  unsigned* ticket = tickets + b * a.Hkv + g;
-  if (threadIdx.x == 0) lastBlock = atomicAdd(ticket, 1u) == static_cast<unsigned>(a.nChunks - 1);
-  __syncthreads();
-  if (!lastBlock) return;
-  __threadfence();
-  const int nChunks = static_cast<int>(a.nChunks);
-  for (int64_t r = warp; r < rep; r += kWarps) {
-    const int64_t base = (b * a.Hq + g * rep + r) * a.nChunks;
-    // Lanes over chunks: each lane's chunks' maxima, then M.
-    float mx = -INFINITY;
-    for (int cc = lane; cc < nChunks; cc += 32) mx = fmaxf(mx, __ldcg(pm + base + cc));
-    mx = warpMax(mx);
-    float acc[MPL];
+  mergeChunks<T, MPL>(outRow, pm, pl, po, tickets, b, g, a);
+}
+
+
+// ------------------------------------------------------------------------------------ the tensor-core variant
+/*
+ * 16-bit caches with Dh = 64 or 128: the products run on tensor cores (mma.sync.m16n8k16, f32 accumulation; the
+ * fragments and ldmatrix loads of mma_fragments.cuh, as the prefill kernel attention_tc.cu). The CUDA-core kernel
+ * above spends its time issuing shared-memory loads and FMAs (Nsight at B = 32: 3.8k instructions per warp, half
+ * the issue slots used); here a 32-slot tile is 32 mma instructions.
+ *
+ * Same grid and steps 0–4 as above, except that a block's chunk is split over its WARPS, tile by tile (warp w takes
+ * the chunk's tiles w, w + 4, ...), each warp with its own tile in shared memory:
+ *   - the group's queries are one 16-row A operand (rows past Hq/Hkv are zeros), roped and rounded as above, held in
+ *     registers for the whole chunk;
+ *   - per tile: K and V arrive by cp.async as stored (16-bit; the K copy of the next tile overlaps this tile's
+ *     softmax and P·V, the V copy its scores); the warp owning the step's slot puts the new key and value in its
+ *     row; S = Q·Kᵀ; slots of other documents (or past the chunk) masked; online softmax in the log2 domain;
+ *     O += P·V with P rounded to the cache's dtype (FlashAttention's rounding: ~1e-3 relative, inside the
+ *     contract's 16-bit tolerance);
+ *   - the four warps' (m, l, O) merge in shared memory (over the K/V tiles, which are free by then), and the block
+ *     writes o, or its partials for the last block's merge (mergeChunks).
+ */
+constexpr float kLog2e = 1.4426950408889634f;
+constexpr float kLn2 = 0.6931471805599453f;
+constexpr int kTcRows = 16;  // the query tile: the group's Hq/Hkv ≤ 16 heads
+
+template <int D>
+__host__ __device__ constexpr int tcPitch() {
+  return D + 8;  // 16-bit elements per shared row: the eight rows of an ldmatrix hit distinct banks
+}
+
+template <int D>
+constexpr size_t tcSharedBytes() {
+  // q tile, each warp's K and V tiles (16-bit), then the new key and value and cos/sin (f32).
+  return size_t(kTcRows) * tcPitch<D>() * 2 + size_t(kWarps) * 2 * kTile * tcPitch<D>() * 2 + size_t(3) * D * 4;
+}
+
+/** Tile [j0, j0 + kTile) of one 16-bit [B, L, Hkv, D] tensor for KV head g into dst[kTile][P] (zeros past jEnd). */
+template <typename T, int D>
+__device__ __forceinline__ void copyTileAsync(T* dst, const T* src, int64_t b, int64_t j0, int64_t jEnd, int64_t g,
+                                              const StepArgs& a) {
+  constexpr int kPieces = D / 8;  // 16-byte pieces per row
+  const int lane = threadIdx.x & 31;
 #pragma unroll
-    for (int x = 0; x < MPL; ++x) acc[x] = 0.f;
-    float sum = 0.f;
-    if (mx != -INFINITY) {
-      for (int c0 = 0; c0 < nChunks; c0 += 32) {
-        // Lane k weighs chunk c0 + k (e^{−∞} = 0 for a chunk with no visible slot) ...
-        const int mine = c0 + lane;
-        const float w = mine < nChunks ? expf(__ldcg(pm + base + mine) - mx) : 0.f;
-        sum += mine < nChunks ? w * __ldcg(pl + base + mine) : 0.f;
-        // ... and every lane sums those chunks' o over its dims, eight chunks' loads in flight at a time.
-        const int count = nChunks - c0 < 32 ? nChunks - c0 : 32;
-#pragma unroll 8
-        for (int k = 0; k < count; ++k) {
-          const float wk = __shfl_sync(0xffffffffu, w, k);
-          const float* oc = po + (base + c0 + k) * Dh;
+  for (int idx = lane; idx < kTile * kPieces; idx += 32) {
+    const int rr = idx / kPieces, cc = idx - rr * kPieces;
+    const int64_t j = j0 + rr;
+    const bool valid = j < jEnd;
+    const T* from = valid ? src + ((b * a.L + j) * a.Hkv + g) * D + cc * 8 : src;
+    tc::cpAsync16(dst + rr * tcPitch<D>() + cc * 8, from, valid);
+  }
+}
+
+template <typename T, int D>
+__global__ void __launch_bounds__(kThreads)
+    attnDecodeStepTcKernel(T* __restrict__ out, T* __restrict__ keys, T* __restrict__ values,
+                           const T* __restrict__ qkv, const int32_t* __restrict__ positions,
+                           const int32_t* __restrict__ slots, const int32_t* __restrict__ qSeq,
+                           const int32_t* __restrict__ kSeq, const float* __restrict__ invFreq,
+                           float* __restrict__ pm, float* __restrict__ pl, float* __restrict__ po,
+                           unsigned* __restrict__ tickets, const T* __restrict__ prefix, StepArgs a) {
+  constexpr int P = tcPitch<D>();
+  constexpr int kDT = D / 8;      // n8 tiles across the head dim
+  constexpr int kDK = D / 16;     // k16 steps across the head dim
+  constexpr int kNT = kTile / 8;  // n8 tiles across a key tile
+  constexpr int kHalf = D / 2;
+  constexpr int kPairs = kTcRows * kHalf / kThreads;  // q pairs per thread (rows past the group: zeros)
+  extern __shared__ __align__(16) unsigned char smRaw[];
+  T* qT = reinterpret_cast<T*>(smRaw);  // [16][P] the roped queries
+  T* tiles = qT + kTcRows * P;          // per warp: K [kTile][P], V [kTile][P]
+  float* kNew = reinterpret_cast<float*>(tiles + kWarps * 2 * kTile * P);  // [D] raw, then roped and rounded
+  float* vNew = kNew + D;                                                  // [D]
+  float* cosv = vNew + D;                                                  // [D/2]
+  float* sinv = cosv + kHalf;                                              // [D/2]
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, quad = lane >> 2, t4 = lane & 3;
+  const int64_t c = blockIdx.x, g = blockIdx.y, b = blockIdx.z;
+  const int64_t rep = a.Hq / a.Hkv;
+  const int64_t jBegin = c * a.tilesPerChunk * kTile;
+  const int64_t jEnd = jBegin + a.tilesPerChunk * kTile < a.L ? jBegin + a.tilesPerChunk * kTile : a.L;
+  T* kt = tiles + warp * 2 * kTile * P;
+  T* vt = kt + kTile * P;
+
+  // 0. This warp's first tile (K, then V: two copy groups) and its slots' documents, before anything else.
+  int64_t j0 = jBegin + int64_t(warp) * kTile;
+  int32_t doc = 0;
+  auto issueFirst = [&] {
+    if (j0 < jEnd) copyTileAsync<T, D>(kt, keys, b, j0, jEnd, g, a);
+    tc::cpAsyncCommit();
+    if (j0 < jEnd) copyTileAsync<T, D>(vt, values, b, j0, jEnd, g, a);
+    tc::cpAsyncCommit();
+    doc = j0 + lane < jEnd ? kSeq[b * a.L + j0 + lane] : 0;
+  };
+  if (a.early) issueFirst();
+  pdl::waitForPredecessor();
+  pdl::allowDependents();
+  if (!a.early) issueFirst();
+  const int32_t pos = positions[b];
+  const int64_t step = slots[a.sharedSlot ? 0 : b];
+  const int32_t document = qSeq[b];
+  const T* row = qkv + b * a.qkvStride + a.qkvOffset;
+  // The raw q pairs (i, i + D/2) of this thread, loaded with everything else.
+  float qx[kPairs], qy[kPairs];
 #pragma unroll
-          for (int x = 0; x < MPL; ++x) {
-            const int64_t dd = lane + 32 * x;
-            if (dd < Dh) acc[x] += wk * __ldcg(oc + dd);
-          }
-        }
-      }
-    }
-    sum = warpSum(sum);
-    const float inv = sum > 0.f ? 1.f / sum : 0.f;
-#pragma unroll
-    for (int x = 0; x < MPL; ++x) {
-      const int64_t dd = lane + 32 * x;
-      if (dd < Dh) outRow[(g * rep + r) * Dh + dd] = fromF<T>(acc[x] * inv);
+  for (int u = 0; u < kPairs; ++u) {
+    const int idx = threadIdx.x + u * kThreads, r = idx / kHalf, i = idx - r * kHalf;
+    qx[u] = r < rep ? toF<T>(row[(g * rep + r) * D + i]) : 0.f;
+    qy[u] = r < rep ? toF<T>(row[(g * rep + r) * D + i + kHalf]) : 0.f;
+  }
+  const bool owner = step >= jBegin && step < jEnd;
+  const T* xk = row + (a.Hq + g) * D;
+  const T* xv = row + (a.Hq + a.Hkv + g) * D;
+  if (owner) {
+    for (int i = threadIdx.x; i < D; i += kThreads) {
+      kNew[i] = toF<T>(xk[i]);
+      vNew[i] = toF<T>(xv[i]);
     }
   }
-  if (threadIdx.x == 0) *ticket = 0u;  // every block of (b, g) has taken its ticket: ready for the next launch
+  const int64_t outStride = a.prefixWidth + a.Hq * D;
+  if (a.prefixWidth > 0) {
+    const int64_t blocksOfRow = int64_t(gridDim.x) * gridDim.y, mine = g * gridDim.x + c;
+    for (int64_t i = mine * kThreads + threadIdx.x; i < a.prefixWidth; i += blocksOfRow * kThreads)
+      out[b * outStride + i] = prefix[b * a.prefixWidth + i];
+  }
+  for (int idx = threadIdx.x; idx < D; idx += kThreads) {
+    const int i = idx < kHalf ? idx : idx - kHalf;
+    const double angle = static_cast<double>(__fmul_rn(static_cast<float>(pos), invFreq[i]));
+    if (idx < kHalf)
+      cosv[i] = static_cast<float>(cos(angle));
+    else
+      sinv[i] = static_cast<float>(sin(angle));
+  }
+  __syncthreads();
+
+  // 1. RoPE of the queries into the q tile (rounded to T as the composition stores them) and of the new key.
+#pragma unroll
+  for (int u = 0; u < kPairs; ++u) {
+    const int idx = threadIdx.x + u * kThreads, r = idx / kHalf, i = idx - r * kHalf;
+    float x1 = qx[u], x2 = qy[u];
+    if (r < rep) ropePair<T>(x1, x2, cosv[i], sinv[i]);
+    qT[r * P + i] = fromF<T>(x1);
+    qT[r * P + i + kHalf] = fromF<T>(x2);
+  }
+  if (owner)
+    for (int i = threadIdx.x; i < kHalf; i += kThreads) ropePair<T>(kNew[i], kNew[i + kHalf], cosv[i], sinv[i]);
+  __syncthreads();
+
+  // 2. The warp's tiles: scores on tensor cores, online softmax, O += P·V.
+  uint32_t qf[kDK][4];
+#pragma unroll
+  for (int kk = 0; kk < kDK; ++kk) tc::loadA<P>(qf[kk], qT, 0, kk * 16);
+  const float sl = a.scale * kLog2e;
+  float m0 = -INFINITY, m1 = -INFINITY, l0 = 0.f, l1 = 0.f;  // rows quad and quad + 8
+  float acc[kDT][4];
+#pragma unroll
+  for (int x = 0; x < kDT; ++x) acc[x][0] = acc[x][1] = acc[x][2] = acc[x][3] = 0.f;
+  while (j0 < jEnd) {
+    const int64_t jNext = j0 + int64_t(kWarps) * kTile;
+    const bool holdsStep = owner && step >= j0 && step < j0 + kTile;
+    tc::cpAsyncWait<1>();  // this tile's K (its V may still be in flight)
+    __syncwarp();
+    if (holdsStep) {
+      for (int i = lane; i < D; i += 32) kt[(step - j0) * P + i] = fromF<T>(kNew[i]);
+      __syncwarp();
+    }
+    float s[kNT][4];
+#pragma unroll
+    for (int x = 0; x < kNT; ++x) s[x][0] = s[x][1] = s[x][2] = s[x][3] = 0.f;
+#pragma unroll
+    for (int kk = 0; kk < kDK; ++kk) {
+#pragma unroll
+      for (int np = 0; np < kNT / 2; ++np) tc::mmaNK<P>(s[2 * np], s[2 * np + 1], qf[kk], kt, np * 16, kk * 16);
+    }
+    __syncwarp();  // every lane's ldmatrix of K is done before the next tile's copy overwrites it
+    if (jNext < jEnd) copyTileAsync<T, D>(kt, keys, b, jNext, jEnd, g, a);
+    tc::cpAsyncCommit();
+    const int32_t nextDoc = jNext < jEnd && jNext + lane < jEnd ? kSeq[b * a.L + jNext + lane] : 0;
+    // Scale into the log2 domain; slot j is visible iff it is in the chunk and of the query's document.
+#pragma unroll
+    for (int x = 0; x < kNT; ++x) {
+#pragma unroll
+      for (int e = 0; e < 2; ++e) {
+        const int col = x * 8 + 2 * t4 + e;
+        // Every lane shuffles (a shuffle skipped by some lanes of its mask never completes): no short-circuit.
+        const int32_t colDoc = __shfl_sync(0xffffffffu, doc, col);
+        const bool visible = j0 + col < jEnd && colDoc == document;
+        s[x][e] = visible ? s[x][e] * sl : -INFINITY;
+        s[x][e + 2] = visible ? s[x][e + 2] * sl : -INFINITY;
+      }
+    }
+    float mx0 = m0, mx1 = m1;
+#pragma unroll
+    for (int x = 0; x < kNT; ++x) {
+      mx0 = fmaxf(mx0, fmaxf(s[x][0], s[x][1]));
+      mx1 = fmaxf(mx1, fmaxf(s[x][2], s[x][3]));
+    }
+    mx0 = tc::quadMax(mx0);
+    mx1 = tc::quadMax(mx1);
+    // A row with nothing visible yet keeps m = −∞; exponents then use 0 so that 2^{−∞−0} = 0, not NaN.
+    const float use0 = mx0 == -INFINITY ? 0.f : mx0, use1 = mx1 == -INFINITY ? 0.f : mx1;
+    const float corr0 = exp2f(m0 - use0), corr1 = exp2f(m1 - use1);
+    m0 = mx0;
+    m1 = mx1;
+    float sum0 = 0.f, sum1 = 0.f;
+#pragma unroll
+    for (int x = 0; x < kNT; ++x) {
+      s[x][0] = exp2f(s[x][0] - use0);
+      s[x][1] = exp2f(s[x][1] - use0);
+      s[x][2] = exp2f(s[x][2] - use1);
+      s[x][3] = exp2f(s[x][3] - use1);
+      sum0 += s[x][0] + s[x][1];
+      sum1 += s[x][2] + s[x][3];
+    }
+    l0 = l0 * corr0 + sum0;  // per-lane partial sums; the quad adds them up at the end
+    l1 = l1 * corr1 + sum1;
+#pragma unroll
+    for (int x = 0; x < kDT; ++x) {
+      acc[x][0] *= corr0;
+      acc[x][1] *= corr0;
+      acc[x][2] *= corr1;
+      acc[x][3] *= corr1;
+    }
+    tc::cpAsyncWait<1>();  // this tile's V (the next K may still be in flight)
+    __syncwarp();
+    if (holdsStep) {
+      for (int i = lane; i < D; i += 32) vt[(step - j0) * P + i] = fromF<T>(vNew[i]);
+      __syncwarp();
+    }
+#pragma unroll
+    for (int kk = 0; kk < kNT / 2; ++kk) {
+      uint32_t pa[4];
+      tc::accToA<T>(pa, s[2 * kk], s[2 * kk + 1]);
+#pragma unroll
+      for (int dp = 0; dp < kDT / 2; ++dp) tc::mmaKN<P>(acc[2 * dp], acc[2 * dp + 1], pa, vt, kk * 16, dp * 16);
+    }
+    __syncwarp();
+    if (jNext < jEnd) copyTileAsync<T, D>(vt, values, b, jNext, jEnd, g, a);
+    tc::cpAsyncCommit();
+    doc = nextDoc;
+    j0 = jNext;
+  }
+  tc::cpAsyncWait<0>();
+  l0 = tc::quadSum(l0);
+  l1 = tc::quadSum(l1);
+
+  // 3. The owner stores the new key and value (no block of this launch reads that slot from the cache).
+  if (owner) {
+    T* kOut = keys + ((b * a.L + step) * a.Hkv + g) * D;
+    T* vOut = values + ((b * a.L + step) * a.Hkv + g) * D;
+    for (int i = threadIdx.x; i < D; i += kThreads) {
+      kOut[i] = fromF<T>(kNew[i]);
+      vOut[i] = xv[i];
+    }
+  }
+
+  // 4. The warps' (m, l, O) merge in shared memory, over the K/V tiles.
+  __syncthreads();
+  float* mergeO = reinterpret_cast<float*>(tiles);  // [kWarps][16][D]
+  float* mergeM = mergeO + kWarps * kTcRows * D;    // [kWarps][16]
+  float* mergeL = mergeM + kWarps * kTcRows;        // [kWarps][16]
+#pragma unroll
+  for (int x = 0; x < kDT; ++x) {
+    const int col = x * 8 + 2 * t4;
+    float* r0 = mergeO + (warp * kTcRows + quad) * D + col;
+    float* r1 = r0 + 8 * D;
+    r0[0] = acc[x][0];
+    r0[1] = acc[x][1];
+    r1[0] = acc[x][2];
+    r1[1] = acc[x][3];
+  }
+  if (t4 == 0) {
+    mergeM[warp * kTcRows + quad] = m0;
+    mergeM[warp * kTcRows + quad + 8] = m1;
+    mergeL[warp * kTcRows + quad] = l0;
+    mergeL[warp * kTcRows + quad + 8] = l1;
+  }
+  __syncthreads();
+  T* outRow = out + b * outStride + a.prefixWidth;
+  for (int64_t idx = threadIdx.x; idx < rep * D; idx += kThreads) {
+    const int64_t r = idx / D, d = idx - r * D;
+    float M = -INFINITY;
+#pragma unroll
+    for (int w = 0; w < kWarps; ++w) M = fmaxf(M, mergeM[w * kTcRows + r]);
+    float O = 0.f, Lsum = 0.f;
+    if (M != -INFINITY) {
+#pragma unroll
+      for (int w = 0; w < kWarps; ++w) {
+        const float weight = exp2f(mergeM[w * kTcRows + r] - M);
+        O += weight * mergeO[(w * kTcRows + r) * D + d];
+        Lsum += weight * mergeL[w * kTcRows + r];
+      }
+    }
+    if (a.nChunks == 1) {
+      outRow[(g * rep + r) * D + d] = fromF<T>(Lsum > 0.f ? O / Lsum : 0.f);
+    } else {
+      const int64_t at = (b * a.Hq + g * rep + r) * a.nChunks + c;
+      po[at * D + d] = O;
+      if (d == 0) {
+        pm[at] = M == -INFINITY ? -INFINITY : M * kLn2;  // the merge weighs chunks by e^{m − M}
+        pl[at] = Lsum;
+      }
+    }
+  }
+  if (a.nChunks == 1) return;
+  mergeChunks<T, D / 32>(outRow, pm, pl, po, tickets, b, g, a);
 }
 
 }  // namespace
@@ -349,76 +683,112 @@ size_t attnDecodeStepSharedBytes(int64_t Hq, int64_t Hkv, int64_t Dh) {
 
 void launchAttentionDecodeStep(Ctx& ctx, int dtype, void* out, void* keys, void* values, const void* qkv,
                                const int32_t* positions, const int32_t* slots, bool sharedSlot, const int32_t* qSeq,
-                               const int32_t* kSeq, const float* invFreq, unsigned* tickets, int64_t B, int64_t L,
-                               int64_t Hq, int64_t Hkv, int64_t Dh, float scale) {
+                               const int32_t* kSeq, const float* invFreq, unsigned* tickets, const void* prefix,
+                               int64_t B, int64_t L, int64_t Hq, int64_t Hkv, int64_t Dh, float scale,
+                               const AttnDecodeStepLayout& layout) {
   if (B == 0 || Hq == 0) return;
   if (L < 1 || Hkv < 1 || Hq % Hkv != 0 || Hq / Hkv > kAttnDecodeStepMaxGroup || Dh < 2 || Dh % 2 != 0 ||
       Dh > kAttnMaxHeadDim)
     throw Error("AttentionDecodeStep: unsupported shape (Hq/Hkv ≤ 16, even Dh ≤ 256, L ≥ 1)");
   if (Hkv > 65535 || B > 65535) throw Error("AttentionDecodeStep: too many KV heads or rows for the grid");
+  if (layout.qkvOffset < 0 || layout.qkvStride < layout.qkvOffset + (Hq + 2 * Hkv) * Dh)
+    throw Error("AttentionDecodeStep: q|k|v at column " + std::to_string(layout.qkvOffset) +
+                " do not fit rows of " + std::to_string(layout.qkvStride));
+  if (layout.prefixWidth < 0 || (layout.prefixWidth > 0) != (prefix != nullptr))
+    throw Error("AttentionDecodeStep: a prefix needs its width and a width its prefix");
   const int64_t groups = Hkv * B, tiles = (L + kTile - 1) / kTile;
   // The cache and its document ids are read before the PDL wait when the stream's previous kernel writes neither.
   const size_t es = dtypeSize(dtype), cacheBytes = static_cast<size_t>(B * L * Hkv * Dh) * es;
   const bool early = readableBeforeWait(ctx, keys, cacheBytes) && readableBeforeWait(ctx, values, cacheBytes) &&
                      readableBeforeWait(ctx, kSeq, static_cast<size_t>(B * L) * sizeof(int32_t));
-  const size_t shared = attnDecodeStepSharedBytes(Hq, Hkv, Dh);
+  // Launches one kernel variant: `shared` bytes per block, chunks of whole groups of `tileMultiple` tiles.
+  auto launch = [&](auto kernel, size_t shared, int64_t tileMultiple, auto typed) {
+    using T = std::remove_pointer_t<decltype(typed)>;
+    attn::prepareShared(kernel, shared, ctx);
+    // Chunks: as many as ONE wave of resident blocks holds over chunks × KV heads × rows, at most kMaxChunks and
+    // whole tiles each. A block is a chain of memory round trips at these sizes: a second wave would wait for the
+    // whole chain of the first, while a block's further tiles are pipelined (their loads in flight during the
+    // previous tile's arithmetic). The CUDA-core kernel at batch 1: one tile per block; batch 32 at 560 slots:
+    // two. The tensor-core one spreads a chunk over its four warps: chunks of four tiles or a multiple.
+    // The occupancy of this variant, queried once per device (a decode step launches this every layer; contexts on
+    // worker threads may share the table, hence the lock).
+    static std::mutex lock;
+    static std::map<std::pair<int, const void*>, int> residentOf;
+    int resident = 0;
+    {
+      const std::lock_guard<std::mutex> held(lock);
+      const auto key = std::make_pair(ctx.device, reinterpret_cast<const void*>(kernel));
+      auto found = residentOf.find(key);
+      if (found == residentOf.end()) {
+        check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&resident, kernel, kThreads, shared),
+              "cudaOccupancyMaxActiveBlocksPerMultiprocessor");
+        residentOf.emplace(key, resident);
+      } else {
+        resident = found->second;
+      }
+    }
+    int64_t wanted = (static_cast<int64_t>(resident < 1 ? 1 : resident) * ctx.smCount) / groups;
+    if (wanted > kMaxChunks) wanted = kMaxChunks;
+    if (wanted < 1) wanted = 1;
+    int64_t tilesPerChunk = (tiles + wanted - 1) / wanted;
+    tilesPerChunk = (tilesPerChunk + tileMultiple - 1) / tileMultiple * tileMultiple;
+    const int64_t nChunks = (tiles + tilesPerChunk - 1) / tilesPerChunk;
+    const StepArgs a{B,       L,       Hq,      Hkv,     Dh,   scale, sharedSlot, early, tilesPerChunk,
+                     nChunks, layout.qkvStride, layout.qkvOffset, layout.prefixWidth};
+    // Partials only where the chunks are merged (a one-chunk launch writes its output directly).
+    const int64_t partials = nChunks > 1 ? B * Hq * nChunks : 1;
+    Scratch pm(*ctx.alloc, partials * sizeof(float));
+    Scratch pl(*ctx.alloc, partials * sizeof(float));
+    Scratch po(*ctx.alloc, partials * Dh * sizeof(float));
+    const dim3 grid(static_cast<unsigned>(nChunks), static_cast<unsigned>(Hkv), static_cast<unsigned>(B));
+    launchPdl(ctx, "AttentionDecodeStep", kernel, grid, dim3(kThreads), shared, static_cast<T*>(out),
+              static_cast<T*>(keys), static_cast<T*>(values), static_cast<const T*>(qkv), positions, slots, qSeq, kSeq,
+              invFreq, pm.as<float>(), pl.as<float>(), po.as<float>(), tickets, static_cast<const T*>(prefix), a);
+    // What the launch writes (the call's only stream work), for the next PDL kernel's early reads.
+    ctx.lastWrites.begin();
+    ctx.lastWrites.add(out, static_cast<size_t>(B * (layout.prefixWidth + Hq * Dh)) * es);
+    ctx.lastWrites.add(keys, cacheBytes);
+    ctx.lastWrites.add(values, cacheBytes);
+    ctx.lastWrites.add(tickets, static_cast<size_t>(B * Hkv) * sizeof(unsigned));
+    ctx.lastWrites.add(pm.as<float>(), static_cast<size_t>(partials) * sizeof(float));
+    ctx.lastWrites.add(pl.as<float>(), static_cast<size_t>(partials) * sizeof(float));
+    ctx.lastWrites.add(po.as<float>(), static_cast<size_t>(partials * Dh) * sizeof(float));
+  };
+  // The tensor-core kernel for 16-bit caches with Dh 64 or 128 (FALCON_H1_CUDA_DECODE_ATTENTION=cuda-cores keeps
+  // the other, for A/B runs); the CUDA-core kernel for everything else.
+  static const bool tcAllowed = [] {
+    const char* env = std::getenv("FALCON_H1_CUDA_DECODE_ATTENTION");
+    return env == nullptr || std::string(env) != "cuda-cores";
+  }();
+  auto tcFits = [&](size_t bytes) { return tcAllowed && bytes <= ctx.maxSharedPerBlockOptin; };
+  auto launchedTc = [&](auto typed) -> bool {  // (a generic lambda: f32 instantiates no tensor-core kernel)
+    using T = std::remove_pointer_t<decltype(typed)>;
+    if constexpr (std::is_same_v<T, float>) {
+      return false;
+    } else {
+      if (Dh == 64 && tcFits(tcSharedBytes<64>())) {
+        launch(attnDecodeStepTcKernel<T, 64>, tcSharedBytes<64>(), kWarps, typed);
+        return true;
+      }
+      if (Dh == 128 && tcFits(tcSharedBytes<128>())) {
+        launch(attnDecodeStepTcKernel<T, 128>, tcSharedBytes<128>(), kWarps, typed);
+        return true;
+      }
+      return false;
+    }
+  };
   FH_DISPATCH_FLOAT(dtype, "AttentionDecodeStep", {
+    if (launchedTc(static_cast<T*>(nullptr))) return;
+    const size_t shared = attnDecodeStepSharedBytes(Hq, Hkv, Dh);
     FH_MPL_DISPATCH(Dh, {
       const int64_t perWarp = (Hq / Hkv + kWarps - 1) / kWarps;
-      auto launch = [&](auto kernel) {
-        attn::prepareShared(kernel, shared, ctx);
-        // Chunks: as many as ONE wave of resident blocks holds over chunks × KV heads × rows, at most kMaxChunks
-        // and whole tiles each. A block is a chain of memory round trips at these sizes: a second wave would wait
-        // for the whole chain of the first, while a block's further tiles are pipelined (their loads in flight
-        // during the previous tile's arithmetic). Batch 1: one tile per block; batch 32 at 560 slots: two.
-        // The occupancy of this variant at this shared-memory size, queried once per device (a decode step launches
-        // this every layer; contexts on worker threads may share the table, hence the lock).
-        static std::mutex lock;
-        static std::map<std::pair<int, size_t>, int> residentOf;
-        int resident = 0;
-        {
-          const std::lock_guard<std::mutex> held(lock);
-          auto found = residentOf.find({ctx.device, shared});
-          if (found == residentOf.end()) {
-            check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&resident, kernel, kThreads, shared),
-                  "cudaOccupancyMaxActiveBlocksPerMultiprocessor");
-            residentOf.emplace(std::make_pair(ctx.device, shared), resident);
-          } else {
-            resident = found->second;
-          }
-        }
-        int64_t wanted = (static_cast<int64_t>(resident < 1 ? 1 : resident) * ctx.smCount) / groups;
-        if (wanted > kMaxChunks) wanted = kMaxChunks;
-        if (wanted < 1) wanted = 1;
-        const int64_t tilesPerChunk = (tiles + wanted - 1) / wanted;
-        const int64_t nChunks = (tiles + tilesPerChunk - 1) / tilesPerChunk;
-        const StepArgs a{B, L, Hq, Hkv, Dh, scale, sharedSlot, early, tilesPerChunk, nChunks};
-        // Partials only where the chunks are merged (a one-chunk launch writes its output directly).
-        const int64_t partials = nChunks > 1 ? B * Hq * nChunks : 1;
-        Scratch pm(*ctx.alloc, partials * sizeof(float));
-        Scratch pl(*ctx.alloc, partials * sizeof(float));
-        Scratch po(*ctx.alloc, partials * Dh * sizeof(float));
-        const dim3 grid(static_cast<unsigned>(nChunks), static_cast<unsigned>(Hkv), static_cast<unsigned>(B));
-        launchPdl(ctx, "AttentionDecodeStep", kernel, grid, dim3(kThreads), shared, static_cast<T*>(out),
-                  static_cast<T*>(keys), static_cast<T*>(values), static_cast<const T*>(qkv), positions, slots, qSeq,
-                  kSeq, invFreq, pm.as<float>(), pl.as<float>(), po.as<float>(), tickets, a);
-        // What the launch writes (the call's only stream work), for the next PDL kernel's early reads.
-        ctx.lastWrites.begin();
-        ctx.lastWrites.add(out, static_cast<size_t>(B * Hq * Dh) * es);
-        ctx.lastWrites.add(keys, cacheBytes);
-        ctx.lastWrites.add(values, cacheBytes);
-        ctx.lastWrites.add(tickets, static_cast<size_t>(B * Hkv) * sizeof(unsigned));
-        ctx.lastWrites.add(pm.as<float>(), static_cast<size_t>(partials) * sizeof(float));
-        ctx.lastWrites.add(pl.as<float>(), static_cast<size_t>(partials) * sizeof(float));
-        ctx.lastWrites.add(po.as<float>(), static_cast<size_t>(partials * Dh) * sizeof(float));
-      };
       static_assert(kMaxRowsPerWarp == 4, "one variant per rows-per-warp count below");
       if (perWarp <= 1)
-        launch(attnDecodeStepKernel<T, MPL, 1>);
+        launch(attnDecodeStepKernel<T, MPL, 1>, shared, 1, static_cast<T*>(nullptr));
       else if (perWarp <= 2)
-        launch(attnDecodeStepKernel<T, MPL, 2>);
+        launch(attnDecodeStepKernel<T, MPL, 2>, shared, 1, static_cast<T*>(nullptr));
       else
-        launch(attnDecodeStepKernel<T, MPL, 4>);
+        launch(attnDecodeStepKernel<T, MPL, 4>, shared, 1, static_cast<T*>(nullptr));
     });
   });
 }

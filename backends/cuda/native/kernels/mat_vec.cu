@@ -154,6 +154,112 @@ void launchTyped(Ctx& ctx, int64_t M, void* out, const void* a, const void* b, i
   launchRows<T, R>(ctx, out, a, b, N, K, prefetch);
 }
 
+
+// ---------------------------------------------------------------------------------------- fused prologues
+/** 256 threads: add_rms_norm.cu's block size, so Σ sum² reduces in its order (the same rstd bits). */
+constexpr int kPrologueWarps = 8;
+/** A's rows (and AddRmsNorm's f32 row) within the default 48 KB of shared memory: no opt-in attribute. */
+constexpr size_t kPrologueSharedMax = 48 * 1024;
+
+/**
+ * matVecKernel with A computed by the block into shared memory first (mat_vec.cuh's MatVecPrologue): every block
+ * recomputes the M·K values (a few KB read from L2) instead of a separate launch storing them. Each value is the
+ * separate kernel's, to the bit: AddRmsNorm — sum = round(x + residual) (block 0 stores it), Σ sum² by thread
+ * t over channels t, t + 256, ... then blockSum, normed = round(w · round(sum · rstd)); SwiGluPacked —
+ * round(up · silu(gate · m)). Then each warp's column is the same f32 sum in the same order as matVecKernel's.
+ */
+template <typename T, int R, MatVecPrologue kP>
+__global__ void __launch_bounds__(kPrologueWarps * 32)
+    matVecPrologueKernel(T* __restrict__ C, const T* __restrict__ B, int64_t N, int64_t K, bool prefetch,
+                         MatVecPrologueArgs p) {
+  using V = Vec16<T>;
+  extern __shared__ __align__(16) unsigned char smRaw[];
+  T* sA = reinterpret_cast<T*>(smRaw);                 // [R][K]: the product's A rows
+  float* rowF = reinterpret_cast<float*>(sA + R * K);  // [K]: AddRmsNorm's stored sum of one row, as f32
+  __shared__ float scratch[32];
+  const int lane = threadIdx.x & 31;
+  const int64_t n = int64_t(blockIdx.x) * kPrologueWarps + (threadIdx.x >> 5);
+  const bool hasColumn = n < N;  // (no early return before the prologue's barriers)
+  const int64_t chunks = K / V::kCount;
+  const uint4* row = reinterpret_cast<const uint4*>(B + (hasColumn ? n : 0) * K);
+  uint4 w[kUnroll];
+  if (prefetch && hasColumn) loadChunks(w, row, lane, chunks);
+  pdl::waitForPredecessor();
+  pdl::allowDependents();
+  if constexpr (kP == MatVecPrologue::kSwiGluPacked) {
+    const T* gateUp = static_cast<const T*>(p.input);
+    for (int64_t i = threadIdx.x; i < R * K; i += blockDim.x) {
+      const int64_t r = i / K, c = i - r * K;
+      const T* g = gateUp + r * 2 * K;
+      sA[i] = fromF<T>(toF<T>(g[K + c]) * siluF(toF<T>(g[c]) * p.gateMultiplier));
+    }
+  } else {
+    const T* x = static_cast<const T*>(p.input);
+    const T* residual = static_cast<const T*>(p.residual);
+    const T* weight = static_cast<const T*>(p.normWeight);
+    T* sum = static_cast<T*>(p.sum);
+    for (int r = 0; r < R; ++r) {
+      for (int64_t i = threadIdx.x; i < K; i += blockDim.x) {
+        const T s = fromF<T>(toF<T>(x[r * K + i]) + toF<T>(residual[r * K + i]));
+        rowF[i] = toF<T>(s);
+        if (blockIdx.x == 0) sum[r * K + i] = s;
+      }
+      __syncthreads();
+      float ss = 0.f;
+      for (int64_t i = threadIdx.x; i < K; i += blockDim.x) ss += rowF[i] * rowF[i];
+      ss = blockSum(ss, scratch);
+      const float rstd = 1.f / sqrtf(ss / static_cast<float>(K) + p.eps);
+      for (int64_t i = threadIdx.x; i < K; i += blockDim.x)
+        sA[r * K + i] = fromF<T>(toF<T>(weight[i]) * roundTo<T>(rowF[i] * rstd));
+      __syncthreads();  // the next row overwrites rowF
+    }
+  }
+  __syncthreads();
+  if (!hasColumn) return;
+  const uint4* a = reinterpret_cast<const uint4*>(sA);
+  float acc[R];
+#pragma unroll
+  for (int r = 0; r < R; ++r) acc[r] = 0.f;
+  for (int64_t base = lane; base < chunks; base += 32 * kUnroll) {
+    if (!prefetch || base != lane) loadChunks(w, row, base, chunks);
+#pragma unroll
+    for (int u = 0; u < kUnroll; ++u) {
+      const int64_t idx = base + 32 * u;
+      if (idx < chunks) {
+        float wf[V::kCount];
+        V::unpack(w[u], wf);
+#pragma unroll
+        for (int r = 0; r < R; ++r) {
+          float af[V::kCount];
+          V::unpack(a[r * chunks + idx], af);
+#pragma unroll
+          for (int e = 0; e < V::kCount; ++e) acc[r] = fmaf(wf[e], af[e], acc[r]);
+        }
+      }
+    }
+  }
+#pragma unroll
+  for (int r = 0; r < R; ++r) {
+    float v = acc[r];
+#pragma unroll
+    for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_xor_sync(0xffffffffu, v, offset);
+    if (lane == 0) C[r * N + n] = fromF<T>(v);
+  }
+}
+
+/** matVecPrologueKernel<T, M, kP> for the call's M (1 ≤ M ≤ kMaxRows), as launchTyped does for the plain kernel. */
+template <typename T, MatVecPrologue kP, int R = 1>
+void launchPrologueTyped(Ctx& ctx, int64_t M, void* out, const void* b, int64_t N, int64_t K, bool prefetch,
+                         size_t shared, const MatVecPrologueArgs& p) {
+  if constexpr (R < kMaxRows) {
+    if (M != R) return launchPrologueTyped<T, kP, R + 1>(ctx, M, out, b, N, K, prefetch, shared, p);
+  }
+  const unsigned blocks = static_cast<unsigned>((N + kPrologueWarps - 1) / kPrologueWarps);
+  launchPdl(ctx, kP == MatVecPrologue::kAddRmsNorm ? "AddRmsNormMatMul" : "SwiGluPackedMatMul",
+            matVecPrologueKernel<T, R, kP>, dim3(blocks), dim3(kPrologueWarps * 32), shared, static_cast<T*>(out),
+            static_cast<const T*>(b), N, K, prefetch, p);
+}
+
 }  // namespace
 
 bool tryLaunchMatVec(Ctx& ctx, const GemmArgs& g, void* out, const void* a, const void* b, const int64_t* outerA,
@@ -179,6 +285,31 @@ bool tryLaunchMatVec(Ctx& ctx, const GemmArgs& g, void* out, const void* a, cons
   }
   if (prefetch) ctx.lastWrites.prefetches++;
   ctx.lastWrites.only(out, static_cast<size_t>(g.M * g.N) * es);  // this MatMul's only stream work writes C alone
+  return true;
+}
+
+bool tryLaunchMatVecPrologue(Ctx& ctx, MatVecPrologue kind, int dtype, int64_t M, int64_t N, int64_t K, void* out,
+                             const void* weight, const MatVecPrologueArgs& p) {
+  if (decodeGemmOff() || M < 1 || M > kMaxRows || N < 1 || K < 1) return false;
+  if (dtype != F32 && dtype != F16 && dtype != BF16) return false;
+  const size_t es = dtypeSize(dtype);
+  const bool norm = kind == MatVecPrologue::kAddRmsNorm;
+  const size_t shared = static_cast<size_t>(M * K) * es + (norm ? static_cast<size_t>(K) * sizeof(float) : 0);
+  // 16-byte rows of the weight and of A in shared memory (K·size), a 16-byte aligned weight.
+  if (shared > kPrologueSharedMax || (static_cast<uint64_t>(K) * es) % 16 != 0 ||
+      reinterpret_cast<uintptr_t>(weight) % 16 != 0)
+    return false;
+  const bool prefetch = readableBeforeWait(ctx, weight, static_cast<size_t>(N * K) * es);
+  FH_DISPATCH_FLOAT(dtype, "MatMul (fused prologue)", {
+    if (norm)
+      launchPrologueTyped<T, MatVecPrologue::kAddRmsNorm>(ctx, M, out, weight, N, K, prefetch, shared, p);
+    else
+      launchPrologueTyped<T, MatVecPrologue::kSwiGluPacked>(ctx, M, out, weight, N, K, prefetch, shared, p);
+  });
+  if (prefetch) ctx.lastWrites.prefetches++;
+  ctx.lastWrites.begin();  // the call's only stream work
+  ctx.lastWrites.add(out, static_cast<size_t>(M * N) * es);
+  if (norm) ctx.lastWrites.add(p.sum, static_cast<size_t>(M * K) * es);
   return true;
 }
 

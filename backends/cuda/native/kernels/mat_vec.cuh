@@ -12,4 +12,27 @@ namespace fh {
 bool tryLaunchMatVec(Ctx& ctx, const GemmArgs& g, void* out, const void* a, const void* b, const int64_t* outerA,
                      const int64_t* outerB, int64_t outerCount);
 
+/**
+ * The fused kernels AddRmsNormMatMul and SwiGluPackedMatMul at decode shapes: each block first computes the
+ * product's A rows in shared memory exactly as the separate kernel stores them (add_rms_norm.cu's, swi_glu.cu's),
+ * then the product runs as above — one launch instead of two, the same bits.
+ */
+enum class MatVecPrologue { kAddRmsNorm, kSwiGluPacked };
+
+struct MatVecPrologueArgs {
+  const void* input;       // AddRmsNorm: x [M, K]; SwiGluPacked: gateUp [M, 2K] (gate | up)
+  const void* residual;    // AddRmsNorm: [M, K]
+  const void* normWeight;  // AddRmsNorm: [K]
+  void* sum;               // AddRmsNorm: [M, K], written (x + residual, rounded)
+  float eps;               // AddRmsNorm
+  float gateMultiplier;    // SwiGluPacked
+};
+
+/**
+ * out [M, N] = prologue(M rows) · weightᵀ, weight [N, K] (a Linear weight), one float dtype; false (nothing launched)
+ * when the shape does not suit the kernel: M > 8, unaligned rows or pointers, or A's rows past 48 KB of shared memory.
+ */
+bool tryLaunchMatVecPrologue(Ctx& ctx, MatVecPrologue kind, int dtype, int64_t M, int64_t N, int64_t K, void* out,
+                             const void* weight, const MatVecPrologueArgs& p);
+
 }  // namespace fh

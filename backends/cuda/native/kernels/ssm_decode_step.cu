@@ -12,8 +12,10 @@
  *      B/C conv is recomputed by each block of the group: 2N dot products of K, cheaper than another launch) —
  *      rounded to the activations' dtype (the contract's one stored intermediate) into shared memory. For Falcon-H1's
  *      widths (K ≤ 4) every load of a thread's channels is issued before any is used. Each block writes the next
- *      conv state of its own x channels; only the group's first head, first tile writes the B/C channels' (the next
- *      state is a new buffer, so no block reads what another writes: no atomics);
+ *      conv state of its own x channels (read and written by one thread: safe in place too). The B/C channels' next
+ *      windows: out of place, the group's first head's first tile writes them (a new buffer: no block reads what
+ *      another writes); in place (SsmDecodeStepInPlace), every block of the group reads the old windows, so each
+ *      takes a ticket once it has, and the last one writes them at the end (step 4) and zeroes the ticket;
  *   2. dt = clamp(softplus(dtRaw + dtBias[h])), decay = exp(dt·A[h]), all f32;
  *   3. one warp per row p, lanes over n (four consecutive n per lane, 16-byte accesses, when N % 4 == 0):
  *      s' = decay·s + dt·x_p·B_n, y_p = Σ_n s'·C_n + D·x_p, then y_p·silu(z_p) in f32, stored once.
@@ -37,10 +39,12 @@ constexpr int kMaxK = 4;
 constexpr int kConvRounds = 4;
 
 struct DecodeDims {
-  int64_t B, H, P, G, N, K, dSsm, convDim, width;
+  int64_t B, H, P, G, N, K, dSsm, convDim;
+  int64_t rowStride, offset;  // zxbcdt's row length and the step's first column in it
   bool convSilu, gate;
   float dtMin, dtMax;
-  bool early;  // PDL: the state rows are copied before the wait (the predecessor does not write the state)
+  bool early;    // PDL: the state rows are copied before the wait (the predecessor does not write the state)
+  bool inPlace;  // nextConv == convState, nextState == ssmState (SsmDecodeStepInPlace)
 };
 
 template <typename T>
@@ -116,13 +120,25 @@ __device__ __forceinline__ float finishConvChannel(const ConvChannelLoads<T>& c,
   return roundTo<T>(d.convSilu ? siluF(u) : u);
 }
 
+/**
+ * In place, the step's shift of one B/C conv channel's window (s[k] = s[k + 1], then this token's input last), by
+ * the last block of the group to finish reading the old windows (one thread per channel: each read precedes the
+ * write over it).
+ */
+template <typename T>
+__device__ __forceinline__ void shiftConvWindow(T* conv, const T* in, int64_t b, int64_t ch, const DecodeDims& d) {
+  T* s = conv + (b * d.convDim + ch) * d.K;
+  for (int64_t k = 0; k + 1 < d.K; ++k) s[k] = s[k + 1];
+  s[d.K - 1] = in[d.dSsm + ch];
+}
+
+// The states are not __restrict__: in place, nextConv aliases convState and nextState aliases ssmState.
 template <typename T, typename Y, bool kVec4, bool kFastConv, int kRows>
 __global__ void __launch_bounds__(kThreads)
-    ssmDecodeStepKernel(Y* __restrict__ y, T* __restrict__ nextConv, float* __restrict__ nextState,
-                        const T* __restrict__ zxbcdt, const T* __restrict__ convState,
-                        const T* __restrict__ convWeight, const T* __restrict__ convBias,
-                        const float* __restrict__ ssmState, const float* __restrict__ dtBias,
-                        const float* __restrict__ A, const float* __restrict__ D, DecodeDims d) {
+    ssmDecodeStepKernel(Y* __restrict__ y, T* nextConv, float* nextState, const T* __restrict__ zxbcdt,
+                        const T* convState, const T* __restrict__ convWeight, const T* __restrict__ convBias,
+                        const float* ssmState, const float* __restrict__ dtBias, const float* __restrict__ A,
+                        const float* __restrict__ D, unsigned* __restrict__ tickets, DecodeDims d) {
   extern __shared__ __align__(16) float shared[];  // 16-byte aligned: the float4 reads of sState, sB and sC
   float* sState = shared;                             // [kRows][N] this block's state rows (kVec4 only)
   float* sB = shared + (kVec4 ? kRows * d.N : 0);     // [N]
@@ -133,8 +149,11 @@ __global__ void __launch_bounds__(kThreads)
   const int rows = static_cast<int>(d.P - p0 < kRows ? d.P - p0 : kRows);
   const int64_t headsPerGroup = d.H / d.G, g = h / headsPerGroup;
   const int64_t gn = d.G * d.N;
-  const T* in = zxbcdt + b * d.width;
-  const bool writesBC = h % headsPerGroup == 0 && blockIdx.x == 0;
+  const T* in = zxbcdt + b * d.rowStride + d.offset;
+  // Out of place, the group's first head's first tile writes the next B/C conv windows (no block reads the new
+  // buffer). In place, every block of the group must have read the old windows first: the last to finish does it.
+  const bool writesBC = h % headsPerGroup == 0 && blockIdx.x == 0 && !d.inPlace;
+  __shared__ bool lastOfGroup;
 
   // 0. This block's state rows start on their way into shared memory (they are read last) — under Programmatic
   //    Dependent Launch (pdl_launch.cuh) before the wait for the previous kernel (in_proj's projection) where that
@@ -190,6 +209,12 @@ __global__ void __launch_bounds__(kThreads)
   }
   if constexpr (kVec4) waitAsyncCopies();
   __syncthreads();
+  unsigned* ticket = tickets + b * d.G + g;
+  if (d.inPlace && threadIdx.x == 0) {
+    __threadfence();  // this block's reads of the B/C windows are done (their values were used above)
+    const unsigned blocks = static_cast<unsigned>(headsPerGroup) * gridDim.x;
+    lastOfGroup = atomicAdd(ticket, 1u) == blocks - 1;
+  }
 
   // 2. dt and the decay, in f32.
   float dt = fmaxf(raw, 0.f) + log1pf(expf(-fabsf(raw)));  // softplus, as the Softplus kernel computes it
@@ -235,12 +260,25 @@ __global__ void __launch_bounds__(kThreads)
       y[b * d.dSsm + h * d.P + p] = fromF<Y>(out);
     }
   }
+
+  // 4. In place: the last block of (b, g) to take its ticket shifts the group's B/C conv windows, and zeroes the
+  //    ticket for the next launch (a graph replay too: the tickets start zeroed and every launch leaves them so).
+  if (d.inPlace) {
+    __syncthreads();
+    if (!lastOfGroup) return;
+    __threadfence();
+    for (int64_t i = threadIdx.x; i < 2 * d.N; i += kThreads) {
+      const int64_t ch = d.dSsm + (i < d.N ? g * d.N + i : gn + g * d.N + (i - d.N));
+      shiftConvWindow<T>(nextConv, in, b, ch, d);
+    }
+    if (threadIdx.x == 0) *ticket = 0u;
+  }
 }
 
 template <typename T, typename Y>
 void launchTyped(Ctx& ctx, Y* y, T* nextConv, float* nextState, const T* zxbcdt, const T* convState,
                  const T* convWeight, const T* convBias, const float* ssmState, const float* dtBias, const float* A,
-                 const float* D, const DecodeDims& d) {
+                 const float* D, unsigned* tickets, const DecodeDims& d) {
   if (d.B > 65535 || d.H > 65535) throw Error("SsmDecodeStep: more than 65535 batch rows or heads");
   // 16-byte state copies: rows of N floats start 16-byte aligned when N % 4 == 0 (the buffers themselves are).
   const bool vec4 = d.N % 4 == 0 && reinterpret_cast<uintptr_t>(ssmState) % 16 == 0 &&
@@ -263,7 +301,7 @@ void launchTyped(Ctx& ctx, Y* y, T* nextConv, float* nextState, const T* zxbcdt,
       check(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(shared)),
             "cudaFuncSetAttribute(MaxDynamicSharedMemorySize)");
     launchPdl(ctx, "SsmDecodeStep", kernel, grid, dim3(kThreads), shared, y, nextConv, nextState, zxbcdt, convState,
-              convWeight, convBias, ssmState, dtBias, A, D, d);
+              convWeight, convBias, ssmState, dtBias, A, D, tickets, d);
   };
   if (rowsPerBlock == kRowsLarge)
     launch(ssmDecodeStepKernel<T, Y, true, true, kRowsLarge>);
@@ -281,13 +319,21 @@ void launchTyped(Ctx& ctx, Y* y, T* nextConv, float* nextState, const T* zxbcdt,
 
 void launchSsmDecodeStep(Ctx& ctx, int dtype, void* y, void* nextConv, float* nextState, const void* zxbcdt,
                          const void* convState, const void* convWeight, const void* convBias, const float* ssmState,
-                         const float* dtBias, const float* A, const float* D, const SsmDecodeArgs& a) {
+                         const float* dtBias, const float* A, const float* D, unsigned* tickets,
+                         const SsmDecodeArgs& a) {
   if (a.B == 0 || a.H == 0 || a.P == 0) return;
   const int64_t dSsm = a.H * a.P, convDim = dSsm + 2 * a.G * a.N;
+  const bool inPlace = nextConv == convState && nextState == ssmState;
+  if (!inPlace && (nextConv == convState || nextState == ssmState))
+    throw Error("SsmDecodeStep: both states in place, or neither");
+  if (inPlace && tickets == nullptr) throw Error("SsmDecodeStep: in place needs the group tickets");
+  if (a.offset < 0 || a.rowStride < a.offset + dSsm + convDim + a.H)
+    throw Error("SsmDecodeStep: the step's columns [offset, offset + " + std::to_string(dSsm + convDim + a.H) +
+                ") do not fit rows of " + std::to_string(a.rowStride));
   const size_t stateBytes = static_cast<size_t>(a.B * a.H * a.P * a.N) * sizeof(float);
   const bool early = readableBeforeWait(ctx, ssmState, stateBytes);
-  const DecodeDims d{a.B, a.H, a.P, a.G, a.N, a.K, dSsm, convDim, dSsm + convDim + a.H,
-                     a.convSilu, a.gate, a.dtMin, a.dtMax, early};
+  const DecodeDims d{a.B,         a.H,      a.P,      a.G,      a.N,      a.K,   dSsm,  convDim,
+                     a.rowStride, a.offset, a.convSilu, a.gate, a.dtMin, a.dtMax, early, inPlace};
   FH_DISPATCH_FLOAT(dtype, "SsmDecodeStep", {
     const T* in = static_cast<const T*>(zxbcdt);
     const T* cs = static_cast<const T*>(convState);
@@ -295,9 +341,10 @@ void launchSsmDecodeStep(Ctx& ctx, int dtype, void* y, void* nextConv, float* ne
     const T* cb = static_cast<const T*>(convBias);
     T* nc = static_cast<T*>(nextConv);
     if (a.gate)
-      launchTyped<T, T>(ctx, static_cast<T*>(y), nc, nextState, in, cs, cw, cb, ssmState, dtBias, A, D, d);
+      launchTyped<T, T>(ctx, static_cast<T*>(y), nc, nextState, in, cs, cw, cb, ssmState, dtBias, A, D, tickets, d);
     else
-      launchTyped<T, float>(ctx, static_cast<float*>(y), nc, nextState, in, cs, cw, cb, ssmState, dtBias, A, D, d);
+      launchTyped<T, float>(ctx, static_cast<float*>(y), nc, nextState, in, cs, cw, cb, ssmState, dtBias, A, D,
+                            tickets, d);
   });
   // What the launch writes (the call's only stream work), for the next PDL kernel's early reads.
   const size_t es = dtypeSize(dtype);
@@ -305,6 +352,7 @@ void launchSsmDecodeStep(Ctx& ctx, int dtype, void* y, void* nextConv, float* ne
   ctx.lastWrites.add(y, static_cast<size_t>(a.B * dSsm) * (a.gate ? es : sizeof(float)));
   ctx.lastWrites.add(nextConv, static_cast<size_t>(a.B * convDim * a.K) * es);
   ctx.lastWrites.add(nextState, stateBytes);
+  if (inPlace) ctx.lastWrites.add(tickets, static_cast<size_t>(a.B * a.G) * sizeof(unsigned));
 }
 
 }  // namespace fh

@@ -14,15 +14,22 @@ struct SsmDecodeArgs {
   bool convSilu;  // the conv's activation: silu, or none
   bool gate;      // y·silu(z) (y stored in `dtype`), or y alone (stored as f32)
   float dtMin, dtMax;
+  int64_t rowStride;  // zxbcdt's row length W (≥ offset + H·P + convDim + H)
+  int64_t offset;     // the step's first column in each row
 };
 
 /**
- * zxbcdt [B, H·P + convDim + H], convState [B, convDim, K], convWeight [convDim, K], convBias [convDim] (optional)
- * in `dtype` (f32, f16, bf16), convDim = H·P + 2·G·N; ssmState [B, H, P, N], dtBias, A, D (optional) [H] in f32.
- * Writes y [B, H·P] (`dtype` with the gate, f32 without), nextConv [B, convDim, K] (`dtype`) and nextState (f32).
+ * zxbcdt [B, W] (the step's H·P + convDim + H columns [z | x B C | dt] from `offset`), convState [B, convDim, K],
+ * convWeight [convDim, K], convBias [convDim] (optional) in `dtype` (f32, f16, bf16), convDim = H·P + 2·G·N;
+ * ssmState [B, H, P, N], dtBias, A, D (optional) [H] in f32. Writes y [B, H·P] (`dtype` with the gate, f32
+ * without), nextConv [B, convDim, K] (`dtype`) and nextState (f32).
+ * In place (SsmDecodeStepInPlace) when nextConv == convState and nextState == ssmState: then `tickets` holds B·G
+ * zeroed u32 words that the kernel leaves zeroed (the count of a group's blocks done reading its B/C conv windows:
+ * the last one writes them). Out of place, `tickets` is unused (null).
  */
 void launchSsmDecodeStep(Ctx& ctx, int dtype, void* y, void* nextConv, float* nextState, const void* zxbcdt,
                          const void* convState, const void* convWeight, const void* convBias, const float* ssmState,
-                         const float* dtBias, const float* A, const float* D, const SsmDecodeArgs& a);
+                         const float* dtBias, const float* A, const float* D, unsigned* tickets,
+                         const SsmDecodeArgs& a);
 
 }  // namespace fh

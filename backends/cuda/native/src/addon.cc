@@ -34,6 +34,7 @@
 #include "../kernels/layout.cuh"
 #include "../kernels/linear_cross_entropy.cuh"
 #include "../kernels/mat_mul.cuh"
+#include "../kernels/mat_vec.cuh"
 #include "../kernels/reduce.cuh"
 #include "../kernels/rms_norm.cuh"
 #include "../kernels/rope.cuh"
@@ -635,6 +636,47 @@ class Context : public Napi::ObjectWrap<Context> {
       return info.Env().Undefined();
     });
   }
+  /** A Linear product out [M, N] = a [M, K] · weight [N, K]ᵀ through MatMul's dispatch (mat_mul.cu). */
+  void linearProduct(int dtype, void* out, const void* a, const void* weight, int64_t M, int64_t N, int64_t K) {
+    const fh::GemmArgs g{dtype, false, true, M, N, K, 1, M * K, N * K, M * N};
+    const int64_t zero = 0;
+    fh::launchMatMul(ctx_, g, out, a, weight, &zero, &zero, 1);
+  }
+  Napi::Value AddRmsNormMatMul(const Napi::CallbackInfo& info) {
+    // (sum, y, x, residual, normWeight, weight, dtype, M, K, N, eps): one launch at decode shapes (mat_vec.cu's
+    // prologue kernel), else AddRmsNorm into scratch and the product
+    return guarded(info, [&]() -> Napi::Value {
+      const int dtype = int(i64(info, 6));
+      const int64_t M = i64(info, 7), K = i64(info, 8), N = i64(info, 9);
+      const float eps = static_cast<float>(f64(info, 10));
+      const fh::MatVecPrologueArgs p{ptr(info, 2), ptr(info, 3), ptr(info, 4), ptr(info, 0), eps, 1.f};
+      if (fh::tryLaunchMatVecPrologue(ctx_, fh::MatVecPrologue::kAddRmsNorm, dtype, M, N, K, ptr(info, 1),
+                                      ptr(info, 5), p))
+        return info.Env().Undefined();
+      fh::Scratch normed(*alloc_, static_cast<size_t>(M * K) * fh::dtypeSize(dtype));
+      fh::launchAddRmsNorm(ctx_, dtype, ptr(info, 0), normed.as<void>(), ptr(info, 2), ptr(info, 3), ptr(info, 4), M,
+                           K, eps);
+      linearProduct(dtype, ptr(info, 1), normed.as<void>(), ptr(info, 5), M, N, K);
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value SwiGluPackedMatMul(const Napi::CallbackInfo& info) {
+    // (y, gateUp, weight, dtype, M, I, N, gateMultiplier): one launch at decode shapes, else SwiGluPacked into
+    // scratch and the product
+    return guarded(info, [&]() -> Napi::Value {
+      const int dtype = int(i64(info, 3));
+      const int64_t M = i64(info, 4), I = i64(info, 5), N = i64(info, 6);
+      const float m = static_cast<float>(f64(info, 7));
+      const fh::MatVecPrologueArgs p{ptr(info, 1), nullptr, nullptr, nullptr, 0.f, m};
+      if (fh::tryLaunchMatVecPrologue(ctx_, fh::MatVecPrologue::kSwiGluPacked, dtype, M, N, I, ptr(info, 0),
+                                      ptr(info, 2), p))
+        return info.Env().Undefined();
+      fh::Scratch act(*alloc_, static_cast<size_t>(M * I) * fh::dtypeSize(dtype));
+      fh::launchSwiGluPacked(ctx_, dtype, act.as<void>(), ptr(info, 1), M, I, m);
+      linearProduct(dtype, ptr(info, 0), act.as<void>(), ptr(info, 2), M, N, I);
+      return info.Env().Undefined();
+    });
+  }
   Napi::Value RmsNormGrad(const Napi::CallbackInfo& info) {  // (dx, dw, dy, x, w, dtype, rows, D, eps)
     return guarded(info, [&]() -> Napi::Value {
       fh::launchRmsNormGrad(ctx_, int(i64(info, 5)), ptr(info, 0), ptr(info, 1), ptr(info, 2), ptr(info, 3),
@@ -738,15 +780,24 @@ class Context : public Napi::ObjectWrap<Context> {
   }
   Napi::Value SsmDecodeStep(const Napi::CallbackInfo& info) {
     // (y, nextConv, nextState, zxbcdt, convState, convWeight, convBias, ssmState, dtBias, A, D, dtype, B, H, P, G, N,
-    //  K, convSilu, gate, dtMin, dtMax)
+    //  K, convSilu, gate, dtMin, dtMax, tickets, rowStride, offset): in place (SsmDecodeStepInPlace) when nextConv is
+    //  convState and nextState is ssmState, with B·G zeroed ticket words; out of place, tickets 0
     return guarded(info, [&]() -> Napi::Value {
-      fh::SsmDecodeArgs a{i64(info, 12),  i64(info, 13),  i64(info, 14),
-                          i64(info, 15),  i64(info, 16),  i64(info, 17),
-                          flag(info, 18), flag(info, 19), static_cast<float>(f64(info, 20)),
-                          static_cast<float>(f64(info, 21))};
+      fh::SsmDecodeArgs a{i64(info, 12),
+                          i64(info, 13),
+                          i64(info, 14),
+                          i64(info, 15),
+                          i64(info, 16),
+                          i64(info, 17),
+                          flag(info, 18),
+                          flag(info, 19),
+                          static_cast<float>(f64(info, 20)),
+                          static_cast<float>(f64(info, 21)),
+                          i64(info, 23),
+                          i64(info, 24)};
       fh::launchSsmDecodeStep(ctx_, int(i64(info, 11)), ptr(info, 0), ptr(info, 1), as<float>(info, 2), ptr(info, 3),
                               ptr(info, 4), ptr(info, 5), ptr(info, 6), as<float>(info, 7), as<float>(info, 8),
-                              as<float>(info, 9), as<float>(info, 10), a);
+                              as<float>(info, 9), as<float>(info, 10), as<unsigned>(info, 22), a);
       return info.Env().Undefined();
     });
   }
@@ -762,13 +813,14 @@ class Context : public Napi::ObjectWrap<Context> {
   }
   Napi::Value AttentionDecodeStep(const Napi::CallbackInfo& info) {
     // (out, keys, values, qkv, positions, slots, qSeq, kSeq, invFreq, tickets, dtype, B, L, Hq, Hkv, Dh, scale,
-    //  sharedSlot): keys and values written in place
+    //  sharedSlot, prefix, prefixWidth, qkvStride, qkvOffset): keys and values written in place; prefix 0 without
     return guarded(info, [&]() -> Napi::Value {
+      const fh::AttnDecodeStepLayout layout{i64(info, 20), i64(info, 21), i64(info, 19)};
       fh::launchAttentionDecodeStep(ctx_, int(i64(info, 10)), ptr(info, 0), ptr(info, 1), ptr(info, 2), ptr(info, 3),
                                     as<int32_t>(info, 4), as<int32_t>(info, 5), flag(info, 17), as<int32_t>(info, 6),
-                                    as<int32_t>(info, 7), as<float>(info, 8), as<unsigned>(info, 9), i64(info, 11),
-                                    i64(info, 12), i64(info, 13), i64(info, 14), i64(info, 15),
-                                    static_cast<float>(f64(info, 16)));
+                                    as<int32_t>(info, 7), as<float>(info, 8), as<unsigned>(info, 9), ptr(info, 18),
+                                    i64(info, 11), i64(info, 12), i64(info, 13), i64(info, 14), i64(info, 15),
+                                    static_cast<float>(f64(info, 16)), layout);
       return info.Env().Undefined();
     });
   }
@@ -1231,6 +1283,8 @@ Napi::Function Context::Define(Napi::Env env) {
           InstanceMethod("SsmScanGrad", &Context::SsmScanGrad),
           InstanceMethod("SsmStep", &Context::SsmStep),
           InstanceMethod("SsmDecodeStep", &Context::SsmDecodeStep),
+          InstanceMethod("AddRmsNormMatMul", &Context::AddRmsNormMatMul),
+          InstanceMethod("SwiGluPackedMatMul", &Context::SwiGluPackedMatMul),
           InstanceMethod("CacheWrite", &Context::CacheWrite),
           InstanceMethod("Attention", &Context::Attention),
           InstanceMethod("AttentionGrad", &Context::AttentionGrad),
@@ -1278,7 +1332,7 @@ Napi::Value Probe(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("probe", Napi::Function::New(env, Probe, "probe"));
   exports.Set("Context", Context::Define(env));
-  exports.Set("abiVersion", 3);
+  exports.Set("abiVersion", 4);
   return exports;
 }
 

@@ -16,11 +16,13 @@ const TILE = 32;
 
 export function attentionDecodeStep(
   backend: CudaBackend,
-  { qkv, positions, keys, values, slots, qSeqIdx, kSeqIdx }: KernelInputs<'AttentionDecodeStep'>,
-  { heads, kvHeads, theta, scale }: KernelAttrs<'AttentionDecodeStep'>,
+  { qkv, positions, keys, values, slots, qSeqIdx, kSeqIdx, prefix }: KernelInputs<'AttentionDecodeStep'>,
+  { heads, kvHeads, theta, scale, offset }: KernelAttrs<'AttentionDecodeStep'>,
 ): TensorInfo {
   const [B, L, , Dh] = keys.shape as [number, number, number, number];
-  const out = backend.output([B, heads * Dh], qkv.dtype);
+  // [prefix | o]: the prefix's row is copied in front of o by the kernel (no Concat launch after it).
+  const prefixWidth = prefix ? prefix.shape[1]! : 0;
+  const out = backend.output([B, prefixWidth + heads * Dh], qkv.dtype);
   const freq = backend.constant(`rope:${theta}:${Dh}`, () => inverseFrequencies(theta, Dh));
   const tickets = backend.constant(`attention-decode-step:tickets:${B * kvHeads}`, () => new Float32Array(B * kvHeads));
   backend.ctx.AttentionDecodeStep(
@@ -42,6 +44,10 @@ export function attentionDecodeStep(
     Dh,
     scale,
     sizeOf(slots.shape) === 1,
+    backend.idOpt(prefix),
+    prefixWidth,
+    qkv.shape[1]!,
+    offset,
   );
   return out;
 }

@@ -1,9 +1,10 @@
 /**
  * AttentionDecodeStep: one decode step of attention over a static KV cache, in f64 — the new token's q and k roped,
  * its k and v written into the cache IN PLACE (like CacheWrite), then the query's attention over every slot:
- *   qkv [B, (Hq + 2·Hkv)·Dh] → q [Hq, Dh], k, v [Hkv, Dh] per row;  q, k = Rope(·) at positions[b]
+ *   qkv [B, W] → q [Hq, Dh], k, v [Hkv, Dh] per row from column `offset`;  q, k = Rope(·) at positions[b]
  *   keys[b, slots[b]] = k, values[b, slots[b]] = v      (no write where the slot is outside [0, L))
  *   o[b] = Attention(q, keys[b], values[b]) over the L slots, slot j visible iff kSeqIdx[b, j] = qSeqIdx[b]
+ *   out[b] = [prefix[b] | o[b]]       (the prefix's C columns copied as they are; o alone without a prefix)
  * The roped q and k are rounded to the dtype, as the composition (Rope, then CacheWrite and Attention) stores them.
  * The attention reads the cache after the write, so the new slot holds exactly the key it attends to.
  */
@@ -20,13 +21,14 @@ import { ropeForward } from './Rope.js';
 
 export function attentionDecodeStep(
   store: BufferStore,
-  { qkv, positions, keys, values, slots, qSeqIdx, kSeqIdx }: KernelInputs<'AttentionDecodeStep'>,
-  { heads: Hq, kvHeads: Hkv, theta, scale }: KernelAttrs<'AttentionDecodeStep'>,
+  { qkv, positions, keys, values, slots, qSeqIdx, kSeqIdx, prefix }: KernelInputs<'AttentionDecodeStep'>,
+  { heads: Hq, kvHeads: Hkv, theta, scale, offset }: KernelAttrs<'AttentionDecodeStep'>,
 ): TensorInfo {
   const [B, L, , Dh] = keys.shape as [number, number, number, number];
   const dtype = qkv.dtype as FloatDType;
-  const packed = store.floats(qkv);
-  const width = (Hq + 2 * Hkv) * Dh;
+  // Row b's q|k|v begin at column `offset` of a row of W ≥ offset + (Hq + 2·Hkv)·Dh columns.
+  const packed = store.floats(qkv).subarray(offset);
+  const width = qkv.shape[1]!;
   // The three parts of every row, each [B, H, Dh] contiguous.
   const part = (begin: number, h: number): Float64Array => {
     const out = new Float64Array(B * h * Dh);
@@ -60,5 +62,13 @@ export function attentionDecodeStep(
     { scale, causal: true },
     { B, T: 1, S: L, Hq, Hkv, Dh, Dv: Dh },
   );
-  return store.output(out, [B, Hq * Dh], dtype);
+  if (!prefix) return store.output(out, [B, Hq * Dh], dtype);
+  const C = prefix.shape[1]!;
+  const front = store.floats(prefix);
+  const joined = new Float64Array(B * (C + Hq * Dh));
+  for (let b = 0; b < B; b++) {
+    joined.set(front.subarray(b * C, (b + 1) * C), b * (C + Hq * Dh));
+    joined.set(out.subarray(b * Hq * Dh, (b + 1) * Hq * Dh), b * (C + Hq * Dh) + C);
+  }
+  return store.output(joined, [B, C + Hq * Dh], dtype);
 }

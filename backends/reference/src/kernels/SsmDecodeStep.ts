@@ -18,15 +18,36 @@ type FloatDType = 'f64' | 'f32' | 'f16' | 'bf16';
 
 export function ssmDecodeStep(
   store: BufferStore,
+  inputs: KernelInputs<'SsmDecodeStep'>,
+  attrs: KernelAttrs<'SsmDecodeStep'>,
+): KernelOutputs<'SsmDecodeStep'> {
+  const { zxbcdt, convState, ssmState } = inputs;
+  const { y, nextConv, nextState } = ssmDecodeStepValues(store, inputs, attrs, 0);
+  const dSsm = ssmState.shape[1]! * ssmState.shape[2]!;
+  return {
+    y: store.output(y, [zxbcdt.shape[0]!, dSsm], attrs.gate === 'silu' ? zxbcdt.dtype : ssmState.dtype),
+    convState: store.output(nextConv, convState.shape, convState.dtype),
+    ssmState: store.output(nextState, ssmState.shape, ssmState.dtype),
+  };
+}
+
+/**
+ * The step's y and next states, unrounded (f64), reading the step's columns from `offset` of each zxbcdt row (the
+ * row may be wider: SsmDecodeStepInPlace reads its part of a packed projection shared with attention).
+ */
+export function ssmDecodeStepValues(
+  store: BufferStore,
   { zxbcdt, convState, convWeight, convBias, ssmState, dtBias, A, D }: KernelInputs<'SsmDecodeStep'>,
   { activation, gate, dtMin, dtMax }: KernelAttrs<'SsmDecodeStep'>,
-): KernelOutputs<'SsmDecodeStep'> {
+  offset: number,
+): { y: Float64Array; nextConv: Float64Array; nextState: Float64Array } {
   const [B, H, P, N] = ssmState.shape;
   const [, C, K] = convState.shape;
   const dSsm = H * P;
   const G = (C - dSsm) / (2 * N);
-  const width = dSsm + C + H;
-  const packed = store.floats(zxbcdt);
+  const width = zxbcdt.shape[1]!;
+  // The step's columns of every row begin at `offset`: index a row's [z | x B C | dt] from there.
+  const packed = store.floats(zxbcdt).subarray(offset);
   const dtype = zxbcdt.dtype as FloatDType;
 
   // The conv update of the xBC columns, rounded to the activations' dtype as a stored conv output is.
@@ -66,9 +87,5 @@ export function ssmDecodeStep(
   if (gate === 'silu') {
     for (let b = 0; b < B; b++) for (let i = 0; i < dSsm; i++) y[b * dSsm + i] *= siluOf(packed[b * width + i]);
   }
-  return {
-    y: store.output(y, [B, dSsm], gate === 'silu' ? zxbcdt.dtype : ssmState.dtype),
-    convState: store.output(nextConv, convState.shape, convState.dtype),
-    ssmState: store.output(nextState, ssmState.shape, ssmState.dtype),
-  };
+  return { y, nextConv, nextState };
 }

@@ -5,7 +5,9 @@
 // invocation sums a column of VW value elements (load_v: one vec4 load) over its share of the chunk's keys — the
 // WG invocations are VCOLS columns × VGROUPS slot groups, so a chunk of 256 slots with 64-wide values is 16 serial
 // loads per invocation instead of 256 — and the groups' sums are added up in workgroup memory once, at the end.
-// DIRECT (one split covers every key): out = o / l, zeros when no key was visible. Otherwise the split's partial
+// DIRECT (one split covers every key): out = o / l at dst[out_at ..], zeros when no key was visible (out_at: where
+// the query row's output begins, row · DV but where the including shader's output interleaves other columns, e.g.
+// AttentionDecodeStep's prefix). Otherwise the split's partial
 // (m, l, o[DV]) goes to dst at (row · splits + split) · (DV + 2) and attention_combine.wgsl merges the splits
 // (m = −inf, l = 0, o = 0 where no key of the split was visible).
 // Key j of row b is visible iff j < last and (no seq ids or kseq[b, j] = doc). The including shader defines
@@ -25,7 +27,8 @@ fn cached_score(b: u32, g: u32, j: u32) -> f32 {
   return q_dot_k(((b * P.sk + j) * P.hkv + g) * DH);
 }
 
-fn attend_split(row: u32, flat: u32, split: u32, b: u32, g: u32, last: u32, doc: i32, fresh: u32, lid: u32) {
+fn attend_split(row: u32, flat: u32, split: u32, b: u32, g: u32, last: u32, doc: i32, fresh: u32, out_at: u32,
+                lid: u32) {
   let S = P.sk;
   let vstride = P.hkv * DV;
   let vrow = (b * S * P.hkv + g) * DV;
@@ -91,7 +94,7 @@ fn attend_split(row: u32, flat: u32, split: u32, b: u32, g: u32, last: u32, doc:
       s = s + vsum[gi * VCOLS + d / VW][d % VW];
     }
     if (DIRECT) {
-      dst[row * DV + d] = DT(s * inv);
+      dst[out_at + d] = DT(s * inv);
     } else {
       dst[pbase + 2u + d] = DT(s);
     }

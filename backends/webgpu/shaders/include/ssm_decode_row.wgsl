@@ -35,7 +35,7 @@ fn ssm_decode_row(b: u32, h: u32, p0: u32, rows: u32, dtv: f32, bc: u32, lid: u3
       yv = yv + f32(D[h]) * xv;
     }
     if (GATE) {
-      yv = yv * silu_f(f32(zxbcdt[b * P.row + h * P.pdim + p0 + r]));
+      yv = yv * silu_f(f32(zxbcdt[b * P.row + P.zoff + h * P.pdim + p0 + r]));
     }
     y[idx] = YT(yv);
   }

@@ -175,14 +175,25 @@ function decodeAttention(
 }
 
 /**
+ * Where query row r's DV outputs begin in the output: (r / group)·ostride + oskip + (r % group)·DV — r·DV for
+ * Attention; AttentionDecodeStep's rows of Hq heads after a prefix of oskip columns.
+ */
+export interface OutputLayout {
+  readonly group: number;
+  readonly ostride: number;
+  readonly oskip: number;
+}
+
+/**
  * The decode path's pass 2 (attention_combine.wgsl): merges each row's `splits` f32 partials (m, l, o[DV]) into
- * out, one workgroup per row, and frees the partials.
+ * out (rows placed by `layout`), one workgroup per row, and frees the partials.
  */
 export function combineSplits(
   b: WebGPUBackend,
   part: GpuData,
   out: GpuData,
   { n, splits, elem, dh, dv }: { n: number; splits: number; elem: Elem; dh: number; dv: number },
+  layout: OutputLayout = { group: 1, ostride: dv, oskip: 0 },
 ): void {
   b.dispatch(
     {
@@ -194,12 +205,15 @@ export function combineSplits(
       uniforms: [
         ['n', 'u32'],
         ['splits', 'u32'],
+        ['group', 'u32'],
+        ['ostride', 'u32'],
+        ['oskip', 'u32'],
       ],
       header: header(elem, dh, dv),
       workgroupSize: 64,
     },
     [part, out],
-    { n, splits },
+    { n, splits, ...layout },
     n,
   );
   b.free(part);

@@ -4,12 +4,25 @@
  * has more than SPLIT_CHUNK·CHUNKS_PER_SPLIT slots and the splits' softmax partials are merged by Attention's
  * combine pass. The composition is ~9 dispatches (slices, two Ropes, two CacheWrites, the attention's one or two),
  * and a WebGPU decode step is bound by the host's encoding per dispatch. The slots are read on the device, so a
- * replayed graph writes where the current step says.
+ * replayed graph writes where the current step says. The step reads its q|k|v from column `offset` of a wider row;
+ * with a prefix, the output rows are [prefix | o]: the heads are written after the prefix's columns and the prefix
+ * is copied in by one strided-copy dispatch in the same command encoder (binding it in the attention pass would
+ * take a tenth storage buffer, beyond more devices' limits).
  */
 import type { KernelAttrs, KernelInputs, TensorInfo } from '@falcon-h1/core-tensor';
 import { elemOf, type WebGPUBackend } from '../webgpu-backend.js';
-import { CHUNKS_PER_SPLIT, combineSplits, header, loadV, qDotK, SPLIT_CHUNK, splitPlan } from './Attention.js';
+import {
+  CHUNKS_PER_SPLIT,
+  combineSplits,
+  header,
+  loadV,
+  type OutputLayout,
+  qDotK,
+  SPLIT_CHUNK,
+  splitPlan,
+} from './Attention.js';
 import { ropeInverseFrequencies } from './Rope.js';
+import { stridedCopy } from './strided.js';
 
 /** Storage buffers the split pass binds. */
 export const ATTENTION_DECODE_STEP_STORAGE_BUFFERS = 9;
@@ -37,11 +50,16 @@ function storeKv(vec: boolean): string {
 
 export function attentionDecodeStep(
   b: WebGPUBackend,
-  { qkv, positions, keys, values, slots, qSeqIdx, kSeqIdx }: KernelInputs<'AttentionDecodeStep'>,
-  { heads, kvHeads, theta, scale }: KernelAttrs<'AttentionDecodeStep'>,
+  { qkv, positions, keys, values, slots, qSeqIdx, kSeqIdx, prefix }: KernelInputs<'AttentionDecodeStep'>,
+  { heads, kvHeads, theta, scale, offset }: KernelAttrs<'AttentionDecodeStep'>,
 ): TensorInfo {
   const [batch, sk, , dh] = keys.shape as [number, number, number, number];
-  const out = b.output([batch, heads * dh], qkv.dtype);
+  const skip = prefix ? prefix.shape[1]! : 0;
+  const layout: OutputLayout = { group: heads, ostride: skip + heads * dh, oskip: skip };
+  const out = b.output([batch, layout.ostride], qkv.dtype);
+  if (prefix && batch > 0) {
+    stridedCopy(b, b.data(prefix), b.data(out), prefix.shape, [skip, 1], [layout.ostride, 1], 0, 0);
+  }
   const n = batch * heads;
   if (n === 0 || dh === 0 || sk === 0) return out;
   const elem = elemOf(qkv.dtype);
@@ -71,6 +89,10 @@ export function attentionDecodeStep(
         ['scale', 'f32'],
         ['has_seq', 'u32'],
         ['shared_slot', 'u32'],
+        ['width', 'u32'],
+        ['offset', 'u32'],
+        ['ostride', 'u32'],
+        ['oskip', 'u32'],
       ],
       header: `${header(elem, dh, dh)}\nconst DIRECT: bool = ${direct};\nalias DT = ${dt};\n${qDotK(vecKeys)}\n${loadV(vecKeys)}\n${storeKv(vecKeys)}`,
       workgroupSize: SPLIT_CHUNK,
@@ -97,9 +119,13 @@ export function attentionDecodeStep(
       // The document mask always applies (the contract's kSeqIdx = qSeqIdx; empty slots hold −1).
       has_seq: 1,
       shared_slot: slots.shape[0] === 1 ? 1 : 0,
+      width: qkv.shape[1]!,
+      offset,
+      ostride: layout.ostride,
+      oskip: layout.oskip,
     },
     n * splits,
   );
-  if (part) combineSplits(b, part, b.data(out), { n, splits, elem, dh, dv: dh });
+  if (part) combineSplits(b, part, b.data(out), { n, splits, elem, dh, dv: dh }, layout);
   return out;
 }

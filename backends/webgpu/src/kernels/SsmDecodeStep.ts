@@ -6,8 +6,11 @@
  * That dispatch binds 11 storage buffers; a device with fewer per stage (browsers offer 8 to 10) runs the step in
  * two dispatches of 8 instead: the conv update and dt (ssm_decode_conv.wgsl), then the state update and gate
  * (ssm_decode_scan.wgsl) over their f32 results.
+ * SsmDecodeStepInPlace runs the same dispatches on its columns of a wider row (uniform zoff), into temporaries that
+ * are then copied into the state buffers in the same command encoder: an in-place write inside the dispatch would
+ * race, since every workgroup of a group reads the group's B and C conv state that one of them rewrites.
  */
-import type { KernelAttrs, KernelInputs, KernelOutputs } from '@falcon-h1/core-tensor';
+import type { KernelAttrs, KernelInputs, KernelOutputs, TensorInfo } from '@falcon-h1/core-tensor';
 import type { BindingDef, Elem, UniformType } from '../program.js';
 import { elemOf, type GpuData, type WebGPUBackend } from '../webgpu-backend.js';
 import { flag, optional, optionalBinding } from './fused-helpers.js';
@@ -28,6 +31,7 @@ const CONV_UNIFORMS: ReadonlyArray<readonly [string, UniformType]> = [
   ['width', 'u32'],
   ['conv_dim', 'u32'],
   ['row', 'u32'],
+  ['zoff', 'u32'],
   ['has_bias', 'u32'],
   ['has_clamp', 'u32'],
   ['dt_min', 'f32'],
@@ -53,7 +57,34 @@ interface Step {
 export function ssmDecodeStep(
   b: WebGPUBackend,
   ins: KernelInputs<'SsmDecodeStep'>,
+  attrs: KernelAttrs<'SsmDecodeStep'>,
+): KernelOutputs<'SsmDecodeStep'> {
+  return decodeStep(b, ins, attrs, 0);
+}
+
+/** SsmDecodeStepInPlace: the step into temporaries at column `offset`, then buffer copies into the states. */
+export function ssmDecodeStepInPlace(
+  b: WebGPUBackend,
+  ins: KernelInputs<'SsmDecodeStepInPlace'>,
+  { offset, ...attrs }: KernelAttrs<'SsmDecodeStepInPlace'>,
+): TensorInfo {
+  const out = decodeStep(b, ins, attrs, offset);
+  for (const [state, next] of [
+    [ins.convState, out.convState],
+    [ins.ssmState, out.ssmState],
+  ] as const) {
+    b.overwrite(state, next);
+    b.disposeData(next.dataId);
+  }
+  return out.y;
+}
+
+/** The step's dispatches on the columns from `zoff` of each zxbcdt row, into new outputs. */
+function decodeStep(
+  b: WebGPUBackend,
+  ins: KernelInputs<'SsmDecodeStep'>,
   { activation, gate, dtMin, dtMax }: KernelAttrs<'SsmDecodeStep'>,
+  zoff: number,
 ): KernelOutputs<'SsmDecodeStep'> {
   const { zxbcdt, convState, convBias, ssmState, D } = ins;
   const [batch, heads, pdim, nstate] = ssmState.shape as [number, number, number, number];
@@ -80,7 +111,8 @@ export function ssmDecodeStep(
     conv: {
       width,
       conv_dim: convDim,
-      row: dSsm + convDim + heads,
+      row: zxbcdt.shape[1]!,
+      zoff,
       has_bias: flag(convBias),
       // The composition skips the Clamp for the default (0, ∞): softplus is positive, so it changes nothing.
       has_clamp: flag(dtMin > 0 || dtMax < Number.POSITIVE_INFINITY),
@@ -181,12 +213,12 @@ function twoDispatches(b: WebGPUBackend, step: Step): void {
         ...ssmBindings(step, { name: 'dt', elem: 'f32' }),
         { name: 'new_state', elem: state, write: true },
       ],
-      uniforms: [...SSM_ROW_UNIFORMS, ['tiles', 'u32'], ['conv_dim', 'u32'], ['row', 'u32']],
+      uniforms: [...SSM_ROW_UNIFORMS, ['tiles', 'u32'], ['conv_dim', 'u32'], ['row', 'u32'], ['zoff', 'u32']],
       header: `alias TY = ${elem};\n${step.gateHeader}`,
       workgroupSize: WG,
     },
     [b.data(ins.zxbcdt), xbc, ...ssmBuffers(b, step, dt), b.data(out.ssmState)],
-    { ...rows, conv_dim: conv.conv_dim!, row: conv.row! },
+    { ...rows, conv_dim: conv.conv_dim!, row: conv.row!, zoff: conv.zoff! },
     rows.n!,
   );
   b.free(xbc);

@@ -1,7 +1,7 @@
 /**
  * StaticDecoder: greedy (or host-sampled) decoding whose per-token step has fixed shapes and updates its state in
  * place, so that a backend with graph capture (CUDA Graphs) records the step once and replays it: one host call per
- * token instead of one per kernel (a 0.5B-shaped Falcon-H1 step is ~1,800 kernels).
+ * token instead of one per kernel (a 0.5B-shaped Falcon-H1 step is 226 kernels, 6 per layer).
  *
  * After a normal prefill (the hybrid cache, left-padded prompts as documents), every piece of state the step reads
  * moves into buffers that live for the whole generation:
@@ -10,11 +10,16 @@
  *   per row    the next input token [B, 1], its RoPE position [B, 1] and its document [B, 1]
  *   shared     the slot the step writes (one timeline for all rows: they are padded to the same length) and the
  *              document id of every slot [B, L] (the same for every layer, so written once per step)
- * Each step's document ids go into their slot in place (core's `cacheWrite`), and each layer's keys and values by
- * the fused `attentionDecodeStep` that also attends over the cache (the packed q|k|v projection is a decode constant).
- * The step is `model.forward` for one token with these caches, the greedy next token written back into the token
- * buffer, and position and slot advanced — all on the device. Results equal `generate()`'s (tested), because the
- * same layers run on the same values: attention over all L slots sees exactly the filled slots of the row's document.
+ * Each step's document ids go into their slot in place (core's `cacheWrite`), each layer's keys and values by
+ * the fused `attentionDecodeStep` that also attends over the cache (the packed q|k|v projection is a decode constant;
+ * SA_M and SAM layers stack it under in_proj: one MatMul for both branches), and each layer's conv and SSM states by
+ * the fused `ssmDecodeStepInPlace` (`inPlaceMambaState`: no copy of the next state back into its buffers). Each
+ * bias-free projection that alone reads a norm or the MLP's activation runs fused with it (`addRmsNormMatMul`,
+ * `swiGluPackedMatMul`: FalconH1DecoderLayer.decodeStep). The step
+ * is the layers' one-token decode steps with these caches (FalconH1Model.decodeLayers), the greedy next token
+ * written back into the token buffer, and position and slot advanced — all on the device. Results equal
+ * `generate()`'s (tested), because the same layers run on the same values: attention over all L slots sees exactly
+ * the filled slots of the row's document.
  */
 import { StaticKVCache } from '@falcon-h1/attention';
 import {
@@ -39,6 +44,7 @@ import {
   type Variable,
   variable,
 } from '@falcon-h1/core-tensor';
+import { inPlaceMambaState } from '@falcon-h1/mamba2';
 import type { DecoderLayerCache } from '../falcon-h1-decoder-layer.js';
 import type { FalconH1ForCausalLM } from '../falcon-h1-for-causal-lm.js';
 import { disposeLayerDecodeConstants, type LayerDecodeConstants } from '../layer-decode-constants.js';
@@ -166,12 +172,13 @@ export class StaticDecoder {
         );
         const convState = variable(mamba.convState, { name: `layers.${i}.conv_state`, trainable: false });
         const ssmState = variable(mamba.ssmState, { name: `layers.${i}.ssm_state`, trainable: false });
-        // Parameter-derived tensors (weights with the μP multipliers folded in, merged output projections, f32
-        // dt_bias/A/D/norm weight, the packed q|k|v projection of the fused attention step) made once, not every step.
+        // Parameter-derived tensors (weights with the μP multipliers folded in, merged input and output
+        // projections, f32 dt_bias/A/D/norm weight, the packed q|k|v projection of the fused attention step) made
+        // once, not every step.
         const decodeConstants = model.model.layers[i]!.decodeConstants(model.model.embed_tokens.weight.dtype, {
           staticCache: true,
         });
-        const layerCache = { kv: staticKv, mamba: { convState, ssmState }, decodeConstants };
+        const layerCache = { kv: staticKv, mamba: inPlaceMambaState(convState, ssmState), decodeConstants };
         return { kv: staticKv, convState, ssmState, decodeConstants, cache: layerCache };
       });
     } finally {
@@ -235,19 +242,13 @@ export class StaticDecoder {
     const decoder = model.model;
     cacheWrite(this.keySeqIdx, this.rowDocuments, this.slot);
     const embedded = scale(gather(decoder.embed_tokens.weight, this.tokens), decoder.embedding_multiplier);
-    // The layers' decode steps, each closing residual add fused with the next norm (FalconH1Model.decodeLayers).
-    const h = decoder.decodeLayers(embedded, (i) => {
-      const state = this.layers[i]!;
-      return {
-        positions: this.positions,
-        seqIdx: this.rowDocuments,
-        cache: state.cache,
-        setMambaState: (next) => {
-          overwrite(state.convState, next.convState);
-          overwrite(state.ssmState, next.ssmState);
-        },
-      };
-    });
+    // The layers' decode steps, each closing residual add fused with the next norm (FalconH1Model.decodeLayers);
+    // the Mamba2 states are updated in place, so there is no state to hand back.
+    const h = decoder.decodeLayers(embedded, (i) => ({
+      positions: this.positions,
+      seqIdx: this.rowDocuments,
+      cache: this.layers[i]!.cache,
+    }));
     const vocab = model.config.vocab_size;
     const logits = reshape(scale(linear(h, model.lm_head.weight), model.lm_head_multiplier), [b, vocab]);
     const tokens = argMax(logits, -1);

@@ -10,14 +10,18 @@
  *   - the same MatMul with an unrelated op between the weight's producer and the MatMul: the weight may be read early
  *     and must then see the producer's writes (the producer is not the immediate predecessor, so it has completed);
  *   - a decode step in miniature: ArgMax → Gather (the embedding) → AddRmsNorm → MatMul → SwiGluPacked → MatMul →
- *     Concat → MatMul, every op consuming its predecessor's output.
+ *     Concat → MatMul, every op consuming its predecessor's output;
+ *   - a hybrid layer's mixing half as the model runs it: AddRmsNorm → one MatMul making the wide packed row
+ *     [z x B C dt | q k v] → SsmDecodeStepInPlace (its columns at 0; states in place) → AttentionDecodeStep (q|k|v at
+ *     the offset after the SSM's columns, the SSM's y as prefix; the cache in place) → MatMul of [y | o] (the merged
+ *     out-projection). Outputs: the logits-like product, y, and the states and cache after the step.
  * All shapes are tiny; every backend runs them.
  */
 
 import type { Tensor } from '@falcon-h1/core-tensor';
 import * as ops from '@falcon-h1/core-tensor';
 import type { CaseInput, ConformanceCase } from '../case.js';
-import { floatIn, intIn } from '../case-inputs.js';
+import { floatIn, intIn, intValues, stateIn } from '../case-inputs.js';
 import type { Rng } from '../random.js';
 
 const M = 3; // tokens: a matrix-vector MatMul on CUDA
@@ -139,8 +143,95 @@ const decodeStepCase: ConformanceCase = {
   backward: false,
 };
 
+// The mixing half of a hybrid layer: SSM H·P = 4·8 with G = 1, N = 16, K = 4 (100 packed columns: 32 + 64 + 4),
+// attention Hq = 4, Hkv = 2, Dh = 16 (128 columns), a 20-slot cache; 3 rows of width 264.
+const MIX_B = 3;
+const SSM = { h: 4, p: 8, n: 16, k: 4 };
+const SSM_CONV = SSM.h * SSM.p + 2 * SSM.n;
+const SSM_WIDTH = SSM.h * SSM.p + SSM_CONV + SSM.h;
+const ATTN = { hq: 4, hkv: 2, dh: 16, l: 20 };
+const ATTN_WIDTH = (ATTN.hq + 2 * ATTN.hkv) * ATTN.dh;
+const SLOTS = [5, 0, 19];
+
+const hybridMixingCase: ConformanceCase = {
+  kernel: 'SsmDecodeStepInPlace',
+  params: `decode chain B=${MIX_B},D=${D}: AddRmsNorm→MatMul [zxBCdt ${SSM_WIDTH} | qkv ${ATTN_WIDTH}]→SsmDecodeStepInPlace→AttentionDecodeStep(offset ${SSM_WIDTH}, prefix y)→MatMul`,
+  backward: false,
+  inputs: (rng) => [
+    floatIn(rng, 'x', [MIX_B, D]),
+    floatIn(rng, 'residual', [MIX_B, D]),
+    floatIn(rng, 'normW', [D], 0.5, 1.5),
+    floatIn(rng, 'wIn', [SSM_WIDTH + ATTN_WIDTH, D], -0.15, 0.15),
+    floatIn(rng, 'convState', [MIX_B, SSM_CONV, SSM.k]),
+    floatIn(rng, 'convWeight', [SSM_CONV, SSM.k], -0.7, 0.7),
+    floatIn(rng, 'convBias', [SSM_CONV], -0.3, 0.3),
+    stateIn(rng, 'ssmState', [MIX_B, SSM.h, SSM.p, SSM.n]),
+    stateIn(rng, 'dtBias', [SSM.h], -2, -0.5),
+    stateIn(rng, 'A', [SSM.h], -2.5, -0.2),
+    stateIn(rng, 'Dskip', [SSM.h], 0.5, 1.5),
+    floatIn(rng, 'keys', [MIX_B, ATTN.l, ATTN.hkv, ATTN.dh], -2, 2),
+    floatIn(rng, 'values', [MIX_B, ATTN.l, ATTN.hkv, ATTN.dh]),
+    intValues('positions', [MIX_B], [5, 0, 19]),
+    intValues('slots', [MIX_B], SLOTS),
+    intValues('qSeq', [MIX_B], [0, 1, 2]),
+    intValues(
+      'kSeq',
+      [MIX_B, ATTN.l],
+      SLOTS.flatMap((slot, row) => Array.from({ length: ATTN.l }, (_, j) => (j <= slot ? row : -1))),
+    ),
+    floatIn(rng, 'wOut', [D, SSM.h * SSM.p + ATTN.hq * ATTN.dh], -0.15, 0.15),
+  ],
+  run: (t) => {
+    const { normed } = ops.addRmsNorm(t.x!, t.residual!, t.normW!, 1e-5);
+    const packed = ops.matmul(normed, t.wIn!, false, true);
+    const convState = ops.variable(t.convState!);
+    const ssmState = ops.variable(t.ssmState!);
+    const keys = ops.variable(t.keys!);
+    const values = ops.variable(t.values!);
+    const y = ops.ssmDecodeStepInPlace(
+      {
+        zxbcdt: packed,
+        convState,
+        convWeight: t.convWeight!,
+        convBias: t.convBias,
+        ssmState,
+        dtBias: t.dtBias!,
+        A: t.A!,
+        D: t.Dskip,
+      },
+      { gate: 'silu' },
+    );
+    const mixed = ops.attentionDecodeStep(
+      {
+        qkv: packed,
+        positions: t.positions!,
+        keys,
+        values,
+        slots: t.slots!,
+        qSeqIdx: t.qSeq!,
+        kSeqIdx: t.kSeq!,
+        prefix: y,
+      },
+      { heads: ATTN.hq, kvHeads: ATTN.hkv, theta: 1e4, offset: SSM_WIDTH },
+    );
+    const out = ops.matmul(mixed, t.wOut!, false, true);
+    // The states and the cache after the step, as plain tensors the case's scope owns; the variables are freed here.
+    const result = {
+      out,
+      y,
+      convState: ops.copy(convState),
+      ssmState: ops.copy(ssmState),
+      keys: ops.copy(keys),
+      values: ops.copy(values),
+    };
+    ops.dispose([convState, ssmState, keys, values]);
+    return result;
+  },
+};
+
 export const DECODE_CHAIN_CASES: readonly ConformanceCase[] = [
   ...weightJustWrittenCases,
   weightWrittenEarlierCase,
   decodeStepCase,
+  hybridMixingCase,
 ];

@@ -10,7 +10,8 @@ import * as ops from '@falcon-h1/core-tensor';
 import type { CaseInput, ConformanceCase } from '../case.js';
 import { docIds, docPositions, floatIn, intIn, intValues, stateIn } from '../case-inputs.js';
 import type { Rng } from '../random.js';
-import { ssmDecodeStepCases } from './ssm-decode-step.js';
+import { FUSED_MAT_MUL_CASES } from './fused-mat-mul.js';
+import { ssmDecodeStepCases, ssmDecodeStepInPlaceCases } from './ssm-decode-step.js';
 
 const softmaxCases: ConformanceCase[] = [
   [3, 7],
@@ -572,7 +573,10 @@ const cacheWriteCases: ConformanceCase[] = (
 // AttentionDecodeStep: one query per row over a static cache of L slots (L not a power of two), 1, 2 and 3 query
 // heads per KV head, slots per row or shared, a slot outside [0, L) (no write: the row attends to the cache as it
 // is), empty slots (−1), rows in different documents (left padding before a row's document), a row whose query sees
-// no slot (zeros), a long cache (split over workgroups on GPUs) and the published 0.5B decode shape.
+// no slot (zeros), a long cache (split over workgroups on GPUs) and the published 0.5B decode shape. Then the step
+// reading its q|k|v at an offset of a wider row (columns after them too) and putting a prefix in front of its output
+// ([prefix | o]: the 0.5B layer's merged projection, whose SSM output goes before the heads), B = 1 and 5, one split
+// and several; the cache's contents after the call are outputs of every case.
 interface DecodeStepSpec {
   hq: number;
   hkv: number;
@@ -584,8 +588,34 @@ interface DecodeStepSpec {
   theta?: number;
   /** Multiplies 1/√Dh (a folded key multiplier). */
   scaleBy?: number;
+  /** The q|k|v columns' first column in each qkv row, the row's columns after them, the prefix's columns. */
+  offset?: number;
+  after?: number;
+  prefix?: number;
   tag?: string;
 }
+
+/** The published 0.5B decode shape (8 query heads, 2 KV heads of 64) over a 193-slot cache. */
+const HALF_B_DECODE: DecodeStepSpec = {
+  hq: 8,
+  hkv: 2,
+  dh: 64,
+  l: 193,
+  slots: [129],
+  theta: 1e11,
+  scaleBy: 0.8,
+  rows: [
+    {
+      q: 1,
+      pos: 129,
+      k: [
+        [1, 130],
+        [-1, 63],
+      ],
+    },
+  ],
+  tag: 'Falcon-H1-0.5B decode, static cache',
+};
 
 const DECODE_STEPS: DecodeStepSpec[] = [
   {
@@ -713,25 +743,102 @@ const DECODE_STEPS: DecodeStepSpec[] = [
       },
     ],
   },
+  HALF_B_DECODE,
+  // The 0.5B layer's merged projection [z x B C dt | q k v]: q|k|v at 3,352, the gated SSM output (1,536) in front.
+  { ...HALF_B_DECODE, offset: 3352, prefix: 1536, tag: 'Falcon-H1-0.5B merged projection' },
+  { hq: 1, hkv: 1, dh: 8, l: 7, slots: [6], offset: 5, after: 3, rows: [{ q: 0, pos: 6, k: [[0, 7]] }] },
   {
-    hq: 8,
+    // B = 5, a prefix without an offset (and columns after q|k|v), slots per row, one outside the cache.
+    hq: 4,
     hkv: 2,
-    dh: 64,
-    l: 193,
-    slots: [129],
-    theta: 1e11,
-    scaleBy: 0.8,
+    dh: 16,
+    l: 11,
+    slots: [0, 10, 4, 11, 7],
+    after: 9,
+    prefix: 3,
     rows: [
       {
-        q: 1,
-        pos: 129,
+        q: 0,
+        pos: 0,
         k: [
-          [1, 130],
-          [-1, 63],
+          [0, 1],
+          [-1, 10],
+        ],
+      },
+      {
+        q: 2,
+        pos: 30,
+        k: [
+          [1, 4],
+          [2, 7],
+        ],
+      },
+      {
+        q: 0,
+        pos: 4,
+        k: [
+          [0, 5],
+          [-1, 6],
+        ],
+      },
+      { q: 1, pos: 11, k: [[1, 11]] },
+      {
+        q: 5,
+        pos: 2,
+        k: [
+          [4, 5],
+          [5, 3],
+          [-1, 3],
         ],
       },
     ],
-    tag: 'Falcon-H1-0.5B decode, static cache',
+  },
+  {
+    // B = 5 over 300 slots (two splits on GPUs, then their merge), offset and prefix, 3 query heads per KV head.
+    hq: 6,
+    hkv: 2,
+    dh: 32,
+    l: 300,
+    slots: [299, 0, 150, 256, 7],
+    offset: 19,
+    after: 5,
+    prefix: 7,
+    rows: [
+      { q: 0, pos: 299, k: [[0, 300]] },
+      {
+        q: 3,
+        pos: 0,
+        k: [
+          [3, 1],
+          [-1, 299],
+        ],
+      },
+      {
+        q: 1,
+        pos: 140,
+        k: [
+          [0, 10],
+          [1, 141],
+          [-1, 149],
+        ],
+      },
+      {
+        q: 2,
+        pos: 256,
+        k: [
+          [2, 257],
+          [-1, 43],
+        ],
+      },
+      {
+        q: 4,
+        pos: 7,
+        k: [
+          [4, 8],
+          [-1, 292],
+        ],
+      },
+    ],
   },
 ];
 
@@ -742,11 +849,11 @@ const attentionDecodeStepCases: ConformanceCase[] = DECODE_STEPS.map((s) => {
   const kIds = s.rows.flatMap((r) => r.k.flatMap(([id, count]) => new Array<number>(count).fill(id)));
   return {
     kernel: 'AttentionDecodeStep',
-    params: `B=${b},L=${s.l},Hq=${s.hq},Hkv=${s.hkv},Dh=${s.dh},theta=${theta},slots=[${s.slots.join(',')}],rows=${JSON.stringify(s.rows)}${s.scaleBy ? `,scale×${s.scaleBy}` : ''}`,
+    params: `B=${b},L=${s.l},Hq=${s.hq},Hkv=${s.hkv},Dh=${s.dh},theta=${theta},slots=[${s.slots.join(',')}],rows=${JSON.stringify(s.rows)}${s.scaleBy ? `,scale×${s.scaleBy}` : ''}${s.offset ? `,offset=${s.offset}` : ''}${s.after ? `,after=${s.after}` : ''}${s.prefix ? `,prefix=${s.prefix}` : ''}`,
     tag: s.tag,
     backward: false,
     inputs: (rng: Rng) => [
-      floatIn(rng, 'qkv', [b, (s.hq + 2 * s.hkv) * s.dh], -2, 2),
+      floatIn(rng, 'qkv', [b, (s.offset ?? 0) + (s.hq + 2 * s.hkv) * s.dh + (s.after ?? 0)], -2, 2),
       intValues(
         'positions',
         [b],
@@ -761,13 +868,14 @@ const attentionDecodeStepCases: ConformanceCase[] = DECODE_STEPS.map((s) => {
         s.rows.map((r) => r.q),
       ),
       intValues('kSeq', [b, s.l], kIds),
+      ...(s.prefix ? [floatIn(rng, 'prefix', [b, s.prefix])] : []),
     ],
-    run: ({ qkv, positions, keys: k0, values: v0, slots, qSeq, kSeq }) => {
+    run: ({ qkv, positions, keys: k0, values: v0, slots, qSeq, kSeq, prefix }) => {
       const keys = ops.variable(k0!);
       const values = ops.variable(v0!);
       const out = ops.attentionDecodeStep(
-        { qkv: qkv!, positions: positions!, keys, values, slots: slots!, qSeqIdx: qSeq!, kSeqIdx: kSeq! },
-        { heads: s.hq, kvHeads: s.hkv, theta, scale },
+        { qkv: qkv!, positions: positions!, keys, values, slots: slots!, qSeqIdx: qSeq!, kSeqIdx: kSeq!, prefix },
+        { heads: s.hq, kvHeads: s.hkv, theta, scale, offset: s.offset },
       );
       // Plain tensors that the case's scope owns; the variables are freed here.
       const result = { out, keys: ops.copy(keys), values: ops.copy(values) };
@@ -881,6 +989,7 @@ export const FUSED_CASES: readonly ConformanceCase[] = [
   ...scanCases,
   ...stepCases,
   ...ssmDecodeStepCases,
+  ...ssmDecodeStepInPlaceCases,
   ...attentionCases,
   ...crossEntropyCases,
   ...adamWCases,
@@ -890,5 +999,6 @@ export const FUSED_CASES: readonly ConformanceCase[] = [
   ...adamWMultiCases,
   ...swiGluCases,
   ...swiGluPackedCases,
+  ...FUSED_MAT_MUL_CASES,
   ...linearCrossEntropyCases,
 ];

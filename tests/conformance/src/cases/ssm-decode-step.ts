@@ -4,6 +4,13 @@
  * time-step clamp, the Falcon-H1-0.5B mixer's sizes, and a batch large enough for whole-head blocks on CUDA. The packed input is [z | x B C | dt]; dt_bias puts
  * softplus(dt + dt_bias) in the published dt range. Inputs in the state dtype (ssmState, dtBias, A, D) stay f32
  * for 16-bit runs, as a bf16/f16 model keeps them.
+ *
+ * And for SsmDecodeStepInPlace, the same step reading its columns at an offset of a wider row (the mixer's and the
+ * attention's projections as one MatMul) and writing both states in place: every case compares y AND the two states
+ * after the call. B = 1, 3 and 16; the 0.5B mixer (its merged row: the step's columns first, then q|k|v) and an
+ * awkward one (G = 2, N = 20, K = 3, P = 5); offset 0 and > 0 with columns after the step; gate silu and none. The
+ * B = 16, 0.5B-sized case at an offset past 4096 runs many blocks per group on a GPU: each reads the group's B and C
+ * conv state that one of them rewrites, so a kernel that writes in place before every block has read races there.
  */
 import * as ops from '@falcon-h1/core-tensor';
 import type { CaseInput, ConformanceCase } from '../case.js';
@@ -36,11 +43,12 @@ const DECODE: DecodeSpec[] = [
   { b: 16, h: 24, p: 64, g: 1, n: 16, k: 4, bias: true, d: true, gate: 'silu' },
 ];
 
-function decodeInputs(rng: Rng, s: DecodeSpec): CaseInput[] {
+/** The case's inputs; zxbcdt is [B, before + dSsm + convDim + H + after] (the step's columns after `before`). */
+function decodeInputs(rng: Rng, s: DecodeSpec, before = 0, after = 0): CaseInput[] {
   const dSsm = s.h * s.p;
   const convDim = dSsm + 2 * s.g * s.n;
   const list: CaseInput[] = [
-    floatIn(rng, 'zxbcdt', [s.b, dSsm + convDim + s.h], -2, 2),
+    floatIn(rng, 'zxbcdt', [s.b, before + dSsm + convDim + s.h + after], -2, 2),
     floatIn(rng, 'convState', [s.b, convDim, s.k]),
     floatIn(rng, 'convWeight', [convDim, s.k], -0.7, 0.7),
     stateIn(rng, 'ssmState', [s.b, s.h, s.p, s.n]),
@@ -52,9 +60,13 @@ function decodeInputs(rng: Rng, s: DecodeSpec): CaseInput[] {
   return list;
 }
 
+function specParams(s: DecodeSpec): string {
+  return `B=${s.b},H=${s.h},P=${s.p},G=${s.g},N=${s.n},K=${s.k}${s.bias ? ',convBias' : ''}${s.d ? ',D' : ''},gate=${s.gate}${s.limit ? `,dt in [${s.limit.join(', ')}]` : ''}`;
+}
+
 export const ssmDecodeStepCases: ConformanceCase[] = DECODE.map((s) => ({
   kernel: 'SsmDecodeStep',
-  params: `B=${s.b},H=${s.h},P=${s.p},G=${s.g},N=${s.n},K=${s.k}${s.bias ? ',convBias' : ''}${s.d ? ',D' : ''},gate=${s.gate}${s.limit ? `,dt in [${s.limit.join(', ')}]` : ''}`,
+  params: specParams(s),
   tag: s.tag,
   // Decode only: the forward is what backends implement (the gradient is the composition's, checked in gradcheck).
   backward: false,
@@ -77,5 +89,63 @@ export const ssmDecodeStepCases: ConformanceCase[] = DECODE.map((s) => ({
     const want = s.gate === 'silu' ? zxbcdt!.dtype : ssmState!.dtype;
     if (out.y.dtype !== want) throw new Error(`y is ${out.y.dtype}, the contract says ${want}`);
     return { ...out };
+  },
+}));
+
+interface InPlaceSpec extends DecodeSpec {
+  /** The step's first column in each row, and the row's columns after the step. */
+  offset: number;
+  after: number;
+}
+
+const HALF_B: Omit<InPlaceSpec, 'b' | 'gate' | 'offset' | 'after'> = {
+  h: 24,
+  p: 64,
+  g: 1,
+  n: 128,
+  k: 4,
+  bias: true,
+  d: true,
+};
+const AWKWARD: Omit<InPlaceSpec, 'b' | 'gate' | 'offset' | 'after'> = {
+  h: 6,
+  p: 5,
+  g: 2,
+  n: 20,
+  k: 3,
+  bias: true,
+  d: true,
+};
+
+const IN_PLACE: InPlaceSpec[] = [
+  // The 0.5B layer's merged projection: the mixer's 3,352 columns first, then q|k|v ((8 + 2·2) heads of 64).
+  { ...HALF_B, b: 1, gate: 'silu', offset: 0, after: 768, tag: 'Falcon-H1-0.5B merged projection' },
+  { ...HALF_B, b: 3, gate: 'none', offset: 0, after: 0 },
+  // Many blocks per group on a GPU, and an offset past 4096 with columns after the step.
+  { ...HALF_B, b: 16, gate: 'silu', offset: 4104, after: 40, tag: 'many blocks per group' },
+  { ...AWKWARD, b: 1, gate: 'none', offset: 0, after: 0, bias: false, d: false },
+  { ...AWKWARD, b: 3, gate: 'silu', offset: 37, after: 11, limit: [0.05, 0.4] },
+  { ...AWKWARD, b: 16, gate: 'none', offset: 13, after: 5 },
+];
+
+export const ssmDecodeStepInPlaceCases: ConformanceCase[] = IN_PLACE.map((s) => ({
+  kernel: 'SsmDecodeStepInPlace',
+  params: `${specParams(s)},offset=${s.offset},after=${s.after}`,
+  tag: s.tag,
+  backward: false,
+  inputs: (rng: Rng) => decodeInputs(rng, s, s.offset, s.after),
+  run: ({ zxbcdt, convState: conv0, convWeight, convBias, ssmState: ssm0, dtBias, A, D }) => {
+    const convState = ops.variable(conv0!);
+    const ssmState = ops.variable(ssm0!);
+    const y = ops.ssmDecodeStepInPlace(
+      { zxbcdt: zxbcdt!, convState, convWeight: convWeight!, convBias, ssmState, dtBias: dtBias!, A: A!, D },
+      { gate: s.gate, timeStepLimit: s.limit, offset: s.offset },
+    );
+    const want = s.gate === 'silu' ? zxbcdt!.dtype : ssmState.dtype;
+    if (y.dtype !== want) throw new Error(`y is ${y.dtype}, the contract says ${want}`);
+    // The states after the call, as plain tensors that the case's scope owns; the variables are freed here.
+    const result = { y, convState: ops.copy(convState), ssmState: ops.copy(ssmState) };
+    ops.dispose([convState, ssmState]);
+    return result;
   },
 }));

@@ -6,10 +6,9 @@
  * (gradients/AddRmsNorm.grad.ts).
  */
 import { composeAddRmsNorm } from '../../compositions/add-rms-norm.js';
-import { isFloatDType } from '../../dtype.js';
 import { runFused } from '../../fused-dispatch.js';
-import { formatShape, sameShape } from '../../shape-rules.js';
 import type { Tensor } from '../../tensor.js';
+import { checkAddRmsNorm } from './add-rms-norm-checks.js';
 
 /** (A type, not an interface: it is a plain record of tensors wherever one is expected.) */
 export type AddRmsNormOutputs = {
@@ -21,24 +20,6 @@ export type AddRmsNormOutputs = {
 
 /** sum = x + residual and weight ⊙ sum / √(mean(sum²) + eps) over the last axis, in one kernel where possible. */
 export function addRmsNorm(x: Tensor, residual: Tensor, weight: Tensor, eps: number): AddRmsNormOutputs {
-  const where = 'addRmsNorm';
-  if (!isFloatDType(x.dtype) || x.rank < 1) {
-    throw new Error(`${where}: x must be a float tensor [..., D], got ${x.dtype}${formatShape(x.shape)}`);
-  }
-  if (residual.dtype !== x.dtype || !sameShape(residual.shape, x.shape)) {
-    throw new Error(
-      `${where}: residual ${residual.dtype}${formatShape(residual.shape)} must match x ${x.dtype}${formatShape(x.shape)} (no broadcasting)`,
-    );
-  }
-  const d = x.shape[x.rank - 1]!;
-  if (weight.dtype !== x.dtype || weight.rank !== 1 || weight.shape[0] !== d) {
-    throw new Error(
-      `${where}: weight must be ${x.dtype}[${d}] (the last axis of x ${formatShape(x.shape)}), got ${weight.dtype}${formatShape(weight.shape)}`,
-    );
-  }
-  if (!(eps >= 0)) throw new Error(`${where}: eps must be ≥ 0, got ${eps}`);
-  if (residual.backend !== x.backend || weight.backend !== x.backend) {
-    throw new Error(`${where}: x, residual and weight must live on one backend`);
-  }
+  checkAddRmsNorm('addRmsNorm', x, residual, weight, eps);
   return runFused('AddRmsNorm', { x, residual, weight }, { eps }, composeAddRmsNorm) as AddRmsNormOutputs;
 }

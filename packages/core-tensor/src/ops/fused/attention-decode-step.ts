@@ -6,8 +6,7 @@
  */
 import { composeAttentionDecodeStep } from '../../compositions/attention-decode-step.js';
 import { isFloatDType } from '../../dtype.js';
-import { ENGINE } from '../../engine.js';
-import { nativeSupport, recordDispatch } from '../../fused-dispatch.js';
+import { runFusedInPlace } from '../../fused-dispatch.js';
 import { formatShape } from '../../shape-rules.js';
 import type { Tensor, Variable } from '../../tensor.js';
 
@@ -20,10 +19,15 @@ export interface AttentionDecodeStepOptions {
   theta: number;
   /** The logits' scale (defaults to 1/√Dh); any multiplier of the keys folded into it by the caller. */
   scale?: number;
+  /** The first of the step's (Hq + 2·Hkv)·Dh columns in each row of qkv (default 0). */
+  offset?: number;
 }
 
 export interface AttentionDecodeStepInputs {
-  /** [B, (Hq + 2·Hkv)·Dh]: the new token's q, k and v heads of each row, in that order. */
+  /**
+   * [B, W], W ≥ offset + (Hq + 2·Hkv)·Dh: the new token's q, k and v heads of each row, in that order, from column
+   * `offset` (a wider projection's other columns are not read).
+   */
   qkv: Tensor;
   /** i32 [B]: the new token's RoPE position in each row. */
   positions: Tensor;
@@ -37,13 +41,21 @@ export interface AttentionDecodeStepInputs {
   qSeqIdx: Tensor;
   /** i32 [B, L]: every slot's document (−1: empty), this step's already written. */
   kSeqIdx: Tensor;
+  /** [B, C] in qkv's dtype: columns put in front of the output (e.g. the gated SSM output a merged out-projection reads). */
+  prefix?: Tensor;
 }
 
-/** Writes the step's key and value into the cache and returns the attention output o [B, Hq·Dh]. */
+/**
+ * Writes the step's key and value into the cache and returns [prefix | o]: the attention output o [B, Hq·Dh]
+ * after the prefix's C columns ([B, C + Hq·Dh]; o alone without a prefix).
+ */
 export function attentionDecodeStep(inputs: AttentionDecodeStepInputs, options: AttentionDecodeStepOptions): Tensor {
-  const { qkv, positions, keys, values, slots, qSeqIdx, kSeqIdx } = inputs;
-  const { heads, kvHeads, theta } = options;
+  const { qkv, positions, keys, values, slots, qSeqIdx, kSeqIdx, prefix } = inputs;
+  const { heads, kvHeads, theta, offset = 0 } = options;
   const where = 'attentionDecodeStep';
+  if (!Number.isInteger(offset) || offset < 0) {
+    throw new Error(`${where}: offset must be a non-negative integer, got ${offset}`);
+  }
   if (!Number.isInteger(heads) || !Number.isInteger(kvHeads) || kvHeads <= 0 || heads % kvHeads !== 0) {
     throw new Error(`${where}: ${heads} query heads cannot share ${kvHeads} KV heads`);
   }
@@ -55,9 +67,9 @@ export function attentionDecodeStep(inputs: AttentionDecodeStepInputs, options: 
     throw new Error(`${where}: values ${formatShape(values.shape)} must match keys ${formatShape(keys.shape)}`);
   }
   const width = (heads + 2 * kvHeads) * dh;
-  if (!isFloatDType(qkv.dtype) || formatShape(qkv.shape) !== formatShape([b, width])) {
+  if (!isFloatDType(qkv.dtype) || qkv.rank !== 2 || qkv.shape[0] !== b || qkv.shape[1]! < offset + width) {
     throw new Error(
-      `${where}: qkv must be a float [${b}, ${width}] ((${heads} + 2·${kvHeads}) heads of ${dh}), got ${qkv.dtype}${formatShape(qkv.shape)}`,
+      `${where}: qkv must be a float [${b}, W] with W ≥ offset + (${heads} + 2·${kvHeads}) heads of ${dh} = ${offset} + ${width}, got ${qkv.dtype}${formatShape(qkv.shape)}`,
     );
   }
   if (keys.dtype !== qkv.dtype || values.dtype !== qkv.dtype) {
@@ -76,18 +88,18 @@ export function attentionDecodeStep(inputs: AttentionDecodeStepInputs, options: 
   if (slots.dtype !== 'i32' || slots.rank !== 1 || (slots.shape[0] !== b && slots.shape[0] !== 1)) {
     throw new Error(`${where}: slots must be i32 [${b}] or [1], got ${slots.dtype}${formatShape(slots.shape)}`);
   }
+  if (prefix && (prefix.dtype !== qkv.dtype || prefix.rank !== 2 || prefix.shape[0] !== b || prefix.shape[1]! < 1)) {
+    throw new Error(
+      `${where}: prefix must be ${qkv.dtype} [${b}, C] with C ≥ 1 (qkv's dtype and rows), got ${prefix.dtype}${formatShape(prefix.shape)}`,
+    );
+  }
   if (!(theta > 0)) throw new Error(`${where}: theta must be > 0, got ${theta}`);
   const backend = qkv.backend;
-  if ([positions, keys, values, slots, qSeqIdx, kSeqIdx].some((t) => t.backend !== backend)) {
+  if (
+    [positions, keys, values, slots, qSeqIdx, kSeqIdx, prefix].some((t) => t !== undefined && t.backend !== backend)
+  ) {
     throw new Error(`${where}: every input must live on one backend`);
   }
-  const attrs = { heads, kvHeads, theta, scale: options.scale ?? 1 / Math.sqrt(dh) };
-  return ENGINE.noGrad(() => {
-    if (nativeSupport(backend, 'AttentionDecodeStep', inputs, attrs) === true) {
-      recordDispatch('AttentionDecodeStep', 'native');
-      return ENGINE.runKernel('AttentionDecodeStep', inputs, attrs);
-    }
-    recordDispatch('AttentionDecodeStep', 'fallback');
-    return ENGINE.tidy(() => composeAttentionDecodeStep(inputs, attrs));
-  });
+  const attrs = { heads, kvHeads, theta, scale: options.scale ?? 1 / Math.sqrt(dh), offset };
+  return runFusedInPlace('AttentionDecodeStep', { ...inputs }, attrs, () => composeAttentionDecodeStep(inputs, attrs));
 }

@@ -1,0 +1,78 @@
+/**
+ * The input rules ssmDecodeStep and ssmDecodeStepInPlace share: the sizes come from the states (H, P, N from
+ * ssmState [B, H, P, N], convDim and K from convState [B, convDim, K], G = (convDim − H·P) / 2N), the conv tensors
+ * share the packed projection's dtype and the SSM tensors are in the state dtype. Each refusal names the op, the
+ * input and the shape it wants.
+ */
+import { isFloatDType } from '../../dtype.js';
+import type { KernelAttrs } from '../../kernel-contract.js';
+import { formatShape } from '../../shape-rules.js';
+import type { Tensor } from '../../tensor.js';
+import type { SsmDecodeStepInputs, SsmDecodeStepOptions } from './ssm-decode-step.js';
+import { ssmStateDType } from './ssm-scan.js';
+
+function expectShape(where: string, what: string, t: Tensor | undefined, dtype: string, shape: readonly number[]) {
+  if (!t) return;
+  if (t.dtype !== dtype || formatShape(t.shape) !== formatShape(shape)) {
+    throw new Error(`${where}: ${what} must be ${dtype}${formatShape(shape)}, got ${t.dtype}${formatShape(t.shape)}`);
+  }
+}
+
+/**
+ * Validates a decode step's inputs and returns the kernel's attrs. Without `offset`, zxbcdt must be exactly
+ * [B, dSsm + convDim + H]; with one (the in-place step reading its columns of a wider row), [B, W] with
+ * W ≥ offset + dSsm + convDim + H.
+ */
+export function checkSsmDecodeStep(
+  where: string,
+  inputs: SsmDecodeStepInputs,
+  options: SsmDecodeStepOptions,
+  offset?: number,
+): KernelAttrs<'SsmDecodeStep'> {
+  const { zxbcdt, convState, ssmState } = inputs;
+  if (!isFloatDType(zxbcdt.dtype) || zxbcdt.rank !== 2) {
+    const width = offset === undefined ? 'dSsm + convDim + H' : 'W';
+    throw new Error(`${where}: zxbcdt must be float [B, ${width}], got ${zxbcdt.dtype}${formatShape(zxbcdt.shape)}`);
+  }
+  if (ssmState.rank !== 4) {
+    throw new Error(`${where}: ssmState must be [B, H, P, N], got ${formatShape(ssmState.shape)}`);
+  }
+  if (convState.rank !== 3) {
+    throw new Error(`${where}: convState must be [B, convDim, K], got ${formatShape(convState.shape)}`);
+  }
+  const [b, h, p, n] = ssmState.shape as [number, number, number, number];
+  const [, convDim, k] = convState.shape as [number, number, number];
+  const dSsm = h * p;
+  const g = (convDim - dSsm) / (2 * n);
+  if (!Number.isInteger(g) || g <= 0 || h % g !== 0) {
+    throw new Error(
+      `${where}: convState's ${convDim} channels must be H·P + 2·G·N = ${dSsm} + 2·G·${n} with G dividing H = ${h} (from ssmState ${formatShape(ssmState.shape)}); G would be ${g}`,
+    );
+  }
+  const state = ssmStateDType(zxbcdt.dtype);
+  const width = dSsm + convDim + h;
+  if (offset === undefined) expectShape(where, 'zxbcdt', zxbcdt, zxbcdt.dtype, [b, width]);
+  else if (zxbcdt.shape[0] !== b || zxbcdt.shape[1]! < offset + width) {
+    throw new Error(
+      `${where}: zxbcdt must be [${b}, W] with W ≥ offset + dSsm + convDim + H = ${offset} + ${dSsm} + ${convDim} + ${h} = ${offset + width}, got ${formatShape(zxbcdt.shape)}`,
+    );
+  }
+  expectShape(where, 'convState', convState, zxbcdt.dtype, [b, convDim, k]);
+  expectShape(where, 'convWeight', inputs.convWeight, zxbcdt.dtype, [convDim, k]);
+  expectShape(where, 'convBias', inputs.convBias, zxbcdt.dtype, [convDim]);
+  expectShape(where, 'ssmState', ssmState, state, [b, h, p, n]);
+  expectShape(where, 'dtBias', inputs.dtBias, state, [h]);
+  expectShape(where, 'A', inputs.A, state, [h]);
+  expectShape(where, 'D', inputs.D, state, [h]);
+  const [dtMin, dtMax] = options.timeStepLimit ?? [0, Number.POSITIVE_INFINITY];
+  if (!(dtMin >= 0 && dtMin <= dtMax)) {
+    throw new Error(`${where}: timeStepLimit must be [min, max] with 0 ≤ min ≤ max, got [${dtMin}, ${dtMax}]`);
+  }
+  const gate = options.gate ?? 'silu';
+  const activation = options.activation ?? 'silu';
+  if (gate !== 'silu' && gate !== 'none') throw new Error(`${where}: gate must be 'silu' or 'none', got '${gate}'`);
+  if (activation !== 'silu' && activation !== 'none') {
+    throw new Error(`${where}: activation must be 'silu' or 'none', got '${activation}'`);
+  }
+  return { activation, gate, dtMin, dtMax };
+}

@@ -1,0 +1,143 @@
+/**
+ * Cases for the fused kernels that end in a bias-free projection — a decode step's norm or MLP activation and the
+ * MatMul that reads it, one launch:
+ *   AddRmsNormMatMul    sum, normed = AddRmsNorm(x, residual, normWeight); y = normed · weightᵀ
+ *   SwiGluPackedMatMul  y = SwiGluPacked(gateUp) · weightᵀ
+ * Rows M = 1, 3, 8 (CUDA's matrix-vector path takes M ≤ 8, with the fused op as its prologue) and 16, 32 (its other
+ * paths); the 0.5B's widths (branchesIn: D = 1024 → N = 4120; the MLP's down projection: I = 2048 → N = 1024) and
+ * awkward ones (D = 72 → N = 37, I = 40 → N = 29: no multiple of a vector load or of a block's rows). The 0.5B-sized
+ * cases run in bf16 (the decode's dtype) and check the forward only: f32 and f16, and the backward (the
+ * composition's), are certified on the awkward sizes at every M — the 0.5B sizes in every dtype and direction would
+ * add minutes of the float64 oracle's CPU time to the suite.
+ * Plus chains in which the fused kernel's weight, or its activation input, was written by the op just before it
+ * (decode-chains.ts: CUDA's Programmatic Dependent Launch lets the matrix-vector kernel load its weight before it
+ * waits for its predecessor, unless that predecessor wrote it), and the MLP half of a layer as the model runs it.
+ */
+
+import * as ops from '@falcon-h1/core-tensor';
+import type { ConformanceCase } from '../case.js';
+import { floatIn } from '../case-inputs.js';
+import type { Rng } from '../random.js';
+
+const EPS = 1e-5;
+const GATE_MULTIPLIER = 0.883883;
+const ROWS = [1, 3, 8, 16, 32];
+
+/** A projection's widths: the input's last axis K (D or I) and the weight's rows N. */
+interface Widths {
+  k: number;
+  n: number;
+  tag?: string;
+}
+
+const NORM_WIDTHS: Widths[] = [
+  { k: 72, n: 37 },
+  { k: 1024, n: 4120, tag: 'Falcon-H1-0.5B branchesIn' },
+];
+const GLU_WIDTHS: Widths[] = [
+  { k: 40, n: 29 },
+  { k: 2048, n: 1024, tag: 'Falcon-H1-0.5B MLP down' },
+];
+
+/** The 0.5B-sized cases: bf16 and forward only (see the top of the file). */
+const halfBOnly = (tag: string | undefined): Pick<ConformanceCase, 'dtypes' | 'backward'> =>
+  tag === undefined ? {} : { dtypes: ['bf16'], backward: false };
+
+/** [M, K], or [M, 1, K] (a decode step's [B, 1, D]) for odd M. */
+const rowsShape = (m: number, k: number): number[] => (m % 2 === 1 ? [m, 1, k] : [m, k]);
+
+const addRmsNormMatMulCases: ConformanceCase[] = NORM_WIDTHS.flatMap(({ k: d, n, tag }) =>
+  ROWS.map(
+    (m): ConformanceCase => ({
+      kernel: 'AddRmsNormMatMul',
+      params: `x=[${rowsShape(m, d).join(',')}],weight=[${n},${d}],eps=${EPS}`,
+      tag,
+      ...halfBOnly(tag),
+      inputs: (rng: Rng) => [
+        floatIn(rng, 'x', rowsShape(m, d), -2, 2),
+        floatIn(rng, 'residual', rowsShape(m, d), -2, 2),
+        floatIn(rng, 'normWeight', [d], 0.5, 1.5),
+        floatIn(rng, 'weight', [n, d]),
+      ],
+      run: ({ x, residual, normWeight, weight }) => ops.addRmsNormMatMul(x!, residual!, normWeight!, weight!, EPS),
+    }),
+  ),
+);
+
+const swiGluPackedMatMulCases: ConformanceCase[] = GLU_WIDTHS.flatMap(({ k: i, n, tag }) =>
+  ROWS.map(
+    (m): ConformanceCase => ({
+      kernel: 'SwiGluPackedMatMul',
+      params: `gateUp=[${rowsShape(m, 2 * i).join(',')}],I=${i},weight=[${n},${i}],gateMultiplier=${GATE_MULTIPLIER}`,
+      tag,
+      ...halfBOnly(tag),
+      inputs: (rng: Rng) => [floatIn(rng, 'gateUp', rowsShape(m, 2 * i), -5, 5), floatIn(rng, 'weight', [n, i])],
+      run: ({ gateUp, weight }) => ops.swiGluPackedMatMul(gateUp!, weight!, GATE_MULTIPLIER),
+    }),
+  ),
+);
+
+// The chains: 3 rows (CUDA's matrix-vector path), width 264 (a multiple of 16 bytes in every dtype), 13 weight rows
+// (not a multiple of CUDA's rows per block), an MLP of I = 24.
+const M = 3;
+const D = 264;
+const N = 13;
+const I = 24;
+
+const weightJustWrittenCases: ConformanceCase[] = [
+  {
+    kernel: 'AddRmsNormMatMul',
+    params: `x=[${M},${D}],weight=Slice(…)=[${N},${D}] written by the op just before`,
+    backward: false,
+    inputs: (rng) => [
+      floatIn(rng, 'x', [M, D]),
+      floatIn(rng, 'residual', [M, D]),
+      floatIn(rng, 'normWeight', [D], 0.5, 1.5),
+      floatIn(rng, 'src', [N + 4, D + 16]),
+    ],
+    run: ({ x, residual, normWeight, src }) =>
+      ops.addRmsNormMatMul(x!, residual!, normWeight!, ops.slice(src!, [2, 8], [N, D]), EPS),
+  },
+  {
+    kernel: 'SwiGluPackedMatMul',
+    params: `gateUp=[${M},${2 * D}],weight=SwiGlu(…)=[${N},${D}] written by the op just before`,
+    backward: false,
+    inputs: (rng) => [
+      floatIn(rng, 'gateUp', [M, 2 * D], -4, 4),
+      floatIn(rng, 'gate', [N, D], -4, 4),
+      floatIn(rng, 'up', [N, D]),
+    ],
+    run: ({ gateUp, gate, up }) => ops.swiGluPackedMatMul(gateUp!, ops.swiGlu(gate!, up!, 0.5), GATE_MULTIPLIER),
+  },
+];
+
+// A layer's MLP half and the next layer's input norm, as the static decoder runs them, each op reading what the one
+// before it wrote: AddRmsNormMatMul (pre_ff_layernorm → gate|up) → SwiGluPackedMatMul (→ down) →
+// AddRmsNormMatMul (the pending residual add and the next layer's input_layernorm → its packed input projection).
+const mlpChainCase: ConformanceCase = {
+  kernel: 'AddRmsNormMatMul',
+  params: `decode chain B=${M},D=${D},I=${I}: AddRmsNormMatMul(gate|up)→SwiGluPackedMatMul(down)→AddRmsNormMatMul(next in-projection ${N})`,
+  backward: false,
+  inputs: (rng) => [
+    floatIn(rng, 'h', [M, 1, D]),
+    floatIn(rng, 'branches', [M, 1, D]),
+    floatIn(rng, 'preFf', [D], 0.5, 1.5),
+    floatIn(rng, 'wGateUp', [2 * I, D]),
+    floatIn(rng, 'wDown', [D, I], -0.5, 0.5),
+    floatIn(rng, 'inputNorm', [D], 0.5, 1.5),
+    floatIn(rng, 'wIn', [N, D]),
+  ],
+  run: ({ h, branches, preFf, wGateUp, wDown, inputNorm, wIn }) => {
+    const ff = ops.addRmsNormMatMul(h!, branches!, preFf!, wGateUp!, EPS);
+    const down = ops.swiGluPackedMatMul(ff.y, wDown!, GATE_MULTIPLIER);
+    const next = ops.addRmsNormMatMul(ff.sum, down, inputNorm!, wIn!, EPS);
+    return { gateUp: ff.y, down, stream: next.sum, nextIn: next.y };
+  },
+};
+
+export const FUSED_MAT_MUL_CASES: readonly ConformanceCase[] = [
+  ...addRmsNormMatMulCases,
+  ...swiGluPackedMatMulCases,
+  ...weightJustWrittenCases,
+  mlpChainCase,
+];
