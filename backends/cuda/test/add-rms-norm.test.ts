@@ -10,16 +10,15 @@ import {
   cast,
   dispatchCounts,
   dispose,
-  resetDispatchCounts,
   rmsNorm,
   type Tensor,
   tensor,
   tidy,
-  useBackend,
 } from '@falcon-h1/core-tensor';
 import { describe, expect, it } from 'vitest';
-import { createCudaBackend, isAvailable } from '../src/base.js';
+import { isAvailable } from '../src/base.js';
 import { values } from './deterministic-values.js';
+import { withCudaBackend } from './with-cuda-backend.js';
 
 const probe = await isAvailable();
 
@@ -29,11 +28,9 @@ describe.runIf(probe.available)('CUDA AddRmsNorm', () => {
       [3, 1024],
       [2, 1031],
     ] as const) {
-      it(`${dtype} [${rows}, ${d}]: the bits of Add then RmsNorm`, async () => {
-        const backend = createCudaBackend();
-        useBackend(backend);
-        try {
-          resetDispatchCounts();
+      it(
+        `${dtype} [${rows}, ${d}]: the bits of Add then RmsNorm`,
+        withCudaBackend(async () => {
           // [fused sum, fused norm, Add's sum, RmsNorm of it], widened to f32 (exactly) for reading.
           const outs = tidy(() => {
             const x = cast(tensor(values(rows * d, 1), [rows, d]), dtype);
@@ -56,10 +53,8 @@ describe.runIf(probe.available)('CUDA AddRmsNorm', () => {
           expect(fusedSum).toEqual(sum);
           expect(fusedNorm).toEqual(norm);
           dispose(outs);
-        } finally {
-          backend.dispose();
-        }
-      });
+        }),
+      );
     }
   }
 });

@@ -19,7 +19,6 @@ import {
   dispose,
   keep,
   linear,
-  resetDispatchCounts,
   sliceAxis,
   ssmDecodeStep,
   ssmDecodeStepInPlace,
@@ -28,12 +27,12 @@ import {
   type Tensor,
   tensor,
   tidy,
-  useBackend,
   variable,
 } from '@falcon-h1/core-tensor';
 import { describe, expect, it } from 'vitest';
-import { createCudaBackend, isAvailable } from '../src/base.js';
+import { isAvailable } from '../src/base.js';
 import { values } from './deterministic-values.js';
+import { withCudaBackend } from './with-cuda-backend.js';
 
 const probe = await isAvailable();
 const DTYPES = ['f32', 'bf16', 'f16'] as const;
@@ -52,19 +51,6 @@ function differences(a: Float32Array, b: Float32Array): number {
   return count;
 }
 
-function withBackend(run: () => Promise<void>): () => Promise<void> {
-  return async () => {
-    const backend = createCudaBackend();
-    useBackend(backend);
-    try {
-      resetDispatchCounts();
-      await run();
-    } finally {
-      backend.dispose();
-    }
-  };
-}
-
 describe.runIf(probe.available)('CUDA fused decode products', () => {
   for (const dtype of DTYPES) {
     for (const [rows, d, n] of [
@@ -75,7 +61,7 @@ describe.runIf(probe.available)('CUDA fused decode products', () => {
     ] as const) {
       it(
         `AddRmsNormMatMul ${dtype} [${rows}, ${d}] → ${n}: the bits of AddRmsNorm then MatMul`,
-        withBackend(async () => {
+        withCudaBackend(async () => {
           const outs = tidy(() => {
             const x = cast(tensor(values(rows * d, 1), [rows, d]), dtype);
             const residual = cast(tensor(values(rows * d, 2), [rows, d]), dtype);
@@ -107,7 +93,7 @@ describe.runIf(probe.available)('CUDA fused decode products', () => {
     ] as const) {
       it(
         `SwiGluPackedMatMul ${dtype} [${rows}, 2·${inner}] → ${n}: the bits of SwiGluPacked then MatMul`,
-        withBackend(async () => {
+        withCudaBackend(async () => {
           const outs = tidy(() => {
             const gateUp = cast(tensor(values(rows * 2 * inner, 5), [rows, 2 * inner]), dtype);
             const weight = cast(
@@ -142,7 +128,7 @@ describe.runIf(probe.available)('CUDA SsmDecodeStepInPlace', () => {
     for (const dtype of ['f32', 'bf16'] as const) {
       it(
         `${dtype} B ${b}, H ${h}, P ${p}, G ${g}, N ${n}, K ${k}, offset ${offset}: the bits of SsmDecodeStep, 4 steps`,
-        withBackend(async () => {
+        withCudaBackend(async () => {
           const dSsm = h * p;
           const convDim = dSsm + 2 * g * n;
           const width = offset + dSsm + convDim + h + 5;
@@ -197,7 +183,7 @@ describe.runIf(probe.available)('CUDA AttentionDecodeStep with offset and prefix
     for (const dtype of DTYPES) {
       it(
         `${dtype} B ${b}, Hq ${heads}, Hkv ${kvHeads}, Dh ${dh}, L ${l}: the bits of the sliced step with Concat`,
-        withBackend(async () => {
+        withCudaBackend(async () => {
           const width = (heads + 2 * kvHeads) * dh;
           const offset = 3352;
           const prefixWidth = 1536;

@@ -8,18 +8,17 @@ import {
   cast,
   dispatchCounts,
   dispose,
-  resetDispatchCounts,
   sliceAxis,
   swiGlu,
   swiGluPacked,
   type Tensor,
   tensor,
   tidy,
-  useBackend,
 } from '@falcon-h1/core-tensor';
 import { describe, expect, it } from 'vitest';
-import { createCudaBackend, isAvailable } from '../src/base.js';
+import { isAvailable } from '../src/base.js';
 import { values } from './deterministic-values.js';
+import { withCudaBackend } from './with-cuda-backend.js';
 
 const probe = await isAvailable();
 
@@ -30,11 +29,9 @@ describe.runIf(probe.available)('CUDA SwiGluPacked', () => {
       [5, 33],
       [32, 2048],
     ] as const) {
-      it(`${dtype} [${rows}, 2·${inner}]: the bits of SwiGlu on the two halves`, async () => {
-        const backend = createCudaBackend();
-        useBackend(backend);
-        try {
-          resetDispatchCounts();
+      it(
+        `${dtype} [${rows}, 2·${inner}]: the bits of SwiGlu on the two halves`,
+        withCudaBackend(async () => {
           // [fused, SwiGlu of the Slices], widened to f32 (exactly) for reading.
           const outs = tidy(() => {
             const gateUp = cast(
@@ -54,10 +51,8 @@ describe.runIf(probe.available)('CUDA SwiGluPacked', () => {
           );
           expect(fused).toEqual(unfused);
           dispose(outs);
-        } finally {
-          backend.dispose();
-        }
-      });
+        }),
+      );
     }
   }
 });

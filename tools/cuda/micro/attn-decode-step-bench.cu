@@ -27,7 +27,7 @@
 #include "allocator.h"
 #include "attention_decode_step.cuh"
 #include "fh.h"
-#include "graph_replay_timer.h"
+#include "decode_micro_harness.h"
 
 namespace {
 
@@ -97,13 +97,8 @@ int main(int argc, char** argv) {
   const int64_t Hq = 8, Hkv = 2, Dh = 64;
   const float scale = 1.f / std::sqrt(static_cast<float>(Dh));
   fh::Ctx ctx;
-  cudaDeviceProp prop{};
-  fh::check(cudaGetDeviceProperties(&prop, 0), "cudaGetDeviceProperties");
-  ctx.smCount = prop.multiProcessorCount;
-  ctx.maxSharedPerBlockOptin = prop.sharedMemPerBlockOptin;
-  fh::check(cudaStreamCreateWithFlags(&ctx.stream, cudaStreamNonBlocking), "cudaStreamCreate");
   fh::Allocator alloc(0);
-  ctx.alloc = &alloc;
+  const cudaDeviceProp prop = micro::openContext(ctx, alloc);
   std::printf("%s, %d SMs: AttentionDecodeStep, Hq %lld, Hkv %lld, Dh %lld, bf16\n", prop.name, ctx.smCount,
               static_cast<long long>(Hq), static_cast<long long>(Hkv), static_cast<long long>(Dh));
   std::printf("%4s %6s %6s %12s %12s\n", "B", "L", "live", "us/launch", "max err");

@@ -27,7 +27,7 @@
 
 #include "allocator.h"
 #include "fh.h"
-#include "graph_replay_timer.h"
+#include "decode_micro_harness.h"
 #include "ssm_decode_step.cuh"
 
 namespace {
@@ -56,13 +56,8 @@ bool sameBits(const T* a, const T* b, size_t count) {
 
 int main() {
   fh::Ctx ctx;
-  cudaDeviceProp prop{};
-  fh::check(cudaGetDeviceProperties(&prop, 0), "cudaGetDeviceProperties");
-  ctx.smCount = prop.multiProcessorCount;
-  ctx.maxSharedPerBlockOptin = prop.sharedMemPerBlockOptin;
-  fh::check(cudaStreamCreateWithFlags(&ctx.stream, cudaStreamNonBlocking), "cudaStreamCreate");
   fh::Allocator alloc(0);
-  ctx.alloc = &alloc;
+  const cudaDeviceProp prop = micro::openContext(ctx, alloc);
   std::printf("%s, %d SMs: SsmDecodeStep in place vs out of place, bf16 activations, f32 state\n", prop.name,
               ctx.smCount);
   std::printf("%4s %4s %4s %3s %4s %2s %7s %10s %14s %12s\n", "B", "H", "P", "G", "N", "K", "offset", "same bits",

@@ -1,7 +1,8 @@
 /*
- * graph_replay_timer.h — what the decode-step microbenchmarks share: a host vector uploaded to a new device buffer,
- * and the time per launch of a step captured `launches` times into one CUDA graph and replayed (best of five), so
- * that the host does not enter the figure — as a captured decode step replays its kernels.
+ * decode_micro_harness.h — what the decode-step microbenchmarks share: the launch context of device 0 (stream,
+ * allocator, the properties the launchers read), a host vector uploaded to a new device buffer, and the time per
+ * launch of a step captured `launches` times into one CUDA graph and replayed (best of five), so that the host does
+ * not enter the figure — as a captured decode step replays its kernels.
  * Included by attn-decode-step-bench.cu and ssm-decode-step-bench.cu (nvcc, one translation unit each).
  */
 #pragma once
@@ -13,9 +14,22 @@
 #include <functional>
 #include <vector>
 
+#include "allocator.h"
 #include "fh.h"
 
 namespace micro {
+
+/** ctx ready for the kernels' launchers on device 0: a non-blocking stream, `alloc` for scratch, SM count and shared
+ * memory limit; returns the device's properties (for the header line). */
+inline cudaDeviceProp openContext(fh::Ctx& ctx, fh::Allocator& alloc) {
+  cudaDeviceProp prop{};
+  fh::check(cudaGetDeviceProperties(&prop, 0), "cudaGetDeviceProperties");
+  ctx.smCount = prop.multiProcessorCount;
+  ctx.maxSharedPerBlockOptin = prop.sharedMemPerBlockOptin;
+  fh::check(cudaStreamCreateWithFlags(&ctx.stream, cudaStreamNonBlocking), "cudaStreamCreate");
+  ctx.alloc = &alloc;
+  return prop;
+}
 
 template <typename T>
 T* upload(const std::vector<T>& host) {
