@@ -557,38 +557,7 @@ __global__ void __launch_bounds__(kThreads)
         s[x][e + 2] = visible ? s[x][e + 2] * sl : -INFINITY;
       }
     }
-    float mx0 = m0, mx1 = m1;
-#pragma unroll
-    for (int x = 0; x < kNT; ++x) {
-      mx0 = fmaxf(mx0, fmaxf(s[x][0], s[x][1]));
-      mx1 = fmaxf(mx1, fmaxf(s[x][2], s[x][3]));
-    }
-    mx0 = tc::quadMax(mx0);
-    mx1 = tc::quadMax(mx1);
-    // A row with nothing visible yet keeps m = −∞; exponents then use 0 so that 2^{−∞−0} = 0, not NaN.
-    const float use0 = mx0 == -INFINITY ? 0.f : mx0, use1 = mx1 == -INFINITY ? 0.f : mx1;
-    const float corr0 = exp2f(m0 - use0), corr1 = exp2f(m1 - use1);
-    m0 = mx0;
-    m1 = mx1;
-    float sum0 = 0.f, sum1 = 0.f;
-#pragma unroll
-    for (int x = 0; x < kNT; ++x) {
-      s[x][0] = exp2f(s[x][0] - use0);
-      s[x][1] = exp2f(s[x][1] - use0);
-      s[x][2] = exp2f(s[x][2] - use1);
-      s[x][3] = exp2f(s[x][3] - use1);
-      sum0 += s[x][0] + s[x][1];
-      sum1 += s[x][2] + s[x][3];
-    }
-    l0 = l0 * corr0 + sum0;  // per-lane partial sums; the quad adds them up at the end
-    l1 = l1 * corr1 + sum1;
-#pragma unroll
-    for (int x = 0; x < kDT; ++x) {
-      acc[x][0] *= corr0;
-      acc[x][1] *= corr0;
-      acc[x][2] *= corr1;
-      acc[x][3] *= corr1;
-    }
+    tc::onlineSoftmaxTile(s, m0, m1, l0, l1, acc);
     tc::cpAsyncWait<1>();  // this tile's V (the next K may still be in flight)
     __syncwarp();
     if (holdsStep) {

@@ -84,31 +84,22 @@ __device__ __forceinline__ void loadChunks(uint4 (&w)[kUnroll], const uint4* row
   }
 }
 
-/** prefetch: B's first chunks may be loaded before the PDL wait (the predecessor does not write B). */
+/**
+ * Column n of C = A·Bᵀ for R rows of A (16-byte chunks, global or shared memory): each lane's chunks of B's row —
+ * kUnroll loads in flight, the first batch already in w when `prefetched` — times the same chunks of every A row,
+ * f32 sums reduced over the warp, one rounding per C value. Both kernels below end with it (the same order of
+ * operations, hence the same bits for the same A).
+ */
 template <typename T, int R>
-__global__ void __launch_bounds__(kWarpsPerBlock * 32)
-    matVecKernel(T* __restrict__ C, const T* __restrict__ A, const T* __restrict__ B, int64_t N, int64_t K,
-                 bool prefetch) {
+__device__ __forceinline__ void columnProduct(T* __restrict__ C, const uint4* a, const uint4* row, uint4 (&w)[kUnroll],
+                                              bool prefetched, int64_t n, int64_t N, int64_t chunks) {
   using V = Vec16<T>;
   const int lane = threadIdx.x & 31;
-  const int64_t n = int64_t(blockIdx.x) * kWarpsPerBlock + (threadIdx.x >> 5);
-  if (n >= N) return;  // no row: this warp reads and writes nothing
-  const int64_t chunks = K / V::kCount;  // 16-byte chunks per row
-  const uint4* row = reinterpret_cast<const uint4*>(B + n * K);
-  const uint4* a = reinterpret_cast<const uint4*>(A);
-  // Up to kUnroll independent 16-byte loads of B in flight per lane (all of a 1024–2048-wide row at once for the
-  // model's shapes), then their products; chunks past the row's end are predicated off. With `prefetch` the first
-  // batch is issued before the wait (pdl_launch.cuh's invariant: only the predecessor may still run, and it does not
-  // write B), the loop then finds it loaded.
-  uint4 w[kUnroll];
-  if (prefetch) loadChunks(w, row, lane, chunks);
-  pdl::waitForPredecessor();
-  pdl::allowDependents();
   float acc[R];
 #pragma unroll
   for (int r = 0; r < R; ++r) acc[r] = 0.f;
   for (int64_t base = lane; base < chunks; base += 32 * kUnroll) {
-    if (!prefetch || base != lane) loadChunks(w, row, base, chunks);
+    if (!prefetched || base != lane) loadChunks(w, row, base, chunks);
 #pragma unroll
     for (int u = 0; u < kUnroll; ++u) {
       const int64_t idx = base + 32 * u;
@@ -132,6 +123,29 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
     for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_xor_sync(0xffffffffu, v, offset);
     if (lane == 0) C[r * N + n] = fromF<T>(v);
   }
+}
+
+/** prefetch: B's first chunks may be loaded before the PDL wait (the predecessor does not write B). */
+template <typename T, int R>
+__global__ void __launch_bounds__(kWarpsPerBlock * 32)
+    matVecKernel(T* __restrict__ C, const T* __restrict__ A, const T* __restrict__ B, int64_t N, int64_t K,
+                 bool prefetch) {
+  using V = Vec16<T>;
+  const int lane = threadIdx.x & 31;
+  const int64_t n = int64_t(blockIdx.x) * kWarpsPerBlock + (threadIdx.x >> 5);
+  if (n >= N) return;  // no row: this warp reads and writes nothing
+  const int64_t chunks = K / V::kCount;  // 16-byte chunks per row
+  const uint4* row = reinterpret_cast<const uint4*>(B + n * K);
+  const uint4* a = reinterpret_cast<const uint4*>(A);
+  // Up to kUnroll independent 16-byte loads of B in flight per lane (all of a 1024–2048-wide row at once for the
+  // model's shapes), then their products; chunks past the row's end are predicated off. With `prefetch` the first
+  // batch is issued before the wait (pdl_launch.cuh's invariant: only the predecessor may still run, and it does not
+  // write B), the loop then finds it loaded.
+  uint4 w[kUnroll];
+  if (prefetch) loadChunks(w, row, lane, chunks);
+  pdl::waitForPredecessor();
+  pdl::allowDependents();
+  columnProduct<T, R>(C, a, row, w, prefetch, n, N, chunks);
 }
 
 template <typename T, int R>
@@ -158,6 +172,8 @@ void launchTyped(Ctx& ctx, int64_t M, void* out, const void* a, const void* b, i
 // ---------------------------------------------------------------------------------------- fused prologues
 /** 256 threads: add_rms_norm.cu's block size, so Σ sum² reduces in its order (the same rstd bits). */
 constexpr int kPrologueWarps = 8;
+/** AddRmsNorm's rows in registers up to this many values per thread (D ≤ 1024), else through shared memory. */
+constexpr int kNormInRegisters = 4;
 /** A's rows (and AddRmsNorm's f32 row) within the default 48 KB of shared memory: no opt-in attribute. */
 constexpr size_t kPrologueSharedMax = 48 * 1024;
 
@@ -188,10 +204,52 @@ __global__ void __launch_bounds__(kPrologueWarps * 32)
   pdl::allowDependents();
   if constexpr (kP == MatVecPrologue::kSwiGluPacked) {
     const T* gateUp = static_cast<const T*>(p.input);
+    // Unrolled so that a thread's loads are in flight together (one round trip, not one per value).
+#pragma unroll 8
     for (int64_t i = threadIdx.x; i < R * K; i += blockDim.x) {
       const int64_t r = i / K, c = i - r * K;
       const T* g = gateUp + r * 2 * K;
       sA[i] = fromF<T>(toF<T>(g[K + c]) * siluF(toF<T>(g[c]) * p.gateMultiplier));
+    }
+  } else if (K <= kNormInRegisters * kPrologueWarps * 32) {
+    // The rows' sums in registers (channels t, t + 256, ... of each row, in that order: add_rms_norm.cu's order for
+    // Σ sum²), every row's partial reduced with one barrier: two barriers in all instead of four per row.
+    const T* x = static_cast<const T*>(p.input);
+    const T* residual = static_cast<const T*>(p.residual);
+    const T* weight = static_cast<const T*>(p.normWeight);
+    T* sum = static_cast<T*>(p.sum);
+    __shared__ float warpTotals[R][kPrologueWarps];
+    float v[R][kNormInRegisters], ss[R];
+#pragma unroll
+    for (int r = 0; r < R; ++r) {
+      ss[r] = 0.f;
+#pragma unroll
+      for (int u = 0; u < kNormInRegisters; ++u) {
+        const int64_t i = threadIdx.x + int64_t(u) * kPrologueWarps * 32;
+        v[r][u] = i < K ? toF<T>(fromF<T>(toF<T>(x[r * K + i]) + toF<T>(residual[r * K + i]))) : 0.f;
+      }
+#pragma unroll
+      for (int u = 0; u < kNormInRegisters; ++u) {
+        const int64_t i = threadIdx.x + int64_t(u) * kPrologueWarps * 32;
+        if (i < K) {
+          ss[r] += v[r][u] * v[r][u];
+          if (blockIdx.x == 0) sum[r * K + i] = fromF<T>(v[r][u]);
+        }
+      }
+      ss[r] = warpSum(ss[r]);
+      if (lane == 0) warpTotals[r][threadIdx.x >> 5] = ss[r];
+    }
+    __syncthreads();
+#pragma unroll
+    for (int r = 0; r < R; ++r) {
+      // blockSum's second stage: lanes over the warps' totals, then a warp sum (the same bits).
+      const float total = warpSum(lane < kPrologueWarps ? warpTotals[r][lane] : 0.f);
+      const float rstd = 1.f / sqrtf(total / static_cast<float>(K) + p.eps);
+#pragma unroll
+      for (int u = 0; u < kNormInRegisters; ++u) {
+        const int64_t i = threadIdx.x + int64_t(u) * kPrologueWarps * 32;
+        if (i < K) sA[r * K + i] = fromF<T>(toF<T>(weight[i]) * roundTo<T>(v[r][u] * rstd));
+      }
     }
   } else {
     const T* x = static_cast<const T*>(p.input);
@@ -216,35 +274,7 @@ __global__ void __launch_bounds__(kPrologueWarps * 32)
   }
   __syncthreads();
   if (!hasColumn) return;
-  const uint4* a = reinterpret_cast<const uint4*>(sA);
-  float acc[R];
-#pragma unroll
-  for (int r = 0; r < R; ++r) acc[r] = 0.f;
-  for (int64_t base = lane; base < chunks; base += 32 * kUnroll) {
-    if (!prefetch || base != lane) loadChunks(w, row, base, chunks);
-#pragma unroll
-    for (int u = 0; u < kUnroll; ++u) {
-      const int64_t idx = base + 32 * u;
-      if (idx < chunks) {
-        float wf[V::kCount];
-        V::unpack(w[u], wf);
-#pragma unroll
-        for (int r = 0; r < R; ++r) {
-          float af[V::kCount];
-          V::unpack(a[r * chunks + idx], af);
-#pragma unroll
-          for (int e = 0; e < V::kCount; ++e) acc[r] = fmaf(wf[e], af[e], acc[r]);
-        }
-      }
-    }
-  }
-#pragma unroll
-  for (int r = 0; r < R; ++r) {
-    float v = acc[r];
-#pragma unroll
-    for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_xor_sync(0xffffffffu, v, offset);
-    if (lane == 0) C[r * N + n] = fromF<T>(v);
-  }
+  columnProduct<T, R>(C, reinterpret_cast<const uint4*>(sA), row, w, prefetch, n, N, chunks);
 }
 
 /** matVecPrologueKernel<T, M, kP> for the call's M (1 ≤ M ≤ kMaxRows), as launchTyped does for the plain kernel. */

@@ -11,6 +11,7 @@
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 
+#include <cmath>
 #include <cstdint>
 
 namespace fh {
@@ -138,6 +139,50 @@ __device__ __forceinline__ float quadMax(float v) {
 __device__ __forceinline__ float quadSum(float v) {
   v += __shfl_xor_sync(0xffffffffu, v, 1);
   return v + __shfl_xor_sync(0xffffffffu, v, 2);
+}
+
+
+/**
+ * FlashAttention's online softmax over one key tile held as accumulator fragments s[kNT][4] (16 rows: this lane's
+ * rows quad and quad + 8, scores already scaled into the log2 domain, masked ones −∞): the running maxima m0/m1, the
+ * per-lane partial sums l0/l1 (the quad adds them up at the end) and the output accumulators acc[kDT][4] rescaled,
+ * s replaced by p = 2^{s − m}. Shared by the prefill (attention_tc.cu) and decode (attention_decode_step.cu) kernels.
+ */
+template <int kNT, int kDT>
+__device__ __forceinline__ void onlineSoftmaxTile(float (&s)[kNT][4], float& m0, float& m1, float& l0, float& l1,
+                                                  float (&acc)[kDT][4]) {
+  float mx0 = m0, mx1 = m1;
+#pragma unroll
+  for (int x = 0; x < kNT; ++x) {
+    mx0 = fmaxf(mx0, fmaxf(s[x][0], s[x][1]));
+    mx1 = fmaxf(mx1, fmaxf(s[x][2], s[x][3]));
+  }
+  mx0 = quadMax(mx0);
+  mx1 = quadMax(mx1);
+  // A row with nothing visible yet keeps m = −∞; exponents then use 0 so that 2^{−∞−0} = 0, not NaN.
+  const float use0 = mx0 == -INFINITY ? 0.f : mx0, use1 = mx1 == -INFINITY ? 0.f : mx1;
+  const float corr0 = exp2f(m0 - use0), corr1 = exp2f(m1 - use1);
+  m0 = mx0;
+  m1 = mx1;
+  float sum0 = 0.f, sum1 = 0.f;
+#pragma unroll
+  for (int x = 0; x < kNT; ++x) {
+    s[x][0] = exp2f(s[x][0] - use0);
+    s[x][1] = exp2f(s[x][1] - use0);
+    s[x][2] = exp2f(s[x][2] - use1);
+    s[x][3] = exp2f(s[x][3] - use1);
+    sum0 += s[x][0] + s[x][1];
+    sum1 += s[x][2] + s[x][3];
+  }
+  l0 = l0 * corr0 + sum0;  // per-lane partial sums; the quad adds them up at the end
+  l1 = l1 * corr1 + sum1;
+#pragma unroll
+  for (int x = 0; x < kDT; ++x) {
+    acc[x][0] *= corr0;
+    acc[x][1] *= corr0;
+    acc[x][2] *= corr1;
+    acc[x][3] *= corr1;
+  }
 }
 
 }  // namespace tc
