@@ -8,13 +8,15 @@
 //
 //   pnpm build (or: NX_DAEMON=false npx nx run-many -t build -p hybrid-block backend-reference backend-wasm)
 //   node tools/decode-kernel-count.mjs [--backend reference|wasm] [--layers 2] [--vocab 1024] [--batch 1]
-//        [--json out.json]
+//        [--separate-mixers] [--json out.json]
 //
 // It counts every `ENGINE.runKernel` call (one kernel launch each on CUDA) and every in-place copy
 // (`Backend.overwrite`, a device copy on CUDA) during one decode step, for
 //   generate  — the hybrid cache path generate() runs (`model.forward` of one token with a FalconH1HybridCache
 //               readied by `prepareDecodeSteps`, as generate() readies it),
-//   static    — StaticDecoder.step() run eagerly (what a CUDA graph records),
+//   static    — StaticDecoder.step() run eagerly (what a CUDA graph records); with --separate-mixers the decoder
+//               runs each layer's SSM and attention steps as two kernels instead of one ParallelMixersDecodeStep
+//               (StaticDecoderOptions.parallelMixers: false, the step before that fusion),
 // in f32 and bf16, and the memory the layers' decode constants (weight copies with the μP multipliers folded in,
 // packages/hybrid-block/src/layer-decode-constants.ts) hold per layer, and prints per-layer counts: (step count − count with one layer fewer) gives one layer's kernels;
 // the rest (embedding, final norm, LM head, argmax, bookkeeping) is reported as "outside the layers".
@@ -44,6 +46,7 @@ const flag = (name, fallback) => {
 const layers = Number(flag('--layers', 2));
 const vocab = Number(flag('--vocab', 1024));
 const batch = Number(flag('--batch', 1));
+const parallelMixers = !args.includes('--separate-mixers');
 const promptLength = 8;
 
 const backendName = flag('--backend', 'reference');
@@ -110,7 +113,11 @@ function measure(n, dtype) {
     core.dispose([ids, next]);
     cache.dispose();
     // StaticDecoder's step, eager (as recorded into a CUDA graph).
-    const decoder = new StaticDecoder(model, prompts(batch), { maxLength: promptLength + 4, capture: false });
+    const decoder = new StaticDecoder(model, prompts(batch), {
+      maxLength: promptLength + 4,
+      capture: false,
+      parallelMixers,
+    });
     decoder.step();
     result.static = countKernels(() => decoder.step());
     decoder.dispose();
@@ -149,13 +156,14 @@ for (const dtype of ['f32', 'bf16']) {
       .filter(([, v]) => v.fallback > 0)
       .map(([k, v]) => `${k}×${v.fallback}`);
     report[`${path} ${dtype}`] = { perLayer: layer, perLayerTotal: total(layer), outside, step: full[path].counts };
+    const variant = path === 'static' && !parallelMixers ? ' (--separate-mixers)' : '';
     console.log(
-      `\n== ${path} step, ${dtype}, batch ${batch}, ${backend.name}: ${total(layer)} kernels per layer, ${outside} outside the layers`,
+      `\n== ${path} step${variant}, ${dtype}, batch ${batch}, ${backend.name}: ${total(layer)} kernels per layer, ${outside} outside the layers`,
     );
     console.log(`   0.5B (36 layers): ${36 * total(layer) + outside} kernels per token`);
     if (fallbacks.length) console.log(`   fused kernels through their composition: ${fallbacks.join(', ')}`);
     for (const [name, count] of Object.entries(layer).sort((a, b) => b[1] - a[1])) {
-      console.log(`   ${name.padEnd(20)} ${String(count).padStart(4)}`);
+      console.log(`   ${name.padEnd(24)} ${String(count).padStart(4)}`);
     }
   }
 }

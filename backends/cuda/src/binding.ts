@@ -110,6 +110,9 @@ type StridedCopyFn = (
 ) => void;
 
 /** One backend instance: a device, a stream, a caching allocator and a buffer table. */
+/** The Mamba2 decode step's dtype and sizes, as SsmDecodeStep and ParallelMixersDecodeStep take them. */
+type SsmStepSizes = [dtype: Code, B: number, H: number, P: number, G: number, N: number, K: number, convSilu: boolean];
+
 export interface CudaContext {
   alloc(bytes: number): Id;
   free(id: Id): void;
@@ -404,37 +407,34 @@ export interface CudaContext {
   ): void;
   /**
    * The Mamba2 decode step after in_proj (ssm_decode_step.cu): y (dtype with the gate, f32 without), nextConv
-   * (dtype), nextState (f32) from the columns [offset, offset + H·P + convDim + H) of zxbcdt's rows (rowStride
-   * long), convState, convWeight, convBias (dtype) and ssmState, dtBias, A, D (f32). In place (SsmDecodeStepInPlace)
+   * (dtype), nextState (ssmState's dtype) from the columns [offset, offset + H·P + convDim + H) of zxbcdt's rows
+   * (rowStride long), convState, convWeight, convBias (dtype), ssmState (f32, or dtype with state16: a 16-bit
+   * state, widened on load and rounded once on store) and dtBias, A, D (f32). In place (SsmDecodeStepInPlace)
    * when nextConv is convState and nextState is ssmState, with tickets B·G zeroed 32-bit words the kernel leaves
    * zeroed; out of place tickets is -1.
    */
   SsmDecodeStep(
-    y: Id,
-    nextConv: Id,
-    nextState: Id,
-    zxbcdt: Id,
-    convState: Id,
-    convWeight: Id,
-    convBias: Id,
-    ssmState: Id,
-    dtBias: Id,
-    A: Id,
-    D: Id,
-    dtype: Code,
-    B: number,
-    H: number,
-    P: number,
-    G: number,
-    N: number,
-    K: number,
-    convSilu: boolean,
-    gate: boolean,
-    dtMin: number,
-    dtMax: number,
-    tickets: Id,
-    rowStride: number,
-    offset: number,
+    ...args: [
+      y: Id,
+      nextConv: Id,
+      nextState: Id,
+      zxbcdt: Id,
+      convState: Id,
+      convWeight: Id,
+      convBias: Id,
+      ssmState: Id,
+      dtBias: Id,
+      A: Id,
+      D: Id,
+      ...sizes: SsmStepSizes,
+      gate: boolean,
+      dtMin: number,
+      dtMax: number,
+      tickets: Id,
+      rowStride: number,
+      offset: number,
+      state16: boolean,
+    ]
   ): void;
   /** In place on `cache`: rows of `inner` elements at each row's slot (slots [B], or [1] when sharedSlot). */
   CacheWrite(
@@ -495,6 +495,46 @@ export interface CudaContext {
     prefixWidth: number,
     qkvStride: number,
     qkvOffset: number,
+  ): void;
+  /**
+   * Falcon-H1's two mixers of one decode step side by side (parallel_mixers_decode_step.cu): SsmDecodeStep in place
+   * (gate silu; ssmTickets its B·G zeroed words) on the stream and AttentionDecodeStep (attentionTickets its B·Hkv)
+   * on the side stream, into out [B, H·P + Hq·Dh] = [y | o]. Both read qkv's rows (rowStride long) at their offsets.
+   */
+  ParallelMixersDecodeStep?(
+    ...args: [
+      out: Id,
+      qkv: Id,
+      convState: Id,
+      ssmState: Id,
+      convWeight: Id,
+      convBias: Id,
+      dtBias: Id,
+      A: Id,
+      D: Id,
+      ssmTickets: Id,
+      ...sizes: SsmStepSizes,
+      dtMin: number,
+      dtMax: number,
+      rowStride: number,
+      ssmOffset: number,
+      keys: Id,
+      values: Id,
+      positions: Id,
+      slots: Id,
+      sharedSlot: boolean,
+      qSeqIdx: Id,
+      kSeqIdx: Id,
+      invFreq: Id,
+      attentionTickets: Id,
+      L: number,
+      Hq: number,
+      Hkv: number,
+      Dh: number,
+      scale: number,
+      attentionOffset: number,
+      state16: boolean,
+    ]
   ): void;
   AttentionGrad(
     dq: Id,
@@ -643,4 +683,4 @@ export interface CudaAddon {
 }
 
 /** The abiVersion this TypeScript mirror matches. */
-export const ADDON_ABI_VERSION = 4;
+export const ADDON_ABI_VERSION = 5;

@@ -11,6 +11,7 @@ import { addRmsNorm } from './kernels/AddRmsNorm.js';
 import { attentionDecodeStep } from './kernels/AttentionDecodeStep.js';
 import { addRmsNormMatMul, swiGluPackedMatMul } from './kernels/FusedMatMul.js';
 import { linearCrossEntropy, linearCrossEntropyGrad } from './kernels/LinearCrossEntropy.js';
+import { parallelMixersDecodeStep } from './kernels/ParallelMixersDecodeStep.js';
 import { swiGlu, swiGluGrad } from './kernels/SwiGlu.js';
 import { swiGluPacked } from './kernels/SwiGluPacked.js';
 
@@ -34,6 +35,10 @@ export function registerAddonKernels(b: CudaBackend): Partial<KernelTable> {
   }
   if (has(b.ctx, 'AttentionDecodeStep')) {
     table.AttentionDecodeStep = (inputs, attrs) => attentionDecodeStep(b, inputs, attrs);
+  }
+  // FALCON_H1_CUDA_PARALLEL_MIXERS=off runs the two steps one after the other (core's composition), for A/B runs.
+  if (has(b.ctx, 'ParallelMixersDecodeStep') && process.env.FALCON_H1_CUDA_PARALLEL_MIXERS !== 'off') {
+    table.ParallelMixersDecodeStep = (inputs, attrs) => parallelMixersDecodeStep(b, inputs, attrs);
   }
   if (has(b.ctx, 'AdamWMulti')) table.AdamWMulti = (inputs, attrs) => adamWMulti(b, inputs, attrs);
   if (has(b.ctx, 'LceChunkStats', 'LceLoss', 'LceChunkGrad', 'LceAccumulate')) {

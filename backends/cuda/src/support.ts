@@ -1,11 +1,13 @@
 /**
  * supportsKernel: which inputs the fused kernels take (anything else goes to core's composition, which the
  * conformance suite certifies on this backend's primitives). The limits are real ones of the kernels:
- *  - activations share one dtype among f32, f16, bf16; states, moments and dloss are f32; ids are i32; the scan's
+ *  - activations share one dtype among f32, f16, bf16; states, moments and dloss are f32 (a decode step's SSM state
+ *    may also be the activations' 16-bit dtype); ids are i32; the scan's
  *    dt, A and D share one dtype, the activations' or f32, and so does its backward's dy (y takes dt's dtype);
  *  - SsmScan: state size N ≤ 256 (eight state elements per lane); heads divisible by groups;
  *  - SsmDecodeStep(InPlace): 2N + 16 floats of shared memory per block, at most 65535 batch rows and heads;
  *  - AttentionDecodeStep: ≤ 16 query heads per KV head, head dim ≤ 256, its tiles in shared memory;
+ *  - ParallelMixersDecodeStep: both of the above (it runs the two kernels side by side);
  *  - AddRmsNorm, AddRmsNormMatMul: D ≤ 12288 (one row of f32 sums in a block's default 48 KiB of shared memory);
  *  - Attention: head dims ≤ 256 and the CUDA-core kernel's tiles must fit the device's shared memory (that kernel
  *    takes every call the faster paths — tensor cores, split-K decode — leave, so its limits are the kernel's);
@@ -20,6 +22,7 @@ import { addRmsNormSupport } from './kernels/AddRmsNorm.js';
 import { attentionDecodeStepSupport } from './kernels/AttentionDecodeStep.js';
 import { cacheWriteSupport } from './kernels/CacheWrite.js';
 import { isDeviceFloat } from './kernels/checks.js';
+import { parallelMixersDecodeStepSupport } from './kernels/ParallelMixersDecodeStep.js';
 import { ssmDecodeStepSupport } from './kernels/SsmDecodeStep.js';
 
 /** Inputs that are f32 whatever the activations' dtype. */
@@ -27,8 +30,9 @@ const F32_INPUTS: Partial<Record<FusedKernelName, readonly string[]>> = {
   SsmScan: ['initialState'],
   SsmScanGrad: ['initialState', 'dFinalState'],
   SsmStep: ['state'],
-  SsmDecodeStep: ['ssmState', 'dtBias', 'A', 'D'],
-  SsmDecodeStepInPlace: ['ssmState', 'dtBias', 'A', 'D'],
+  SsmDecodeStep: ['dtBias', 'A', 'D'],
+  SsmDecodeStepInPlace: ['dtBias', 'A', 'D'],
+  ParallelMixersDecodeStep: ['dtBias', 'A', 'D'],
   AdamW: ['m', 'v'],
   CrossEntropyGrad: ['dloss'],
   LinearCrossEntropyGrad: ['dloss'],
@@ -47,6 +51,13 @@ const ACTIVATION_OR_F32_INPUTS: Partial<Record<FusedKernelName, readonly string[
 function nameList(names: readonly string[]): string {
   return names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}` : (names[0] ?? '');
 }
+
+/** The decode steps' SSM state: f32, or a 16-bit state in the activations' dtype. */
+const STATE_INPUT: Partial<Record<FusedKernelName, string>> = {
+  SsmDecodeStep: 'ssmState',
+  SsmDecodeStepInPlace: 'ssmState',
+  ParallelMixersDecodeStep: 'ssmState',
+};
 
 /** Integer inputs (ids, positions, labels). */
 const I32_INPUTS = new Set(['seqIdx', 'qSeqIdx', 'kSeqIdx', 'positions', 'labels', 'slots']);
@@ -74,8 +85,13 @@ export function supportsKernel<K extends FusedKernelName>(
   const parameterNames = nameList([...activationOrF32]);
   let dtype: string | undefined;
   let parameterDtype: string | undefined;
+  let stateDtype: string | undefined;
   for (const [key, value] of Object.entries(inputs as Record<string, TensorInfo | undefined>)) {
     if (value === undefined) continue;
+    if (key === STATE_INPUT[name]) {
+      stateDtype = value.dtype;
+      continue;
+    }
     if (I32_INPUTS.has(key)) {
       if (value.dtype !== 'i32') return `${key} must be i32, got ${value.dtype}`;
       continue;
@@ -93,6 +109,9 @@ export function supportsKernel<K extends FusedKernelName>(
     }
     if (dtype === undefined) dtype = value.dtype;
     else if (value.dtype !== dtype) return `inputs of mixed dtypes (${dtype} and ${value.dtype})`;
+  }
+  if (stateDtype !== undefined && stateDtype !== 'f32' && (stateDtype !== dtype || dtype === 'f32')) {
+    return `${STATE_INPUT[name]} must be f32 or the activations' 16-bit dtype (${dtype}), got ${stateDtype}`;
   }
   if (parameterDtype !== undefined && parameterDtype !== 'f32' && parameterDtype !== dtype) {
     return `${parameterNames} must be f32 or the activations' dtype ${dtype}, got ${parameterDtype}`;
@@ -132,6 +151,12 @@ export function supportsKernel<K extends FusedKernelName>(
       return attentionDecodeStepSupport(
         inputs as KernelInputs<'AttentionDecodeStep'>,
         attrs as KernelAttrs<'AttentionDecodeStep'>,
+        maxShared,
+      );
+    case 'ParallelMixersDecodeStep':
+      return parallelMixersDecodeStepSupport(
+        inputs as KernelInputs<'ParallelMixersDecodeStep'>,
+        attrs as KernelAttrs<'ParallelMixersDecodeStep'>,
         maxShared,
       );
     case 'AddRmsNorm':

@@ -5,7 +5,7 @@
  *     the two kernels beyond);
  *   - SwiGluPackedMatMul = SwiGluPacked, then MatMul;
  *   - SsmDecodeStepInPlace = SsmDecodeStep (y, and the states it returns = the states written in place), over
- *     several steps so a wrong B/C-window ticket would show;
+ *     several steps so a wrong B/C-window ticket would show, with an f32 state and a 16-bit one;
  *   - AttentionDecodeStep with its q|k|v at an offset of a wider row and a prefix = the step on the sliced columns,
  *     with the prefix concatenated in front.
  */
@@ -31,25 +31,12 @@ import {
 } from '@falcon-h1/core-tensor';
 import { describe, expect, it } from 'vitest';
 import { isAvailable } from '../src/base.js';
+import { differences, read } from './bit-compare.js';
 import { values } from './deterministic-values.js';
 import { withCudaBackend } from './with-cuda-backend.js';
 
 const probe = await isAvailable();
 const DTYPES = ['f32', 'bf16', 'f16'] as const;
-
-async function read(ts: Tensor[]): Promise<Float32Array[]> {
-  return Promise.all(ts.map(async (t) => (await cast(t, 'f32').data()) as Float32Array));
-}
-
-/** Positions whose bits differ (NaN included) — a count, so that millions of state values compare in a loop. */
-function differences(a: Float32Array, b: Float32Array): number {
-  if (a.length !== b.length) return Math.max(a.length, b.length);
-  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  let count = 0;
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) count++;
-  return count;
-}
 
 describe.runIf(probe.available)('CUDA fused decode products', () => {
   for (const dtype of DTYPES) {
@@ -125,9 +112,14 @@ describe.runIf(probe.available)('CUDA SsmDecodeStepInPlace', () => {
     [12, 24, 64, 1, 128, 4, 0],
     [3, 4, 5, 2, 20, 3, 7],
   ] as const) {
-    for (const dtype of ['f32', 'bf16'] as const) {
+    for (const [dtype, stateDtype] of [
+      ['f32', 'f32'],
+      ['bf16', 'f32'],
+      ['bf16', 'bf16'],
+      ['f16', 'f16'],
+    ] as const) {
       it(
-        `${dtype} B ${b}, H ${h}, P ${p}, G ${g}, N ${n}, K ${k}, offset ${offset}: the bits of SsmDecodeStep, 4 steps`,
+        `${dtype} (${stateDtype} state) B ${b}, H ${h}, P ${p}, G ${g}, N ${n}, K ${k}, offset ${offset}: the bits of SsmDecodeStep, 4 steps`,
         withCudaBackend(async () => {
           const dSsm = h * p;
           const convDim = dSsm + 2 * g * n;
@@ -141,7 +133,7 @@ describe.runIf(probe.available)('CUDA SsmDecodeStepInPlace', () => {
           );
           const D = tensor(values(h, 11), [h]);
           const conv0 = cast(tensor(values(b * convDim * k, 12), [b, convDim, k]), dtype);
-          const state0 = tensor(values(b * dSsm * n, 13), [b, h, p, n]);
+          const state0 = cast(tensor(values(b * dSsm * n, 13), [b, h, p, n]), stateDtype);
           const convState = variable(conv0, { trainable: false });
           const ssmState = variable(state0, { trainable: false });
           let conv: Tensor = conv0;

@@ -42,6 +42,7 @@ import { minimum } from './kernels/Minimum.js';
 import { mul } from './kernels/Mul.js';
 import { neg } from './kernels/Neg.js';
 import { notEqual } from './kernels/NotEqual.js';
+import { parallelMixersDecodeStep } from './kernels/ParallelMixersDecodeStep.js';
 import { reciprocal } from './kernels/Reciprocal.js';
 import { rmsNorm, rmsNormGrad } from './kernels/RmsNorm.js';
 import { rmsNormGated, rmsNormGatedGrad } from './kernels/RmsNormGated.js';
@@ -142,6 +143,7 @@ export function registerAllKernels(store: BufferStore): CompleteKernelTable {
     Attention: (inputs, attrs) => attention(store, inputs, attrs),
     AttentionGrad: (inputs, attrs) => attentionGrad(store, inputs, attrs),
     AttentionDecodeStep: (inputs, attrs) => attentionDecodeStep(store, inputs, attrs),
+    ParallelMixersDecodeStep: (inputs, attrs) => parallelMixersDecodeStep(store, inputs, attrs),
     CrossEntropy: (inputs, attrs) => crossEntropy(store, inputs, attrs),
     CrossEntropyGrad: (inputs, attrs) => crossEntropyGrad(store, inputs, attrs),
     AdamW: (inputs, attrs) => adamW(store, inputs, attrs),

@@ -80,6 +80,8 @@ type ComposedOnWasm =
   | 'SsmDecodeStepInPlace'
   // Likewise: on a CPU the composition's rope, cache writes and attention kernels do the work.
   | 'AttentionDecodeStep'
+  // Likewise: its composition runs the two steps above one after the other (a CPU has no idle units to overlap).
+  | 'ParallelMixersDecodeStep'
   // Likewise: a launch saved is worth nothing on a CPU; the composition's Add and RmsNorm kernels do the work.
   | 'AddRmsNorm'
   // Likewise: the compositions' AddRmsNorm or SwiGluPacked, then the MatMul kernel, do the work.

@@ -30,9 +30,15 @@ export function supportsFused<K extends FusedKernelName>(
     }
   }
   if (name === 'SsmDecodeStep' || name === 'SsmDecodeStepInPlace') {
-    const n = (inputs as KernelInputs<'SsmDecodeStep'>).ssmState.shape[3]!;
+    const { ssmState, dtBias } = inputs as KernelInputs<'SsmDecodeStep'>;
+    const n = ssmState.shape[3]!;
     if (n > SSM_DECODE_MAX_STATE) {
       return `${name}: d_state ${n} > ${SSM_DECODE_MAX_STATE} (B and C of a group live in workgroup memory)`;
+    }
+    // The shaders read and write the state as f32 (include/ssm_state_row.wgsl); core composes a 16-bit state's step
+    // (a Cast to f32, this backend's SsmStep, a Cast back).
+    if (ssmState.dtype !== dtBias.dtype) {
+      return `${name}: a 16-bit ssmState (${ssmState.dtype}): the shaders keep the state in f32`;
     }
   }
   if (name === 'AttentionDecodeStep') {

@@ -78,6 +78,39 @@ describe.runIf(probe.available)('WebGPU fused decode kernels', async () => {
     }
   });
 
+  it.runIf(b?.capabilities.dtypes.includes('f16'))(
+    'leaves a 16-bit SSM state to core (the shaders keep the state in f32), saying why',
+    () => {
+      // H = 4, P = 3, G = 2, N = 5, K = 4 (convDim = 12 + 20); f16 activations.
+      const f16 = (shape: number[]): TensorInfo => {
+        const t: TensorInfo = {
+          dataId: b.write(new Uint16Array(shape.reduce((p, q) => p * q, 1)), shape, 'f16'),
+          shape,
+          dtype: 'f16',
+        };
+        made.push(t);
+        return t;
+      };
+      const step = (ssmState: TensorInfo) => ({
+        zxbcdt: f16([1, 12 + 32 + 4]),
+        convState: f16([1, 32, 4]),
+        convWeight: f16([32, 4]),
+        ssmState,
+        dtBias: zeros([4]),
+        A: zeros([4]),
+      });
+      const attrs = { activation: 'silu', gate: 'silu', dtMin: 0, dtMax: Number.POSITIVE_INFINITY } as const;
+      const sixteen = step(f16([1, 4, 3, 5]));
+      expect(b.supportsKernel('SsmDecodeStep', sixteen, attrs)).toBe(
+        'SsmDecodeStep: a 16-bit ssmState (f16): the shaders keep the state in f32',
+      );
+      expect(b.supportsKernel('SsmDecodeStepInPlace', sixteen, { ...attrs, offset: 0 })).toMatch(
+        /^SsmDecodeStepInPlace: a 16-bit ssmState \(f16\)/,
+      );
+      expect(b.supportsKernel('SsmDecodeStep', step(zeros([1, 4, 3, 5])), attrs)).toBe(true);
+    },
+  );
+
   it('runs SsmDecodeStep in two dispatches where the device binds fewer than 11 storage buffers, computing the same', async () => {
     // WebGPU's default limits (8 storage buffers per stage) on the same adapter: the conv half, then the SSM half.
     const low = await createWebGPUBackend({ defaultLimits: true });

@@ -24,14 +24,28 @@
  * the attention over every slot), the same values as the path above up to rounding. `attendProjectedStep` is that
  * step without the MatMul: the caller projected the token itself (the packed q|k|v columns of a wider row) and may
  * give a prefix that the kernel writes in front of the heads (the decoder layer's gated SSM output, which its merged
- * out-projection reads with the heads: no Concat).
+ * out-projection reads with the heads: no Concat); `beginProjectedStep` is that step up to its kernel, for a caller
+ * whose own fused kernel runs it beside another step (the decoder layer's one kernel for both mixers).
+ * `attendProjected` is `attend` over a whole sequence from a caller's packed projection (the decoder layer's prefill
+ * with inference constants: q|k|v sliced from the merged [in_proj ; q|k|v] row, then RoPE, the cache, attention).
  */
-import { attention, linear, reshape, rope, scale, type Tensor, type Variable } from '@falcon-h1/core-tensor';
+import {
+  type AttentionDecodeStepOptions,
+  attention,
+  attentionDecodeStep,
+  linear,
+  reshape,
+  rope,
+  scale,
+  sliceAxis,
+  type Tensor,
+  type Variable,
+} from '@falcon-h1/core-tensor';
 import type { AttentionCache } from './attention-cache.js';
 import type { FalconH1AttentionConfig } from './attention-config.js';
 import type { AttentionDecodeConstants } from './attention-decode-constants.js';
 import { attentionParameterShapes, type ParameterProvider } from './attention-parameters.js';
-import { StaticKVCache } from './static-kv-cache.js';
+import { StaticKVCache, type StaticStepInputs } from './static-kv-cache.js';
 
 export interface AttentionForwardOptions {
   /** i32 [B, T]: the RoPE position of every token. */
@@ -49,6 +63,15 @@ export interface AttentionForwardOptions {
    * by one-token calls over a `StaticKVCache`, ignored by every other call.
    */
   decodeConstants?: AttentionDecodeConstants;
+}
+
+/**
+ * One step over a static KV cache, its cache bookkeeping done, as `beginProjectedStep` hands it to the caller's
+ * kernel: AttentionDecodeStep's inputs but the projected row and the prefix, and its options.
+ */
+export interface StaticStepKernel {
+  readonly inputs: StaticStepInputs;
+  readonly options: AttentionDecodeStepOptions;
 }
 
 interface Projection {
@@ -95,32 +118,59 @@ export class FalconH1Attention {
    * of its own (the decoder layer's decode step merges o_proj with the mixer's out_proj into one MatMul).
    */
   attend(x: Tensor, options: AttentionForwardOptions): Tensor {
-    const { hidden_size: d, num_attention_heads: hq, num_key_value_heads: hkv, head_dim: dh } = this.config;
+    const d = this.config.hidden_size;
     if (x.rank !== 3 || x.shape[2] !== d) {
       throw new Error(`FalconH1Attention: hidden states must be [B, T, ${d}], got [${x.shape.join(', ')}]`);
     }
-    const [b, t] = x.shape as [number, number, number];
-    const theta = this.config.rope_parameters.rope_theta;
+    const t = x.shape[1]!;
     if (options.decodeConstants && t === 1 && options.cache instanceof StaticKVCache) {
       return this.attendStaticStep(x, options.cache, options, options.decodeConstants);
     }
     const inputMultiplier = options.inputMultiplier ?? 1;
     const folded = this.foldsMultipliers;
     const input = folded || inputMultiplier === 1 ? x : scale(x, inputMultiplier);
-    const q = rope(
-      reshape(linear(input, this.q_proj.weight, this.q_proj.bias), [b, t, hq, dh]),
-      options.positions,
-      theta,
-    );
-    let kProjected = linear(input, this.k_proj.weight, this.k_proj.bias);
-    if (!folded) kProjected = scale(kProjected, this.config.key_multiplier);
-    const k = rope(reshape(kProjected, [b, t, hkv, dh]), options.positions, theta);
-    const v = reshape(linear(input, this.v_proj.weight, this.v_proj.bias), [b, t, hkv, dh]);
+    const q = linear(input, this.q_proj.weight, this.q_proj.bias);
+    let k = linear(input, this.k_proj.weight, this.k_proj.bias);
+    if (!folded) k = scale(k, this.config.key_multiplier);
+    return this.attendHeads(q, k, linear(input, this.v_proj.weight, this.v_proj.bias), options);
+  }
+
+  /**
+   * `attend` from a projection the caller made (inference: a prefill with no gradient tape): projected [B, T, W]
+   * holds the tokens' packed q | k | v (`packedQkvProjection` for this `inputMultiplier`: the multipliers folded as
+   * attend folds them, so the cache receives what attend would write) at columns [offset, offset + (Hq + 2·Hkv)·Dh)
+   * — the decoder layer stacks them under the mixer's in_proj rows, one MatMul for both branches. Three column
+   * Slices, then attend's RoPE, cache append and attention: → the heads [B, T, Hq·Dh], as `attend` returns them.
+   */
+  attendProjected(projected: Tensor, options: AttentionForwardOptions, packed: { offset?: number } = {}): Tensor {
+    const { num_attention_heads: hq, num_key_value_heads: hkv, head_dim: dh } = this.config;
+    const offset = packed.offset ?? 0;
+    const width = (hq + 2 * hkv) * dh;
+    if (projected.rank !== 3 || projected.shape[2]! < offset + width) {
+      throw new Error(
+        `FalconH1Attention.attendProjected: projected must be [B, T, W] with W ≥ offset ${offset} + ${width} (q|k|v's width), got [${projected.shape.join(', ')}]`,
+      );
+    }
+    const column = (start: number, size: number): Tensor => sliceAxis(projected, 2, offset + start, size);
+    return this.attendHeads(column(0, hq * dh), column(hq * dh, hkv * dh), column((hq + hkv) * dh, hkv * dh), options);
+  }
+
+  /**
+   * The attention after the projections: q [B, T, Hq·Dh], k and v [B, T, Hkv·Dh] (multipliers applied or folded as
+   * `attentionScale` says) → RoPE of q and k, the cache append, the attention → [B, T, Hq·Dh].
+   */
+  private attendHeads(q: Tensor, k: Tensor, v: Tensor, options: AttentionForwardOptions): Tensor {
+    const { num_attention_heads: hq, num_key_value_heads: hkv, head_dim: dh } = this.config;
+    const [b, t] = q.shape as [number, number, number];
+    const theta = this.config.rope_parameters.rope_theta;
+    const qRoped = rope(reshape(q, [b, t, hq, dh]), options.positions, theta);
+    const kRoped = rope(reshape(k, [b, t, hkv, dh]), options.positions, theta);
+    const vHeads = reshape(v, [b, t, hkv, dh]);
     const all = options.cache
-      ? options.cache.append(k, v, options.seqIdx)
-      : { keys: k, values: v, keySeqIdx: options.seqIdx };
-    const o = attention(q, all.keys, all.values, {
-      scale: this.attentionScale(inputMultiplier),
+      ? options.cache.append(kRoped, vHeads, options.seqIdx)
+      : { keys: kRoped, values: vHeads, keySeqIdx: options.seqIdx };
+    const o = attention(qRoped, all.keys, all.values, {
+      scale: this.attentionScale(options.inputMultiplier ?? 1),
       causal: true,
       qSeqIdx: options.seqIdx,
       kSeqIdx: all.keySeqIdx,
@@ -141,7 +191,8 @@ export class FalconH1Attention {
   ): Tensor {
     const b = x.shape[0]!;
     const qkv = linear(reshape(x, [b, this.config.hidden_size]), constants.qkv.weight, constants.qkv.bias);
-    const o = this.staticStep(qkv, cache, options, { scale: constants.scale });
+    const step = this.beginStaticStep(cache, options, { scale: constants.scale });
+    const o = attentionDecodeStep({ ...step.inputs, qkv }, step.options);
     return reshape(o, [b, 1, o.shape[1]!]);
   }
 
@@ -156,23 +207,36 @@ export class FalconH1Attention {
     options: AttentionForwardOptions,
     packed: { offset?: number; prefix?: Tensor } = {},
   ): Tensor {
+    const step = this.beginProjectedStep(options, packed);
+    return attentionDecodeStep({ ...step.inputs, qkv: row, prefix: packed.prefix }, step.options);
+  }
+
+  /**
+   * `attendProjectedStep` up to its kernel, for a caller that runs the step inside a fused kernel of its own (the
+   * decoder layer: core's `parallelMixersDecodeStep`, the attention and SSM steps as one kernel): the cache's side
+   * of the step is done (`StaticKVCache.beginStep`: the slot, the document ids), and what `AttentionDecodeStep`
+   * reads besides the projected row and the prefix comes back with its options (heads, RoPE base, the folded
+   * scale, the q|k|v columns' `offset`). Once per step, right before that kernel.
+   */
+  beginProjectedStep(options: AttentionForwardOptions, packed: { offset?: number } = {}): StaticStepKernel {
     if (!(options.cache instanceof StaticKVCache)) {
       throw new Error('FalconH1Attention.attendProjectedStep: needs a StaticKVCache (options.cache)');
     }
     const scale = this.attentionScale(options.inputMultiplier ?? 1);
-    return this.staticStep(row, options.cache, options, { ...packed, scale });
+    return this.beginStaticStep(options.cache, options, { scale, offset: packed.offset });
   }
 
-  private staticStep(
-    qkv: Tensor,
+  private beginStaticStep(
     cache: StaticKVCache,
     options: AttentionForwardOptions,
-    step: { scale: number; offset?: number; prefix?: Tensor },
-  ): Tensor {
+    step: { scale: number; offset?: number },
+  ): StaticStepKernel {
     const { num_attention_heads: heads, num_key_value_heads: kvHeads } = this.config;
     const theta = this.config.rope_parameters.rope_theta;
-    const { scale, offset, prefix } = step;
-    return cache.attendStep(qkv, options.positions, options.seqIdx, { heads, kvHeads, theta, scale, offset }, prefix);
+    return {
+      inputs: cache.beginStep(options.positions, options.seqIdx),
+      options: { heads, kvHeads, theta, scale: step.scale, offset: step.offset },
+    };
   }
 
   /**

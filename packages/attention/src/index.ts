@@ -16,6 +16,6 @@ export {
 } from './attention-decode-constants.js';
 export { attentionParameterShapes, type ParameterProvider, type ParameterShape } from './attention-parameters.js';
 export { documentPositions, type RowContinuation, sequentialPositions } from './document-positions.js';
-export { type AttentionForwardOptions, FalconH1Attention } from './falcon-h1-attention.js';
+export { type AttentionForwardOptions, FalconH1Attention, type StaticStepKernel } from './falcon-h1-attention.js';
 export { KVCache } from './kv-cache.js';
-export { StaticKVCache, type StaticKVCacheOptions } from './static-kv-cache.js';
+export { StaticKVCache, type StaticKVCacheOptions, type StaticStepInputs } from './static-kv-cache.js';

@@ -18,9 +18,11 @@
  * `AttentionDecodeStep` ropes the packed projection's q and k (its columns of a wider row, at `offset`), writes k
  * and v into the slot and attends over all L slots, returning [prefix | heads] when given a prefix (what the
  * caller's next projection reads, without a Concat) — one kernel where the backend has it, the same ops as
- * `append` + attention (+ a Concat) where it has not.
+ * `append` + attention (+ a Concat) where it has not. `beginStep` is the cache's side of that step (slot, document
+ * ids, the kernel's cache inputs) for a caller whose own fused kernel runs the attention step with another one.
  */
 import {
+  type AttentionDecodeStepInputs,
   type AttentionDecodeStepOptions,
   attentionDecodeStep,
   cacheWrite,
@@ -29,6 +31,9 @@ import {
   type Variable,
 } from '@falcon-h1/core-tensor';
 import type { AttentionCache, CachedKeysValues } from './attention-cache.js';
+
+/** What one fused step over a static cache reads of it (`beginStep`): AttentionDecodeStep's inputs but qkv, prefix. */
+export type StaticStepInputs = Omit<AttentionDecodeStepInputs, 'qkv' | 'prefix'>;
 
 export interface StaticKVCacheOptions {
   /** Write each step's document ids into `keySeqIdx` (default true); false when the owner writes a shared one. */
@@ -89,6 +94,17 @@ export class StaticKVCache implements AttentionCache {
     options: AttentionDecodeStepOptions,
     prefix?: Tensor,
   ): Tensor {
+    return attentionDecodeStep({ ...this.beginStep(positions, seqIdx), qkv, prefix }, options);
+  }
+
+  /**
+   * The cache's side of one fused step, for a caller that runs the step's kernel itself (`attendStep`, or a kernel
+   * that also runs another step, core's `parallelMixersDecodeStep`): checks positions and document ids [B, 1], picks
+   * the step's slot, writes the document ids into it if this cache owns them, and returns the kernel's inputs but
+   * the projection (and the prefix) — the kernel then writes the key and the value. Once per step, right before
+   * the kernel.
+   */
+  beginStep(positions: Tensor, seqIdx: Tensor | undefined): StaticStepInputs {
     if (!seqIdx) throw new Error('StaticKVCache: document ids are required (empty slots are masked by them)');
     const b = this.keys.shape[0]!;
     if (positions.shape.join(',') !== `${b},1` || seqIdx.shape.join(',') !== `${b},1`) {
@@ -98,18 +114,13 @@ export class StaticKVCache implements AttentionCache {
     }
     const slot = this.slot();
     if (this.writesKeySeqIdx) cacheWrite(this.keySeqIdx, seqIdx, slot);
-    return attentionDecodeStep(
-      {
-        qkv,
-        positions: reshape(positions, [b]),
-        keys: this.keys,
-        values: this.values,
-        slots: slot,
-        qSeqIdx: reshape(seqIdx, [b]),
-        kSeqIdx: this.keySeqIdx,
-        prefix,
-      },
-      options,
-    );
+    return {
+      positions: reshape(positions, [b]),
+      keys: this.keys,
+      values: this.values,
+      slots: slot,
+      qSeqIdx: reshape(seqIdx, [b]),
+      kSeqIdx: this.keySeqIdx,
+    };
   }
 }

@@ -5,10 +5,12 @@
  * q/k/v biases (multipliers folded into the scale, or into the packed weights), rows in different documents and
  * empty slots. The same step from a projection the caller made (`attendProjectedStep`: the packed q|k|v columns of
  * a wider row, at an offset, with a prefix the kernel writes in front of the heads) gives [prefix | the same heads]
- * and the same cache.
+ * and the same cache; `beginProjectedStep` (the step up to its kernel) writes the document ids into the slot, hands
+ * over the kernel's inputs and options, and the kernel on them gives `attendProjectedStep`'s output and cache.
  */
 import '@falcon-h1/backend-reference';
 import {
+  attentionDecodeStep,
   concat,
   dispatchCounts,
   dispose,
@@ -25,11 +27,11 @@ import { describe, expect, it } from 'vitest';
 import {
   attentionDecodeConstants,
   disposeAttentionDecodeConstants,
-  FalconH1Attention,
   type FalconH1AttentionConfig,
   packedQkvProjection,
   StaticKVCache,
 } from '../src/index.js';
+import { randomAttention, smallAttentionConfig } from './random-attention.js';
 import { relL2 } from './relative-error.js';
 import { rng } from './seeded-random.js';
 
@@ -44,31 +46,20 @@ const ROW_DOCS = [1, 3];
 const POSITIONS = [4, 6];
 const SLOT = 5;
 
+/** A non-trainable Variable holding `values`, pushed onto `owned` (the caller disposes it). */
+function ownedVariable(owned: Tensor[], values: ArrayLike<number>, shape: number[], dtype: 'f64' | 'i32'): Variable {
+  const t = tensor(values, shape, dtype);
+  const v = variable(t, { trainable: false });
+  t.dispose();
+  owned.push(v);
+  return v;
+}
+
 function check(attentionBias: boolean, seed: number): void {
-  const config: FalconH1AttentionConfig = {
-    hidden_size: 12,
-    num_attention_heads: 6,
-    num_key_value_heads: 2,
-    head_dim: 8,
-    attention_bias: attentionBias,
-    key_multiplier: 0.37,
-    rope_parameters: { rope_theta: 1e4 },
-  };
+  const config = smallAttentionConfig(attentionBias);
   const next = rng(seed);
   const params: Variable[] = [];
-  const attn = new FalconH1Attention(config, (name, shape) => {
-    const t = tensor(
-      uniform(
-        next,
-        shape.reduce((a, b) => a * b, 1),
-      ),
-      shape,
-      'f64',
-    );
-    params.push(variable(t, { name }));
-    t.dispose();
-    return params[params.length - 1]!;
-  });
+  const attn = randomAttention(config, next, params);
   const { num_key_value_heads: hkv, head_dim: dh } = config;
   const keys0 = uniform(next, B * L * hkv * dh);
   const values0 = uniform(next, B * L * hkv * dh);
@@ -77,13 +68,8 @@ function check(attentionBias: boolean, seed: number): void {
   const constants = attentionDecodeConstants(attn, inputMultiplier);
   const owned: Tensor[] = [];
   const makeCache = (): StaticKVCache => {
-    const own = (values: ArrayLike<number>, shape: number[], dtype: 'f64' | 'i32'): Variable => {
-      const t = tensor(values, shape, dtype);
-      const v = variable(t, { trainable: false });
-      t.dispose();
-      owned.push(v);
-      return v;
-    };
+    const own = (values: ArrayLike<number>, shape: number[], dtype: 'f64' | 'i32'): Variable =>
+      ownedVariable(owned, values, shape, dtype);
     const slot = own([SLOT], [1], 'i32');
     return new StaticKVCache(
       own(keys0, [B, L, hkv, dh], 'f64'),
@@ -153,4 +139,76 @@ function check(attentionBias: boolean, seed: number): void {
 describe('FalconH1Attention one-token step over a StaticKVCache with decode constants', () => {
   it('equals the generic path without biases (multipliers folded into the scale)', () => check(false, 11));
   it('equals the generic path with biases (multipliers folded into the packed weights)', () => check(true, 12));
+});
+
+describe('FalconH1Attention.beginProjectedStep (the step up to its kernel, for a caller whose kernel runs it)', () => {
+  it("does the cache's side of the step once and hands over AttentionDecodeStep's inputs and options", () => {
+    const config: FalconH1AttentionConfig = {
+      hidden_size: 12,
+      num_attention_heads: 4,
+      num_key_value_heads: 2,
+      head_dim: 4,
+      attention_bias: false,
+      key_multiplier: 0.6,
+      rope_parameters: { rope_theta: 500 },
+    };
+    const next = rng(17);
+    const params: Variable[] = [];
+    const attn = randomAttention(config, next, params);
+    const { num_key_value_heads: hkv, head_dim: dh } = config;
+    const width = (config.num_attention_heads + 2 * hkv) * dh;
+    const keys0 = uniform(next, B * L * hkv * dh);
+    const values0 = uniform(next, B * L * hkv * dh);
+    const row = uniform(next, B * (2 + width));
+    // Caches that own their document ids (empty from the step's slot on): the step writes ROW_DOCS there.
+    const docs = KEY_DOCS.map((d, i) => (i % L >= SLOT ? -1 : d));
+    const owned: Tensor[] = [];
+    const own = (values: ArrayLike<number>, shape: number[], dtype: 'f64' | 'i32'): Variable =>
+      ownedVariable(owned, values, shape, dtype);
+    const slot = own([SLOT], [1], 'i32');
+    const makeCache = (): StaticKVCache =>
+      new StaticKVCache(
+        own(keys0, [B, L, hkv, dh], 'f64'),
+        own(values0, [B, L, hkv, dh], 'f64'),
+        own(docs, [B, L], 'i32'),
+        () => slot,
+      );
+    const [begun, whole] = [makeCache(), makeCache()];
+    tidy(() => {
+      const wide = tensor(row, [B, 2 + width], 'f64');
+      const options = {
+        positions: tensor(POSITIONS, [B, 1], 'i32'),
+        seqIdx: tensor(ROW_DOCS, [B, 1], 'i32'),
+        inputMultiplier: 0.9,
+      };
+      const step = attn.beginProjectedStep({ ...options, cache: begun }, { offset: 2 });
+      const written = Array.from(begun.keySeqIdx.dataSync() as Int32Array);
+      expect(written).toEqual(docs.map((d, i) => (i % L === SLOT ? ROW_DOCS[Math.floor(i / L)]! : d)));
+      expect(step.inputs.keys).toBe(begun.keys);
+      expect(step.inputs.values).toBe(begun.values);
+      expect(step.inputs.kSeqIdx).toBe(begun.keySeqIdx);
+      expect(step.inputs.slots).toBe(slot);
+      expect(Array.from(step.inputs.positions.dataSync() as Int32Array)).toEqual(POSITIONS);
+      expect(Array.from(step.inputs.qSeqIdx.dataSync() as Int32Array)).toEqual(ROW_DOCS);
+      expect(step.options).toEqual({
+        heads: config.num_attention_heads,
+        kvHeads: hkv,
+        theta: 500,
+        scale: attn.attentionScale(0.9),
+        offset: 2,
+      });
+      // Nothing else was written: the kernel writes the key and the value.
+      expect(Array.from(begun.keys.dataSync() as Float64Array)).toEqual(Array.from(keys0));
+      const got = attentionDecodeStep({ ...step.inputs, qkv: wide }, step.options);
+      const want = attn.attendProjectedStep(wide, { ...options, cache: whole }, { offset: 2 });
+      expect(Array.from(got.dataSync() as Float64Array)).toEqual(Array.from(want.dataSync() as Float64Array));
+      for (const name of ['keys', 'values', 'keySeqIdx'] as const) {
+        expect(Array.from(begun[name].dataSync() as ArrayLike<number>), name).toEqual(
+          Array.from(whole[name].dataSync() as ArrayLike<number>),
+        );
+      }
+      expect(() => attn.beginProjectedStep(options)).toThrow(/needs a StaticKVCache \(options.cache\)/);
+    });
+    dispose([...owned, ...params]);
+  });
 });

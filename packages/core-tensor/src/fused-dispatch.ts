@@ -85,8 +85,9 @@ export function runFused<K extends FusedKernelName>(
 
 /**
  * Runs an inference-only fused kernel that writes into its variable inputs (AttentionDecodeStep,
- * SsmDecodeStepInPlace) outside any tape: natively when possible, else `compose` (which writes the variables with
- * `overwrite`) in a scope of its own, so that only what it returns survives.
+ * SsmDecodeStepInPlace, ParallelMixersDecodeStep) outside any tape: natively when possible, else `compose` (which
+ * writes the variables with `overwrite`, or dispatches such kernels in turn) in a scope of its own, so that only what
+ * it returns survives.
  */
 export function runFusedInPlace<K extends FusedKernelName>(
   name: K,

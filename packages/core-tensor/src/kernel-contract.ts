@@ -17,9 +17,9 @@
  *  - Tensors are dense, contiguous and row-major (the last axis varies fastest). There are no strides: a view
  *    (reshape) is a new shape over the same data, handled by core without any kernel.
  *  - A kernel never mutates its inputs (exceptions: `AdamW` and `AdamWMulti`, which update their state in place,
- *    `CacheWrite` and `AttentionDecodeStep`, which write a decode step's rows into a cache, and
- *    `SsmDecodeStepInPlace`, which updates the SSM decode states) and returns newly allocated outputs owned by the
- *    caller.
+ *    `CacheWrite` and `AttentionDecodeStep`, which write a decode step's rows into a cache,
+ *    `SsmDecodeStepInPlace`, which updates the SSM decode states, and `ParallelMixersDecodeStep`, which does
+ *    both) and returns newly allocated outputs owned by the caller.
  *  - Shapes are validated by core before a kernel is called; a kernel may assume its documented shape rules.
  *  - Float inputs of one kernel share one dtype (f64, f32, f16 or bf16) unless stated; the output has that dtype.
  *    Arithmetic accumulates in at least f32 (the reference backend: f64) and rounds once when it stores.
@@ -420,11 +420,15 @@ export interface FusedKernels {
    *   y, ssmState' = SsmStep(ssmState, x [B,H,P], dt, A, B [B,G,N], C [B,G,N], D)     in ≥ f32, no rounding
    *   y        = y · silu(z)   (z widened)  when gate = 'silu';  y as it is when gate = 'none'
    * zxbcdt [B, dSsm + convDim + H], convState [B, convDim, K], convWeight [convDim, K] and convBias [convDim]? share
-   * the activations' dtype (any float); ssmState [B, H, P, N], dtBias, A (= −exp(A_log), negative) and D? [H] share
-   * the state dtype: f32, or f64 for f64 activations. dtMin ≤ dtMax (0 and +∞: no clamp, softplus is positive).
+   * the activations' dtype (any float); dtBias, A (= −exp(A_log), negative) and D? [H] are in the state dtype: f32,
+   * or f64 for f64 activations. ssmState [B, H, P, N] is in the state dtype, or — a 16-bit state, as transformers
+   * keeps it — in the activations' dtype when that is f16 or bf16: the step then widens it to f32 when it reads it,
+   * computes exactly as with that f32 state (y from the unrounded new state) and rounds the new state once to
+   * ssmState's dtype when it stores it. dtMin ≤ dtMax (0 and +∞: no clamp, softplus is positive).
    * Outputs: y [B, dSsm] — rounded once to the activations' dtype when gate = 'silu' (what out_proj reads), in the
-   * state dtype when gate = 'none' (a gated RMSNorm follows and reads it unrounded); convState' (convState's dtype);
-   * ssmState' (the state dtype). Decode only (inference): core differentiates the composition if asked.
+   * state dtype (dtBias's) when gate = 'none' (a gated RMSNorm follows and reads it unrounded); convState'
+   * (convState's dtype); ssmState' (ssmState's dtype). Decode only (inference): core differentiates the composition
+   * if asked.
    */
   SsmDecodeStep: {
     inputs: {
@@ -448,10 +452,10 @@ export interface FusedKernels {
    * convDim + H) of each row (the others are not read). With zxbcdt' those columns:
    *   y, convState', ssmState' = SsmDecodeStep(zxbcdt', convState, convWeight, convBias, ssmState, dtBias, A, D)
    *   convState ← convState';  ssmState ← ssmState'        (every element, exactly SsmDecodeStep's values)
-   * Inputs, attrs (but offset, a non-negative integer) and dtype rules as SsmDecodeStep's. Output: y [B, dSsm] with
-   * SsmDecodeStep's dtype rule. A backend must not let one part of the step read a state element another part has
-   * already overwritten (the B and C channels of a group are read by every head of the group). Decode only: no
-   * gradient.
+   * Inputs, attrs (but offset, a non-negative integer) and dtype rules as SsmDecodeStep's (a 16-bit ssmState is
+   * written rounded once to its dtype, as SsmDecodeStep's ssmState'). Output: y [B, dSsm] with SsmDecodeStep's
+   * dtype rule. A backend must not let one part of the step read a state element another part has already
+   * overwritten (the B and C channels of a group are read by every head of the group). Decode only: no gradient.
    */
   SsmDecodeStepInPlace: {
     /** SsmDecodeStep's: zxbcdt, convState, convWeight, convBias?, ssmState, dtBias, A, D?. */
@@ -520,6 +524,39 @@ export interface FusedKernels {
       prefix?: TensorInfo;
     };
     attrs: { heads: number; kvHeads: number; theta: number; scale: number; offset: number };
+    outputs: TensorInfo;
+  };
+  /**
+   * Falcon-H1's parallel mixers' decode step in one kernel: the SSM step and the attention step of one token, both
+   * reading ONE packed row (the merged [in_proj ; q|k|v] projection), the SSM's gated output written in front of the
+   * attention heads — the merged out-projection's input. Exactly this composition of the two entries above:
+   *   y   = SsmDecodeStepInPlace(zxbcdt = qkv, convState, convWeight, convBias, ssmState, dtBias, A, D;
+   *                              activation, gate = 'silu', dtMin, dtMax, offset = ssmOffset)
+   *   out = AttentionDecodeStep(qkv, positions, keys, values, slots, qSeqIdx, kSeqIdx, prefix = y;
+   *                             heads, kvHeads, theta, scale, offset = attentionOffset)
+   * Both in-place updates happen (the conv and SSM states; the KV cache rows at slots). The two steps read and write
+   * disjoint state and meet only in `out`, so a backend may run them side by side (the point of the fusion: the
+   * attention's chain of cache round trips overlaps the SSM step's state traffic). Inputs and dtype rules as the two
+   * entries' (ssmState f32 or a 16-bit state, as SsmDecodeStep's; the gate is 'silu', so y and the heads share qkv's
+   * dtype); qkv [B, W] with W ≥ both steps' columns.
+   * Output [B, dSsm + Hq·Dh] = [y | o] in qkv's dtype. Decode only: no gradient.
+   */
+  ParallelMixersDecodeStep: {
+    /** qkv; SsmDecodeStep's convState, convWeight, convBias?, ssmState, dtBias, A, D?; AttentionDecodeStep's positions,
+     * keys, values, slots, qSeqIdx, kSeqIdx. */
+    inputs: { qkv: TensorInfo } & Omit<FusedKernels['SsmDecodeStep']['inputs'], 'zxbcdt'> &
+      Omit<FusedKernels['AttentionDecodeStep']['inputs'], 'qkv' | 'prefix'>;
+    attrs: {
+      activation: ConvActivation;
+      dtMin: number;
+      dtMax: number;
+      ssmOffset: number;
+      heads: number;
+      kvHeads: number;
+      theta: number;
+      scale: number;
+      attentionOffset: number;
+    };
     outputs: TensorInfo;
   };
   AttentionGrad: {
@@ -707,6 +744,7 @@ export const FUSED_KERNELS: readonly FusedKernelName[] = [
   'Attention',
   'AttentionGrad',
   'AttentionDecodeStep',
+  'ParallelMixersDecodeStep',
   'CrossEntropy',
   'CrossEntropyGrad',
   'AdamW',

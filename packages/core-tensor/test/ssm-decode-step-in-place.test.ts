@@ -27,6 +27,7 @@ import {
   zeros,
 } from '../src/index.js';
 import { values } from './deterministic-values.js';
+import { ssmDecodeStepShapes, ssmDecodeStepValues } from './ssm-decode-step-values.js';
 
 const [B, H, P, G, N, K] = [3, 4, 3, 2, 5, 3];
 const D_SSM = H * P;
@@ -34,6 +35,7 @@ const CONV = D_SSM + 2 * G * N;
 const STEP = D_SSM + CONV + H;
 const OFFSET = 7;
 const WIDTH = OFFSET + STEP + 4;
+const SIZES = { b: B, h: H, p: P, g: G, n: N, k: K };
 
 interface Case {
   zxbcdt: number[];
@@ -47,16 +49,7 @@ interface Case {
 }
 
 function makeCase(): Case {
-  return {
-    zxbcdt: values(B * WIDTH, 11),
-    convState: values(B * CONV * K, 12),
-    convWeight: values(CONV * K, 13).map((v) => v / 2),
-    convBias: values(CONV, 14).map((v) => v / 4),
-    ssmState: values(B * H * P * N, 15),
-    dtBias: values(H, 16).map((v) => v / 2),
-    A: values(H, 17).map((v) => -Math.abs(v) - 0.1),
-    D: values(H, 18),
-  };
+  return { zxbcdt: values(B * WIDTH, 11), ...ssmDecodeStepValues(SIZES, 11) };
 }
 
 const silu = (v: number) => v / (1 + Math.exp(-v));
@@ -202,13 +195,7 @@ function attempt(
 ): void {
   const spec: Record<Name, [number[], DType]> = {
     zxbcdt: [[B, WIDTH], 'bf16'],
-    convState: [[B, CONV, K], 'bf16'],
-    convWeight: [[CONV, K], 'bf16'],
-    convBias: [[CONV], 'bf16'],
-    ssmState: [[B, H, P, N], 'f32'],
-    dtBias: [[H], 'f32'],
-    A: [[H], 'f32'],
-    D: [[H], 'f32'],
+    ...ssmDecodeStepShapes(SIZES, 'bf16'),
     ...overrides,
   };
   const states: Variable[] = [];
@@ -229,8 +216,9 @@ function attempt(
 describe('ssmDecodeStepInPlace inputs', () => {
   beforeAll(() => useBackend(createReferenceBackend()));
 
-  it('accepts a wide row with the step anywhere in it, and an exact one', () => {
+  it("accepts a wide row with the step anywhere in it, an exact one, and a 16-bit state in the row's dtype", () => {
     expect(() => attempt({}, { offset: OFFSET })).not.toThrow();
+    expect(() => attempt({ ssmState: [[B, H, P, N], 'bf16'] }, { offset: OFFSET })).not.toThrow();
     expect(() => attempt({}, { offset: WIDTH - STEP })).not.toThrow();
     expect(() => attempt({ zxbcdt: [[B, STEP], 'bf16'] })).not.toThrow();
   });
@@ -249,8 +237,8 @@ describe('ssmDecodeStepInPlace inputs', () => {
     expect(() => attempt({}, {}, false)).toThrow(
       /convState bf16\[3, 32, 3\] must be a Variable \(it is written in place\)/,
     );
-    expect(() => attempt({ ssmState: [[B, H, P, N], 'bf16'] })).toThrow(
-      /ssmDecodeStepInPlace: ssmState must be f32\[3, 4, 3, 5\], got bf16\[3, 4, 3, 5\]/,
+    expect(() => attempt({ ssmState: [[B, H, P, N], 'f16'] })).toThrow(
+      /ssmDecodeStepInPlace: ssmState must be f32\[3, 4, 3, 5\] or bf16\[3, 4, 3, 5\] \(a 16-bit state has the activations' dtype, bf16\), got f16\[3, 4, 3, 5\]/,
     );
     expect(() => attempt({ convState: [[B, CONV, K], 'f32'] })).toThrow(/convState must be bf16\[3, 32, 3\], got f32/);
     expect(() => attempt({ convState: [[2, CONV, K], 'bf16'] })).toThrow(/convState must be bf16\[3, 32, 3\]/);

@@ -1,8 +1,9 @@
 /**
  * ssmDecodeStep's input rules: the sizes come from the states (H, P, N from ssmState, convDim and K from convState,
  * G = (convDim − H·P) / 2N), the packed projection must be [B, H·P + convDim + H], the conv tensors share its dtype
- * and the SSM tensors are in the state dtype (f32 for 16-bit activations). Anything else is refused naming the input
- * and the shape it should have. Values are the conformance suite's business (tests/conformance).
+ * and the SSM tensors are in the state dtype (f32 for 16-bit activations) — but ssmState, which may be a 16-bit
+ * state in the activations' own f16/bf16. Anything else is refused naming the input and the shape it should have.
+ * Values are the conformance suite's business (tests/conformance) and ssm-decode-step-16-bit-state.test.ts's.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 // core-tensor depends on no workspace package; its tests take the reference backend from its sources directly.
@@ -66,11 +67,44 @@ describe('ssmDecodeStep inputs', () => {
     });
   });
 
+  it("takes a 16-bit state in the activations' dtype, and returns the new state in it (y as with an f32 state)", () => {
+    tidy(() => {
+      for (const dtype of ['bf16', 'f16'] as const) {
+        const gated = ssmDecodeStep(inputs(dtype, { ssmState: [[2, 4, 3, 5], dtype] }));
+        expect([gated.y.dtype, gated.convState.dtype, gated.ssmState.dtype]).toEqual([dtype, dtype, dtype]);
+        const plain = ssmDecodeStep(inputs(dtype, { ssmState: [[2, 4, 3, 5], dtype] }), { gate: 'none' });
+        expect([plain.y.dtype, plain.ssmState.dtype]).toEqual(['f32', dtype]);
+      }
+    });
+  });
+
+  it("refuses a 16-bit state of another dtype than the activations', naming both", () => {
+    tidy(() => {
+      expect(() => ssmDecodeStep(inputs('f16', { ssmState: [[2, 4, 3, 5], 'bf16'] }))).toThrow(
+        /ssmDecodeStep: ssmState must be f32\[2, 4, 3, 5\] or f16\[2, 4, 3, 5\] \(a 16-bit state has the activations' dtype, f16\), got bf16\[2, 4, 3, 5\]/,
+      );
+      expect(() => ssmDecodeStep(inputs('f32', { ssmState: [[2, 4, 3, 5], 'f16'] }))).toThrow(
+        /ssmDecodeStep: ssmState must be f32\[2, 4, 3, 5\] \(a 16-bit state needs f16\/bf16 activations of its dtype; these are f32\), got f16\[2, 4, 3, 5\]/,
+      );
+      expect(() => ssmDecodeStep(inputs('f64', { ssmState: [[2, 4, 3, 5], 'bf16'] }))).toThrow(
+        /ssmState must be f64\[2, 4, 3, 5\] \(a 16-bit state needs .* these are f64\), got bf16/,
+      );
+      expect(() => ssmDecodeStep(inputs('bf16', { ssmState: [[2, 4, 3, 5], 'f64'] }))).toThrow(
+        /ssmState must be f32\[2, 4, 3, 5\] or bf16\[2, 4, 3, 5\] .*, got f64\[2, 4, 3, 5\]/,
+      );
+    });
+  });
+
   it('refuses states and parameters in the wrong dtype, and a conv weight of another width', () => {
     tidy(() => {
-      expect(() => ssmDecodeStep(inputs('bf16', { ssmState: [[2, 4, 3, 5], 'bf16'] }))).toThrow(
-        /ssmState must be f32\[2, 4, 3, 5\], got bf16/,
+      // The parameters stay in the state dtype with a 16-bit state.
+      const sixteen: Partial<Record<keyof SsmDecodeStepInputs, [number[], DType]>> = {
+        ssmState: [[2, 4, 3, 5], 'bf16'],
+      };
+      expect(() => ssmDecodeStep(inputs('bf16', { ...sixteen, dtBias: [[4], 'bf16'] }))).toThrow(
+        /dtBias must be f32\[4\], got bf16/,
       );
+      expect(() => ssmDecodeStep(inputs('bf16', { ...sixteen, A: [[4], 'bf16'] }))).toThrow(/A must be f32\[4\]/);
       expect(() => ssmDecodeStep(inputs('bf16', { dtBias: [[4], 'bf16'] }))).toThrow(/dtBias must be f32\[4\]/);
       expect(() => ssmDecodeStep(inputs('f32', { convWeight: [[32, 3], 'f32'] }))).toThrow(
         /convWeight must be f32\[32, 4\], got f32\[32, 3\]/,

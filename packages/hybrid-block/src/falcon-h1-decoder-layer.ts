@@ -14,8 +14,18 @@ import {
   FalconH1Attention,
   StaticKVCache,
 } from '@falcon-h1/attention';
-import { add, concat, type DType, linear, reshape, scale, type Tensor } from '@falcon-h1/core-tensor';
 import {
+  add,
+  concat,
+  type DType,
+  linear,
+  parallelMixersDecodeStep,
+  reshape,
+  scale,
+  type Tensor,
+} from '@falcon-h1/core-tensor';
+import {
+  type DecodeProjection,
   FalconH1Mixer,
   type MambaLayerState,
   mixerParameterShapes,
@@ -206,14 +216,16 @@ export class FalconH1DecoderLayer {
    *
    * SA_M's kernels per step (SAM: input_layernorm and the gate|up projection apart — n feeds the branches and the
    * MLP —, no pre_ff norm, plus the Add of the MLP's output; a bias keeps that projection apart and adds an Add
-   * after its MatMul; the gated-RMSNorm configs add the Slice of z and RmsNormGated, plus two Casts for 16-bit
-   * activations, after the SSM step):
-   *   over a static KV cache (the static decoder: constants with `branchesIn`), 6:
+   * after its MatMul):
+   *   over a static KV cache (the static decoder: constants with `branchesIn`), 5:
    *     AddRmsNormMatMul (the pending add, input_layernorm, MatMul by [in_proj ; q|k|v]; the first layer, whose
-   *     input is no pending add: RmsNorm · MatMul) · SsmDecodeStepInPlace (its columns from 0; the conv and SSM
-   *     states updated in place) · AttentionDecodeStep (q|k|v at in_proj's width, prefix = the gated SSM output,
-   *     → [gated SSM output | heads]) · MatMul branchesOut · AddRmsNormMatMul (pre_ff_layernorm, MatMul gate|up) ·
-   *     SwiGluPackedMatMul (down)
+   *     input is no pending add: RmsNorm · MatMul) · ParallelMixersDecodeStep (both mixers' steps in one kernel:
+   *     the SSM step on its columns from 0, the conv and SSM states updated in place, and the attention step on
+   *     q|k|v at in_proj's width, → [gated SSM output | heads]) · MatMul branchesOut · AddRmsNormMatMul
+   *     (pre_ff_layernorm, MatMul gate|up) · SwiGluPackedMatMul (down).
+   *     The gated-RMSNorm configs (and constants made with `parallelMixers: false`) run the two steps apart, 6 (or
+   *     more): SsmDecodeStepInPlace (y ungated with the norm) · for the norm the Slice of z and RmsNormGated, plus
+   *     two Casts for 16-bit activations · AttentionDecodeStep (prefix = the gated SSM output)
    *   through the hybrid cache (generate()), attention unfused: AddRmsNorm · MatMul in_proj · SsmDecodeStep · the
    *     attention's own kernels · Concat · MatMul branchesOut · AddRmsNorm · the MLP's three (MatMul gate|up ·
    *     SwiGluPacked · MatMul down)
@@ -230,9 +242,9 @@ export class FalconH1DecoderLayer {
     // the one kernel whose output it alone reads: the MLP's SwiGluPacked with down_proj, and (SA_M) a pending add's
     // norm with the projection of that norm. generate()'s steps keep them apart.
     const fusesProjections = constants.branchesIn !== undefined;
-    const mlpConstants: MlpDecodeConstants = { gateUp: constants.mlpGateUp, scaledDown: constants.mlpDown };
-    const mlp = (x: Tensor): Tensor => this.feed_forward.forward(x, mlpConstants, { fuseDown: fusesProjections });
     if (!constants.branchesOut) {
+      const mlpConstants: MlpDecodeConstants = { gateUp: constants.mlpGateUp, scaledDown: constants.mlpDown };
+      const mlp = (x: Tensor): Tensor => this.feed_forward.forward(x, mlpConstants, { fuseDown: fusesProjections });
       // S_A_M: sequential branches, each residual add fused with the norm of the next block.
       const { sum: x, normed: n } = this.input_layernorm.forwardResidual(h);
       const s = this.ssmBranch(n, context);
@@ -244,21 +256,49 @@ export class FalconH1DecoderLayer {
     // SA_M and SAM: S(n) + A(n) as one MatMul of [gated SSM output ; attention heads] by the merged, pre-scaled
     // out_proj | o_proj (layer-decode-constants.ts).
     const branchesIn = constants.branchesIn;
-    let x: Tensor;
-    let n: Tensor | undefined;
-    let gatedAndHeads: Tensor;
-    if (this.layout === 'SA_M' && branchesIn && !branchesIn.bias && 'update' in h) {
-      // n feeds only [in_proj ; q|k|v]: the pending add, input_layernorm and that projection in one kernel.
-      const fused = this.input_layernorm.forwardResidualProjected(h, branchesIn.weight);
-      x = fused.sum;
-      gatedAndHeads = this.projectedBranches(fused.y, context);
-    } else {
-      ({ sum: x, normed: n } = this.input_layernorm.forwardResidual(h));
-      gatedAndHeads = branchesIn
-        ? this.projectedBranches(linear(n, branchesIn.weight, branchesIn.bias), context)
-        : this.separateBranches(n, context);
+    if (branchesIn) {
+      const { x, n, projected } = this.projectBranchesInput(h, branchesIn);
+      return this.closeParallelBranches(x, n, this.projectedBranches(projected, context), constants, true);
     }
-    const branches = linear(gatedAndHeads, constants.branchesOut.weight, constants.branchesOut.bias);
+    const { sum: x, normed: n } = this.input_layernorm.forwardResidual(h);
+    return this.closeParallelBranches(x, n, this.separateBranches(n, context), constants, false);
+  }
+
+  /**
+   * SA_M and SAM: the residual stream x (h, or a pending add done), input_layernorm's n where something else than
+   * the merged projection reads it (SAM's MLP, or a projection with a bias), and n by [in_proj ; q|k|v]. In SA_M
+   * without a bias, n feeds only that projection: the pending add, the norm and the product in one kernel
+   * (AddRmsNormMatMul), n never stored.
+   */
+  private projectBranchesInput(
+    h: Tensor | PendingResidual,
+    branchesIn: DecodeProjection,
+  ): { x: Tensor; n?: Tensor; projected: Tensor } {
+    if (this.layout === 'SA_M' && !branchesIn.bias && 'update' in h) {
+      const fused = this.input_layernorm.forwardResidualProjected(h, branchesIn.weight);
+      return { x: fused.sum, projected: fused.y };
+    }
+    const { sum: x, normed: n } = this.input_layernorm.forwardResidual(h);
+    return { x, n, projected: linear(n, branchesIn.weight, branchesIn.bias) };
+  }
+
+  /**
+   * The end of an SA_M or SAM layer with constants, after its branches: [gated SSM output | heads] by the merged
+   * out-projection, then the MLP (SA_M: pre_ff_layernorm of the pending h + branches; SAM: of n, added to the
+   * branches), the layer's output left as a pending residual add. `fusesProjections`: each bias-free projection that
+   * alone reads a norm or SwiGluPacked runs fused with it (AddRmsNormMatMul, SwiGluPackedMatMul).
+   */
+  private closeParallelBranches(
+    x: Tensor,
+    n: Tensor | undefined,
+    gatedAndHeads: Tensor,
+    constants: LayerDecodeConstants,
+    fusesProjections: boolean,
+  ): PendingResidual {
+    const mlpConstants: MlpDecodeConstants = { gateUp: constants.mlpGateUp, scaledDown: constants.mlpDown };
+    const mlp = (normed: Tensor): Tensor =>
+      this.feed_forward.forward(normed, mlpConstants, { fuseDown: fusesProjections });
+    const branches = linear(gatedAndHeads, constants.branchesOut!.weight, constants.branchesOut!.bias);
     if (this.layout === 'SAM') return { residual: x, update: add(branches, mlp(n!)) };
     const stream: PendingResidual = { residual: x, update: branches };
     if (fusesProjections && !constants.mlpGateUp.bias) {
@@ -271,10 +311,54 @@ export class FalconH1DecoderLayer {
   }
 
   /**
+   * The layer with inference constants (`InferenceConstants`, inference-constants.ts), for a call of any length —
+   * a prefill, or a call whose cache has no decode constants of its own — while no gradient tape records
+   * (FalconH1Model.forward decides). As `decodeStep`, `h` may be the previous layer's pending residual add and the
+   * output is one (the next norm fuses it). SA_M and SAM (constants with `branchesIn`):
+   *   SA_M  AddRmsNormMatMul (the pending add, input_layernorm, MatMul by [in_proj ; q|k|v]; the first layer:
+   *         RmsNorm · MatMul) · the SSM branch on the row's first columns (FalconH1Mixer.forwardProjected: three
+   *         Slices, CausalConv1d, three Slices, Add and Softplus of dt, SsmScan, the gate; with the conv and SSM
+   *         states when there is a cache) · the attention branch on its q|k|v columns (FalconH1Attention.
+   *         attendProjected: three Slices, two Ropes, the KV cache append, Attention) · Concat [gated SSM output |
+   *         heads] · MatMul by [out_proj | o_proj] · AddRmsNormMatMul (pre_ff_layernorm, gate|up) ·
+   *         SwiGluPackedMatMul (down) — 22 kernels in f32 with the plain gate and no biases (the plain layer on
+   *         the 0.5B's config: 44), plus three Casts in 16-bit (dt, z, the gated output; plain: 50); a bias keeps
+   *         its projection apart from the norm and adds its Add (test/prefill-kernels.test.ts derives the lists)
+   *   SAM   the same but input_layernorm and gate|up apart (n feeds the branches and the MLP) and the MLP's Add
+   * No multiplier is a kernel: they are in the constants' weights and the attention kernel's scale. The same values
+   * as `forward` up to rounding. S_A_M (sequential branches: no merged projections) runs `forward`.
+   */
+  inferenceForward(
+    h: Tensor | PendingResidual,
+    context: LayerContext,
+    constants: LayerDecodeConstants,
+  ): Tensor | PendingResidual {
+    const branchesIn = constants.branchesIn;
+    if (!branchesIn || !constants.branchesOut)
+      return this.forward('update' in h ? add(h.residual, h.update) : h, context);
+    const { x, n, projected } = this.projectBranchesInput(h, branchesIn);
+    const cache = context.cache;
+    const ssm = this.mamba.forwardProjected(projected, constants.mixer, {
+      seqIdx: context.seqIdx,
+      state: cache?.mamba,
+      returnState: cache !== undefined,
+    });
+    if (ssm.state) context.setMambaState?.(ssm.state);
+    const heads = this.self_attn.attendProjected(projected, this.attentionOptions(context), {
+      offset: this.mamba.sizes.projectionWidth, // q|k|v come after in_proj's columns
+    });
+    return this.closeParallelBranches(x, n, concat([ssm.gated, heads], -1), constants, true);
+  }
+
+  /**
    * The parallel branches' [gated SSM output | attention heads] [B, 1, d_ssm + Hq·Dh] from ONE projection [B, 1, W]
    * of n by [in_proj ; q|k|v]: the SSM step reads the row's first columns (and updates an in-place state where the
    * cache holds one), the attention step its q|k|v after in_proj's width and writes the gated SSM output in front of
-   * the heads — the merged out-projection's input, no Concat.
+   * the heads — the merged out-projection's input, no Concat. The two steps share nothing but the row and the
+   * output (disjoint states): where the mixer can hand its step over whole (an in-place state, the plain y·silu(z)
+   * gate) and the constants ask for it (`parallelMixers`), both run as ONE kernel, core's ParallelMixersDecodeStep,
+   * which a backend may run side by side; otherwise one after the other, SsmDecodeStepInPlace (or SsmDecodeStep and
+   * the gated norm) then AttentionDecodeStep. The same values either way.
    */
   private projectedBranches(projected: Tensor, context: LayerContext): Tensor {
     const cache = context.cache!;
@@ -285,12 +369,25 @@ export class FalconH1DecoderLayer {
     }
     const b = projected.shape[0]!;
     const row = reshape(projected, [b, projected.shape[2]!]);
-    const ssm = this.mamba.stepProjected(row, cache.mamba!, cache.decodeConstants!.mixer);
-    context.setMambaState?.(ssm.state);
-    const both = this.self_attn.attendProjectedStep(row, this.attentionOptions(context), {
-      offset: this.mamba.sizes.projectionWidth,
-      prefix: ssm.gated,
-    });
+    const constants = cache.decodeConstants!;
+    const state = cache.mamba!;
+    const attention = this.attentionOptions(context);
+    const offset = this.mamba.sizes.projectionWidth; // q|k|v come after in_proj's columns
+    const ssmStep = constants.parallelMixers ? this.mamba.inPlaceStepInputs(row, state, constants.mixer) : undefined;
+    let both: Tensor;
+    if (ssmStep) {
+      const attentionStep = this.self_attn.beginProjectedStep(attention, { offset });
+      both = parallelMixersDecodeStep(
+        { qkv: row, ssm: ssmStep.inputs, attention: attentionStep.inputs },
+        { ssm: ssmStep.options, attention: attentionStep.options },
+      );
+      // Updated in place by the kernel: the state is its own next state (as stepProjected returns it).
+      context.setMambaState?.(state);
+    } else {
+      const ssm = this.mamba.stepProjected(row, state, constants.mixer);
+      context.setMambaState?.(ssm.state);
+      both = this.self_attn.attendProjectedStep(row, attention, { offset, prefix: ssm.gated });
+    }
     return reshape(both, [b, 1, both.shape[1]!]);
   }
 

@@ -10,6 +10,12 @@ import { causalLmHeadLoss } from './causal-lm-loss.js';
 import type { FalconH1Config } from './config/falcon-h1-config.js';
 import { FalconH1Model, type ModelForwardOptions } from './falcon-h1-model.js';
 import { FalconH1HybridCache } from './hybrid-cache.js';
+import {
+  disposeInferenceConstants,
+  gradientTapeRecording,
+  type InferenceConstants,
+  modelInferenceConstants,
+} from './inference-constants.js';
 import { parameterProvider } from './model-parameters.js';
 
 export interface CausalLmForwardOptions extends ModelForwardOptions {
@@ -31,6 +37,10 @@ export class FalconH1ForCausalLM {
   readonly model: FalconH1Model;
   readonly lm_head: { weight: Variable };
   readonly lm_head_multiplier: number;
+  /** What `prepareInference` made, and each parameter's buffer at that moment (to notice a replaced one). */
+  private prepared:
+    | { constants: InferenceConstants; buffers: Map<string, { parameter: Variable; buffer: Tensor['dataId'] }> }
+    | undefined;
 
   /**
    * Builds the model over `parameters` (Hugging Face names, one float dtype). A missing parameter, a wrong shape or
@@ -59,9 +69,58 @@ export class FalconH1ForCausalLM {
     return this.lm_head.weight.dtype;
   }
 
+  /**
+   * Inference mode: makes the model's inference constants (inference-constants.ts — every layer's weights with the
+   * μP multipliers folded in, SA_M/SAM's merged input and output projections, the packed gate|up) once, replacing
+   * any made before, and returns them. From then on every `forward` that runs while no gradient tape records uses
+   * them (a prefill in about half the kernels), and so do `generate()`'s prefill and the `StaticDecoder` (its
+   * prefill, and its steps instead of a copy of its own). Training is unaffected: under `vjp`/`valueAndGrads` the
+   * forward pass reads the plain parameters, and `loss` never uses them.
+   *
+   * The rule for changed weights: a parameter whose buffer was replaced (`Variable.assign`) is noticed by the next
+   * forward pass, which rebuilds the constants first; a parameter written IN PLACE (an optimizer step, `overwrite`)
+   * is not — call `prepareInference()` again (or `releaseInference()`) after such an update. A server calls it once
+   * after loading the weights. Costs one copy of the layer weights (see inference-constants.ts). A `StaticDecoder`
+   * made while they exist borrows them: release them (or make new ones) only once no such decoder is in use.
+   */
+  prepareInference(): InferenceConstants {
+    this.releaseInference();
+    const constants = modelInferenceConstants(this.model.layers, this.dtype);
+    this.prepared = {
+      constants,
+      buffers: new Map([...this.parameters].map(([name, p]) => [name, { parameter: p, buffer: p.dataId }])),
+    };
+    return constants;
+  }
+
+  /** Frees the inference constants (forward passes run the plain parameters again); nothing happens without them. */
+  releaseInference(): void {
+    if (this.prepared) disposeInferenceConstants(this.prepared.constants);
+    this.prepared = undefined;
+  }
+
+  /**
+   * The constants `prepareInference` made, rebuilt first where a parameter's buffer was replaced since (see
+   * `prepareInference` for what cannot be noticed); undefined when there are none.
+   */
+  inferenceConstants(): InferenceConstants | undefined {
+    const prepared = this.prepared;
+    if (!prepared) return undefined;
+    for (const [name, { parameter, buffer }] of prepared.buffers) {
+      if (parameter.isDisposed) {
+        throw new Error(`FalconH1ForCausalLM: parameter '${name}' was disposed after prepareInference()`);
+      }
+      if (parameter.dataId !== buffer) return this.prepareInference();
+    }
+    return prepared.constants;
+  }
+
   /** inputIds i32 [B, T] → logits. */
   forward(inputIds: Tensor, options: CausalLmForwardOptions = {}): CausalLmOutput {
-    const { lastHiddenState, hiddenStates } = this.model.forward(inputIds, options);
+    // Inference constants only where no tape records (FalconH1Model.forward checks again): a tape wants the plain
+    // parameters, and a rebuild must not be recorded.
+    const inference = options.inference ?? (gradientTapeRecording() ? undefined : this.inferenceConstants());
+    const { lastHiddenState, hiddenStates } = this.model.forward(inputIds, { ...options, inference });
     const t = lastHiddenState.shape[1]!;
     const keep = options.logitsToKeep ?? 0;
     const h = keep > 0 && keep < t ? sliceAxis(lastHiddenState, 1, t - keep, keep) : lastHiddenState;
@@ -75,7 +134,7 @@ export class FalconH1ForCausalLM {
    */
   loss(
     inputIds: Tensor,
-    options: Omit<ModelForwardOptions, 'cache' | 'outputHiddenStates'> & { labels?: Tensor } = {},
+    options: Omit<ModelForwardOptions, 'cache' | 'outputHiddenStates' | 'inference'> & { labels?: Tensor } = {},
   ): Tensor {
     const { lastHiddenState } = this.model.forward(inputIds, {
       seqIdx: options.seqIdx,
@@ -100,8 +159,9 @@ export class FalconH1ForCausalLM {
     return new FalconH1HybridCache(this.config.num_hidden_layers, batchSize);
   }
 
-  /** Frees every parameter. */
+  /** Frees every parameter (and the inference constants, if any). */
   dispose(): void {
+    this.releaseInference();
     dispose([...this.parameters.values()]);
   }
 }

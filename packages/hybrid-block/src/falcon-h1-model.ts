@@ -14,6 +14,7 @@ import type { FalconH1Config } from './config/falcon-h1-config.js';
 import { FalconH1DecoderLayer, type LayerContext } from './falcon-h1-decoder-layer.js';
 import { FalconH1RMSNorm, type PendingResidual } from './falcon-h1-rms-norm.js';
 import type { FalconH1HybridCache } from './hybrid-cache.js';
+import { gradientTapeRecording, type InferenceConstants } from './inference-constants.js';
 
 export interface ModelForwardOptions extends BatchLayoutOptions {
   /** Earlier positions of the same rows; updated in place (prefill, then one token at a time). */
@@ -26,6 +27,13 @@ export interface ModelForwardOptions extends BatchLayoutOptions {
    * recomputation would repeat.
    */
   gradientCheckpointing?: boolean;
+  /**
+   * Inference constants (inference-constants.ts; FalconH1ForCausalLM passes the ones `prepareInference` made): used
+   * by a call while no gradient tape records and no hidden states are asked for — each layer then runs
+   * `inferenceForward` (its residual adds fused with the next norm), unless it is a one-token step whose cache holds
+   * decode constants of its own (`decodeLayers`). Ignored under a tape: training runs the plain parameters.
+   */
+  inference?: InferenceConstants;
 }
 
 export interface ModelOutput {
@@ -76,6 +84,8 @@ export class FalconH1Model {
       throw new Error(`FalconH1Model: the cache holds ${cache.batchSize} rows, the input ${b}`);
     }
     const layout = resolveBatchLayout(b, t, options, inputIds.backend, cache);
+    const inference = options.outputHiddenStates || gradientTapeRecording() ? undefined : options.inference;
+    if (inference) this.checkInferenceConstants(inference);
     let h = scale(gather(this.embed_tokens.weight, inputIds), this.embedding_multiplier);
     const hiddenStates: Tensor[] = [];
     const checkpointed = !cache && (options.gradientCheckpointing ?? this.gradientCheckpointing);
@@ -93,6 +103,8 @@ export class FalconH1Model {
       !options.outputHiddenStates && this.layers.every((layer, i) => layer.decodesOneToken(h, contextOf(i)));
     if (decodeStep) {
       h = this.decodeLayers(h, contextOf);
+    } else if (inference) {
+      h = this.fusedLayers(h, (layer, stream, i) => layer.inferenceForward(stream, contextOf(i), inference.layers[i]!));
     } else {
       this.layers.forEach((layer, i) => {
         if (options.outputHiddenStates) hiddenStates.push(h);
@@ -124,10 +136,27 @@ export class FalconH1Model {
    * fewer per layer, the same values.
    */
   decodeLayers(h: Tensor, contextOf: (layer: number) => LayerContext): Tensor {
+    return this.fusedLayers(h, (layer, stream, i) => layer.decodeStep(stream, contextOf(i)));
+  }
+
+  /** The layers, each handed the previous one's output as it left it (maybe a pending add), and the final norm. */
+  private fusedLayers(
+    h: Tensor,
+    step: (layer: FalconH1DecoderLayer, stream: Tensor | PendingResidual, index: number) => Tensor | PendingResidual,
+  ): Tensor {
     let stream: Tensor | PendingResidual = h;
     this.layers.forEach((layer, i) => {
-      stream = layer.decodeStep(stream, contextOf(i));
+      stream = step(layer, stream, i);
     });
     return this.final_layernorm.forwardResidual(stream).normed;
+  }
+
+  private checkInferenceConstants(inference: InferenceConstants): void {
+    const dtype = this.embed_tokens.weight.dtype;
+    if (inference.layers.length !== this.layers.length || inference.dtype !== dtype) {
+      throw new Error(
+        `FalconH1Model: inference constants for ${inference.layers.length} layers of ${inference.dtype} activations, the model has ${this.layers.length} layers of ${dtype}`,
+      );
+    }
   }
 }

@@ -54,6 +54,12 @@ export { argMaxOf, chooseToken, type SamplingOptions, validateSamplingOptions } 
 export { StaticDecoder, type StaticDecoderOptions, type StaticDecodeStep } from './generation/static-decoder.js';
 export { FalconH1HybridCache, type HybridLayerCache } from './hybrid-cache.js';
 export {
+  disposeInferenceConstants,
+  gradientTapeRecording,
+  type InferenceConstants,
+  modelInferenceConstants,
+} from './inference-constants.js';
+export {
   disposeLayerDecodeConstants,
   type LayerDecodeConstants,
   layerDecodeConstants,

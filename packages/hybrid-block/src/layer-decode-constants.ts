@@ -27,6 +27,9 @@
  *                mixer's `inProj` and `attention` (both absent then: no second copy of either). Made only when
  *                q|k|v is in the activations' dtype as in_proj's copy is (one MatMul has one dtype); a layer whose
  *                attention weights are in another dtype keeps the separate constants.
+ *   parallelMixers  with `branchesIn` (unless made with `parallelMixers: false`): the step runs the SSM and the
+ *                attention steps as one ParallelMixersDecodeStep where it can (FalconH1DecoderLayer.decodeStep) — a
+ *                setting, not a tensor
  *
  * Inference only: copies of parameter-derived values, stale once the parameters change; the owner disposes them
  * (`disposeLayerDecodeConstants`). Memory per layer: a copy of in_proj (with `staticCache`: of q_proj, k_proj and
@@ -71,11 +74,23 @@ export interface LayerDecodeConstants {
    * constants then have no `inProj`, and `attention` is absent).
    */
   readonly branchesIn?: DecodeProjection;
+  /**
+   * With `branchesIn`: run the SSM step and the attention step as one ParallelMixersDecodeStep where the step
+   * allows (a state updated in place, the plain y·silu(z) gate); see LayerDecodeConstantsOptions.parallelMixers.
+   */
+  readonly parallelMixers?: boolean;
 }
 
 export interface LayerDecodeConstantsOptions {
   /** Steps will run over a StaticKVCache: make the packed attention projection too (only that path reads it). */
   staticCache?: boolean;
+  /**
+   * With `staticCache`, SA_M and SAM: the two mixers' steps as ONE kernel, ParallelMixersDecodeStep (default
+   * true), where the step allows it (the static decoder's in-place Mamba2 state, the plain y·silu(z) gate; the
+   * gated RMSNorm keeps them apart). false keeps two kernels, SsmDecodeStepInPlace then AttentionDecodeStep, with
+   * the same values — to measure what the fusion gains on a backend (StaticDecoderOptions.parallelMixers).
+   */
+  parallelMixers?: boolean;
 }
 
 /** The decode constants of `layer` for activations of `dtype` (kept: the caller disposes them). */
@@ -98,6 +113,7 @@ export function layerDecodeConstants(
     mlpDown: keepAll(scaledProjection(layer.feed_forward.down_proj, layer.feed_forward.down_multiplier)),
     attention: options.staticCache && !mergesInput ? keptAttentionConstants(layer) : undefined,
     branchesIn: mergesInput ? keepAll(mergedBranchesIn(layer, dtype)) : undefined,
+    parallelMixers: mergesInput && options.parallelMixers !== false,
   }));
 }
 

@@ -10,7 +10,7 @@
  * the packed q|k|v projection of the fused AttentionDecodeStep, multipliers folded as attention folds them — for SA_M
  * and SAM stacked under in_proj as one projection, `branchesIn`, whose values are exactly the separate constants'
  * and which replaces them: no memory beyond theirs) give the hybrid cache's logits too, their Mamba2 states updated
- * in place by SsmDecodeStepInPlace.
+ * in place by SsmDecodeStepInPlace (with the plain gate, SA_M and SAM: ParallelMixersDecodeStep, both mixers' steps).
  */
 import '@falcon-h1/backend-reference';
 import { attentionDecodeConstants, disposeAttentionDecodeConstants } from '@falcon-h1/attention';
@@ -175,7 +175,12 @@ describe('decode constants of the static decoder (packed q|k|v + AttentionDecode
           });
           expect(relL2(got, want)).toBeLessThan(1e-12);
         }
-        expect(dispatchCounts().AttentionDecodeStep?.native).toBe(NEXT.length * config.num_hidden_layers);
+        // SA_M and SAM with the plain y·silu(z) gate (SAM here) run both mixers' steps as one kernel; the others
+        // one SsmDecodeStepInPlace and one AttentionDecodeStep per layer.
+        const layerSteps = NEXT.length * config.num_hidden_layers;
+        const parallel = layout !== 'S_A_M' && !config.mamba_rms_norm;
+        expect(dispatchCounts().ParallelMixersDecodeStep?.native).toBe(parallel ? layerSteps : undefined);
+        expect(dispatchCounts().AttentionDecodeStep?.native).toBe(parallel ? undefined : layerSteps);
         // Every residual add a norm reads ran fused with it; in SA_M without biases each such norm but the first
         // layer's input_layernorm (no pending add there) also with the projection that alone reads it, and in SA_M
         // and SAM without biases SwiGluPacked with the down projection.
@@ -187,9 +192,9 @@ describe('decode constants of the static decoder (packed q|k|v + AttentionDecode
         ]);
         const downFused = layout !== 'S_A_M' && !biases ? 2 : 0;
         expect(dispatchCounts().SwiGluPackedMatMul?.native ?? 0).toBe(NEXT.length * downFused);
-        // Every layer's states updated in place; the functional fused step never ran (the reference steps have no
+        // Every layer's states updated in place (by either kernel); the functional fused step never ran (the reference steps have no
         // constants: their conv update and SSM step are separate kernels).
-        expect(dispatchCounts().SsmDecodeStepInPlace?.native).toBe(NEXT.length * config.num_hidden_layers);
+        expect(dispatchCounts().SsmDecodeStepInPlace?.native).toBe(parallel ? undefined : layerSteps);
         expect(dispatchCounts().SsmDecodeStep).toBeUndefined();
         decoder.dispose();
         cache.dispose();

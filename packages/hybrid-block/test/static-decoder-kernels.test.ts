@@ -8,32 +8,20 @@
  * q|k|v as one projection), the Concat (the attention step writes [gated SSM output | heads] itself), the two state
  * copies (SsmDecodeStepInPlace) — and, where both projections had a bias, one Add. On top of that, each bias-free
  * projection whose input only it reads runs fused with the kernel that makes that input (AddRmsNormMatMul,
- * SwiGluPackedMatMul): the 0.5B's SA_M layer is 6 kernels.
+ * SwiGluPackedMatMul), and the two mixers' steps run as one kernel (ParallelMixersDecodeStep) where the SSM step has
+ * the plain y·silu(z) gate: the 0.5B's SA_M layer is 5 kernels (6 with `parallelMixers: false`, the session-7 step).
  */
-import { createReferenceBackend } from '@falcon-h1/backend-reference/base';
-import { type Backend, useBackend } from '@falcon-h1/core-tensor';
+import { useBackend } from '@falcon-h1/core-tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type FalconH1Config, FalconH1ForCausalLM, randomFalconH1Parameters, StaticDecoder } from '../src/index.js';
+import {
+  type FalconH1Config,
+  FalconH1ForCausalLM,
+  randomFalconH1Parameters,
+  StaticDecoder,
+  type StaticDecoderOptions,
+} from '../src/index.js';
+import { inputNorm, linear, outBias, parallelLayer, recordingReference, tally } from './kernel-lists.js';
 import { configFor } from './tiny-config.js';
-
-/** The reference backend, noting the name of every kernel it runs. */
-function recordingReference(log: string[]): Backend {
-  const inner = createReferenceBackend();
-  const kernels = Object.fromEntries(
-    Object.entries(inner.kernels).map(([name, kernel]) => [
-      name,
-      (inputs: unknown, attrs: unknown): unknown => {
-        log.push(name);
-        return (kernel as (i: unknown, a: unknown) => unknown)(inputs, attrs);
-      },
-    ]),
-  );
-  // Everything else (buffers, supportsKernel, …) is the reference backend's own, through the prototype.
-  return Object.create(inner, { kernels: { value: kernels } }) as Backend;
-}
-
-/** A projection: its MatMul, and the Add of its bias. */
-const linear = (bias: boolean): string[] => (bias ? ['MatMul', 'Add'] : ['MatMul']);
 
 /** The gated RMSNorm after the SSM step (z's columns of the projection, the norm; f32 activations: no casts). */
 const gatedNorm = (config: FalconH1Config): string[] => (config.mamba_rms_norm ? ['Slice', 'RmsNormGated'] : []);
@@ -45,51 +33,31 @@ const mlp = (config: FalconH1Config): string[] => [
   ...linear(config.mlp_bias),
 ];
 
-/** SwiGluPacked and the bias-free down projection fused; with a bias, apart (and its Add). */
-const mlpDown = (config: FalconH1Config): string[] =>
-  config.mlp_bias ? ['SwiGluPacked', ...linear(true)] : ['SwiGluPackedMatMul'];
-
-/**
- * A norm and the projection that alone reads it: one AddRmsNormMatMul where the norm's input is a pending add and
- * the projection has no bias; otherwise the norm (`norm`), then the projection.
- */
-const normedProjection = (norm: string, bias: boolean): string[] =>
-  norm === 'AddRmsNorm' && !bias ? ['AddRmsNormMatMul'] : [norm, ...linear(bias)];
-
 /** The fused kernels, each as the two it replaces (for the comparisons with session 6's unfused step). */
-const unfuse = (names: readonly string[]): string[] =>
-  names.flatMap((name) =>
-    name === 'AddRmsNormMatMul'
-      ? ['AddRmsNorm', 'MatMul']
-      : name === 'SwiGluPackedMatMul'
-        ? ['SwiGluPacked', 'MatMul']
-        : [name],
-  );
+const FUSED: Record<string, string[]> = {
+  AddRmsNormMatMul: ['AddRmsNorm', 'MatMul'],
+  SwiGluPackedMatMul: ['SwiGluPacked', 'MatMul'],
+  ParallelMixersDecodeStep: ['SsmDecodeStepInPlace', 'AttentionDecodeStep'],
+};
+const unfuse = (names: readonly string[]): string[] => names.flatMap((name) => FUSED[name] ?? [name]);
 
-/** The first layer normalises the embeddings; every later one adds the previous layer's pending residual first. */
-const inputNorm = (first: boolean): string => (first ? 'RmsNorm' : 'AddRmsNorm');
-
-/** The merged out-projection [out_proj | o_proj] has a bias where either has one. */
-const outBias = (config: FalconH1Config): boolean => config.projectors_bias || config.attention_bias;
-
-/** One layer of this step, in order. */
-function layerKernels(config: FalconH1Config, first: boolean): string[] {
-  const inBias = config.mamba_proj_bias || config.attention_bias; // [in_proj ; q|k|v]: zeros for a missing bias
+/** One layer of this step, in order (`parallelMixers`: the StaticDecoder option, default true). */
+function layerKernels(config: FalconH1Config, first: boolean, parallelMixers = true): string[] {
   // One MatMul of n by [in_proj ; q|k|v]; the SSM step reads columns from 0 and updates its states in place; the
   // attention step reads q|k|v after in_proj's width and returns [gated SSM output | heads] for the out-projection.
-  const steps = ['SsmDecodeStepInPlace', ...gatedNorm(config), 'AttentionDecodeStep', ...linear(outBias(config))];
+  // The two steps are one kernel where the SSM step ends with the plain gate (the gated norm's kernels come between
+  // them otherwise), unless the decoder was asked for two.
+  const mixers =
+    parallelMixers && !config.mamba_rms_norm
+      ? ['ParallelMixersDecodeStep']
+      : ['SsmDecodeStepInPlace', ...gatedNorm(config), 'AttentionDecodeStep'];
+  const steps = [...mixers, ...linear(outBias(config))];
   switch (config.block_layout) {
     case 'SA_M':
-      // n feeds only the branches' projection, pre_ff's norm only gate|up: each fused with it where it has no bias.
-      return [
-        ...normedProjection(inputNorm(first), inBias),
-        ...steps,
-        ...normedProjection('AddRmsNorm', config.mlp_bias),
-        ...mlpDown(config),
-      ];
     case 'SAM':
-      // n feeds the branches and the MLP: input_layernorm and both projections apart.
-      return [inputNorm(first), ...linear(inBias), ...steps, ...linear(config.mlp_bias), ...mlpDown(config), 'Add'];
+      // SA_M: n feeds only the branches' projection, pre_ff's norm only gate|up (each fused with it where it has no
+      // bias); SAM: n feeds the branches and the MLP (input_layernorm and both projections apart).
+      return parallelLayer(config, first, steps);
     case 'S_A_M': {
       // Sequential branches: each projects its own input. Attention's output scale (attention_out_multiplier, times
       // attention_in_multiplier where attention folds it: no q/k/v bias) is a Scale after o_proj.
@@ -150,12 +118,6 @@ function stepKernels(layers: string[]): string[] {
   ];
 }
 
-const tally = (names: readonly string[]): Map<string, number> => {
-  const counts = new Map<string, number>();
-  for (const name of names) counts.set(name, (counts.get(name) ?? 0) + 1);
-  return counts;
-};
-
 const PROMPTS = [
   [3, 17, 5, 29, 8, 1, 22],
   [11, 2, 33],
@@ -166,8 +128,13 @@ describe('the kernels of one static-decoder step', () => {
   // This file's only backend (nothing else is registered here).
   beforeAll(() => useBackend(recordingReference(log)));
 
-  const cases: Array<[string, FalconH1Config]> = [
+  const cases: Array<[string, FalconH1Config, StaticDecoderOptions?]> = [
     ['SA_M, plain y·silu(z) gate, no biases (the 0.5B layer)', configFor('SA_M', false, { mamba_rms_norm: false })],
+    [
+      'SA_M, plain gate, no biases, parallelMixers: false (the mixers as two kernels)',
+      configFor('SA_M', false, { mamba_rms_norm: false }),
+      { maxLength: 10, parallelMixers: false },
+    ],
     ['SA_M, gated RMSNorm, every bias', configFor('SA_M', true)],
     ['SAM, plain gate, no biases', configFor('SAM', false)],
     [
@@ -180,24 +147,18 @@ describe('the kernels of one static-decoder step', () => {
     ],
     ['S_A_M, gated RMSNorm, no biases', configFor('S_A_M', false)],
   ];
-  for (const [label, config] of cases) {
+  for (const [label, config, options = { maxLength: 10 }] of cases) {
     it(`${label}: the layers' kernels in order, no state copy`, () => {
       const model = new FalconH1ForCausalLM(config, randomFalconH1Parameters(config, { seed: 21, dtype: 'f32' }));
-      const decoder = new StaticDecoder(model, PROMPTS, { maxLength: 10 });
+      const decoder = new StaticDecoder(model, PROMPTS, options);
       decoder.step(); // the first step warms up like every later one; count the second
       log.length = 0;
       decoder.step();
-      const layers = model.model.layers.map((_, i) => layerKernels(config, i === 0));
+      const layers = model.model.layers.map((_, i) => layerKernels(config, i === 0, options.parallelMixers));
       expect(log).toEqual(stepKernels(layers.flat()));
       if (label.endsWith('(the 0.5B layer)')) {
-        // What the derivation gives for the published layer, spelled out: 7 kernels in the first layer, 6 after.
-        const rest = [
-          'SsmDecodeStepInPlace',
-          'AttentionDecodeStep',
-          'MatMul',
-          'AddRmsNormMatMul',
-          'SwiGluPackedMatMul',
-        ];
+        // What the derivation gives for the published layer, spelled out: 6 kernels in the first layer, 5 after.
+        const rest = ['ParallelMixersDecodeStep', 'MatMul', 'AddRmsNormMatMul', 'SwiGluPackedMatMul'];
         expect(layers).toEqual([
           ['RmsNorm', 'MatMul', ...rest],
           ['AddRmsNormMatMul', ...rest],

@@ -15,9 +15,12 @@
  * output (the same kernels composed where a backend lacks it), `ssmDecodeStepInPlace` for a state whose Variables
  * persist (`inPlaceMambaState`: the static decoder's buffers, updated in place, no copies back). `stepProjected`
  * takes the packed projection from the caller, at a column offset of a wider row (the decoder layer projects in_proj
- * and attention's q|k|v in one MatMul). Document ids (`seqIdx`) make the conv and the scan
- * restart at every document boundary of a packed row (the seminar's "hidden state resetting"; transformers has no
- * such input).
+ * and attention's q|k|v in one MatMul); `inPlaceStepInputs` hands that in-place step's inputs to a caller that runs
+ * it inside a fused kernel of its own (the decoder layer's one kernel for both mixers). `forwardProjected` is
+ * `forward` up to out_proj from such a caller's projection of a whole sequence (inference: the decoder layer's
+ * prefill with inference constants, no Scale, dt_bias/A/D from the constants). Document ids (`seqIdx`) make
+ * the conv and the scan restart at every document boundary of a packed row (the seminar's "hidden state resetting";
+ * transformers has no such input).
  *
  * Precision: the scan (dt, A, x, B, C, D, the state) and the gate (norm or silu) compute in f32 even for 16-bit
  * activations — transformers' reference path casts x, B and C to float32 and rounds only before out_proj; the
@@ -41,6 +44,9 @@ import {
   neg,
   reshape,
   rmsNormGated,
+  type SsmDecodeStepInPlaceInputs,
+  type SsmDecodeStepInPlaceOptions,
+  type SsmDecodeStepInputs,
   scale,
   silu,
   sliceAxis,
@@ -50,13 +56,14 @@ import {
   ssmDecodeStepInPlace,
   ssmScan,
   ssmStep,
+  swiGlu,
   type Tensor,
   transpose,
   type Variable,
   where,
   zeros,
 } from '@falcon-h1/core-tensor';
-import { isInPlaceMambaState, type MambaLayerState, ssmComputeDType } from './mamba-state.js';
+import { type InPlaceMambaState, isInPlaceMambaState, type MambaLayerState, ssmComputeDType } from './mamba-state.js';
 import { type FalconH1MixerConfig, type MixerSizes, mixerSizes } from './mixer-config.js';
 import type { MixerDecodeConstants } from './mixer-decode-constants.js';
 import { mixerParameterShapes, type ParameterProvider } from './mixer-parameters.js';
@@ -76,6 +83,16 @@ export interface MixerOutput {
   out: Tensor;
   /** The state after the last token, when asked for (always from `step`). */
   state?: MambaLayerState;
+}
+
+/**
+ * A decode step on a state updated in place, as `FalconH1Mixer.inPlaceStepInputs` hands it to a caller's fused
+ * kernel: `SsmDecodeStepInPlace`'s inputs without the row (zxbcdt) and its options without the gate (always
+ * y·silu(z) here) — the shape core's `parallelMixersDecodeStep` takes for its SSM half.
+ */
+export interface InPlaceStepInputs {
+  readonly inputs: Omit<SsmDecodeStepInPlaceInputs, 'zxbcdt'>;
+  readonly options: Omit<SsmDecodeStepInPlaceOptions, 'gate'>;
 }
 
 function toDType(x: Tensor, dtype: DType): Tensor {
@@ -125,12 +142,26 @@ export class FalconH1Mixer {
 
   /** dt = clamp(softplus(dt + dt_bias), time_step_limit) and A = −exp(A_log), in the scan dtype. */
   private discretisation(dtRaw: Tensor, scanDType: DType): { dt: Tensor; A: Tensor } {
-    let dt = softplus(add(toDType(dtRaw, scanDType), toDType(this.dt_bias, scanDType)));
-    const [lo, hi] = this.config.time_step_limit;
-    // softplus is positive: the default limit (0, ∞) changes nothing, so the clamp is skipped for it.
-    if (lo > 0 || hi < Number.POSITIVE_INFINITY) dt = clamp(dt, lo, hi);
+    const dt = this.timeStep(dtRaw, toDType(this.dt_bias, scanDType));
     const A = neg(exp(toDType(this.A_log, scanDType)));
     return { dt, A };
+  }
+
+  /** clamp(softplus(dt + dtBias), time_step_limit) in dtBias's dtype (the scan dtype). */
+  private timeStep(dtRaw: Tensor, dtBias: Tensor): Tensor {
+    const dt = softplus(add(toDType(dtRaw, dtBias.dtype), dtBias));
+    const [lo, hi] = this.config.time_step_limit;
+    // softplus is positive: the default limit (0, ∞) changes nothing, so the clamp is skipped for it.
+    return lo > 0 || hi < Number.POSITIVE_INFINITY ? clamp(dt, lo, hi) : dt;
+  }
+
+  /** Mamba2's grouped gated RMSNorm of y (scan dtype) with z, its weight in y's dtype. */
+  private gatedNorm(y: Tensor, z: Tensor, weight: Tensor): Tensor {
+    return rmsNormGated(y, toDType(z, y.dtype), weight, {
+      eps: this.config.rms_norm_eps,
+      groupSize: this.sizes.dSsm / this.config.mamba_n_groups,
+      normBeforeGate: this.config.mamba_norm_before_gate,
+    });
   }
 
   /**
@@ -141,11 +172,7 @@ export class FalconH1Mixer {
   private gateAndProject(y: Tensor, z: Tensor, dtype: DType): Tensor {
     const scanDType = y.dtype;
     const gated = this.norm
-      ? rmsNormGated(y, toDType(z, scanDType), toDType(this.norm.weight, scanDType), {
-          eps: this.config.rms_norm_eps,
-          groupSize: this.sizes.dSsm / this.config.mamba_n_groups,
-          normBeforeGate: this.config.mamba_norm_before_gate,
-        })
+      ? this.gatedNorm(y, z, toDType(this.norm.weight, scanDType))
       : mul(y, toDType(silu(z), scanDType));
     return linear(toDType(gated, dtype), this.out_proj.weight, this.out_proj.bias);
   }
@@ -168,13 +195,69 @@ export class FalconH1Mixer {
         `FalconH1Mixer: hidden states must be [B, T, ${this.config.hidden_size}], got [${hidden.shape.join(', ')}]`,
       );
     }
-    const [b, t] = hidden.shape as [number, number, number];
-    const { mamba_n_heads: h, mamba_d_head: p, mamba_n_groups: g, mamba_d_state: n, mamba_d_conv: k } = this.config;
-    const { dSsm, convDim } = this.sizes;
-    const { seqIdx, state } = options;
     const scanDType = ssmComputeDType(hidden.dtype);
-
     const { z, xBC: xBCRaw, dt: dtRaw } = this.project(hidden);
+    const { dt, A } = this.discretisation(dtRaw, scanDType);
+    const scan = this.convAndScan(xBCRaw, dt, A, toDType(this.D, scanDType), options);
+    // y comes back in dt's dtype, the scan dtype: the gate reads it unrounded, as it does the decode step's f32 y.
+    const out = this.gateAndProject(scan.y, z, hidden.dtype);
+    return scan.state ? { out, state: scan.state } : { out };
+  }
+
+  /**
+   * `forward` up to out_proj, from a projection the caller made with decode constants (inference only: a prefill
+   * with no gradient tape): projected [B, T, W] holds the packed, pre-scaled [z | x B C | dt] (`scaledInProj`
+   * applied to the tokens) at columns [offset, offset + 2·d_ssm + 2GN + H) — Falcon-H1's decoder layer stacks
+   * attention's q|k|v after them, one MatMul for both branches. → the gated SSM output [B, T, d_ssm] in projected's
+   * dtype, to be multiplied by out_proj (times ssm_out_multiplier: the decoder layer merges it with o_proj), and
+   * with `returnState` the state after the last token, as `forward` returns it.
+   *
+   * The multipliers are in the projection (no Scale), dt_bias, A = −exp(A_log), D and the norm weight come from the
+   * constants in the scan dtype (no Cast, Exp or Neg), and the projection is read through three column Slices (z,
+   * the pre-conv xBC, dt) instead of a split into five and a Concat of x, B and C. The plain y·silu(z) gate is one
+   * SwiGlu(gate = z, up = y) in the scan dtype (forward: Silu, its Cast, Mul): the same product, silu(z) not rounded
+   * to a 16-bit dtype first. Kernels: 3 Slices · [Cast] · Add · Softplus · [Clamp] (dt) · CausalConv1d · 3 Slices
+   * (x, B, C) · SsmScan · the gate ([Cast of z] · SwiGlu, or [Cast] · RmsNormGated) · [Cast of the output];
+   * bracketed ones only for 16-bit activations or a time-step limit.
+   */
+  forwardProjected(
+    projected: Tensor,
+    constants: MixerDecodeConstants,
+    options: MixerForwardOptions & { offset?: number } = {},
+  ): { gated: Tensor; state?: MambaLayerState } {
+    const { dSsm, convDim, projectionWidth } = this.sizes;
+    const offset = options.offset ?? 0;
+    if (projected.rank !== 3 || projected.shape[2]! < offset + projectionWidth) {
+      throw new Error(
+        `FalconH1Mixer.forwardProjected: projected must be [B, T, W] with W ≥ offset ${offset} + ${projectionWidth} (in_proj's width), got [${projected.shape.join(', ')}]`,
+      );
+    }
+    const column = (start: number, width: number): Tensor => sliceAxis(projected, 2, offset + start, width);
+    const z = column(0, dSsm);
+    const xBCRaw = column(dSsm, convDim);
+    const dt = this.timeStep(column(dSsm + convDim, this.config.mamba_n_heads), constants.dtBias);
+    const scan = this.convAndScan(xBCRaw, dt, constants.A, constants.D, options);
+    const gated = constants.normWeight
+      ? this.gatedNorm(scan.y, z, constants.normWeight)
+      : swiGlu(toDType(z, scan.y.dtype), scan.y);
+    return { gated: toDType(gated, projected.dtype), state: scan.state };
+  }
+
+  /**
+   * The causal conv of the pre-conv xBC [B, T, conv_dim] (after the state's columns, restarting at document
+   * boundaries) and the chunked SSD scan over its x, B, C with dt, A, D (scan dtype) → y [B, T, d_ssm] in dt's dtype
+   * and, with `returnState`, the state after the last token.
+   */
+  private convAndScan(
+    xBCRaw: Tensor,
+    dt: Tensor,
+    A: Tensor,
+    D: Tensor,
+    options: MixerForwardOptions,
+  ): { y: Tensor; state?: MambaLayerState } {
+    const [b, t] = xBCRaw.shape as [number, number, number];
+    const { mamba_n_heads: h, mamba_d_head: p, mamba_n_groups: g, mamba_d_state: n, mamba_d_conv: k } = this.config;
+    const { seqIdx, state } = options;
     const xBC = causalConv1d(xBCRaw, this.convWeight(), {
       bias: this.conv1d.bias,
       initialState: state && k > 1 ? sliceAxis(state.convState, 2, 1, k - 1) : undefined,
@@ -183,7 +266,6 @@ export class FalconH1Mixer {
     });
     // x, B, C stay in the activations' dtype (no cast of xBC); dt, A, D are f32 (ssmScan takes the two dtypes).
     const [x, B, C] = this.scanInputs(xBC, xBC.dtype);
-    const { dt, A } = this.discretisation(dtRaw, scanDType);
     const scan = ssmScan(
       {
         x: reshape(x, [b, t, h, p]),
@@ -191,19 +273,16 @@ export class FalconH1Mixer {
         A,
         Bm: reshape(B, [b, t, g, n]),
         Cm: reshape(C, [b, t, g, n]),
-        D: toDType(this.D, scanDType),
+        D,
         initialState: state?.ssmState,
         seqIdx,
       },
       { chunkSize: this.config.mamba_chunk_size },
     );
-    // y comes back in dt's dtype, the scan dtype: the gate reads it unrounded, as it does the decode step's f32 y.
-    const out = this.gateAndProject(reshape(scan.y, [b, t, dSsm]), z, hidden.dtype);
-    if (!options.returnState) return { out };
-    return {
-      out,
-      state: { convState: this.nextConvState(xBCRaw, state, seqIdx, b, convDim), ssmState: scan.finalState },
-    };
+    const y = reshape(scan.y, [b, t, this.sizes.dSsm]);
+    if (!options.returnState) return { y };
+    const convState = this.nextConvState(xBCRaw, state, seqIdx, b, this.sizes.convDim);
+    return { y, state: { convState, ssmState: scan.finalState } };
   }
 
   /**
@@ -219,19 +298,21 @@ export class FalconH1Mixer {
   ): Tensor {
     const k = this.config.mamba_d_conv;
     const t = xBCRaw.shape[1]!;
-    const previous = state?.convState ?? zeros([b, convDim, k], xBCRaw.dtype, xBCRaw.backend);
-    const columns = concat([previous, transpose(xBCRaw, [0, 2, 1])], 2); // [B, C, K + T]: column c is position c − K
-    const last = sliceAxis(columns, 2, t, k); // positions T−K … T−1
+    let last: Tensor; // [B, C, K]: positions T−K … T−1
+    if (!state && t >= k) {
+      // A first call of at least K tokens: its own last K columns (no zero state to put in front).
+      last = transpose(sliceAxis(xBCRaw, 1, t - k, k), [0, 2, 1]);
+    } else {
+      const previous = state?.convState ?? zeros([b, convDim, k], xBCRaw.dtype, xBCRaw.backend);
+      const columns = concat([previous, transpose(xBCRaw, [0, 2, 1])], 2); // [B, C, K + T]: column c is position c − K
+      last = sliceAxis(columns, 2, t, k);
+    }
     if (!seqIdx) return last;
     // Documents of positions T−K … T−1; a position before this call belongs to the first token's document.
     const before = Math.max(0, k - t);
-    const docs = concat(
-      [
-        ...new Array<Tensor>(before).fill(sliceAxis(seqIdx, 1, 0, 1)),
-        sliceAxis(seqIdx, 1, Math.max(0, t - k), Math.min(t, k)),
-      ],
-      1,
-    ); // [B, K]
+    const own = sliceAxis(seqIdx, 1, Math.max(0, t - k), Math.min(t, k));
+    // [B, K] (a call of at least K tokens: its own last K ids, no Concat)
+    const docs = before === 0 ? own : concat([...new Array<Tensor>(before).fill(sliceAxis(seqIdx, 1, 0, 1)), own], 1);
     const sameDocument = equal(docs, sliceAxis(seqIdx, 1, t - 1, 1)); // [B, K]
     return where(reshape(sameDocument, [b, 1, k]), last, zeros([], last.dtype, last.backend));
   }
@@ -356,44 +437,79 @@ export class FalconH1Mixer {
   ): { gated: Tensor; state: MambaLayerState } {
     const { dSsm, projectionWidth } = this.sizes;
     const offset = options.offset ?? 0;
-    if (row.rank !== 2 || row.shape[1]! < offset + projectionWidth) {
-      throw new Error(
-        `FalconH1Mixer.stepProjected: row must be [B, W] with W ≥ offset ${offset} + ${projectionWidth} (in_proj's width), got [${row.shape.join(', ')}]`,
-      );
-    }
+    this.checkProjectedRow(row, offset, 'stepProjected');
     const norm = constants.normWeight;
-    const inputs = {
+    const gate = norm ? ('none' as const) : ('silu' as const);
+    let y: Tensor;
+    let next: MambaLayerState;
+    if (isInPlaceMambaState(state)) {
+      const step = this.inPlaceStep(state, constants, offset);
+      y = ssmDecodeStepInPlace({ ...step.inputs, zxbcdt: row }, { ...step.options, gate });
+      next = state;
+    } else {
+      // The functional kernel reads a row of in_proj's width exactly.
+      const zxbcdt =
+        offset === 0 && row.shape[1] === projectionWidth ? row : sliceAxis(row, 1, offset, projectionWidth);
+      const step = ssmDecodeStep(
+        { ...this.stepConstants(constants), zxbcdt, convState: state.convState, ssmState: state.ssmState },
+        { gate, timeStepLimit: this.config.time_step_limit },
+      );
+      y = step.y;
+      next = { convState: step.convState, ssmState: step.ssmState };
+    }
+    if (!norm) return { gated: y, state: next };
+    // y comes in the scan dtype (f32), as the norm reads it; z is the projection's first d_ssm columns.
+    const normed = this.gatedNorm(y, sliceAxis(row, 1, offset, dSsm), norm);
+    return { gated: toDType(normed, row.dtype), state: next };
+  }
+
+  /**
+   * What `stepProjected` would hand its one kernel, for a caller that runs the step inside a fused kernel of its own
+   * (the decoder layer: core's `parallelMixersDecodeStep`, the SSM and attention steps as one kernel): the inputs of
+   * `SsmDecodeStepInPlace` but the row (zxbcdt: `row` itself, the caller passes it) and its options but the gate
+   * (y·silu(z)). Only such a step can be handed over whole: `undefined` for a state not updated in place (the
+   * functional step returns new states) and for a config with the gated RMSNorm (kernels of its own after the step).
+   * The state after the kernel is `state` itself, updated in place. Checks the row as `stepProjected` does.
+   */
+  inPlaceStepInputs(
+    row: Tensor,
+    state: MambaLayerState,
+    constants: MixerDecodeConstants,
+    options: { offset?: number } = {},
+  ): InPlaceStepInputs | undefined {
+    const offset = options.offset ?? 0;
+    this.checkProjectedRow(row, offset, 'inPlaceStepInputs');
+    if (!isInPlaceMambaState(state) || constants.normWeight) return undefined;
+    return this.inPlaceStep(state, constants, offset);
+  }
+
+  /** SsmDecodeStepInPlace's inputs (but zxbcdt) and options (but the gate) for a state updated in place. */
+  private inPlaceStep(state: InPlaceMambaState, constants: MixerDecodeConstants, offset: number): InPlaceStepInputs {
+    return {
+      inputs: { ...this.stepConstants(constants), convState: state.convState, ssmState: state.ssmState },
+      options: { timeStepLimit: this.config.time_step_limit, offset },
+    };
+  }
+
+  /** The step's inputs that are neither the row nor the state: the conv's weight and bias, dt_bias, A, D. */
+  private stepConstants(
+    constants: MixerDecodeConstants,
+  ): Omit<SsmDecodeStepInputs, 'zxbcdt' | 'convState' | 'ssmState'> {
+    return {
       convWeight: this.convWeight(),
       convBias: this.conv1d.bias,
       dtBias: constants.dtBias,
       A: constants.A,
       D: constants.D,
     };
-    const settings = { gate: norm ? ('none' as const) : ('silu' as const), timeStepLimit: this.config.time_step_limit };
-    let y: Tensor;
-    let next: MambaLayerState;
-    if (isInPlaceMambaState(state)) {
-      y = ssmDecodeStepInPlace(
-        { ...inputs, zxbcdt: row, convState: state.convState, ssmState: state.ssmState },
-        { ...settings, offset },
+  }
+
+  private checkProjectedRow(row: Tensor, offset: number, method: string): void {
+    const width = this.sizes.projectionWidth;
+    if (row.rank !== 2 || row.shape[1]! < offset + width) {
+      throw new Error(
+        `FalconH1Mixer.${method}: row must be [B, W] with W ≥ offset ${offset} + ${width} (in_proj's width), got [${row.shape.join(', ')}]`,
       );
-      next = state;
-    } else {
-      // The functional kernel reads a row of in_proj's width exactly.
-      const zxbcdt =
-        offset === 0 && row.shape[1] === projectionWidth ? row : sliceAxis(row, 1, offset, projectionWidth);
-      const step = ssmDecodeStep({ ...inputs, zxbcdt, convState: state.convState, ssmState: state.ssmState }, settings);
-      y = step.y;
-      next = { convState: step.convState, ssmState: step.ssmState };
     }
-    if (!norm) return { gated: y, state: next };
-    // y comes in the scan dtype (f32), as the norm reads it; z is the projection's first d_ssm columns.
-    const z = toDType(sliceAxis(row, 1, offset, dSsm), norm.dtype);
-    const normed = rmsNormGated(y, z, norm, {
-      eps: this.config.rms_norm_eps,
-      groupSize: dSsm / this.config.mamba_n_groups,
-      normBeforeGate: this.config.mamba_norm_before_gate,
-    });
-    return { gated: toDType(normed, row.dtype), state: next };
   }
 }

@@ -6,7 +6,12 @@
 /** The npm name of this package. */
 export const PACKAGE_NAME = '@falcon-h1/mamba2';
 
-export { FalconH1Mixer, type MixerForwardOptions, type MixerOutput } from './falcon-h1-mixer.js';
+export {
+  FalconH1Mixer,
+  type InPlaceStepInputs,
+  type MixerForwardOptions,
+  type MixerOutput,
+} from './falcon-h1-mixer.js';
 export {
   disposeMambaState,
   emptyMambaState,

@@ -3,7 +3,8 @@
  * an offset — the decoder layer stacks attention's q|k|v after them) and on a state updated in place
  * (`inPlaceMambaState`: core's SsmDecodeStepInPlace writes the next state into the state's two Variables, natively
  * or through its composition): the same gated output and next state as `stepGated` on a plain state, step after
- * step from a prefilled state, in every gating mode, f64 on the reference backend. Constants without in_proj
+ * step from a prefilled state, in every gating mode, f64 on the reference backend; `inPlaceStepInputs` hands that
+ * in-place step (plain gate only) to a caller's kernel, which then gives the same. Constants without in_proj
  * (`projectInput: false`), an in-place state without constants and a row too narrow are refused with clear errors.
  */
 import '@falcon-h1/backend-reference';
@@ -16,8 +17,8 @@ import {
   resetDispatchCounts,
   reshape,
   setFallbackPolicy,
+  ssmDecodeStepInPlace,
   type Tensor,
-  tensor,
   tidy,
   type Variable,
   variable,
@@ -31,7 +32,7 @@ import {
   mixerDecodeConstants,
   mixerSizes,
 } from '../src/index.js';
-import { baseConfig, randomMixer, rng } from './random-mixer.js';
+import { baseConfig, randomMixer, rng, uniformTensor as uniform, hostValues as values } from './random-mixer.js';
 import { relL2 } from './rel-l2.js';
 
 const variants: Array<[string, Partial<FalconH1MixerConfig>]> = [
@@ -39,14 +40,6 @@ const variants: Array<[string, Partial<FalconH1MixerConfig>]> = [
   ['gated norm before the gate', { mamba_norm_before_gate: true }],
   ['plain y·silu(z), 1 group, no biases', { mamba_rms_norm: false, mamba_n_groups: 1, mamba_proj_bias: false }],
 ];
-
-const values = (t: Tensor): Float64Array => Float64Array.from(t.dataSync() as ArrayLike<number>);
-const uniform = (next: () => number, shape: number[]): Tensor =>
-  tensor(
-    Float64Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => 2 * next() - 1),
-    shape,
-    'f64',
-  );
 
 // Columns of other projections on either side of in_proj's in the row the step reads.
 const BEFORE = 3;
@@ -104,6 +97,44 @@ describe('FalconH1Mixer.stepProjected', () => {
       });
     }
   }
+
+  it('inPlaceStepInputs hands over the in-place step with the plain gate whole, and nothing else', () => {
+    const plainGate = { ...baseConfig, mamba_rms_norm: false };
+    const { mixer, variables } = randomMixer(plainGate, 59, 'f64');
+    const gatedNorm = randomMixer(baseConfig, 61, 'f64');
+    const [b, d] = [2, plainGate.hidden_size];
+    const width = mixerSizes(plainGate).projectionWidth;
+    const next = rng(67);
+    const open = mixerDecodeConstants(mixer, 'f64', 1, { projectOutput: false, projectInput: false });
+    const full = mixerDecodeConstants(mixer, 'f64', 1, { projectOutput: false });
+    const normOpen = mixerDecodeConstants(gatedNorm.mixer, 'f64', 1, { projectOutput: false, projectInput: false });
+    tidy(() => {
+      const state = mixer.forward(uniform(next, [b, 2, d]), { returnState: true }).state!;
+      const inPlace = inPlaceMambaState(variable(state.convState), variable(state.ssmState));
+      const u = uniform(next, [b, d]);
+      const row = concat([uniform(next, [b, BEFORE]), linear(u, full.inProj!.weight, full.inProj!.bias)], 1);
+      // A functional state returns new states, the gated norm has kernels of its own after the step: not whole.
+      expect(mixer.inPlaceStepInputs(row, state, open, { offset: BEFORE })).toBeUndefined();
+      expect(gatedNorm.mixer.inPlaceStepInputs(row, inPlace, normOpen, { offset: BEFORE })).toBeUndefined();
+      const step = mixer.inPlaceStepInputs(row, inPlace, open, { offset: BEFORE })!;
+      expect(step.inputs.convState).toBe(inPlace.convState);
+      expect(step.inputs.ssmState).toBe(inPlace.ssmState);
+      expect(step.options).toEqual({ timeStepLimit: plainGate.time_step_limit, offset: BEFORE });
+      // The kernel on what it handed over (the gate y·silu(z)) = stepGated, the next state in the Variables.
+      const want = mixer.stepGated(u, state, full);
+      const got = ssmDecodeStepInPlace({ ...step.inputs, zxbcdt: row }, { ...step.options, gate: 'silu' });
+      expect(relL2(values(got), values(want.gated))).toBeLessThan(1e-12);
+      for (const key of ['convState', 'ssmState'] as const) {
+        expect(relL2(values(inPlace[key]), values(want.state[key])), key).toBeLessThan(1e-12);
+      }
+      expect(() => mixer.inPlaceStepInputs(uniform(next, [b, width]), inPlace, open, { offset: 1 })).toThrow(
+        /FalconH1Mixer.inPlaceStepInputs: row must be \[B, W\] with W ≥ offset 1/,
+      );
+      dispose([inPlace.convState, inPlace.ssmState]);
+    });
+    for (const c of [open, full, normOpen]) disposeMixerDecodeConstants(c);
+    dispose([...variables, ...gatedNorm.variables]);
+  });
 
   it('refuses constants without in_proj where it projects, an in-place state without constants, a narrow row', () => {
     const config = baseConfig;

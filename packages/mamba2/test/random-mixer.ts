@@ -1,5 +1,5 @@
 /** Test helpers: a mixer with seeded random parameters, and the mixer computed naively on the host in float64. */
-import { type DType, tensor, type Variable, variable } from '@falcon-h1/core-tensor';
+import { type DType, type Tensor, tensor, type Variable, variable } from '@falcon-h1/core-tensor';
 import { FalconH1Mixer, type FalconH1MixerConfig, mixerSizes } from '../src/index.js';
 
 export function rng(seed: number): () => number {
@@ -12,6 +12,17 @@ export function rng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** A tensor's values as float64 host numbers. */
+export const hostValues = (t: Tensor): Float64Array => Float64Array.from(t.dataSync() as ArrayLike<number>);
+
+/** An f64 tensor of `shape` with values uniform in [−1, 1) from `next`. */
+export const uniformTensor = (next: () => number, shape: number[]): Tensor =>
+  tensor(
+    Float64Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => 2 * next() - 1),
+    shape,
+    'f64',
+  );
 
 export const baseConfig: FalconH1MixerConfig = {
   hidden_size: 12,

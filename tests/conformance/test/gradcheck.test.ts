@@ -278,7 +278,8 @@ describe('gradient registry', () => {
         kernel === 'AdamWMulti' ||
         kernel === 'CacheWrite' ||
         kernel === 'AttentionDecodeStep' ||
-        kernel === 'SsmDecodeStepInPlace';
+        kernel === 'SsmDecodeStepInPlace' ||
+        kernel === 'ParallelMixersDecodeStep';
       expect(getGradient(kernel) === undefined, kernel).toBe(none);
     }
   });

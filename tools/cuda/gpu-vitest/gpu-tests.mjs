@@ -11,6 +11,7 @@ const files = {
   'swi-glu-packed.test.ts': () => import('../../../backends/cuda/test/swi-glu-packed.test.ts'),
   'pdl.test.ts': () => import('../../../backends/cuda/test/pdl.test.ts'),
   'decode-fusions.test.ts': () => import('../../../backends/cuda/test/decode-fusions.test.ts'),
+  'parallel-mixers.test.ts': () => import('../../../backends/cuda/test/parallel-mixers.test.ts'),
 };
 
 const total = { passed: 0, failed: 0, skipped: 0 };

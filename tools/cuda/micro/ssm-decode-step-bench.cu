@@ -5,7 +5,7 @@
  *
  *   nvcc -std=c++17 -O3 -arch=sm_90 -I backends/cuda/native/src -I backends/cuda/native/kernels \
  *     tools/cuda/micro/ssm-decode-step-bench.cu backends/cuda/native/kernels/ssm_decode_step.cu \
- *     backends/cuda/native/src/allocator.cc -o /tmp/ssm-decode-step-bench && /tmp/ssm-decode-step-bench
+ *     backends/cuda/native/src/allocator.cc -o /tmp/ssm-decode-step-bench && /tmp/ssm-decode-step-bench [B]
  *
  * In place, every block of a group reads the group's B/C conv windows and the last one to finish writes them (a
  * ticket per (row, group)): a wrong ticket count or a missed reset shows up as a state that drifts from the
@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <random>
@@ -54,14 +55,16 @@ bool sameBits(const T* a, const T* b, size_t count) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  // `ssm-decode-step-bench B` runs only the cases of batch B (e.g. one case under Nsight Compute).
+  const long long onlyBatch = argc >= 2 ? std::atoll(argv[1]) : 0;
   fh::Ctx ctx;
   fh::Allocator alloc(0);
   const cudaDeviceProp prop = micro::openContext(ctx, alloc);
   std::printf("%s, %d SMs: SsmDecodeStep in place vs out of place, bf16 activations, f32 state\n", prop.name,
               ctx.smCount);
-  std::printf("%4s %4s %4s %3s %4s %2s %7s %10s %14s %12s\n", "B", "H", "P", "G", "N", "K", "offset", "same bits",
-              "copies us", "in place us");
+  std::printf("%4s %4s %4s %3s %4s %2s %7s %10s %14s %12s %14s\n", "B", "H", "P", "G", "N", "K", "offset", "same bits",
+              "copies us", "in place us", "bf16 state us");
   // The 0.5B's mixer (H 24, P 64, G 1, N 128, K 4) at batch 1, 16 (16-row blocks: 96 per group) and 32 (whole-head
   // blocks); an awkward one (two groups, N not a multiple of 4: the scalar state path, the generic conv).
   const Case cases[] = {{1, 24, 64, 1, 128, 4, 0, 0},
@@ -72,6 +75,7 @@ int main() {
   std::normal_distribution<float> normal(0.f, 1.f);
   bool allSame = true;
   for (const Case& c : cases) {
+    if (onlyBatch != 0 && c.B != onlyBatch) continue;
     const int64_t dSsm = c.H * c.P, convDim = dSsm + 2 * c.G * c.N, width = dSsm + convDim + c.H;
     const int64_t W = c.offset + width + c.extra;
     auto bf16s = [&](size_t n, float s) {
@@ -150,10 +154,21 @@ int main() {
       ctx.lastWrites.forget();
     });
     const float inPlaceUs = micro::microsecondsPerLaunch(ctx.stream, kLaunches, [&] { inPlace(rows[0]); });
-    std::printf("%4lld %4lld %4lld %3lld %4lld %2lld %7lld %10s %14.2f %12.2f\n", static_cast<long long>(c.B),
+    // The same in-place step with a 16-bit (bf16) state, as transformers keeps it: half the state's bytes.
+    std::vector<__nv_bfloat16> state16(state0.size());
+    for (size_t i = 0; i < state0.size(); ++i) state16[i] = __float2bfloat16(state0[i]);
+    auto* stateIn16 = micro::upload(state16);
+    fh::SsmDecodeArgs args16 = args;
+    args16.state16 = true;
+    const float inPlace16Us = micro::microsecondsPerLaunch(ctx.stream, kLaunches, [&] {
+      fh::launchSsmDecodeStep(ctx, fh::BF16, yIn, convIn, stateIn16, rows[0], convIn, convWeight, convBias, stateIn16,
+                              dtBias, A, D, tickets, args16);
+    });
+    cudaFree(stateIn16);
+    std::printf("%4lld %4lld %4lld %3lld %4lld %2lld %7lld %10s %14.2f %12.2f %14.2f\n", static_cast<long long>(c.B),
                 static_cast<long long>(c.H), static_cast<long long>(c.P), static_cast<long long>(c.G),
                 static_cast<long long>(c.N), static_cast<long long>(c.K), static_cast<long long>(c.offset),
-                same ? "yes" : "NO", copies, inPlaceUs);
+                same ? "yes" : "NO", copies, inPlaceUs, inPlace16Us);
     for (auto* r : rows) cudaFree(r);
     for (void* p : {static_cast<void*>(convWeight), static_cast<void*>(convBias), static_cast<void*>(dtBias),
                     static_cast<void*>(A), static_cast<void*>(D), static_cast<void*>(convOut[0]),

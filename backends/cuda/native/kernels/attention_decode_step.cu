@@ -67,7 +67,7 @@ struct StepArgs {
   bool early;  // PDL: the first tile's loads go before the wait (the predecessor writes no cache, no kSeq)
   int64_t tilesPerChunk, nChunks;
   int64_t qkvStride, qkvOffset;  // qkv's row length and the first column of the step's q|k|v in it
-  int64_t prefixWidth;           // C: out's row is [prefix | o], C + Hq·Dh wide
+  int64_t prefixWidth;           // C: out's row is [prefix | o], C + Hq·Dh wide (prefix null: written by another kernel)
 };
 
 /** Two consecutive T values, loaded as one word (Dh is even and rows start at even offsets, so words are aligned). */
@@ -283,7 +283,7 @@ __global__ void __launch_bounds__(kThreads)
   // The prefix's row goes in front of o (the merged out-projection reads [prefix | o] as one row: no Concat
   // launch): the row's blocks share the copy, one element per thread at the 0.5B's sizes.
   const int64_t outStride = a.prefixWidth + a.Hq * Dh;
-  if (a.prefixWidth > 0) {
+  if (prefix != nullptr) {
     const int64_t blocksOfRow = int64_t(gridDim.x) * gridDim.y, mine = g * gridDim.x + c;
     for (int64_t i = mine * kThreads + threadIdx.x; i < a.prefixWidth; i += blocksOfRow * kThreads)
       out[b * outStride + i] = prefix[b * a.prefixWidth + i];
@@ -486,7 +486,7 @@ __global__ void __launch_bounds__(kThreads)
     }
   }
   const int64_t outStride = a.prefixWidth + a.Hq * D;
-  if (a.prefixWidth > 0) {
+  if (prefix != nullptr) {
     const int64_t blocksOfRow = int64_t(gridDim.x) * gridDim.y, mine = g * gridDim.x + c;
     for (int64_t i = mine * kThreads + threadIdx.x; i < a.prefixWidth; i += blocksOfRow * kThreads)
       out[b * outStride + i] = prefix[b * a.prefixWidth + i];
@@ -663,8 +663,9 @@ void launchAttentionDecodeStep(Ctx& ctx, int dtype, void* out, void* keys, void*
   if (layout.qkvOffset < 0 || layout.qkvStride < layout.qkvOffset + (Hq + 2 * Hkv) * Dh)
     throw Error("AttentionDecodeStep: q|k|v at column " + std::to_string(layout.qkvOffset) +
                 " do not fit rows of " + std::to_string(layout.qkvStride));
-  if (layout.prefixWidth < 0 || (layout.prefixWidth > 0) != (prefix != nullptr))
-    throw Error("AttentionDecodeStep: a prefix needs its width and a width its prefix");
+  // A width without a prefix leaves the row's first C columns to another kernel (ParallelMixersDecodeStep's SSM step).
+  if (layout.prefixWidth < 0 || (prefix != nullptr && layout.prefixWidth == 0))
+    throw Error("AttentionDecodeStep: a prefix needs its width");
   const int64_t groups = Hkv * B, tiles = (L + kTile - 1) / kTile;
   // The cache and its document ids are read before the PDL wait when the stream's previous kernel writes neither.
   const size_t es = dtypeSize(dtype), cacheBytes = static_cast<size_t>(B * L * Hkv * Dh) * es;

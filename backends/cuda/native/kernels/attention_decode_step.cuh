@@ -17,7 +17,8 @@ constexpr int64_t kAttnDecodeStepMaxGroup = 16;
 struct AttnDecodeStepLayout {
   int64_t qkvStride;    // qkv's row length W ≥ qkvOffset + (Hq + 2·Hkv)·Dh
   int64_t qkvOffset;    // the first column of q
-  int64_t prefixWidth;  // C: out [B, C + Hq·Dh] = [prefix | o]; 0 without a prefix
+  int64_t prefixWidth;  // C: out [B, C + Hq·Dh] = [prefix | o]; 0 without a prefix. With a width but no prefix the
+                        // kernel leaves the first C columns alone (another kernel writes them).
 };
 
 /**

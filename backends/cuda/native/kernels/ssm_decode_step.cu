@@ -20,6 +20,8 @@
  *   3. one warp per row p, lanes over n (four consecutive n per lane, 16-byte accesses, when N % 4 == 0):
  *      s' = decay·s + dt·x_p·B_n, y_p = Σ_n s'·C_n + D·x_p, then y_p·silu(z_p) in f32, stored once.
  */
+#include <type_traits>
+
 #include "common.cuh"
 #include "pdl_launch.cuh"
 #include "ssm_decode_step.cuh"
@@ -28,6 +30,10 @@ namespace fh {
 namespace {
 
 constexpr int kThreads = 128;
+template <typename S>
+struct TypeTag {
+  using type = S;
+};
 constexpr int kWarps = kThreads / 32;
 /** Rows (p) per block: four per warp, so a 0.5B head (P = 64) spreads over four blocks at batch 1 ... */
 constexpr int kRowsSmall = 16;
@@ -41,6 +47,7 @@ constexpr int kConvRounds = 4;
 struct DecodeDims {
   int64_t B, H, P, G, N, K, dSsm, convDim;
   int64_t rowStride, offset;  // zxbcdt's row length and the step's first column in it
+  int64_t yStride;            // y's row length (dSsm, or wider: ParallelMixersDecodeStep's [y | o] row)
   bool convSilu, gate;
   float dtMin, dtMax;
   bool early;    // PDL: the state rows are copied before the wait (the predecessor does not write the state)
@@ -65,7 +72,7 @@ __device__ __forceinline__ float convChannel(T* nextConv, const T* convState, co
 }
 
 /** A 16-byte global → shared copy that completes asynchronously (cp.async, sm_80+): no register holds it. */
-__device__ __forceinline__ void copyAsync16(float* dst, const float4* src) {
+__device__ __forceinline__ void copyAsync16(void* dst, const uint4* src) {
   const unsigned to = static_cast<unsigned>(__cvta_generic_to_shared(dst));
   asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"(to), "l"(src) : "memory");
 }
@@ -85,19 +92,56 @@ struct ConvChannelLoads {
   T xin;  // this token's input to the channel
 };
 
+/**
+ * A conv channel's K = 4 values (its state window, or its weights) as ONE 8-byte (16-bit T) or 16-byte (f32) access:
+ * a warp's 32 channels are then one contiguous, fully used run of sectors instead of four strided 2-byte loads each.
+ * Rows of K = 4 values start at multiples of 4·sizeof(T) bytes (the buffers are 256-byte aligned).
+ */
+template <typename T>
+using Window4 = std::conditional_t<sizeof(T) == 2, uint2, uint4>;
+template <typename T>
+__device__ __forceinline__ void loadWindow4(T (&out)[4], const T* p) {
+  const Window4<T> w = *reinterpret_cast<const Window4<T>*>(p);
+  const T* v = reinterpret_cast<const T*>(&w);
+#pragma unroll
+  for (int k = 0; k < 4; ++k) out[k] = v[k];
+}
+template <typename T>
+__device__ __forceinline__ void storeWindow4(T* p, T a, T b, T c, T e) {
+  Window4<T> w;
+  T* v = reinterpret_cast<T*>(&w);
+  v[0] = a;
+  v[1] = b;
+  v[2] = c;
+  v[3] = e;
+  *reinterpret_cast<Window4<T>*>(p) = w;
+}
+
 template <typename T>
 __device__ __forceinline__ void loadConvChannel(ConvChannelLoads<T>& c, const T* convState, const T* convWeight,
                                                 const T* convBias, const T* in, int64_t b, int64_t ch,
                                                 const DecodeDims& d) {
   const T* s = convState + (b * d.convDim + ch) * d.K;
+  if (d.K == kMaxK) {  // Falcon-H1's conv width: the window and the weights as one access each
+    T window[4], weight[4];
+    loadWindow4(window, s);
+    loadWindow4(weight, convWeight + ch * kMaxK);
 #pragma unroll
-  for (int k = 0; k + 1 < kMaxK; ++k) {
-    if (k + 1 < d.K) {
-      c.window[k] = s[k + 1];
-      c.weight[k] = convWeight[ch * d.K + k];
+    for (int k = 0; k + 1 < kMaxK; ++k) {
+      c.window[k] = window[k + 1];
+      c.weight[k] = weight[k];
     }
+    c.weightLast = weight[kMaxK - 1];
+  } else {
+#pragma unroll
+    for (int k = 0; k + 1 < kMaxK; ++k) {
+      if (k + 1 < d.K) {
+        c.window[k] = s[k + 1];
+        c.weight[k] = convWeight[ch * d.K + k];
+      }
+    }
+    c.weightLast = convWeight[ch * d.K + d.K - 1];
   }
-  c.weightLast = convWeight[ch * d.K + d.K - 1];
   c.bias = convBias ? toF<T>(convBias[ch]) : 0.f;
   c.xin = in[d.dSsm + ch];
 }
@@ -108,15 +152,17 @@ __device__ __forceinline__ float finishConvChannel(const ConvChannelLoads<T>& c,
                                                    bool write, const DecodeDims& d) {
   T* next = nextConv + (b * d.convDim + ch) * d.K;
   float u = c.bias;
+  const bool vector = d.K == kMaxK;  // the next window as one store (loadWindow4's access)
 #pragma unroll
   for (int k = 0; k + 1 < kMaxK; ++k) {
     if (k + 1 < d.K) {
       u += toF<T>(c.weight[k]) * toF<T>(c.window[k]);
-      if (write) next[k] = c.window[k];
+      if (write && !vector) next[k] = c.window[k];
     }
   }
   u += toF<T>(c.weightLast) * toF<T>(c.xin);
-  if (write) next[d.K - 1] = c.xin;
+  if (write && vector) storeWindow4(next, c.window[0], c.window[1], c.window[2], c.xin);
+  if (write && !vector) next[d.K - 1] = c.xin;
   return roundTo<T>(d.convSilu ? siluF(u) : u);
 }
 
@@ -128,20 +174,129 @@ __device__ __forceinline__ float finishConvChannel(const ConvChannelLoads<T>& c,
 template <typename T>
 __device__ __forceinline__ void shiftConvWindow(T* conv, const T* in, int64_t b, int64_t ch, const DecodeDims& d) {
   T* s = conv + (b * d.convDim + ch) * d.K;
+  if (d.K == kMaxK) {
+    T window[4];
+    loadWindow4(window, s);
+    storeWindow4(s, window[1], window[2], window[3], in[d.dSsm + ch]);
+    return;
+  }
   for (int64_t k = 0; k + 1 < d.K; ++k) s[k] = s[k + 1];
   s[d.K - 1] = in[d.dSsm + ch];
 }
 
-// The states are not __restrict__: in place, nextConv aliases convState and nextState aliases ssmState.
-template <typename T, typename Y, bool kVec4, bool kFastConv, int kRows>
+/** Four consecutive state values (f32, or a 16-bit state widened), 16 or 8 bytes read at once. */
+template <typename S>
+__device__ __forceinline__ float4 loadState4(const S* p) {
+  if constexpr (std::is_same_v<S, float>) {
+    return *reinterpret_cast<const float4*>(p);
+  } else {
+    const uint2 w = *reinterpret_cast<const uint2*>(p);
+    const S* v = reinterpret_cast<const S*>(&w);
+    return make_float4(toF<S>(v[0]), toF<S>(v[1]), toF<S>(v[2]), toF<S>(v[3]));
+  }
+}
+/** Stores four state values, each rounded once to the state dtype. */
+template <typename S>
+__device__ __forceinline__ void storeState4(S* p, float4 o) {
+  if constexpr (std::is_same_v<S, float>) {
+    *reinterpret_cast<float4*>(p) = o;
+  } else {
+    uint2 w;
+    S* v = reinterpret_cast<S*>(&w);
+    v[0] = fromF<S>(o.x);
+    v[1] = fromF<S>(o.y);
+    v[2] = fromF<S>(o.z);
+    v[3] = fromF<S>(o.w);
+    *reinterpret_cast<uint2*>(p) = w;
+  }
+}
+
+/** Quads (4 state values) per lane that updateRowsFour keeps B and C of in registers: N ≤ 256. */
+constexpr int kQuadsPerLane = 2;
+
+/**
+ * Step 3 of the kernel for N ≤ 256 with the vectorised state rows (the warp-per-row loop below computes the same
+ * bits for any N): each warp takes four of its rows at a time. B and C are the same for every row of the block, so
+ * each lane loads its quads of them from shared memory once; the four rows' y sums are reduced together — the
+ * xor-16 and xor-8 steps exchange half of them, the xor-4, 2, 1 steps finish one row per group of eight lanes —
+ * with the same pairs added in the same order as warpSum's butterfly (hence the same bits), 6 shuffles instead of
+ * 20; and the four rows' outputs are gated and stored by four lanes at once.
+ */
+template <typename S, typename Y>
+__device__ __forceinline__ void updateRowsFour(Y* __restrict__ y, S* nextState, const S* sState, const float* sB,
+                                               const float* sC, const float* sx, const float* sz, int rows,
+                                               int64_t firstRow, int64_t firstY, float dt, float decay, float skip,
+                                               const DecodeDims& d) {
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  const int quads = static_cast<int>(d.N / 4);
+  const float4 zero = make_float4(0.f, 0.f, 0.f, 0.f);
+  const float4* b4 = reinterpret_cast<const float4*>(sB);
+  const float4* c4 = reinterpret_cast<const float4*>(sC);
+  float4 bq[kQuadsPerLane], cq[kQuadsPerLane];
+#pragma unroll
+  for (int j = 0; j < kQuadsPerLane; ++j) {
+    const int q = lane + 32 * j;
+    bq[j] = q < quads ? b4[q] : zero;
+    cq[j] = q < quads ? c4[q] : zero;
+  }
+  for (int r0 = warp; r0 < rows; r0 += 4 * kWarps) {
+    float acc[4];
+#pragma unroll
+    for (int k = 0; k < 4; ++k) {
+      const int r = r0 + k * kWarps;
+      acc[k] = 0.f;
+      if (r >= rows) continue;
+      const float dx = dt * sx[r];
+      const S* sRow = sState + int64_t(r) * d.N;
+      S* nRow = nextState + (firstRow + r) * d.N;
+#pragma unroll
+      for (int j = 0; j < kQuadsPerLane; ++j) {
+        const int q = lane + 32 * j;
+        if (q >= quads) continue;
+        const float4 s = loadState4<S>(sRow + 4 * q);
+        float4 o;
+        o.x = decay * s.x + dx * bq[j].x;
+        o.y = decay * s.y + dx * bq[j].y;
+        o.z = decay * s.z + dx * bq[j].z;
+        o.w = decay * s.w + dx * bq[j].w;
+        storeState4<S>(nRow + 4 * q, o);
+        acc[k] += o.x * cq[j].x + o.y * cq[j].y + o.z * cq[j].z + o.w * cq[j].w;
+      }
+    }
+    const bool hi16 = (lane & 16) != 0, hi8 = (lane & 8) != 0;
+    float v0 = hi16 ? acc[2] : acc[0], v1 = hi16 ? acc[3] : acc[1];
+    const float w0 = hi16 ? acc[0] : acc[2], w1 = hi16 ? acc[1] : acc[3];
+    v0 += __shfl_xor_sync(0xffffffffu, w0, 16);
+    v1 += __shfl_xor_sync(0xffffffffu, w1, 16);
+    float u = hi8 ? v1 : v0;
+    const float t = hi8 ? v0 : v1;
+    u += __shfl_xor_sync(0xffffffffu, t, 8);
+#pragma unroll
+    for (int o = 4; o > 0; o >>= 1) u += __shfl_xor_sync(0xffffffffu, u, o);
+    // Lane 8k holds row r0 + k·kWarps's sum (k = 2·hi16 + hi8).
+    const int r = r0 + (lane >> 3) * kWarps;
+    if ((lane & 7) == 0 && r < rows) {
+      float out = u + skip * sx[r];
+      if (d.gate) out *= siluF(sz[r]);
+      y[firstY + r] = fromF<Y>(out);
+    }
+  }
+}
+
+// The states are not __restrict__: in place, nextConv aliases convState and nextState aliases ssmState. S is the
+// SSM state's dtype: f32, or the activations' 16-bit dtype (widened on load, the new state rounded once on store,
+// y from the unrounded value).
+template <typename T, typename Y, typename S, bool kVec4, bool kFastConv, int kRows>
 __global__ void __launch_bounds__(kThreads)
-    ssmDecodeStepKernel(Y* __restrict__ y, T* nextConv, float* nextState, const T* __restrict__ zxbcdt,
+    ssmDecodeStepKernel(Y* __restrict__ y, T* nextConv, S* nextState, const T* __restrict__ zxbcdt,
                         const T* convState, const T* __restrict__ convWeight, const T* __restrict__ convBias,
-                        const float* ssmState, const float* __restrict__ dtBias, const float* __restrict__ A,
+                        const S* ssmState, const float* __restrict__ dtBias, const float* __restrict__ A,
                         const float* __restrict__ D, unsigned* __restrict__ tickets, DecodeDims d) {
-  extern __shared__ __align__(16) float shared[];  // 16-byte aligned: the float4 reads of sState, sB and sC
-  float* sState = shared;                             // [kRows][N] this block's state rows (kVec4 only)
-  float* sB = shared + (kVec4 ? kRows * d.N : 0);     // [N]
+  // 16-byte aligned: the cp.async copies into sState and the float4 reads of sB and sC (kRows·N·sizeof(S) is a
+  // multiple of 16 where kVec4: N % 4 == 0 for f32, N % 8 == 0 for a 16-bit state).
+  extern __shared__ __align__(16) float shared[];
+  S* sState = reinterpret_cast<S*>(shared);  // [kRows][N] this block's state rows (kVec4 only)
+  float* sB = shared + (kVec4 ? kRows * d.N * sizeof(S) / sizeof(float) : 0);  // [N]
   float* sC = sB + d.N;                               // [N]
   float* sx = sC + d.N;                               // [kRows]
   float* sz = sx + kRows;                             // [kRows] the gate's z
@@ -160,9 +315,10 @@ __global__ void __launch_bounds__(kThreads)
   //    kernel does not write the state — and dt's inputs load.
   auto copyState = [&] {
     if constexpr (kVec4) {
-      const float4* src = reinterpret_cast<const float4*>(ssmState + ((b * d.H + h) * d.P + p0) * d.N);
-      const int quads = static_cast<int>(rows * d.N / 4);
-      for (int q = threadIdx.x; q < quads; q += kThreads) copyAsync16(sState + 4 * q, src + q);
+      const uint4* src = reinterpret_cast<const uint4*>(ssmState + ((b * d.H + h) * d.P + p0) * d.N);
+      constexpr int kPerCopy = 16 / sizeof(S);  // state values per 16-byte copy
+      const int copies = static_cast<int>(rows * d.N / kPerCopy);
+      for (int q = threadIdx.x; q < copies; q += kThreads) copyAsync16(sState + kPerCopy * q, src + q);
       asm volatile("cp.async.commit_group;" ::: "memory");
     }
   };
@@ -224,32 +380,42 @@ __global__ void __launch_bounds__(kThreads)
 
   // 3. The state update and y, one warp per row.
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-  for (int r = warp; r < rows; r += kWarps) {
+  bool rowsDone = false;
+  if constexpr (kVec4) {
+    if (d.N <= 4 * 32 * kQuadsPerLane) {
+      updateRowsFour<S, Y>(y, nextState, sState, sB, sC, sx, sz, rows, (b * d.H + h) * d.P + p0,
+                           b * d.yStride + h * d.P + p0, dt, decay, skip, d);
+      rowsDone = true;
+    }
+  }
+  // Unrolled: the rows' loads, products and warp sums are independent, so several rows' latencies overlap.
+#pragma unroll 4
+  for (int r = warp; r < rows && !rowsDone; r += kWarps) {
     const int64_t p = p0 + r;
     const int64_t row = (b * d.H + h) * d.P + p;
     const float xv = sx[r];
     const float dx = dt * xv;
     float acc = 0.f;
     if constexpr (kVec4) {
-      const float4* s4 = reinterpret_cast<const float4*>(sState + r * d.N);
-      float4* n4 = reinterpret_cast<float4*>(nextState + row * d.N);
-      // sState, sB and sC start 16-byte aligned (N % 4 == 0): 128-bit shared loads, no bank conflicts.
+      const S* sRow = sState + r * d.N;
+      S* nRow = nextState + row * d.N;
+      // sState, sB and sC start 16-byte aligned: 128-bit (64-bit for a 16-bit state) shared loads, no bank conflicts.
       const float4* b4 = reinterpret_cast<const float4*>(sB);
       const float4* c4 = reinterpret_cast<const float4*>(sC);
       for (int64_t q = lane; q < d.N / 4; q += 32) {
-        const float4 s = s4[q], bq = b4[q], cq = c4[q];
+        const float4 s = loadState4<S>(sRow + 4 * q), bq = b4[q], cq = c4[q];
         float4 o;
         o.x = decay * s.x + dx * bq.x;
         o.y = decay * s.y + dx * bq.y;
         o.z = decay * s.z + dx * bq.z;
         o.w = decay * s.w + dx * bq.w;
-        n4[q] = o;
+        storeState4<S>(nRow + 4 * q, o);
         acc += o.x * cq.x + o.y * cq.y + o.z * cq.z + o.w * cq.w;
       }
     } else {
       for (int64_t n = lane; n < d.N; n += 32) {
-        const float s = decay * ssmState[row * d.N + n] + dx * sB[n];
-        nextState[row * d.N + n] = s;
+        const float s = decay * toF<S>(ssmState[row * d.N + n]) + dx * sB[n];
+        nextState[row * d.N + n] = fromF<S>(s);
         acc += s * sC[n];
       }
     }
@@ -257,7 +423,7 @@ __global__ void __launch_bounds__(kThreads)
     if (lane == 0) {
       float out = acc + skip * xv;
       if (d.gate) out *= siluF(sz[r]);
-      y[b * d.dSsm + h * d.P + p] = fromF<Y>(out);
+      y[b * d.yStride + h * d.P + p] = fromF<Y>(out);
     }
   }
 
@@ -275,13 +441,14 @@ __global__ void __launch_bounds__(kThreads)
   }
 }
 
-template <typename T, typename Y>
-void launchTyped(Ctx& ctx, Y* y, T* nextConv, float* nextState, const T* zxbcdt, const T* convState,
-                 const T* convWeight, const T* convBias, const float* ssmState, const float* dtBias, const float* A,
+template <typename T, typename Y, typename S>
+void launchTyped(Ctx& ctx, Y* y, T* nextConv, S* nextState, const T* zxbcdt, const T* convState,
+                 const T* convWeight, const T* convBias, const S* ssmState, const float* dtBias, const float* A,
                  const float* D, unsigned* tickets, const DecodeDims& d) {
   if (d.B > 65535 || d.H > 65535) throw Error("SsmDecodeStep: more than 65535 batch rows or heads");
-  // 16-byte state copies: rows of N floats start 16-byte aligned when N % 4 == 0 (the buffers themselves are).
-  const bool vec4 = d.N % 4 == 0 && reinterpret_cast<uintptr_t>(ssmState) % 16 == 0 &&
+  // 16-byte state copies: rows of N values start 16-byte aligned when N·sizeof(S) is a multiple of 16 (the buffers
+  // themselves are).
+  const bool vec4 = (d.N * int64_t(sizeof(S))) % 16 == 0 && reinterpret_cast<uintptr_t>(ssmState) % 16 == 0 &&
                     reinterpret_cast<uintptr_t>(nextState) % 16 == 0;
   // The fast conv form holds every channel of a thread in registers: rows + 2N channels over kConvRounds rounds.
   auto fastConvFor = [&](int rows) { return d.K <= kMaxK && rows + 2 * d.N <= int64_t(kThreads) * kConvRounds; };
@@ -292,7 +459,8 @@ void launchTyped(Ctx& ctx, Y* y, T* nextConv, float* nextState, const T* zxbcdt,
                                : kRowsSmall;
   const dim3 grid(static_cast<unsigned>((d.P + rowsPerBlock - 1) / rowsPerBlock), static_cast<unsigned>(d.H),
                   static_cast<unsigned>(d.B));
-  const size_t shared = ((vec4 ? rowsPerBlock * d.N : 0) + 2 * d.N + 2 * rowsPerBlock) * sizeof(float);
+  const size_t shared =
+      (vec4 ? rowsPerBlock * d.N * sizeof(S) : 0) + (2 * d.N + 2 * rowsPerBlock) * sizeof(float);
   if (shared > ctx.maxSharedPerBlockOptin)
     throw Error("SsmDecodeStep: state size N = " + std::to_string(d.N) +
                 " needs more shared memory per block than the device allows");
@@ -304,21 +472,21 @@ void launchTyped(Ctx& ctx, Y* y, T* nextConv, float* nextState, const T* zxbcdt,
               convWeight, convBias, ssmState, dtBias, A, D, tickets, d);
   };
   if (rowsPerBlock == kRowsLarge)
-    launch(ssmDecodeStepKernel<T, Y, true, true, kRowsLarge>);
+    launch(ssmDecodeStepKernel<T, Y, S, true, true, kRowsLarge>);
   else if (vec4 && fastConv)
-    launch(ssmDecodeStepKernel<T, Y, true, true, kRowsSmall>);
+    launch(ssmDecodeStepKernel<T, Y, S, true, true, kRowsSmall>);
   else if (vec4)
-    launch(ssmDecodeStepKernel<T, Y, true, false, kRowsSmall>);
+    launch(ssmDecodeStepKernel<T, Y, S, true, false, kRowsSmall>);
   else if (fastConv)
-    launch(ssmDecodeStepKernel<T, Y, false, true, kRowsSmall>);
+    launch(ssmDecodeStepKernel<T, Y, S, false, true, kRowsSmall>);
   else
-    launch(ssmDecodeStepKernel<T, Y, false, false, kRowsSmall>);
+    launch(ssmDecodeStepKernel<T, Y, S, false, false, kRowsSmall>);
 }
 
 }  // namespace
 
-void launchSsmDecodeStep(Ctx& ctx, int dtype, void* y, void* nextConv, float* nextState, const void* zxbcdt,
-                         const void* convState, const void* convWeight, const void* convBias, const float* ssmState,
+void launchSsmDecodeStep(Ctx& ctx, int dtype, void* y, void* nextConv, void* nextState, const void* zxbcdt,
+                         const void* convState, const void* convWeight, const void* convBias, const void* ssmState,
                          const float* dtBias, const float* A, const float* D, unsigned* tickets,
                          const SsmDecodeArgs& a) {
   if (a.B == 0 || a.H == 0 || a.P == 0) return;
@@ -330,26 +498,43 @@ void launchSsmDecodeStep(Ctx& ctx, int dtype, void* y, void* nextConv, float* ne
   if (a.offset < 0 || a.rowStride < a.offset + dSsm + convDim + a.H)
     throw Error("SsmDecodeStep: the step's columns [offset, offset + " + std::to_string(dSsm + convDim + a.H) +
                 ") do not fit rows of " + std::to_string(a.rowStride));
-  const size_t stateBytes = static_cast<size_t>(a.B * a.H * a.P * a.N) * sizeof(float);
+  if (a.state16 && dtype != F16 && dtype != BF16)
+    throw Error("SsmDecodeStep: a 16-bit SSM state needs f16 or bf16 activations");
+  const size_t stateBytes = static_cast<size_t>(a.B * a.H * a.P * a.N) * (a.state16 ? dtypeSize(dtype) : sizeof(float));
   const bool early = readableBeforeWait(ctx, ssmState, stateBytes);
-  const DecodeDims d{a.B,         a.H,      a.P,      a.G,      a.N,      a.K,   dSsm,  convDim,
-                     a.rowStride, a.offset, a.convSilu, a.gate, a.dtMin, a.dtMax, early, inPlace};
+  const int64_t yStride = a.yStride == 0 ? dSsm : a.yStride;
+  if (yStride < dSsm) throw Error("SsmDecodeStep: y's rows are narrower than H·P");
+  const DecodeDims d{a.B,         a.H,      a.P,     a.G,       a.N,      a.K,      dSsm,  convDim, a.rowStride,
+                     a.offset,    yStride,  a.convSilu, a.gate, a.dtMin, a.dtMax, early, inPlace};
   FH_DISPATCH_FLOAT(dtype, "SsmDecodeStep", {
     const T* in = static_cast<const T*>(zxbcdt);
     const T* cs = static_cast<const T*>(convState);
     const T* cw = static_cast<const T*>(convWeight);
     const T* cb = static_cast<const T*>(convBias);
     T* nc = static_cast<T*>(nextConv);
-    if (a.gate)
-      launchTyped<T, T>(ctx, static_cast<T*>(y), nc, nextState, in, cs, cw, cb, ssmState, dtBias, A, D, tickets, d);
-    else
-      launchTyped<T, float>(ctx, static_cast<float*>(y), nc, nextState, in, cs, cw, cb, ssmState, dtBias, A, D,
-                            tickets, d);
+    // The state's dtype S: f32, or T itself for a 16-bit state (instantiated for the 16-bit T only).
+    auto launchState = [&](auto tag) {
+      using S = typename decltype(tag)::type;
+      S* ns = static_cast<S*>(nextState);
+      const S* ss = static_cast<const S*>(ssmState);
+      if (a.gate)
+        launchTyped<T, T, S>(ctx, static_cast<T*>(y), nc, ns, in, cs, cw, cb, ss, dtBias, A, D, tickets, d);
+      else
+        launchTyped<T, float, S>(ctx, static_cast<float*>(y), nc, ns, in, cs, cw, cb, ss, dtBias, A, D, tickets, d);
+    };
+    if constexpr (std::is_same_v<T, float>) {
+      launchState(TypeTag<float>{});
+    } else {
+      if (a.state16)
+        launchState(TypeTag<T>{});
+      else
+        launchState(TypeTag<float>{});
+    }
   });
   // What the launch writes (the call's only stream work), for the next PDL kernel's early reads.
   const size_t es = dtypeSize(dtype);
   ctx.lastWrites.begin();
-  ctx.lastWrites.add(y, static_cast<size_t>(a.B * dSsm) * (a.gate ? es : sizeof(float)));
+  ctx.lastWrites.add(y, static_cast<size_t>(a.B * yStride) * (a.gate ? es : sizeof(float)));
   ctx.lastWrites.add(nextConv, static_cast<size_t>(a.B * convDim * a.K) * es);
   ctx.lastWrites.add(nextState, stateBytes);
   if (inPlace) ctx.lastWrites.add(tickets, static_cast<size_t>(a.B * a.G) * sizeof(unsigned));

@@ -35,6 +35,7 @@
 #include "../kernels/linear_cross_entropy.cuh"
 #include "../kernels/mat_mul.cuh"
 #include "../kernels/mat_vec.cuh"
+#include "../kernels/parallel_mixers_decode_step.cuh"
 #include "../kernels/reduce.cuh"
 #include "../kernels/rms_norm.cuh"
 #include "../kernels/rope.cuh"
@@ -294,6 +295,11 @@ class Context : public Napi::ObjectWrap<Context> {
     if (ctx_.errHost) cudaFreeHost(ctx_.errHost);
     ctx_.errHost = nullptr;
     ctx_.errDevice = nullptr;
+    if (ctx_.forkEvent) cudaEventDestroy(ctx_.forkEvent);
+    if (ctx_.joinEvent) cudaEventDestroy(ctx_.joinEvent);
+    if (ctx_.sideStream) cudaStreamDestroy(ctx_.sideStream);
+    ctx_.forkEvent = ctx_.joinEvent = nullptr;
+    ctx_.sideStream = nullptr;
     if (ctx_.stream) cudaStreamDestroy(ctx_.stream);
     ctx_.stream = nullptr;
   }
@@ -780,8 +786,9 @@ class Context : public Napi::ObjectWrap<Context> {
   }
   Napi::Value SsmDecodeStep(const Napi::CallbackInfo& info) {
     // (y, nextConv, nextState, zxbcdt, convState, convWeight, convBias, ssmState, dtBias, A, D, dtype, B, H, P, G, N,
-    //  K, convSilu, gate, dtMin, dtMax, tickets, rowStride, offset): in place (SsmDecodeStepInPlace) when nextConv is
-    //  convState and nextState is ssmState, with B·G zeroed ticket words; out of place, tickets 0
+    //  K, convSilu, gate, dtMin, dtMax, tickets, rowStride, offset, state16): in place (SsmDecodeStepInPlace) when
+    //  nextConv is convState and nextState is ssmState, with B·G zeroed ticket words; out of place, tickets 0;
+    //  state16: ssmState and nextState in the activations' 16-bit dtype
     return guarded(info, [&]() -> Napi::Value {
       fh::SsmDecodeArgs a{i64(info, 12),
                           i64(info, 13),
@@ -794,9 +801,10 @@ class Context : public Napi::ObjectWrap<Context> {
                           static_cast<float>(f64(info, 20)),
                           static_cast<float>(f64(info, 21)),
                           i64(info, 23),
-                          i64(info, 24)};
-      fh::launchSsmDecodeStep(ctx_, int(i64(info, 11)), ptr(info, 0), ptr(info, 1), as<float>(info, 2), ptr(info, 3),
-                              ptr(info, 4), ptr(info, 5), ptr(info, 6), as<float>(info, 7), as<float>(info, 8),
+                          i64(info, 24),
+                          flag(info, 25)};
+      fh::launchSsmDecodeStep(ctx_, int(i64(info, 11)), ptr(info, 0), ptr(info, 1), ptr(info, 2), ptr(info, 3),
+                              ptr(info, 4), ptr(info, 5), ptr(info, 6), ptr(info, 7), as<float>(info, 8),
                               as<float>(info, 9), as<float>(info, 10), as<unsigned>(info, 22), a);
       return info.Env().Undefined();
     });
@@ -821,6 +829,28 @@ class Context : public Napi::ObjectWrap<Context> {
                                     as<int32_t>(info, 7), as<float>(info, 8), as<unsigned>(info, 9), ptr(info, 18),
                                     i64(info, 11), i64(info, 12), i64(info, 13), i64(info, 14), i64(info, 15),
                                     static_cast<float>(f64(info, 16)), layout);
+      return info.Env().Undefined();
+    });
+  }
+  Napi::Value ParallelMixersDecodeStep(const Napi::CallbackInfo& info) {
+    // (out, qkv, convState, ssmState, convWeight, convBias, dtBias, A, D, ssmTickets, dtype, B, H, P, G, N, K,
+    //  convSilu, dtMin, dtMax, rowStride, ssmOffset, keys, values, positions, slots, sharedSlot, qSeq, kSeq, invFreq,
+    //  attentionTickets, L, Hq, Hkv, Dh, scale, attentionOffset, state16): SsmDecodeStepInPlace (gate silu) and
+    //  AttentionDecodeStep side by side into out = [y | o]; both states and the cache written in place
+    return guarded(info, [&]() -> Napi::Value {
+      const fh::SsmDecodeStepOperands s{ptr(info, 2),         ptr(info, 3),       ptr(info, 4),
+                                        ptr(info, 5),         as<float>(info, 6), as<float>(info, 7),
+                                        as<float>(info, 8),   as<unsigned>(info, 9)};
+      const fh::SsmDecodeArgs ssm{i64(info, 11), i64(info, 12), i64(info, 13), i64(info, 14),
+                                  i64(info, 15), i64(info, 16), flag(info, 17), true,
+                                  static_cast<float>(f64(info, 18)), static_cast<float>(f64(info, 19)),
+                                  i64(info, 20), i64(info, 21), flag(info, 37)};
+      const fh::AttnDecodeStepOperands at{ptr(info, 22),         ptr(info, 23),         as<int32_t>(info, 24),
+                                          as<int32_t>(info, 25), flag(info, 26),        as<int32_t>(info, 27),
+                                          as<int32_t>(info, 28), as<float>(info, 29),   as<unsigned>(info, 30),
+                                          i64(info, 31),         i64(info, 32),         i64(info, 33),
+                                          i64(info, 34),         static_cast<float>(f64(info, 35)), i64(info, 36)};
+      fh::launchParallelMixersDecodeStep(ctx_, int(i64(info, 10)), ptr(info, 0), ptr(info, 1), s, ssm, at);
       return info.Env().Undefined();
     });
   }
@@ -1289,6 +1319,7 @@ Napi::Function Context::Define(Napi::Env env) {
           InstanceMethod("Attention", &Context::Attention),
           InstanceMethod("AttentionGrad", &Context::AttentionGrad),
           InstanceMethod("AttentionDecodeStep", &Context::AttentionDecodeStep),
+          InstanceMethod("ParallelMixersDecodeStep", &Context::ParallelMixersDecodeStep),
           InstanceMethod("CrossEntropy", &Context::CrossEntropy),
           InstanceMethod("CrossEntropyGrad", &Context::CrossEntropyGrad),
           InstanceMethod("AdamW", &Context::AdamW),
@@ -1332,7 +1363,7 @@ Napi::Value Probe(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("probe", Napi::Function::New(env, Probe, "probe"));
   exports.Set("Context", Context::Define(env));
-  exports.Set("abiVersion", 4);
+  exports.Set("abiVersion", 5);
   return exports;
 }
 

@@ -118,6 +118,12 @@ struct Ctx {
   // Programmatic Dependent Launch (kernels/pdl_launch.cuh): compute capability >= 9 and FALCON_H1_CUDA_PDL != off.
   bool pdl = false;
   PdlWrites lastWrites;  // what the stream's last enqueued work writes, when known (pdl_writes.h)
+  // A second stream for two kernels that run side by side (kernels/parallel_mixers_decode_step.cu): the fork and join
+  // events order it with `stream` (also inside a graph capture, where they become the graph's edges). Made on first
+  // use, destroyed with the context.
+  cudaStream_t sideStream = nullptr;
+  cudaEvent_t forkEvent = nullptr;
+  cudaEvent_t joinEvent = nullptr;
 };
 
 /** Grid size for a grid-stride loop over n elements with `threads` per block. */

@@ -26,9 +26,9 @@ namespace fh {
 
 class PdlWrites {
  public:
-  /** The most ranges one kernel records (AttentionDecodeStep writes seven: out, the cache's keys and values, its
-   * chunk partials m, l, o and the tickets). */
-  static constexpr int kMaxRanges = 8;
+  /** The most ranges one record holds (AttentionDecodeStep writes seven: out, the cache's keys and values, its
+   * chunk partials m, l, o and the tickets; ParallelMixersDecodeStep those and the SSM step's three). */
+  static constexpr int kMaxRanges = 12;
 
   /** addon.cc, before a call's body. */
   void beginCall() { recorded_ = false; }
@@ -60,6 +60,15 @@ class PdlWrites {
     }
     const uintptr_t b = reinterpret_cast<uintptr_t>(p);
     ranges_[count_++] = Range{b, b + bytes};
+  }
+  /** Adds everything `other` records (two kernels that ran side by side and were joined): unknown stays unknown. */
+  void merge(const PdlWrites& other) {
+    if (!other.known_) {
+      known_ = false;
+      return;
+    }
+    for (int i = 0; i < other.count_; ++i)
+      add(reinterpret_cast<const void*>(other.ranges_[i].begin), other.ranges_[i].end - other.ranges_[i].begin);
   }
   /** Whether the last enqueued work may have written any byte of [p, p + bytes) (true when that is unknown). */
   bool mayHaveWritten(const void* p, size_t bytes) const {

@@ -23,8 +23,7 @@ export function attentionDecodeStep(
   // [prefix | o]: the prefix's row is copied in front of o by the kernel (no Concat launch after it).
   const prefixWidth = prefix ? prefix.shape[1]! : 0;
   const out = backend.output([B, prefixWidth + heads * Dh], qkv.dtype);
-  const freq = backend.constant(`rope:${theta}:${Dh}`, () => inverseFrequencies(theta, Dh));
-  const tickets = backend.constant(`attention-decode-step:tickets:${B * kvHeads}`, () => new Float32Array(B * kvHeads));
+  const { freq, tickets } = decodeStepTables(backend, theta, Dh, B, kvHeads);
   backend.ctx.AttentionDecodeStep(
     backend.id(out),
     backend.id(keys),
@@ -50,6 +49,20 @@ export function attentionDecodeStep(
     offset,
   );
   return out;
+}
+
+/** The kernel's device tables: the Rope inverse frequencies and the B·Hkv zeroed chunk tickets (backend constants). */
+export function decodeStepTables(
+  backend: CudaBackend,
+  theta: number,
+  Dh: number,
+  B: number,
+  kvHeads: number,
+): { freq: TensorInfo; tickets: TensorInfo } {
+  return {
+    freq: backend.constant(`rope:${theta}:${Dh}`, () => inverseFrequencies(theta, Dh)),
+    tickets: backend.constant(`attention-decode-step:tickets:${B * kvHeads}`, () => new Float32Array(B * kvHeads)),
+  };
 }
 
 /** The kernel's limits: ≤ 16 query heads per KV head, head dim ≤ 256, its tiles in the device's shared memory. */

@@ -58,6 +58,7 @@ function launch(
     backend.idOpt(targets.tickets),
     zxbcdt.shape[1]!,
     offset,
+    ssmState.dtype !== 'f32',
   );
   return y;
 }
@@ -78,11 +79,18 @@ export function ssmDecodeStepInPlace(
   inputs: KernelInputs<'SsmDecodeStepInPlace'>,
   { offset, ...attrs }: KernelAttrs<'SsmDecodeStepInPlace'>,
 ): TensorInfo {
-  const [B, H, P, N] = inputs.ssmState.shape as [number, number, number, number];
-  const G = (inputs.convState.shape[1]! - H * P) / (2 * N);
-  // An f32 constant of zeros is, bit for bit, zeroed u32 words.
-  const tickets = backend.constant(`ssm-decode-step:tickets:${B * G}`, () => new Float32Array(B * G));
+  const tickets = inPlaceTickets(backend, inputs);
   return launch(backend, inputs, attrs, offset, { convState: inputs.convState, ssmState: inputs.ssmState, tickets });
+}
+
+/** The in-place step's B·G group tickets (a backend constant: an f32 constant of zeros is, bit for bit, zeroed u32 words). */
+export function inPlaceTickets(
+  backend: CudaBackend,
+  { convState, ssmState }: Pick<KernelInputs<'SsmDecodeStep'>, 'convState' | 'ssmState'>,
+): TensorInfo {
+  const [B, H, P, N] = ssmState.shape as [number, number, number, number];
+  const G = (convState.shape[1]! - H * P) / (2 * N);
+  return backend.constant(`ssm-decode-step:tickets:${B * G}`, () => new Float32Array(B * G));
 }
 
 /** The state, conv, group and row limits of the kernel (one block's shared memory holds 2N + 16 floats). */

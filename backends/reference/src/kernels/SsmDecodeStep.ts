@@ -6,7 +6,10 @@
  *   xBC', convState' = conv update of xBC; xBC' rounded to zxbcdt's dtype (the contract's one stored intermediate)
  *   y, ssmState'  = SSM step of x, B, C (xBC' split) with dt, A, D
  *   y             = y · silu(z) when gate = 'silu'
- * y is rounded once to zxbcdt's dtype (gate 'silu') or to the state dtype (gate 'none'); the states to their own.
+ * y is rounded once to zxbcdt's dtype (gate 'silu') or to the state dtype, dtBias's (gate 'none'); the states to
+ * their own dtypes. A 16-bit ssmState is read exactly (its values are f64 here like any other) and its new state,
+ * computed in f64 like an f32 state's, is rounded once to the 16-bit dtype (through f32, the contract's convention);
+ * y comes from the unrounded new state.
  */
 import { type KernelAttrs, type KernelInputs, type KernelOutputs, roundToDType } from '@falcon-h1/core-tensor';
 import type { BufferStore } from '../buffer-store.js';
@@ -25,7 +28,7 @@ export function ssmDecodeStep(
   const { y, nextConv, nextState } = ssmDecodeStepValues(store, inputs, attrs, 0);
   const dSsm = ssmState.shape[1]! * ssmState.shape[2]!;
   return {
-    y: store.output(y, [zxbcdt.shape[0]!, dSsm], attrs.gate === 'silu' ? zxbcdt.dtype : ssmState.dtype),
+    y: store.output(y, [zxbcdt.shape[0]!, dSsm], attrs.gate === 'silu' ? zxbcdt.dtype : inputs.dtBias.dtype),
     convState: store.output(nextConv, convState.shape, convState.dtype),
     ssmState: store.output(nextState, ssmState.shape, ssmState.dtype),
   };

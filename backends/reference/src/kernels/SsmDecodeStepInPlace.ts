@@ -3,7 +3,8 @@
  * convDim + H) of each zxbcdt row, with the next states written IN PLACE into convState and ssmState (like
  * AttentionDecodeStep's cache write). The whole step is computed from the old states before either is written, so
  * no part of it reads a state element already updated; each state element is rounded once to its dtype as
- * SsmDecodeStep's outputs are. Returns y [B, dSsm] (zxbcdt's dtype with the silu gate, the state dtype without).
+ * SsmDecodeStep's outputs are (a 16-bit ssmState too). Returns y [B, dSsm] (zxbcdt's dtype with the silu gate, the
+ * state dtype — dtBias's — without).
  */
 import {
   type FloatDType,
@@ -30,5 +31,5 @@ export function ssmDecodeStepInPlace(
     for (let i = 0; i < next.length; i++) target[i] = roundToDType(next[i]!, state.dtype as FloatDType);
   }
   const dSsm = ssmState.shape[1]! * ssmState.shape[2]!;
-  return store.output(y, [zxbcdt.shape[0]!, dSsm], attrs.gate === 'silu' ? zxbcdt.dtype : ssmState.dtype);
+  return store.output(y, [zxbcdt.shape[0]!, dSsm], attrs.gate === 'silu' ? zxbcdt.dtype : inputs.dtBias.dtype);
 }

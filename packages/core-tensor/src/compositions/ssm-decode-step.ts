@@ -6,7 +6,8 @@
  *
  * Precision (the contract's): dt, x, B, C, the state and the gate in the state dtype (f32; f64 for f64); the conv
  * output rounded to the activations' dtype as CausalConv1dUpdate stores it; y rounded once to the activations' dtype
- * after the gate, or left in the state dtype without one.
+ * after the gate, or left in the state dtype without one. A 16-bit ssmState (the activations' f16/bf16) is widened
+ * to f32 first and the new state rounded back to it once at the end: the step itself, y included, is the f32 one.
  */
 import { tidy } from '../engine.js';
 import type { Composition } from '../fused-dispatch.js';
@@ -17,7 +18,7 @@ import { swiGlu } from '../ops/fused/swi-glu.js';
 import { split } from '../ops/layout.js';
 import { reshape } from '../ops/reshape.js';
 import type { Tensor } from '../tensor.js';
-import { narrow } from './precision.js';
+import { narrow, widen } from './precision.js';
 
 export const composeSsmDecodeStep: Composition<'SsmDecodeStep'> = (
   { zxbcdt, convState, convWeight, convBias, ssmState, dtBias, A, D },
@@ -28,7 +29,8 @@ export const composeSsmDecodeStep: Composition<'SsmDecodeStep'> = (
     const convDim = convState.shape[1]!;
     const dSsm = h * p;
     const gn = (convDim - dSsm) / 2;
-    const wide = ssmState.dtype;
+    // The state dtype (dtBias, A and D are in it); a 16-bit ssmState is widened to it here.
+    const wide = dtBias.dtype;
     const [z, xBC, dtRaw] = split(zxbcdt, [dSsm, convDim, h], -1) as [Tensor, Tensor, Tensor];
     let dt = softplus(add(narrow(dtRaw, wide), dtBias));
     // softplus is positive: the default limit (0, ∞) changes nothing, so the Clamp is skipped for it.
@@ -37,7 +39,7 @@ export const composeSsmDecodeStep: Composition<'SsmDecodeStep'> = (
     const [x, Bm, Cm] = split(narrow(conv.y, wide), [dSsm, gn, gn], -1) as [Tensor, Tensor, Tensor];
     const g = gn / n;
     const next = ssmStep({
-      state: ssmState,
+      state: widen(ssmState),
       x: reshape(x, [b, h, p]),
       dt,
       A,
@@ -49,6 +51,6 @@ export const composeSsmDecodeStep: Composition<'SsmDecodeStep'> = (
     return {
       y: gate === 'silu' ? narrow(swiGlu(narrow(z, wide), y), zxbcdt.dtype) : y,
       convState: conv.convState,
-      ssmState: next.state,
+      ssmState: narrow(next.state, ssmState.dtype),
     };
   });

@@ -11,6 +11,8 @@ export * from './fused/cache-write.js';
 export * from './fused/causal-conv1d.js';
 export * from './fused/cross-entropy.js';
 export * from './fused/linear-cross-entropy.js';
+export * from './fused/parallel-mixers-attrs.js';
+export * from './fused/parallel-mixers-decode-step.js';
 export * from './fused/rms-norm.js';
 export * from './fused/rope.js';
 export * from './fused/softmax.js';

@@ -71,7 +71,8 @@ export async function* generateStream(
   const history = prompts.map((p) => [...p]);
   const finished = prompts.map(() => false);
   const cache = model.createCache(batch.batch);
-  // One-token steps read the mixers' parameter-derived constants from the cache instead of recomputing them.
+  // One-token steps read the mixers' parameter-derived constants from the cache instead of recomputing them. (The
+  // prefill reads the model's inference constants where `prepareInference()` made them: FalconH1ForCausalLM.forward.)
   cache.prepareDecodeSteps(model.model.layers, model.model.embed_tokens.weight.dtype);
   let input: Tensor | undefined = tensor(batch.ids, [batch.batch, batch.length], 'i32', backend);
   try {

@@ -1,9 +1,13 @@
 /**
  * StaticDecoder: greedy (or host-sampled) decoding whose per-token step has fixed shapes and updates its state in
  * place, so that a backend with graph capture (CUDA Graphs) records the step once and replays it: one host call per
- * token instead of one per kernel (a 0.5B-shaped Falcon-H1 step is 226 kernels, 6 per layer).
+ * token instead of one per kernel (a 0.5B-shaped Falcon-H1 step is 190 kernels, 5 per layer).
  *
- * After a normal prefill (the hybrid cache, left-padded prompts as documents), every piece of state the step reads
+ * The layers' constants (weights with the μP multipliers folded in, merged projections: inference-constants.ts) are
+ * the model's where `prepareInference()` made them — borrowed, so a server pays for one copy whatever the number of
+ * decoders — else made for this decoder and freed with it; the prefill runs through them too
+ * (FalconH1DecoderLayer.inferenceForward: about half the plain layer's kernels).
+ * After that prefill (the hybrid cache, left-padded prompts as documents), every piece of state the step reads
  * moves into buffers that live for the whole generation:
  *   per layer  keys, values [B, L, Hkv, Dh] (a `StaticKVCache`, L = maxLength), conv_state [B, conv_dim, K] and
  *              ssm_state [B, H, P, N]
@@ -13,7 +17,8 @@
  * Each step's document ids go into their slot in place (core's `cacheWrite`), each layer's keys and values by
  * the fused `attentionDecodeStep` that also attends over the cache (the packed q|k|v projection is a decode constant;
  * SA_M and SAM layers stack it under in_proj: one MatMul for both branches), and each layer's conv and SSM states by
- * the fused `ssmDecodeStepInPlace` (`inPlaceMambaState`: no copy of the next state back into its buffers). Each
+ * the fused `ssmDecodeStepInPlace` (`inPlaceMambaState`: no copy of the next state back into its buffers) — both
+ * steps in one kernel, `parallelMixersDecodeStep`, in SA_M and SAM layers with the plain y·silu(z) gate. Each
  * bias-free projection that alone reads a norm or the MLP's activation runs fused with it (`addRmsNormMatMul`,
  * `swiGluPackedMatMul`: FalconH1DecoderLayer.decodeStep). The step
  * is the layers' one-token decode steps with these caches (FalconH1Model.decodeLayers), the greedy next token
@@ -29,7 +34,9 @@ import {
   cacheWrite,
   canCaptureGraphs,
   captureGraph,
+  cast,
   concat,
+  type DType,
   dispose,
   fill,
   gather,
@@ -47,7 +54,8 @@ import {
 import { inPlaceMambaState } from '@falcon-h1/mamba2';
 import type { DecoderLayerCache } from '../falcon-h1-decoder-layer.js';
 import type { FalconH1ForCausalLM } from '../falcon-h1-for-causal-lm.js';
-import { disposeLayerDecodeConstants, type LayerDecodeConstants } from '../layer-decode-constants.js';
+import { disposeInferenceConstants, type InferenceConstants, modelInferenceConstants } from '../inference-constants.js';
+import type { LayerDecodeConstants } from '../layer-decode-constants.js';
 import { leftPadBatch } from './left-pad-batch.js';
 
 export interface StaticDecoderOptions {
@@ -57,6 +65,20 @@ export interface StaticDecoderOptions {
   padTokenId?: number;
   /** Record the step into a graph and replay it (default: where the backend can capture graphs). */
   capture?: boolean;
+  /**
+   * Run each SA_M or SAM layer's SSM and attention steps as ONE kernel, ParallelMixersDecodeStep, which a backend
+   * may run side by side (default true; layers with the gated RMSNorm keep two kernels either way). false: the two
+   * steps one after the other, SsmDecodeStepInPlace then AttentionDecodeStep, with the same results — for timing
+   * what the fusion gains on a backend (tools/decode-kernel-count.mjs --separate-mixers counts that step).
+   */
+  parallelMixers?: boolean;
+  /**
+   * The dtype of the SSM states the steps carry: 'f32' (default, the exact scan's state, as llama.cpp keeps it), or
+   * 'activations' — the model's 16-bit dtype for a bf16/f16 model, as transformers keeps `ssm_states` (the kernels
+   * widen it on load and round the new state once on store). Half the state's bytes: at batch 32 the 0.5B's f32
+   * state is 25 MB per layer, read and written every step. f32 models keep f32 either way.
+   */
+  ssmStateDtype?: 'f32' | 'activations';
 }
 
 /** What one step leaves on the device: that step's logits [B, V] and its greedy tokens [B] (i32). */
@@ -79,6 +101,8 @@ export class StaticDecoder {
   readonly maxLength: number;
   /** Whether steps replay a captured graph. */
   readonly captures: boolean;
+  /** The dtype of the SSM states the steps carry (f32, or the model's 16-bit dtype: `ssmStateDtype`). */
+  readonly ssmStateDtype: DType;
   private readonly layers: LayerState[];
   /** The input token of the next step (the greedy choice of the last one, unless `setTokens` replaced it). */
   private readonly tokens: Variable;
@@ -94,6 +118,8 @@ export class StaticDecoder {
   private graph: CapturedGraph<StaticDecodeStep> | undefined;
   private last: StaticDecodeStep | undefined;
   private disposed = false;
+  /** The layers' constants where this decoder made them (freed with it); undefined where it borrows the model's. */
+  private readonly ownedConstants: InferenceConstants | undefined;
 
   /** Prefills `prompts` (left-padded to one length) and readies the static step. */
   constructor(
@@ -120,12 +146,30 @@ export class StaticDecoder {
     // The static cache masks by document, so the prefill always tracks documents (every row: document 1 after
     // its padding, or from the start).
     const seqIdx = padded.seqIdx ?? new Int32Array(b * s).fill(1);
+    // Parameter-derived tensors (weights with the μP multipliers folded in, merged input and output projections,
+    // f32 dt_bias/A/D/norm weight, the packed q|k|v projection of the fused attention step), read by the prefill
+    // and every step: the model's inference constants where `prepareInference` made them (borrowed, not freed
+    // here: one copy per model, however many decoders), else made for this decoder.
+    const shared = model.inferenceConstants();
+    const dtype = model.model.embed_tokens.weight.dtype;
+    const constants =
+      shared ?? modelInferenceConstants(model.model.layers, dtype, { parallelMixers: options.parallelMixers });
+    this.ownedConstants = shared ? undefined : constants;
+    // The setting of the borrowed constants, where this decoder asks for the two mixers' steps apart.
+    const stepConstants = (i: number): LayerDecodeConstants => {
+      const layer = constants.layers[i]!;
+      return shared && options.parallelMixers === false ? { ...layer, parallelMixers: false } : layer;
+    };
     const cache = model.createCache(b);
     const ids = tensor(padded.ids, [b, s], 'i32', backend);
     try {
       const vocab = config.vocab_size;
+      // The prefill through the same constants (FalconH1DecoderLayer.inferenceForward): about half the kernels.
       const first = tidy(() =>
-        argMax(reshape(model.forward(ids, { cache, seqIdx, logitsToKeep: 1 }).logits, [b, vocab]), -1),
+        argMax(
+          reshape(model.forward(ids, { cache, seqIdx, logitsToKeep: 1, inference: constants }).logits, [b, vocab]),
+          -1,
+        ),
       );
       const firstColumn = reshape(first, [b, 1]);
       this.tokens = variable(firstColumn, { name: 'static_decoder.tokens', trainable: false });
@@ -160,6 +204,10 @@ export class StaticDecoder {
       // Every layer cached the same document ids: one copy serves them all.
       this.keySeqIdx = own(widen(cache.layers[0]!.kv.keySeqIdx!, -1), 'key_seq_idx');
       const slot = (): Tensor => this.slot;
+      // The prefill's f32 state, or that state rounded once to the model's 16-bit dtype (ssmStateDtype).
+      const state16 = options.ssmStateDtype === 'activations' && (dtype === 'bf16' || dtype === 'f16');
+      this.ssmStateDtype = state16 ? dtype : cache.layers[0]!.mamba!.ssmState.dtype;
+      const stateOf = (state: Tensor): Tensor => (state16 ? cast(state, dtype) : state); // (a copy to free)
       this.layers = cache.layers.map((layer, i) => {
         const kv = layer.kv;
         const mamba = layer.mamba!;
@@ -171,16 +219,16 @@ export class StaticDecoder {
           { writesKeySeqIdx: false },
         );
         const convState = variable(mamba.convState, { name: `layers.${i}.conv_state`, trainable: false });
-        const ssmState = variable(mamba.ssmState, { name: `layers.${i}.ssm_state`, trainable: false });
-        // Parameter-derived tensors (weights with the μP multipliers folded in, merged input and output
-        // projections, f32 dt_bias/A/D/norm weight, the packed q|k|v projection of the fused attention step) made
-        // once, not every step.
-        const decodeConstants = model.model.layers[i]!.decodeConstants(model.model.embed_tokens.weight.dtype, {
-          staticCache: true,
-        });
+        const initialState = stateOf(mamba.ssmState);
+        const ssmState = variable(initialState, { name: `layers.${i}.ssm_state`, trainable: false });
+        if (initialState !== mamba.ssmState) initialState.dispose();
+        const decodeConstants = stepConstants(i);
         const layerCache = { kv: staticKv, mamba: inPlaceMambaState(convState, ssmState), decodeConstants };
         return { kv: staticKv, convState, ssmState, decodeConstants, cache: layerCache };
       });
+    } catch (error) {
+      if (this.ownedConstants) disposeInferenceConstants(this.ownedConstants);
+      throw error;
     } finally {
       ids.dispose();
       cache.dispose();
@@ -269,10 +317,8 @@ export class StaticDecoder {
     this.release();
     this.graph?.dispose();
     const owned: Tensor[] = [this.tokens, this.positions, this.slot, this.rowDocuments, this.keySeqIdx, this.one];
-    for (const layer of this.layers) {
-      owned.push(layer.kv.keys, layer.kv.values, layer.convState, layer.ssmState);
-      disposeLayerDecodeConstants(layer.decodeConstants);
-    }
+    for (const layer of this.layers) owned.push(layer.kv.keys, layer.kv.values, layer.convState, layer.ssmState);
     dispose(owned);
+    if (this.ownedConstants) disposeInferenceConstants(this.ownedConstants);
   }
 }

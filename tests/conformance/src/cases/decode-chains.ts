@@ -14,7 +14,10 @@
  *   - a hybrid layer's mixing half as the model runs it: AddRmsNorm → one MatMul making the wide packed row
  *     [z x B C dt | q k v] → SsmDecodeStepInPlace (its columns at 0; states in place) → AttentionDecodeStep (q|k|v at
  *     the offset after the SSM's columns, the SSM's y as prefix; the cache in place) → MatMul of [y | o] (the merged
- *     out-projection). Outputs: the logits-like product, y, and the states and cache after the step.
+ *     out-projection). Outputs: the logits-like product, y, and the states and cache after the step;
+ *   - the same half with the two steps as ONE ParallelMixersDecodeStep, for two tokens in a row: the second step's
+ *     row is projected from the first step's output, and it reads the conv state, SSM state and KV cache the first
+ *     step wrote (a kernel that returns before its in-place writes land, or reads them early, fails it).
  * All shapes are tiny; every backend runs them.
  */
 
@@ -23,6 +26,16 @@ import * as ops from '@falcon-h1/core-tensor';
 import type { CaseInput, ConformanceCase } from '../case.js';
 import { floatIn, intIn, intValues, stateIn } from '../case-inputs.js';
 import type { Rng } from '../random.js';
+import { type DecodeCache, nextToken, row } from './decode-caches.js';
+import {
+  type MixersSpec,
+  mixersInputs,
+  mixersLayout,
+  mixersStates,
+  mixersStatesAfter,
+  mixersStep,
+  stepIds,
+} from './parallel-mixers-decode-step.js';
 
 const M = 3; // tokens: a matrix-vector MatMul on CUDA
 const K = 264; // 528 bytes in 16-bit, 1056 in f32: a multiple of 16
@@ -229,9 +242,61 @@ const hybridMixingCase: ConformanceCase = {
   },
 };
 
+// Two tokens through the mixing half with the fused step: the SSM above (columns at 0) and the attention (q|k|v
+// right after), the same cache of 20 slots. Row 0 writes slots 5 then 6, row 1 slots 0 then 1 (a second document
+// after empty slots), row 2 slot 19 then none (its cache is full: slot 20 is outside it).
+const MIXERS: MixersSpec = {
+  ssm: { ...SSM, g: 1, bias: true, d: true },
+  attention: { hq: ATTN.hq, hkv: ATTN.hkv, dh: ATTN.dh, theta: 1e4 },
+};
+const MIXERS_LAYOUT = mixersLayout(MIXERS, { first: 'ssm', before: 0, between: 0, after: 0 });
+const FIRST_STEP: DecodeCache = {
+  l: ATTN.l,
+  slots: [5, 0, 19],
+  rows: [row(0, 5, [0, 6], [-1, 14]), row(1, 0, [1, 1], [-1, 19]), row(2, 19, [2, 20])],
+};
+const SECOND_STEP = nextToken(FIRST_STEP);
+
+const parallelMixersChainCase: ConformanceCase = {
+  kernel: 'ParallelMixersDecodeStep',
+  params: `decode chain B=${MIX_B},D=${D}, two tokens: (AddRmsNorm→MatMul [zxBCdt ${SSM_WIDTH} | qkv ${ATTN_WIDTH}]→ParallelMixersDecodeStep→MatMul)×2, states carried`,
+  backward: false,
+  inputs: (rng) => [
+    floatIn(rng, 'x', [MIX_B, D]),
+    floatIn(rng, 'residual', [MIX_B, D]),
+    floatIn(rng, 'normW', [D], 0.5, 1.5),
+    floatIn(rng, 'wIn', [MIXERS_LAYOUT.width, D], -0.15, 0.15),
+    floatIn(rng, 'wOut', [D, SSM.h * SSM.p + ATTN.hq * ATTN.dh], -0.15, 0.15),
+    ...mixersInputs(rng, MIX_B, ATTN.l, MIXERS),
+    ...stepIds(FIRST_STEP, '1'),
+    ...stepIds(SECOND_STEP, '2'),
+  ],
+  run: (t) => {
+    const states = mixersStates(t);
+    let hidden = t.x!;
+    let residual = t.residual!;
+    const mixed: Tensor[] = [];
+    for (const step of ['1', '2']) {
+      const { sum, normed } = ops.addRmsNorm(hidden, residual, t.normW!, 1e-5);
+      const packed = ops.matmul(normed, t.wIn!, false, true);
+      const ids = {
+        positions: t[`positions${step}`]!,
+        slots: t[`slots${step}`]!,
+        qSeqIdx: t[`qSeq${step}`]!,
+        kSeqIdx: t[`kSeq${step}`]!,
+      };
+      mixed.push(mixersStep(MIXERS, t, packed, ids, states, MIXERS_LAYOUT));
+      hidden = ops.matmul(mixed.at(-1)!, t.wOut!, false, true);
+      residual = sum;
+    }
+    return { first: mixed[0]!, second: mixed[1]!, out: hidden, ...mixersStatesAfter(states) };
+  },
+};
+
 export const DECODE_CHAIN_CASES: readonly ConformanceCase[] = [
   ...weightJustWrittenCases,
   weightWrittenEarlierCase,
   decodeStepCase,
   hybridMixingCase,
+  parallelMixersChainCase,
 ];

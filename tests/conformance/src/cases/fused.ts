@@ -10,7 +10,9 @@ import * as ops from '@falcon-h1/core-tensor';
 import type { CaseInput, ConformanceCase } from '../case.js';
 import { docIds, docPositions, floatIn, intIn, intValues, stateIn } from '../case-inputs.js';
 import type { Rng } from '../random.js';
+import { type DecodeCache, FIVE_ROWS_LONG, FIVE_ROWS_SHORT, HALF_B_CACHE } from './decode-caches.js';
 import { FUSED_MAT_MUL_CASES } from './fused-mat-mul.js';
+import { parallelMixersDecodeStepCases } from './parallel-mixers-decode-step.js';
 import { ssmDecodeStepCases, ssmDecodeStepInPlaceCases } from './ssm-decode-step.js';
 
 const softmaxCases: ConformanceCase[] = [
@@ -577,14 +579,10 @@ const cacheWriteCases: ConformanceCase[] = (
 // reading its q|k|v at an offset of a wider row (columns after them too) and putting a prefix in front of its output
 // ([prefix | o]: the 0.5B layer's merged projection, whose SSM output goes before the heads), B = 1 and 5, one split
 // and several; the cache's contents after the call are outputs of every case.
-interface DecodeStepSpec {
+interface DecodeStepSpec extends DecodeCache {
   hq: number;
   hkv: number;
   dh: number;
-  l: number;
-  slots: number[];
-  /** Per row: the query's document and position, and the slots' documents as run-length pairs [id, count]. */
-  rows: Array<{ q: number; pos: number; k: Array<[number, number]> }>;
   theta?: number;
   /** Multiplies 1/√Dh (a folded key multiplier). */
   scaleBy?: number;
@@ -600,20 +598,9 @@ const HALF_B_DECODE: DecodeStepSpec = {
   hq: 8,
   hkv: 2,
   dh: 64,
-  l: 193,
-  slots: [129],
+  ...HALF_B_CACHE,
   theta: 1e11,
   scaleBy: 0.8,
-  rows: [
-    {
-      q: 1,
-      pos: 129,
-      k: [
-        [1, 130],
-        [-1, 63],
-      ],
-    },
-  ],
   tag: 'Falcon-H1-0.5B decode, static cache',
 };
 
@@ -752,93 +739,19 @@ const DECODE_STEPS: DecodeStepSpec[] = [
     hq: 4,
     hkv: 2,
     dh: 16,
-    l: 11,
-    slots: [0, 10, 4, 11, 7],
+    ...FIVE_ROWS_SHORT,
     after: 9,
     prefix: 3,
-    rows: [
-      {
-        q: 0,
-        pos: 0,
-        k: [
-          [0, 1],
-          [-1, 10],
-        ],
-      },
-      {
-        q: 2,
-        pos: 30,
-        k: [
-          [1, 4],
-          [2, 7],
-        ],
-      },
-      {
-        q: 0,
-        pos: 4,
-        k: [
-          [0, 5],
-          [-1, 6],
-        ],
-      },
-      { q: 1, pos: 11, k: [[1, 11]] },
-      {
-        q: 5,
-        pos: 2,
-        k: [
-          [4, 5],
-          [5, 3],
-          [-1, 3],
-        ],
-      },
-    ],
   },
   {
     // B = 5 over 300 slots (two splits on GPUs, then their merge), offset and prefix, 3 query heads per KV head.
     hq: 6,
     hkv: 2,
     dh: 32,
-    l: 300,
-    slots: [299, 0, 150, 256, 7],
+    ...FIVE_ROWS_LONG,
     offset: 19,
     after: 5,
     prefix: 7,
-    rows: [
-      { q: 0, pos: 299, k: [[0, 300]] },
-      {
-        q: 3,
-        pos: 0,
-        k: [
-          [3, 1],
-          [-1, 299],
-        ],
-      },
-      {
-        q: 1,
-        pos: 140,
-        k: [
-          [0, 10],
-          [1, 141],
-          [-1, 149],
-        ],
-      },
-      {
-        q: 2,
-        pos: 256,
-        k: [
-          [2, 257],
-          [-1, 43],
-        ],
-      },
-      {
-        q: 4,
-        pos: 7,
-        k: [
-          [4, 8],
-          [-1, 292],
-        ],
-      },
-    ],
   },
 ];
 
@@ -995,6 +908,7 @@ export const FUSED_CASES: readonly ConformanceCase[] = [
   ...adamWCases,
   ...cacheWriteCases,
   ...attentionDecodeStepCases,
+  ...parallelMixersDecodeStepCases,
   ...cacheWhereCases,
   ...adamWMultiCases,
   ...swiGluCases,

@@ -11,14 +11,18 @@
  * awkward one (G = 2, N = 20, K = 3, P = 5); offset 0 and > 0 with columns after the step; gate silu and none. The
  * B = 16, 0.5B-sized case at an offset past 4096 runs many blocks per group on a GPU: each reads the group's B and C
  * conv state that one of them rewrites, so a kernel that writes in place before every block has read races there.
+ *
+ * Both kernels again with a 16-bit state (ssm-state.ts: ssmState in the activations' bf16 or f16, each case in its
+ * dtype only): the 0.5B mixer at B = 1 and 5 and a small odd one, the in-place ones at odd offsets of a wider row.
  */
 import * as ops from '@falcon-h1/core-tensor';
 import type { CaseInput, ConformanceCase } from '../case.js';
 import { floatIn, stateIn } from '../case-inputs.js';
 import type { Rng } from '../random.js';
+import { type SixteenBitState, sixteenBitStateCase, ssmStateIn, storedSsmState } from './ssm-state.js';
 
-interface DecodeSpec {
-  b: number;
+/** A Mamba2 decode step's sizes, conv bias and D, dt clamp and state dtype (ParallelMixersDecodeStep's SSM too). */
+export interface SsmStepSpec {
   h: number;
   p: number;
   g: number;
@@ -26,8 +30,14 @@ interface DecodeSpec {
   k: number;
   bias: boolean;
   d: boolean;
-  gate: ops.SsmGate;
   limit?: [number, number];
+  /** A 16-bit state: ssmState in the activations' dtype (the case runs in that dtype only). */
+  state?: SixteenBitState;
+}
+
+interface DecodeSpec extends SsmStepSpec {
+  b: number;
+  gate: ops.SsmGate;
   tag?: string;
 }
 
@@ -43,6 +53,19 @@ const DECODE: DecodeSpec[] = [
   { b: 16, h: 24, p: 64, g: 1, n: 16, k: 4, bias: true, d: true, gate: 'silu' },
 ];
 
+const HALF_B_MIXER = { h: 24, p: 64, g: 1, n: 128, k: 4, bias: true, d: true } as const;
+
+/** Each spec with a bf16 state and with an f16 state. */
+function withSixteenBitStates<S extends DecodeSpec>(specs: readonly S[]): S[] {
+  return specs.flatMap((s) => (['bf16', 'f16'] as const).map((state) => ({ ...s, state })));
+}
+
+const DECODE_16_BIT_STATE: DecodeSpec[] = withSixteenBitStates([
+  { ...HALF_B_MIXER, b: 1, gate: 'silu', tag: 'Falcon-H1-0.5B' },
+  { ...HALF_B_MIXER, b: 5, gate: 'none', limit: [0.05, 0.4], tag: 'Falcon-H1-0.5B sizes' },
+  { b: 3, h: 6, p: 3, g: 2, n: 7, k: 3, bias: false, d: true, gate: 'silu' },
+]);
+
 /** The case's inputs; zxbcdt is [B, before + dSsm + convDim + H + after] (the step's columns after `before`). */
 function decodeInputs(rng: Rng, s: DecodeSpec, before = 0, after = 0): CaseInput[] {
   const dSsm = s.h * s.p;
@@ -51,7 +74,7 @@ function decodeInputs(rng: Rng, s: DecodeSpec, before = 0, after = 0): CaseInput
     floatIn(rng, 'zxbcdt', [s.b, before + dSsm + convDim + s.h + after], -2, 2),
     floatIn(rng, 'convState', [s.b, convDim, s.k]),
     floatIn(rng, 'convWeight', [convDim, s.k], -0.7, 0.7),
-    stateIn(rng, 'ssmState', [s.b, s.h, s.p, s.n]),
+    ssmStateIn(rng, [s.b, s.h, s.p, s.n], s.state),
     stateIn(rng, 'dtBias', [s.h], -2, -0.5),
     stateIn(rng, 'A', [s.h], -2.5, -0.2),
   ];
@@ -61,13 +84,20 @@ function decodeInputs(rng: Rng, s: DecodeSpec, before = 0, after = 0): CaseInput
 }
 
 function specParams(s: DecodeSpec): string {
-  return `B=${s.b},H=${s.h},P=${s.p},G=${s.g},N=${s.n},K=${s.k}${s.bias ? ',convBias' : ''}${s.d ? ',D' : ''},gate=${s.gate}${s.limit ? `,dt in [${s.limit.join(', ')}]` : ''}`;
+  return `B=${s.b},H=${s.h},P=${s.p},G=${s.g},N=${s.n},K=${s.k}${s.bias ? ',convBias' : ''}${s.d ? ',D' : ''},gate=${s.gate}${s.limit ? `,dt in [${s.limit.join(', ')}]` : ''}${sixteenBitStateCase(s.state).params}`;
 }
 
-export const ssmDecodeStepCases: ConformanceCase[] = DECODE.map((s) => ({
+/** The contract's y dtype: the activations' behind the silu gate, the state dtype (dtBias's) without it. */
+function checkYDType(y: ops.Tensor, gate: ops.SsmGate, zxbcdt: ops.Tensor, dtBias: ops.Tensor): void {
+  const want = gate === 'silu' ? zxbcdt.dtype : dtBias.dtype;
+  if (y.dtype !== want) throw new Error(`y is ${y.dtype}, the contract says ${want}`);
+}
+
+export const ssmDecodeStepCases: ConformanceCase[] = [...DECODE, ...DECODE_16_BIT_STATE].map((s) => ({
   kernel: 'SsmDecodeStep',
   params: specParams(s),
   tag: s.tag,
+  dtypes: sixteenBitStateCase(s.state).dtypes,
   // Decode only: the forward is what backends implement (the gradient is the composition's, checked in gradcheck).
   backward: false,
   inputs: (rng: Rng) => decodeInputs(rng, s),
@@ -85,10 +115,8 @@ export const ssmDecodeStepCases: ConformanceCase[] = DECODE.map((s) => ({
       },
       { gate: s.gate, timeStepLimit: s.limit },
     );
-    // The contract: y in the activations' dtype behind the silu gate, in the state dtype without it.
-    const want = s.gate === 'silu' ? zxbcdt!.dtype : ssmState!.dtype;
-    if (out.y.dtype !== want) throw new Error(`y is ${out.y.dtype}, the contract says ${want}`);
-    return { ...out };
+    checkYDType(out.y, s.gate, zxbcdt!, dtBias!);
+    return { ...out, ssmState: storedSsmState(out.ssmState, s.state) };
   },
 }));
 
@@ -98,15 +126,7 @@ interface InPlaceSpec extends DecodeSpec {
   after: number;
 }
 
-const HALF_B: Omit<InPlaceSpec, 'b' | 'gate' | 'offset' | 'after'> = {
-  h: 24,
-  p: 64,
-  g: 1,
-  n: 128,
-  k: 4,
-  bias: true,
-  d: true,
-};
+const HALF_B: Omit<InPlaceSpec, 'b' | 'gate' | 'offset' | 'after'> = HALF_B_MIXER;
 const AWKWARD: Omit<InPlaceSpec, 'b' | 'gate' | 'offset' | 'after'> = {
   h: 6,
   p: 5,
@@ -128,10 +148,17 @@ const IN_PLACE: InPlaceSpec[] = [
   { ...AWKWARD, b: 16, gate: 'none', offset: 13, after: 5 },
 ];
 
-export const ssmDecodeStepInPlaceCases: ConformanceCase[] = IN_PLACE.map((s) => ({
+const IN_PLACE_16_BIT_STATE: InPlaceSpec[] = withSixteenBitStates([
+  { ...HALF_B, b: 1, gate: 'silu', offset: 5, after: 771, tag: 'Falcon-H1-0.5B sizes' },
+  { ...HALF_B, b: 5, gate: 'silu', offset: 4107, after: 9, tag: 'Falcon-H1-0.5B sizes' },
+  { ...AWKWARD, b: 3, gate: 'none', offset: 37, after: 11, limit: [0.05, 0.4] },
+]);
+
+export const ssmDecodeStepInPlaceCases: ConformanceCase[] = [...IN_PLACE, ...IN_PLACE_16_BIT_STATE].map((s) => ({
   kernel: 'SsmDecodeStepInPlace',
   params: `${specParams(s)},offset=${s.offset},after=${s.after}`,
   tag: s.tag,
+  dtypes: sixteenBitStateCase(s.state).dtypes,
   backward: false,
   inputs: (rng: Rng) => decodeInputs(rng, s, s.offset, s.after),
   run: ({ zxbcdt, convState: conv0, convWeight, convBias, ssmState: ssm0, dtBias, A, D }) => {
@@ -141,10 +168,9 @@ export const ssmDecodeStepInPlaceCases: ConformanceCase[] = IN_PLACE.map((s) => 
       { zxbcdt: zxbcdt!, convState, convWeight: convWeight!, convBias, ssmState, dtBias: dtBias!, A: A!, D },
       { gate: s.gate, timeStepLimit: s.limit, offset: s.offset },
     );
-    const want = s.gate === 'silu' ? zxbcdt!.dtype : ssmState.dtype;
-    if (y.dtype !== want) throw new Error(`y is ${y.dtype}, the contract says ${want}`);
+    checkYDType(y, s.gate, zxbcdt!, dtBias!);
     // The states after the call, as plain tensors that the case's scope owns; the variables are freed here.
-    const result = { y, convState: ops.copy(convState), ssmState: ops.copy(ssmState) };
+    const result = { y, convState: ops.copy(convState), ssmState: storedSsmState(ops.copy(ssmState), s.state) };
     ops.dispose([convState, ssmState]);
     return result;
   },

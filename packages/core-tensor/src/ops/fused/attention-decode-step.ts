@@ -5,10 +5,10 @@
  * packed projection). Inference only: no gradient, like `cacheWrite`.
  */
 import { composeAttentionDecodeStep } from '../../compositions/attention-decode-step.js';
-import { isFloatDType } from '../../dtype.js';
 import { runFusedInPlace } from '../../fused-dispatch.js';
-import { formatShape } from '../../shape-rules.js';
 import type { Tensor, Variable } from '../../tensor.js';
+import { checkAttentionDecodeStep } from './attention-decode-step-checks.js';
+import { checkOneBackend } from './in-place-checks.js';
 
 export interface AttentionDecodeStepOptions {
   /** Query heads Hq. */
@@ -50,56 +50,8 @@ export interface AttentionDecodeStepInputs {
  * after the prefix's C columns ([B, C + Hq·Dh]; o alone without a prefix).
  */
 export function attentionDecodeStep(inputs: AttentionDecodeStepInputs, options: AttentionDecodeStepOptions): Tensor {
-  const { qkv, positions, keys, values, slots, qSeqIdx, kSeqIdx, prefix } = inputs;
-  const { heads, kvHeads, theta, offset = 0 } = options;
   const where = 'attentionDecodeStep';
-  if (!Number.isInteger(offset) || offset < 0) {
-    throw new Error(`${where}: offset must be a non-negative integer, got ${offset}`);
-  }
-  if (!Number.isInteger(heads) || !Number.isInteger(kvHeads) || kvHeads <= 0 || heads % kvHeads !== 0) {
-    throw new Error(`${where}: ${heads} query heads cannot share ${kvHeads} KV heads`);
-  }
-  if (keys.rank !== 4 || keys.shape[2] !== kvHeads || keys.shape[3]! % 2 !== 0) {
-    throw new Error(`${where}: keys must be [B, L, ${kvHeads}, Dh] with even Dh, got ${formatShape(keys.shape)}`);
-  }
-  const [b, l, , dh] = keys.shape as [number, number, number, number];
-  if (formatShape(values.shape) !== formatShape(keys.shape)) {
-    throw new Error(`${where}: values ${formatShape(values.shape)} must match keys ${formatShape(keys.shape)}`);
-  }
-  const width = (heads + 2 * kvHeads) * dh;
-  if (!isFloatDType(qkv.dtype) || qkv.rank !== 2 || qkv.shape[0] !== b || qkv.shape[1]! < offset + width) {
-    throw new Error(
-      `${where}: qkv must be a float [${b}, W] with W ≥ offset + (${heads} + 2·${kvHeads}) heads of ${dh} = ${offset} + ${width}, got ${qkv.dtype}${formatShape(qkv.shape)}`,
-    );
-  }
-  if (keys.dtype !== qkv.dtype || values.dtype !== qkv.dtype) {
-    throw new Error(`${where}: qkv is ${qkv.dtype}, keys ${keys.dtype}, values ${values.dtype}: one dtype`);
-  }
-  const ints: Array<[string, Tensor, number[]]> = [
-    ['positions', positions, [b]],
-    ['qSeqIdx', qSeqIdx, [b]],
-    ['kSeqIdx', kSeqIdx, [b, l]],
-  ];
-  for (const [name, t, shape] of ints) {
-    if (t.dtype !== 'i32' || formatShape(t.shape) !== formatShape(shape)) {
-      throw new Error(`${where}: ${name} must be i32${formatShape(shape)}, got ${t.dtype}${formatShape(t.shape)}`);
-    }
-  }
-  if (slots.dtype !== 'i32' || slots.rank !== 1 || (slots.shape[0] !== b && slots.shape[0] !== 1)) {
-    throw new Error(`${where}: slots must be i32 [${b}] or [1], got ${slots.dtype}${formatShape(slots.shape)}`);
-  }
-  if (prefix && (prefix.dtype !== qkv.dtype || prefix.rank !== 2 || prefix.shape[0] !== b || prefix.shape[1]! < 1)) {
-    throw new Error(
-      `${where}: prefix must be ${qkv.dtype} [${b}, C] with C ≥ 1 (qkv's dtype and rows), got ${prefix.dtype}${formatShape(prefix.shape)}`,
-    );
-  }
-  if (!(theta > 0)) throw new Error(`${where}: theta must be > 0, got ${theta}`);
-  const backend = qkv.backend;
-  if (
-    [positions, keys, values, slots, qSeqIdx, kSeqIdx, prefix].some((t) => t !== undefined && t.backend !== backend)
-  ) {
-    throw new Error(`${where}: every input must live on one backend`);
-  }
-  const attrs = { heads, kvHeads, theta, scale: options.scale ?? 1 / Math.sqrt(dh), offset };
+  const attrs = checkAttentionDecodeStep(where, inputs, options);
+  checkOneBackend(where, Object.values(inputs) as Array<Tensor | undefined>);
   return runFusedInPlace('AttentionDecodeStep', { ...inputs }, attrs, () => composeAttentionDecodeStep(inputs, attrs));
 }

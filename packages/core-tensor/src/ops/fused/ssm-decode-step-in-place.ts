@@ -7,15 +7,15 @@
  */
 import { composeSsmDecodeStepInPlace } from '../../compositions/ssm-decode-step-in-place.js';
 import { runFusedInPlace } from '../../fused-dispatch.js';
-import { formatShape } from '../../shape-rules.js';
-import { type Tensor, Variable } from '../../tensor.js';
+import type { Tensor, Variable } from '../../tensor.js';
+import { checkOneBackend } from './in-place-checks.js';
 import type { SsmDecodeStepInputs, SsmDecodeStepOptions } from './ssm-decode-step.js';
-import { checkSsmDecodeStep } from './ssm-decode-step-checks.js';
+import { checkSsmDecodeStepInPlace } from './ssm-decode-step-checks.js';
 
 export interface SsmDecodeStepInPlaceInputs extends SsmDecodeStepInputs {
   /** [B, convDim, K] in zxbcdt's dtype: the last K pre-conv xBC columns, oldest first; written in place. */
   convState: Variable;
-  /** [B, H, P, N] in the state dtype (f32; f64 for f64 activations); written in place. */
+  /** [B, H, P, N] in the state dtype (f32; f64 for f64 activations) or a 16-bit state; written in place. */
   ssmState: Variable;
 }
 
@@ -34,24 +34,8 @@ export function ssmDecodeStepInPlace(
   options: SsmDecodeStepInPlaceOptions = {},
 ): Tensor {
   const where = 'ssmDecodeStepInPlace';
-  const offset = options.offset ?? 0;
-  if (!Number.isInteger(offset) || offset < 0) {
-    throw new Error(`${where}: offset must be a non-negative integer, got ${offset}`);
-  }
-  for (const name of ['convState', 'ssmState'] as const) {
-    const state = inputs[name] as Tensor;
-    if (!(state instanceof Variable)) {
-      throw new Error(
-        `${where}: ${name} ${state.dtype}${formatShape(state.shape)} must be a Variable (it is written in place)`,
-      );
-    }
-  }
-  const attrs = { ...checkSsmDecodeStep(where, inputs, options, offset), offset };
-  const backend = inputs.zxbcdt.backend;
-  const tensors = Object.values(inputs) as Array<Tensor | undefined>;
-  if (tensors.some((t) => t !== undefined && t.backend !== backend)) {
-    throw new Error(`${where}: every input must live on one backend`);
-  }
+  const attrs = checkSsmDecodeStepInPlace(where, inputs, options);
+  checkOneBackend(where, Object.values(inputs) as Array<Tensor | undefined>);
   return runFusedInPlace('SsmDecodeStepInPlace', { ...inputs }, attrs, () =>
     composeSsmDecodeStepInPlace(inputs, attrs),
   );

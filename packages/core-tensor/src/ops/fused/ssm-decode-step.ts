@@ -19,7 +19,10 @@ export interface SsmDecodeStepInputs {
   convWeight: Tensor;
   /** [convDim] in zxbcdt's dtype */
   convBias?: Tensor;
-  /** [B, H, P, N] in the state dtype: f32 (f64 for f64 activations) */
+  /**
+   * [B, H, P, N] in the state dtype: f32 (f64 for f64 activations); or a 16-bit state in zxbcdt's f16/bf16, widened
+   * to f32 for the step, the new state rounded back to it once
+   */
   ssmState: Tensor;
   /** [H], state dtype */
   dtBias: Tensor;
@@ -43,6 +46,7 @@ export type SsmDecodeStepOutputs = {
   /** [B, dSsm]: zxbcdt's dtype with the silu gate, the state dtype without. */
   y: Tensor;
   convState: Tensor;
+  /** ssmState's dtype (a 16-bit state comes back rounded to it). */
   ssmState: Tensor;
 };
 
