@@ -111,7 +111,11 @@ export function supportsKernel<K extends FusedKernelName>(
     else if (value.dtype !== dtype) return `inputs of mixed dtypes (${dtype} and ${value.dtype})`;
   }
   if (stateDtype !== undefined && stateDtype !== 'f32' && (stateDtype !== dtype || dtype === 'f32')) {
-    return `${STATE_INPUT[name]} must be f32 or the activations' 16-bit dtype (${dtype}), got ${stateDtype}`;
+    const rule =
+      dtype === 'f16' || dtype === 'bf16'
+        ? `f32 or the activations' 16-bit dtype (${dtype})`
+        : `f32 with ${dtype} activations (a 16-bit state needs f16/bf16 activations of its dtype)`;
+    return `${STATE_INPUT[name]} must be ${rule}, got ${stateDtype}`;
   }
   if (parameterDtype !== undefined && parameterDtype !== 'f32' && parameterDtype !== dtype) {
     return `${parameterNames} must be f32 or the activations' dtype ${dtype}, got ${parameterDtype}`;

@@ -74,15 +74,19 @@ describe('CUDA supportsKernel: SsmScan dtypes', () => {
 
 describe('CUDA supportsKernel: SsmDecodeStep dtypes', () => {
   // H = 4, P = 8, G = 2, N = 16, K = 4: convDim = 32 + 64, zxbcdt = 32 + 96 + 4.
-  const decodeInputs = (activations: DType, states: DType): KernelInputs<'SsmDecodeStep'> => ({
+  const decodeInputs = (
+    activations: DType,
+    states: DType,
+    parameters: DType = states,
+  ): KernelInputs<'SsmDecodeStep'> => ({
     zxbcdt: info([3, 132], activations),
     convState: info([3, 96, 4], activations),
     convWeight: info([96, 4], activations),
     convBias: info([96], activations),
     ssmState: info([3, 4, 8, 16], states),
-    dtBias: info([4], states),
-    A: info([4], states),
-    D: info([4], states),
+    dtBias: info([4], parameters),
+    A: info([4], parameters),
+    D: info([4], parameters),
   });
   const attrs = { activation: 'silu', gate: 'silu', dtMin: 0, dtMax: Number.POSITIVE_INFINITY } as const;
 
@@ -92,9 +96,24 @@ describe('CUDA supportsKernel: SsmDecodeStep dtypes', () => {
     }
   });
 
-  it('declines 16-bit states or mixed activations (the composition runs), with a reason', () => {
+  it("takes a 16-bit state in the activations' own dtype (f32 parameters), in and out of place", () => {
+    for (const dtype of ['f16', 'bf16'] as const) {
+      expect(supportsKernel(device, 'SsmDecodeStep', decodeInputs(dtype, dtype, 'f32'), attrs)).toBe(true);
+      expect(
+        supportsKernel(device, 'SsmDecodeStepInPlace', decodeInputs(dtype, dtype, 'f32'), { ...attrs, offset: 0 }),
+      ).toBe(true);
+    }
+  });
+
+  it('declines other state dtypes, 16-bit parameters or mixed activations (the composition runs), with a reason', () => {
+    expect(supportsKernel(device, 'SsmDecodeStep', decodeInputs('bf16', 'f16', 'f32'), attrs)).toMatch(
+      /ssmState must be f32 or the activations' 16-bit dtype \(bf16\), got f16/,
+    );
+    expect(supportsKernel(device, 'SsmDecodeStep', decodeInputs('f32', 'bf16', 'f32'), attrs)).toMatch(
+      /ssmState must be f32 with f32 activations \(a 16-bit state needs f16\/bf16 activations of its dtype\), got bf16/,
+    );
     expect(supportsKernel(device, 'SsmDecodeStep', decodeInputs('bf16', 'bf16'), attrs)).toMatch(
-      /ssmState must be f32 on the CUDA backend, got bf16/,
+      /dtBias must be f32 on the CUDA backend, got bf16/,
     );
     const mixed = { ...decodeInputs('bf16', 'f32'), convWeight: info([96, 4], 'f32') };
     expect(supportsKernel(device, 'SsmDecodeStep', mixed, attrs)).toMatch(/inputs of mixed dtypes/);

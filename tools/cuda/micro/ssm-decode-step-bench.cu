@@ -13,7 +13,7 @@
  * zxbcdt row changing every step, and compares y, the conv state and the SSM state after each.
  * Timing, 200 steps captured in one graph and replayed (best of 5): "copies" is the out-of-place kernel followed by
  * the two state copies a decoder needs to carry its state (what StaticDecoder did before the in-place form), "in
- * place" the in-place kernel alone.
+ * place" the in-place kernel alone, "bf16 state" the in-place kernel with the state in bf16 (a 16-bit state).
  */
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
