@@ -533,13 +533,7 @@ __global__ void __launch_bounds__(kThreads)
       __syncwarp();
     }
     float s[kNT][4];
-#pragma unroll
-    for (int x = 0; x < kNT; ++x) s[x][0] = s[x][1] = s[x][2] = s[x][3] = 0.f;
-#pragma unroll
-    for (int kk = 0; kk < kDK; ++kk) {
-#pragma unroll
-      for (int np = 0; np < kNT / 2; ++np) tc::mmaNK<P>(s[2 * np], s[2 * np + 1], qf[kk], kt, np * 16, kk * 16);
-    }
+    tc::scoreTile<P>(s, qf, kt);
     __syncwarp();  // every lane's ldmatrix of K is done before the next tile's copy overwrites it
     if (jNext < jEnd) copyTileAsync<T, D>(kt, keys, b, jNext, jEnd, g, a);
     tc::cpAsyncCommit();
@@ -564,13 +558,7 @@ __global__ void __launch_bounds__(kThreads)
       for (int i = lane; i < D; i += 32) vt[(step - j0) * P + i] = fromF<T>(vNew[i]);
       __syncwarp();
     }
-#pragma unroll
-    for (int kk = 0; kk < kNT / 2; ++kk) {
-      uint32_t pa[4];
-      tc::accToA<T>(pa, s[2 * kk], s[2 * kk + 1]);
-#pragma unroll
-      for (int dp = 0; dp < kDT / 2; ++dp) tc::mmaKN<P>(acc[2 * dp], acc[2 * dp + 1], pa, vt, kk * 16, dp * 16);
-    }
+    tc::accumulatePV<P>(acc, s, vt);
     __syncwarp();
     if (jNext < jEnd) copyTileAsync<T, D>(vt, values, b, jNext, jEnd, g, a);
     tc::cpAsyncCommit();

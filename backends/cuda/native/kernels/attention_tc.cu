@@ -175,15 +175,7 @@ __global__ void __launch_bounds__(kThreads)
 
     // S = Q Kᵀ for this warp's 16 rows × 64 keys.
     float s[kNT][4];
-#pragma unroll
-    for (int x = 0; x < kNT; ++x) s[x][0] = s[x][1] = s[x][2] = s[x][3] = 0.f;
-#pragma unroll
-    for (int kk = 0; kk < kDK; ++kk) {
-#pragma unroll
-      for (int np = 0; np < kNT / 2; ++np) {
-        mmaNK<P>(s[2 * np], s[2 * np + 1], qf[kk], kt, np * 16, kk * 16);
-      }
-    }
+    scoreTile<P>(s, qf, kt);
     // Scale into the log2 domain; mask where the tile crosses the diagonal, the end of S, or has document ids.
     const bool needMask = docs || j0 + kTileRows > a.S || (a.causal && j0 + kTileRows - 1 > q0 + off);
 #pragma unroll
@@ -208,15 +200,7 @@ __global__ void __launch_bounds__(kThreads)
     else cpAsyncWait<0>();
     __syncthreads();
     // O += P V.
-#pragma unroll
-    for (int kk = 0; kk < kNT / 2; ++kk) {
-      uint32_t pa[4];
-      accToA<T>(pa, s[2 * kk], s[2 * kk + 1]);
-#pragma unroll
-      for (int dp = 0; dp < kDT / 2; ++dp) {
-        mmaKN<P>(acc[2 * dp], acc[2 * dp + 1], pa, vt, kk * 16, dp * 16);
-      }
-    }
+    accumulatePV<P>(acc, s, vt);
     if (next < tEnd) loadTile<T, D>(vs + (buf ^ 1) * kTileRows * P, v, b, next * kTileRows, a.S, a.Hkv, hk);
     cpAsyncCommit();
     buf ^= 1;

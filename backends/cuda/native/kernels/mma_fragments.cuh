@@ -132,6 +132,38 @@ __device__ __forceinline__ void mmaKN(float (&c0)[4], float (&c1)[4], const uint
   mma16816<T>(c1, a, bf[2], bf[3]);
 }
 
+/**
+ * S = Q·Kᵀ for one key tile: s[kNT][4] (kNT n8 tiles of keys, 16 query rows) from the query's A fragments qf[kDK]
+ * (kDK k16 steps across the head dim) and K stored [key][dim] with row pitch P. Shared by the prefill
+ * (attention_tc.cu) and decode (attention_decode_step.cu) kernels.
+ */
+template <int P, typename T, int kNT, int kDK>
+__device__ __forceinline__ void scoreTile(float (&s)[kNT][4], const uint32_t (&qf)[kDK][4], const T* kt) {
+#pragma unroll
+  for (int x = 0; x < kNT; ++x) s[x][0] = s[x][1] = s[x][2] = s[x][3] = 0.f;
+#pragma unroll
+  for (int kk = 0; kk < kDK; ++kk) {
+#pragma unroll
+    for (int np = 0; np < kNT / 2; ++np) mmaNK<P>(s[2 * np], s[2 * np + 1], qf[kk], kt, np * 16, kk * 16);
+  }
+}
+
+/**
+ * O += P·V for one key tile: the tile's probabilities s (scoreTile's layout after onlineSoftmaxTile) rounded to T as
+ * the A operand, V stored [key][dim] with row pitch P, into the output accumulators acc[kDT] (n8 tiles of the head
+ * dim). Shared by the prefill and decode kernels, as scoreTile.
+ */
+template <int P, typename T, int kNT, int kDT>
+__device__ __forceinline__ void accumulatePV(float (&acc)[kDT][4], const float (&s)[kNT][4], const T* vt) {
+#pragma unroll
+  for (int kk = 0; kk < kNT / 2; ++kk) {
+    uint32_t pa[4];
+    accToA<T>(pa, s[2 * kk], s[2 * kk + 1]);
+#pragma unroll
+    for (int dp = 0; dp < kDT / 2; ++dp) mmaKN<P>(acc[2 * dp], acc[2 * dp + 1], pa, vt, kk * 16, dp * 16);
+  }
+}
+
 __device__ __forceinline__ float quadMax(float v) {
   v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, 1));
   return fmaxf(v, __shfl_xor_sync(0xffffffffu, v, 2));
