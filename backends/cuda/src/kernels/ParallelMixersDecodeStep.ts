@@ -8,7 +8,7 @@
 import { type KernelAttrs, type KernelInputs, sizeOf, type TensorInfo } from '@falcon-h1/core-tensor';
 import type { CudaBackend } from '../cuda-backend.js';
 import { attentionDecodeStepSupport, decodeStepTables } from './AttentionDecodeStep.js';
-import { inPlaceTickets, ssmDecodeStepSupport } from './SsmDecodeStep.js';
+import { inPlaceTickets, ssmDecodeStepSupport, ssmStepSizes } from './SsmDecodeStep.js';
 
 type Inputs = KernelInputs<'ParallelMixersDecodeStep'>;
 type Attrs = KernelAttrs<'ParallelMixersDecodeStep'>;
@@ -16,8 +16,7 @@ type Attrs = KernelAttrs<'ParallelMixersDecodeStep'>;
 export function parallelMixersDecodeStep(backend: CudaBackend, inputs: Inputs, attrs: Attrs): TensorInfo {
   const { qkv, convState, convWeight, convBias, ssmState, dtBias, A, D } = inputs;
   const { positions, keys, values, slots, qSeqIdx, kSeqIdx } = inputs;
-  const [B, H, P, N] = ssmState.shape as [number, number, number, number];
-  const [, convDim, K] = convState.shape as [number, number, number];
+  const { B, H, P, G, N, K } = ssmStepSizes(inputs);
   const [, L, , Dh] = keys.shape as [number, number, number, number];
   const { heads, kvHeads } = attrs;
   const out = backend.output([B, H * P + heads * Dh], qkv.dtype);
@@ -37,7 +36,7 @@ export function parallelMixersDecodeStep(backend: CudaBackend, inputs: Inputs, a
     B,
     H,
     P,
-    (convDim - H * P) / (2 * N),
+    G,
     N,
     K,
     attrs.activation === 'silu',

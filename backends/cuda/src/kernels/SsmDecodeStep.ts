@@ -28,9 +28,7 @@ function launch(
   offset: number,
   targets: StateTargets,
 ): TensorInfo {
-  const [B, H, P, N] = ssmState.shape as [number, number, number, number];
-  const [, convDim, K] = convState.shape as [number, number, number];
-  const G = (convDim - H * P) / (2 * N);
+  const { B, H, P, G, N, K } = ssmStepSizes({ convState, ssmState });
   const y = backend.output([B, H * P], gate === 'silu' ? zxbcdt.dtype : 'f32');
   backend.ctx.SsmDecodeStep(
     backend.id(y),
@@ -83,13 +81,18 @@ export function ssmDecodeStepInPlace(
   return launch(backend, inputs, attrs, offset, { convState: inputs.convState, ssmState: inputs.ssmState, tickets });
 }
 
-/** The in-place step's B·G group tickets (a backend constant: an f32 constant of zeros is, bit for bit, zeroed u32 words). */
-export function inPlaceTickets(
-  backend: CudaBackend,
-  { convState, ssmState }: Pick<KernelInputs<'SsmDecodeStep'>, 'convState' | 'ssmState'>,
-): TensorInfo {
+type StateShapes = Pick<KernelInputs<'SsmDecodeStep'>, 'convState' | 'ssmState'>;
+
+/** The step's sizes from its states: ssmState [B, H, P, N], convState [B, convDim, K], G = (convDim − H·P) / (2N). */
+export function ssmStepSizes({ convState, ssmState }: StateShapes): Record<'B' | 'H' | 'P' | 'G' | 'N' | 'K', number> {
   const [B, H, P, N] = ssmState.shape as [number, number, number, number];
-  const G = (convState.shape[1]! - H * P) / (2 * N);
+  const [, convDim, K] = convState.shape as [number, number, number];
+  return { B, H, P, G: (convDim - H * P) / (2 * N), N, K };
+}
+
+/** The in-place step's B·G group tickets (a backend constant: an f32 constant of zeros is, bit for bit, zeroed u32 words). */
+export function inPlaceTickets(backend: CudaBackend, states: StateShapes): TensorInfo {
+  const { B, G } = ssmStepSizes(states);
   return backend.constant(`ssm-decode-step:tickets:${B * G}`, () => new Float32Array(B * G));
 }
 
