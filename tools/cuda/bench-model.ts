@@ -9,8 +9,15 @@
  * Bundled by tools/cuda/bundle-gpu.mjs into .gpu/cuda/bench-model.mjs.
  * `--only kernels` prints where the GPU time of a 1×2048 prefill and of a 4×2048 training step goes, per kernel name
  * (gpu-kernel-profile.ts: CUDA events around every kernel call; self milliseconds), as tables and in the JSON.
- * `--only decode-trace [--batch B]` runs one fenced eager decode step for Nsight Compute (tools/cuda/ncu-decode.sh).
- *   usage: node bench-model.mjs [--only profile,prefill,decode,train,kernels,decode-trace] [--decode-steps N]
+ * `--only decode-trace [--batch B]` runs one fenced eager decode step for Nsight Compute (tools/cuda/ncu-decode.sh);
+ * `--only prefill-trace [--batch B]` one fenced eager [B, 2048] prefill (tools/cuda/ncu-decode.sh --prefill).
+ * `--only decode-static` times the static decoder alone (CUDA graph, B1 and B32).
+ * `--alias-layers` (a diagnostic, not a model): every layer runs layer 0's inference constants, so the weights a
+ * decode step streams (one layer's, ~25 MB) stay in L2 — what the step would take if weight streaming cost nothing
+ * beyond the embedding and LM head; the tokens are not the model's.
+ *   usage: node bench-model.mjs [--only profile,prefill,decode,decode-static,train,kernels,decode-trace,
+ *          prefill-trace]
+ *          [--decode-steps N] [--alias-layers]
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -86,6 +93,15 @@ console.log(
     `random init ${((performance.now() - started) / 1000).toFixed(1)} s`,
 );
 record({ what: 'model', parameters: parameterCount, weightBytes });
+/** With --alias-layers: the constants' own per-layer list, put back before they are released. */
+let ownLayers: unknown[] | undefined;
+if (args.includes('--alias-layers')) {
+  const layers = model.prepareInference().layers as unknown[];
+  ownLayers = [...layers];
+  layers.fill(layers[0]);
+  console.log('# --alias-layers: every layer reads layer 0 inference constants (diagnostic; tokens are not the model)');
+  record({ what: 'alias-layers', layers: layers.length });
+}
 
 async function prefill(b: number, t: number): Promise<void> {
   const ids = randomIds(b, t, 11);
@@ -104,12 +120,48 @@ async function prefill(b: number, t: number): Promise<void> {
   // figures below run as before (the decoders make their own constants; a tape never reads these).
   model.prepareInference();
   const ms = await timeIt(once, 3);
+  // The same forward captured once as a CUDA graph and replayed (core-tensor's captureGraph: the ids a variable
+  // overwritten in place before each replay, the positions made before capturing): what a prefill of a fixed shape
+  // (a server's fixed-size prefill chunk) costs when no host dispatch paces it — the GPU time of the kernels. Its
+  // logits are checked against the eager forward's on fresh ids.
+  const idsVar = ops.variable(randomIds(b, t, 12), { trainable: false });
+  const positions = ops.tensor(
+    Int32Array.from({ length: b * t }, (_, i) => i % t),
+    [b, t],
+    'i32',
+  );
+  const graph = ops.captureGraph(() => model.forward(idsVar, { positions, logitsToKeep: 1 }).logits);
+  const fresh = randomIds(b, t, 11);
+  ops.overwrite(idsVar, fresh);
+  graph.replay();
+  const replayed = (await graph.outputs.data()) as Float32Array | Uint16Array;
+  const eager = ops.tidy(() => model.forward(fresh, { logitsToKeep: 1 }).logits);
+  const eagerValues = (await eager.data()) as Float32Array | Uint16Array;
+  eager.dispose();
+  fresh.dispose();
+  let sameLogits = replayed.length === eagerValues.length;
+  for (let i = 0; sameLogits && i < replayed.length; i++) sameLogits = replayed[i] === eagerValues[i];
+  const graphMs = await timeIt(() => graph.replay(), 5);
+  graph.dispose();
+  idsVar.dispose();
+  positions.dispose();
   model.releaseInference();
   ids.dispose();
-  const row = (path: string, time: number): void =>
-    record({ what: 'prefill', path, batch: b, tokens: t, ms: time, tokensPerSecond: (b * t) / (time / 1000) });
+  const row = (path: string, time: number, extra: Record<string, string> = {}): void =>
+    record({
+      what: 'prefill',
+      path,
+      batch: b,
+      tokens: t,
+      ms: time,
+      tokensPerSecond: (b * t) / (time / 1000),
+      ...extra,
+    });
   row('plain layers', plainMs);
   row('inference constants', ms);
+  row('inference constants, captured forward (CUDA graph replay)', graphMs, {
+    logitsEqualEager: sameLogits ? 'yes' : 'NO',
+  });
 }
 
 async function decode(b: number, prompt: number, steps: number): Promise<void> {
@@ -355,7 +407,30 @@ async function decodeTrace(b: number): Promise<void> {
   record({ what: 'decode-trace', batch: b, fence: 'CumSum' });
 }
 
+/**
+ * For Nsight Compute: one eager prefill of [b, 2048] tokens in inference mode (as the prefill rows time it), fenced by
+ * CumSum kernels as decodeTrace is (a prefill launches none), after one unfenced warm-up forward.
+ */
+async function prefillTrace(b: number): Promise<void> {
+  const ids = randomIds(b, 2048, 11);
+  model.prepareInference();
+  const forward = (): void => ops.tidy(() => model.forward(ids, { logitsToKeep: 1 }).logits).dispose();
+  forward();
+  await backend.synchronize();
+  const fence = ops.tensor(new Int32Array([1, 2, 3]), [3], 'i32');
+  const mark = (): void => ops.cumsum(fence, 0).dispose();
+  mark();
+  forward();
+  mark();
+  await backend.synchronize();
+  fence.dispose();
+  ids.dispose();
+  model.releaseInference();
+  record({ what: 'prefill-trace', batch: b, tokens: 2048, fence: 'CumSum' });
+}
+
 if (only.has('decode-trace')) await decodeTrace(Number(flag('--batch') ?? 1));
+if (only.has('prefill-trace')) await prefillTrace(Number(flag('--batch') ?? 1));
 if (only.has('profile')) {
   await profileDecodeStep(1, 512);
   await profileDecodeStep(32, 512);
@@ -367,6 +442,8 @@ if (only.has('prefill')) {
 if (only.has('decode')) {
   await decode(1, 512, 32);
   await decode(32, 512, 32);
+}
+if (only.has('decode') || only.has('decode-static')) {
   await decodeStatic(1, 512, decodeSteps);
   await decodeStatic(32, 512, decodeSteps);
 }
@@ -407,5 +484,9 @@ if (only.has('train')) {
   await train(4, 2048, false);
 }
 if (out) writeFileSync(join(out, 'bench-model.json'), `${JSON.stringify({ rows }, null, 2)}\n`);
+if (ownLayers) {
+  const layers = model.inferenceConstants()?.layers as unknown[];
+  layers.splice(0, layers.length, ...ownLayers);
+}
 model.dispose();
 backend.dispose();

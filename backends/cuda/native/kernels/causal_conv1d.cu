@@ -73,6 +73,158 @@ __global__ void convForwardKernel(T* __restrict__ y, ConvIn<T> in, ConvArgs a) {
   }
 }
 
+/**
+ * The forward as the kernel above computes it (the same terms in the same order: the same bits), a thread per channel
+ * and run of kConvRun time steps of one row: the channel's weights and bias and the K − 1 inputs before the run are
+ * loaded once, then each step reads its own input (threads over channels: coalesced) and slides the window — no
+ * per-element 64-bit index division and each input read once instead of K times. With seqIdx the documents of the
+ * window's columns slide along with it. K ≤ kMaxK. With kDu it stores the backward's du = dy ⊙ act'(u) instead of y
+ * (convDuKernel's values).
+ */
+constexpr int kConvRun = 32;
+/** Steps whose loads a run kernel issues together. */
+constexpr int kConvLoads = 8;
+
+template <typename T, bool kDu = false>
+__global__ void __launch_bounds__(256) convForwardRunKernel(T* __restrict__ y, ConvIn<T> in, ConvArgs a,
+                                                            float* __restrict__ du = nullptr,
+                                                            const T* __restrict__ dy = nullptr) {
+  const int64_t c = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (c >= a.C) return;
+  const int64_t b = blockIdx.z, t0 = int64_t(blockIdx.y) * kConvRun;
+  const int64_t t1 = t0 + kConvRun < a.T ? t0 + kConvRun : a.T;
+  const int K = static_cast<int>(a.K);
+  const T* xRow = in.x + b * a.T * a.C + c;
+  const int32_t* seqRow = in.seq ? in.seq + b * a.T : nullptr;
+  float w[kMaxK], win[kMaxK];
+  int32_t doc[kMaxK];   // the document of each window column (seqIdx), or 0
+  bool has[kMaxK];      // whether the column exists (s ≥ 0, or an initial state)
+#pragma unroll
+  for (int k = 0; k < kMaxK; ++k) {
+    w[k] = k < K ? toF<T>(in.w[c * K + k]) : 0.f;
+    // Window slot k < K − 1 holds column s = t0 − (K − 1) + k.
+    const int64_t s = t0 - (K - 1) + k;
+    has[k] = k < K - 1 && (s >= 0 || in.init != nullptr);
+    win[k] = !has[k] ? 0.f : s >= 0 ? toF<T>(xRow[s * a.C]) : toF<T>(in.init[(b * a.C + c) * (K - 1) + (K - 1 + s)]);
+    doc[k] = k < K - 1 && seqRow ? seqRow[s >= 0 ? s : 0] : 0;  // initial-state columns: the document of t = 0
+  }
+  const float bias = in.bias ? toF<T>(in.bias[c]) : 0.f;
+  for (int64_t tg = t0; tg < t1; tg += kConvLoads) {
+    // The group's inputs (and documents, and dy) first, all in flight together: the stores below may alias them for
+    // the compiler, so a load per step would wait for the previous step's store.
+    float xs[kConvLoads], gs[kConvLoads];
+    int32_t ds[kConvLoads];
+#pragma unroll
+    for (int i = 0; i < kConvLoads; ++i) {
+      const int64_t t = tg + i;
+      xs[i] = t < t1 ? toF<T>(xRow[t * a.C]) : 0.f;
+      ds[i] = t < t1 && seqRow ? seqRow[t] : 0;
+      if constexpr (kDu) gs[i] = t < t1 ? toF<T>(dy[(b * a.T + t) * a.C + c]) : 0.f;
+    }
+#pragma unroll
+    for (int i = 0; i < kConvLoads; ++i) {
+      const int64_t t = tg + i;
+      if (t >= t1) break;
+      // Slot K − 1 is this step's own input.
+      const float xt = xs[i];
+      const int32_t docT = ds[i];
+      float u = in.bias ? bias : 0.f;
+#pragma unroll
+      for (int k = 0; k < kMaxK; ++k) {
+        if (k >= K) break;
+        const bool own = k == K - 1;
+        const bool readsK = own || (has[k] && doc[k] == docT);
+        if (readsK) u += w[k] * (own ? xt : win[k]);
+      }
+      const int64_t at = (b * a.T + t) * a.C + c;
+      if constexpr (kDu) {
+        const float g = gs[i];
+        du[at] = a.silu ? g * siluGradF(u) : g;  // duAt's value
+      } else {
+        y[at] = fromF<T>(a.silu ? siluF(u) : u);
+      }
+      // Slide: slot k takes slot k + 1's column, slot K − 2 this step's.
+#pragma unroll
+      for (int k = 0; k + 1 < kMaxK; ++k) {
+        if (k + 1 < K - 1) {
+          win[k] = win[k + 1];
+          doc[k] = doc[k + 1];
+          has[k] = has[k + 1];
+        } else if (k + 1 == K - 1) {
+          win[k] = xt;
+          doc[k] = docT;
+          has[k] = true;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * convGradXKernel's sums (the same terms in the same order), a thread per channel and run of kConvRun columns s: the
+ * du values of the steps that read column s slide along as a window, each loaded once — slot k holds step
+ * t = s + K − 1 − k (term k's), so every index is fixed at compile time.
+ */
+template <typename T>
+__global__ void __launch_bounds__(256) convGradXRunKernel(T* __restrict__ dx, const float* __restrict__ du,
+                                                          ConvIn<T> in, ConvArgs a) {
+  const int64_t c = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (c >= a.C) return;
+  const int64_t b = blockIdx.z, s0 = int64_t(blockIdx.y) * kConvRun;
+  const int64_t s1 = s0 + kConvRun < a.T ? s0 + kConvRun : a.T;
+  const int K = static_cast<int>(a.K);
+  const float* duRow = du + b * a.T * a.C + c;
+  const int32_t* seqRow = in.seq ? in.seq + b * a.T : nullptr;
+  float w[kMaxK], win[kMaxK];
+  int32_t doc[kMaxK];  // slot k: step t's du, its document, and whether t < T
+  bool has[kMaxK];
+#pragma unroll
+  for (int k = 0; k < kMaxK; ++k) {
+    w[k] = k < K ? toF<T>(in.w[c * K + k]) : 0.f;
+    // Before the first column the slots hold the previous column's steps: t = s0 − 1 + K − 1 − k (k ≤ K − 2).
+    const int64_t t = s0 + K - 2 - k;
+    has[k] = k <= K - 2 && t < a.T;
+    win[k] = has[k] ? duRow[t * a.C] : 0.f;
+    doc[k] = has[k] && seqRow ? seqRow[t] : 0;
+  }
+  for (int64_t sg = s0; sg < s1; sg += kConvLoads) {
+    // The group's new du values and documents first, in flight together (as in convForwardRunKernel).
+    float dn[kConvLoads];
+    int32_t dd[kConvLoads], dc[kConvLoads];
+#pragma unroll
+    for (int i = 0; i < kConvLoads; ++i) {
+      const int64_t tNew = sg + i + K - 1;
+      dn[i] = sg + i < s1 && tNew < a.T ? duRow[tNew * a.C] : 0.f;
+      dd[i] = sg + i < s1 && tNew < a.T && seqRow ? seqRow[tNew] : 0;
+      dc[i] = sg + i < s1 && seqRow ? seqRow[sg + i] : 0;
+    }
+#pragma unroll
+    for (int i = 0; i < kConvLoads; ++i) {
+      const int64_t s = sg + i;
+      if (s >= s1) break;
+      // Slide: slot k takes slot k − 1's step, slot 0 the new step s + K − 1.
+#pragma unroll
+      for (int k = kMaxK - 1; k > 0; --k)
+        if (k < K) {
+          win[k] = win[k - 1];
+          doc[k] = doc[k - 1];
+          has[k] = has[k - 1];
+        }
+      has[0] = s + K - 1 < a.T;
+      win[0] = dn[i];
+      doc[0] = dd[i];
+      const int32_t docS = dc[i];
+      float acc = 0.f;
+#pragma unroll
+      for (int k = 0; k < kMaxK; ++k) {
+        if (k >= K) break;
+        if (has[k] && doc[k] == docS) acc += win[k] * w[k];
+      }
+      dx[(b * a.T + s) * a.C + c] = fromF<T>(acc);
+    }
+  }
+}
+
 /** du[b,t,c] = dy ⊙ act'(u), u recomputed: once per element. */
 template <typename T>
 __global__ void convDuKernel(float* __restrict__ du, const T* __restrict__ dy, ConvIn<T> in, ConvArgs a) {
@@ -178,6 +330,15 @@ __global__ void convUpdateKernel(T* __restrict__ y, T* __restrict__ newState, co
   }
 }
 
+/** Whether the run kernels take the shape: K ≤ kMaxK, and the rows and runs within a grid's y and z limits. */
+bool runsFit(const ConvArgs& a) { return a.K <= kMaxK && a.B <= 65535 && (a.T + kConvRun - 1) / kConvRun <= 65535; }
+
+/** The run kernels' grid: 256 channels × one run of kConvRun steps × one row per block. */
+dim3 runGrid(const ConvArgs& a) {
+  return dim3(static_cast<unsigned>((a.C + 255) / 256), static_cast<unsigned>((a.T + kConvRun - 1) / kConvRun),
+              static_cast<unsigned>(a.B));
+}
+
 }  // namespace
 
 void launchCausalConv1d(Ctx& ctx, int dtype, void* y, const void* x, const void* weight, const void* bias,
@@ -187,7 +348,11 @@ void launchCausalConv1d(Ctx& ctx, int dtype, void* y, const void* x, const void*
   FH_DISPATCH_FLOAT(dtype, "CausalConv1d", {
     ConvIn<T> in{static_cast<const T*>(x), static_cast<const T*>(weight), static_cast<const T*>(bias),
                  static_cast<const T*>(initialState), seqIdx};
-    convForwardKernel<T><<<gridFor(n, 256, ctx), 256, 0, ctx.stream>>>(static_cast<T*>(y), in, a);
+    if (runsFit(a)) {
+      convForwardRunKernel<T><<<runGrid(a), 256, 0, ctx.stream>>>(static_cast<T*>(y), in, a);
+    } else {
+      convForwardKernel<T><<<gridFor(n, 256, ctx), 256, 0, ctx.stream>>>(static_cast<T*>(y), in, a);
+    }
   });
   checkLaunch("CausalConv1d");
 }
@@ -207,8 +372,15 @@ void launchCausalConv1dGrad(Ctx& ctx, int dtype, void* dx, void* dweight, void* 
                  static_cast<const T*>(initialState), seqIdx};
     const T* g = static_cast<const T*>(dy);
     if (n > 0) {
-      convDuKernel<T><<<gridFor(n, 256, ctx), 256, 0, ctx.stream>>>(du.as<float>(), g, in, a);
-      convGradXKernel<T><<<gridFor(n, 256, ctx), 256, 0, ctx.stream>>>(static_cast<T*>(dx), du.as<float>(), in, a);
+      if (runsFit(a)) {
+        const dim3 runs = runGrid(a);
+        convForwardRunKernel<T, true><<<runs, 256, 0, ctx.stream>>>(nullptr, in, a, du.as<float>(), g);
+        convGradXRunKernel<T><<<runs, 256, 0, ctx.stream>>>(static_cast<T*>(dx), du.as<float>(), in, a);
+      } else {
+        convDuKernel<T><<<gridFor(n, 256, ctx), 256, 0, ctx.stream>>>(du.as<float>(), g, in, a);
+        convGradXKernel<T><<<gridFor(n, 256, ctx), 256, 0, ctx.stream>>>(static_cast<T*>(dx), du.as<float>(), in,
+                                                                          a);
+      }
       const int64_t bt = a.B * a.T;
       const int64_t chunks = bt < 256 ? 1 : (bt + 255) / 256 < 1024 ? (bt + 255) / 256 : 1024;
       const int64_t per = (bt + chunks - 1) / chunks;

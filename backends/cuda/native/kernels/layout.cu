@@ -92,6 +92,38 @@ __global__ void stridedCopyKernel(W* __restrict__ dst, const W* __restrict__ src
   }
 }
 
+/**
+ * The strided copy of rows — the shape (after size-1 dims are dropped and contiguous dims merged) is [rows, width]
+ * with both last strides 1, as every Slice along the last axis is (a prefill's q/k/v, z, x, B, C, dt columns of one
+ * packed projection): word j of the flat copy is row j / width, column j % width. One 32-bit division per word and no
+ * per-dim index arrays (the general kernel's Shape/Strides indexing lives in local memory), four words in flight per
+ * thread. Pointers already at the copy's first word; every index < 2³¹.
+ */
+template <typename W>
+__global__ void rowCopyKernel(W* __restrict__ dst, const W* __restrict__ src, uint32_t n, uint32_t width,
+                              uint32_t srcStride, uint32_t dstStride) {
+  pdl::waitForPredecessor();  // src is usually the previous kernel's output
+  pdl::allowDependents();
+  const uint32_t step = gridDim.x * blockDim.x;
+  uint32_t i = blockIdx.x * blockDim.x + threadIdx.x;
+  for (; i + 3 * step < n; i += 4 * step) {
+    W v[4];
+    uint32_t at[4];
+#pragma unroll
+    for (int u = 0; u < 4; ++u) {
+      const uint32_t j = i + u * step, r = j / width, c = j - r * width;
+      v[u] = src[r * srcStride + c];
+      at[u] = r * dstStride + c;
+    }
+#pragma unroll
+    for (int u = 0; u < 4; ++u) dst[at[u]] = v[u];
+  }
+  for (; i < n; i += step) {
+    const uint32_t r = i / width, c = i - r * width;
+    dst[r * dstStride + c] = src[r * srcStride + c];
+  }
+}
+
 /** The pieces of one Concat launch, in words: piece k's n words go from src[k] (its strides) to dst (its strides). */
 template <typename W, typename Idx>
 struct ConcatWords {
@@ -261,6 +293,36 @@ void withWordType(int word, int elemSize, const char* what, F&& f) {
   }
 }
 
+/**
+ * Whether the copy is rows of contiguous words: with the size-1 dims dropped and each dim merged into the next where
+ * both operands step over it as one run (stride = next stride × next size), one dim of width words (a plain copy:
+ * one row) or two with unit last strides. Sets the row count, width and the two row strides.
+ */
+bool rowsOf(const Shape& shape, const Strides& ss, const Strides& ds, int64_t& rows, int64_t& width,
+            int64_t& srcRowStride, int64_t& dstRowStride) {
+  int64_t dim[kMaxRank], sS[kMaxRank], dS[kMaxRank];
+  int r = 0;
+  for (int k = 0; k < shape.rank; ++k) {
+    if (shape.dim[k] == 1) continue;
+    if (r > 0 && sS[r - 1] == ss.s[k] * shape.dim[k] && dS[r - 1] == ds.s[k] * shape.dim[k]) {
+      dim[r - 1] *= shape.dim[k];  // the previous dim and this one are one run on both sides
+      sS[r - 1] = ss.s[k];
+      dS[r - 1] = ds.s[k];
+      continue;
+    }
+    dim[r] = shape.dim[k];
+    sS[r] = ss.s[k];
+    dS[r] = ds.s[k];
+    ++r;
+  }
+  if (r == 0 || r > 2 || sS[r - 1] != 1 || dS[r - 1] != 1) return false;
+  width = dim[r - 1];
+  rows = r == 2 ? dim[0] : 1;
+  srcRowStride = r == 2 ? sS[0] : width;
+  dstRowStride = r == 2 ? dS[0] : width;
+  return srcRowStride >= 0 && dstRowStride >= 0;
+}
+
 /** The lowest and highest offsets (in words) a strided copy writes. */
 void writtenSpan(const Shape& shape, const Strides& ds, int64_t dstOffset, int64_t& lo, int64_t& hi) {
   lo = hi = dstOffset;
@@ -290,11 +352,18 @@ void launchStridedCopy(Ctx& ctx, int elemSize, void* dst, const void* src, const
   if (n == 0) return;
   const bool small = n < (int64_t(1) << 31) && maxSrc < (int64_t(1) << 31) && maxDst < (int64_t(1) << 31);
   unsigned grid = gridFor(n, kThreads, ctx);
+  int64_t rows, width, srcRowStride, dstRowStride;
+  const bool asRows = small && srcOffset >= 0 && dstOffset >= 0 &&
+                      rowsOf(shape, srcStrides, dstStrides, rows, width, srcRowStride, dstRowStride);
   withWordType(word, elemSize, "strided copy", [&](auto tag) {
     using W = decltype(tag);
     W* d = static_cast<W*>(dst);
     const W* s = static_cast<const W*>(src);
-    if (small)
+    if (asRows)  // a quarter of the threads: each moves four words, all four loads in flight
+      launchPdl(ctx, "strided copy", rowCopyKernel<W>, dim3(gridFor((n + 3) / 4, kThreads, ctx)), dim3(kThreads), 0,
+                d + dstOffset, s + srcOffset, uint32_t(n), uint32_t(width), uint32_t(srcRowStride),
+                uint32_t(dstRowStride));
+    else if (small)
       launchPdl(ctx, "strided copy", stridedCopyKernel<W, uint32_t>, dim3(grid), dim3(kThreads), 0, d, s,
                 uint32_t(n), shape, srcStrides, srcOffset, dstStrides, dstOffset);
     else

@@ -131,6 +131,24 @@ const CONV: ConvSpec[] = [
     activation: 'silu',
   },
   { b: 1, t: 10, c: 4, k: 4, bias: true, initial: true, docs: [[3, 7]], activation: 'none' },
+  // Longer than a run of 32 steps (CUDA's run kernels carry a sliding window across their block's steps and start
+  // each run from the columns before it): documents that end inside a run, at a run's first step and across the
+  // boundary; more than 256 channels (two blocks of channels); the widest kernel a backend may specialise (K = 8).
+  {
+    b: 2,
+    t: 75,
+    c: 261,
+    k: 4,
+    bias: true,
+    initial: true,
+    docs: [
+      [30, 3, 42],
+      [64, 11],
+    ],
+    activation: 'silu',
+  },
+  { b: 1, t: 70, c: 9, k: 8, bias: false, initial: true, docs: [[33, 37]], activation: 'silu' },
+  { b: 3, t: 41, c: 5, k: 3, bias: true, initial: false, activation: 'none' },
 ];
 
 const convCases: ConformanceCase[] = CONV.map((s) => ({

@@ -318,6 +318,18 @@ const layoutCases: ConformanceCase[] = [
     run: ({ x }) => ops.slice(x!, [0, 1, 4], [3, 3, 8]),
   },
   {
+    kernel: 'Slice',
+    params: '[2,3,40] begin=[0,0,8] size=[2,3,24] (word-aligned rows, the two outer dims one run)',
+    inputs: (rng) => [floatIn(rng, 'x', [2, 3, 40])],
+    run: ({ x }) => ops.slice(x!, [0, 0, 8], [2, 3, 24]),
+  },
+  {
+    kernel: 'Slice',
+    params: '[1,700,96] begin=[0,0,40] size=[1,700,48] (a prefill-shaped column slice, many words per thread)',
+    inputs: (rng) => [floatIn(rng, 'x', [1, 700, 96])],
+    run: ({ x }) => ops.slice(x!, [0, 0, 40], [1, 700, 48]),
+  },
+  {
     kernel: 'Concat',
     params: '[5,8]+[5,24]+[5,4] axis=-1 (word-aligned pieces)',
     inputs: (rng) => [floatIn(rng, 'a', [5, 8]), floatIn(rng, 'b', [5, 24]), floatIn(rng, 'c', [5, 4])],
