@@ -124,7 +124,9 @@ async function prefill(b: number, t: number): Promise<void> {
   // overwritten in place before each replay, the positions made before capturing): what a prefill of a fixed shape
   // (a server's fixed-size prefill chunk) costs when no host dispatch paces it — the GPU time of the kernels. Its
   // logits are checked against the eager forward's on fresh ids.
-  const idsVar = ops.variable(randomIds(b, t, 12), { trainable: false });
+  const initialIds = randomIds(b, t, 12);
+  const idsVar = ops.variable(initialIds, { trainable: false }); // a copy
+  initialIds.dispose();
   const positions = ops.tensor(
     Int32Array.from({ length: b * t }, (_, i) => i % t),
     [b, t],

@@ -7,6 +7,8 @@
  *   <fixture> loss <dtype>                   |got − want| / |want| ≤ 1e-6 in f32 (the dtype's bound otherwise)
  *   <fixture> generate <dtype>               greedy tokens (prefill + cached decode) identical, f32/f64 only
  *   <fixture> generate (static decoder, …)    the captured-graph (or eager) fixed-shape decode = generate(), f32/f64
+ *   <fixture> logits (captured forward, …)   backends with graphs, one document per row: the forward captured and
+ *                                             replayed on the fixture's ids (captured-forward.ts), the logits' bound
  *   <fixture> grad.<parameter> <dtype>       every parameter's gradient (golden.grads), ≤ 1e-4 in f32, f32/f64 only
  * A packed fixture (golden `seq_idx`) gives two rows: its logits from ONE packed forward against the logits every
  * document gets alone, and (f32/f64) the packed batch's gradients against its documents' (check-gradients.ts). NaN never passes; a leaked tensor fails every row of the fixture.
@@ -30,6 +32,7 @@ import {
 } from '@falcon-h1/hybrid-block';
 import { compareValues, TOLERANCE } from '../compare.js';
 import type { CaseResult, FloatDType } from '../run-case.js';
+import { capturedForwardLogits } from './captured-forward.js';
 import { checkGradients, checkPackedGradients } from './check-gradients.js';
 import { type GoldenFixture, type GoldenTensor, readGoldenFixture } from './golden-fixture.js';
 
@@ -297,16 +300,16 @@ export async function checkFixture(dir: string, options: FixtureCheckOptions): P
   useBackend(backend);
   const before = memory().numTensors;
   let model: FalconH1ForCausalLM | undefined;
-  const fail = (what: string, error: unknown): void =>
-    emit(
-      row(fixture, what, dtype, {
-        relL2: Infinity,
-        maxRelError: Infinity,
-        tolerance: TOLERANCE[dtype],
-        ms: 0,
-        problem: (error as Error).message,
-      }),
-    );
+  /** The row of a check that threw. */
+  const failed = (what: string, tolerance: number, error: unknown): CaseResult =>
+    row(fixture, what, dtype, {
+      relL2: Infinity,
+      maxRelError: Infinity,
+      tolerance,
+      ms: 0,
+      problem: (error as Error).message,
+    });
+  const fail = (what: string, error: unknown): void => emit(failed(what, TOLERANCE[dtype], error));
   try {
     model = await loadFalconH1(dir, { dtype: dtype as ComputeDType, backend });
   } catch (error) {
@@ -320,29 +323,22 @@ export async function checkFixture(dir: string, options: FixtureCheckOptions): P
   try {
     for (const r of await checkForward(model, fixture, dtype, backend)) collect(r);
   } catch (error) {
-    own.push(
-      row(fixture, 'logits', dtype, {
-        relL2: Infinity,
-        maxRelError: Infinity,
-        tolerance: TOLERANCE[dtype],
-        ms: 0,
-        problem: (error as Error).message,
-      }),
-    );
+    own.push(failed('logits', TOLERANCE[dtype], error));
+  }
+  if (canCaptureGraphs(backend) && !fixture.seqIdx) {
+    const what = 'logits (captured forward, graph replay)';
+    try {
+      const { logits, ms } = await capturedForwardLogits(model, fixture.inputIds, backend);
+      collect(compareTensor(fixture, what, dtype, logits, fixture.logits, ms));
+    } catch (error) {
+      own.push(failed(what, TOLERANCE[dtype], error));
+    }
   }
   if (fixture.loss !== undefined && !fixture.seqIdx) {
     try {
       collect(await checkLoss(model, fixture, dtype, backend));
     } catch (error) {
-      own.push(
-        row(fixture, 'loss', dtype, {
-          relL2: Infinity,
-          maxRelError: Infinity,
-          tolerance: LOSS_TOLERANCE_F32,
-          ms: 0,
-          problem: (error as Error).message,
-        }),
-      );
+      own.push(failed('loss', LOSS_TOLERANCE_F32, error));
     }
   }
   // Greedy decoding is decided by logit differences far below 16-bit rounding: checked in f32/f64 runs only.
@@ -350,30 +346,14 @@ export async function checkFixture(dir: string, options: FixtureCheckOptions): P
     try {
       collect(await checkGenerate(model, fixture, dtype));
     } catch (error) {
-      own.push(
-        row(fixture, 'generate', dtype, {
-          relL2: Infinity,
-          maxRelError: Infinity,
-          tolerance: 0,
-          ms: 0,
-          problem: (error as Error).message,
-        }),
-      );
+      own.push(failed('generate', 0, error));
     }
   }
   if (fixture.generate && (dtype === 'f32' || dtype === 'f64')) {
     try {
       collect(await checkStaticDecoder(model, fixture, dtype, backend));
     } catch (error) {
-      own.push(
-        row(fixture, 'generate (static decoder)', dtype, {
-          relL2: Infinity,
-          maxRelError: Infinity,
-          tolerance: 0,
-          ms: 0,
-          problem: (error as Error).message,
-        }),
-      );
+      own.push(failed('generate (static decoder)', 0, error));
     }
   }
   if (dtype === 'f32' || dtype === 'f64') {
