@@ -74,7 +74,7 @@ __global__ void convForwardKernel(T* __restrict__ y, ConvIn<T> in, ConvArgs a) {
 }
 
 /**
- * The forward as the kernel above computes it (the same terms in the same order: the same bits), a thread per channel
+ * The forward as the kernel above computes it (the same terms, accumulated in the same order), a thread per channel
  * and run of kConvRun time steps of one row: the channel's weights and bias and the K − 1 inputs before the run are
  * loaded once, then each step reads its own input (threads over channels: coalesced) and slides the window — no
  * per-element 64-bit index division and each input read once instead of K times. With seqIdx the documents of the
