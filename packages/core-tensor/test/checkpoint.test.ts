@@ -4,9 +4,7 @@
  * captured by closure, nested checkpoints, several outputs, undifferentiated inputs; the forward keeps O(blocks)
  * tensors instead of O(blocks × ops); nothing leaks (checked after every test), even when the backward pass fails.
  */
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-// core-tensor depends on no workspace package; its tests take the reference backend from its sources directly.
-import { createReferenceBackend } from '../../../backends/reference/src/base.js';
+import { describe, expect, it } from 'vitest';
 import {
   add,
   cast,
@@ -25,24 +23,14 @@ import {
   tanh,
   tensor,
   tidy,
-  useBackend,
   type Variable,
   valueAndGrads,
   variable,
 } from '../src/index.js';
-
-beforeAll(() => {
-  useBackend(createReferenceBackend());
-});
+import { referenceBackendWithoutLeaks } from './reference-backend-no-leaks.js';
 
 // Every test frees what it made: whatever checkpoint, the forward and the backward pass allocate must be gone.
-let liveBefore = 0;
-beforeEach(() => {
-  liveBefore = memory().numTensors;
-});
-afterEach(() => {
-  expect(memory().numTensors).toBe(liveBefore);
-});
+referenceBackendWithoutLeaks();
 
 /** Deterministic values in [-1, 1) (a small LCG), so every run sees the same numbers. */
 function values(n: number, seed: number): number[] {

@@ -5,6 +5,7 @@ import { type DType, isFloatDType } from '../dtype.js';
 import { ENGINE } from '../engine.js';
 import { formatShape, normalizeAxis } from '../shape-rules.js';
 import type { Tensor } from '../tensor.js';
+import { zeros } from './create.js';
 
 export function cast(x: Tensor, dtype: DType): Tensor {
   if (!x.backend.capabilities.dtypes.includes(dtype)) {
@@ -40,19 +41,43 @@ export function sliceAxis(x: Tensor, axis: number, start: number, length: number
   return slice(x, begin, size);
 }
 
-/** Splits along `axis` into pieces of the given sizes. */
+/**
+ * Splits along `axis` into pieces of the given sizes (one Slice each). Differentiated as ONE operation: x's gradient
+ * is the pieces' gradients concatenated (zeros for a piece that got none) — one Concat, where each piece's own Slice
+ * gradient would zero-pad it to x's full shape (Fill + Concat per piece) and the padded copies would then be summed
+ * (an Add per piece after the first): a training step splits each mixer's in_proj output and conv output this way.
+ */
 export function split(x: Tensor, sizes: readonly number[], axis = -1): Tensor[] {
   const a = normalizeAxis(axis, x.rank);
   const total = sizes.reduce((p, s) => p + s, 0);
   if (total !== x.shape[a])
     throw new Error(`split: sizes sum to ${total}, axis ${a} of ${formatShape(x.shape)} has ${x.shape[a]}`);
-  const out: Tensor[] = [];
-  let start = 0;
-  for (const s of sizes) {
-    out.push(sliceAxis(x, a, start, s));
-    start += s;
-  }
-  return out;
+  const pieces = ENGINE.noGrad(() => {
+    const out: Tensor[] = [];
+    let start = 0;
+    for (const s of sizes) {
+      out.push(sliceAxis(x, a, start, s));
+      start += s;
+    }
+    return out;
+  });
+  ENGINE.record(
+    'Split',
+    { x },
+    Object.fromEntries(pieces.map((piece, i) => [String(i), piece])),
+    { axis: a, sizes: [...sizes] },
+    (dys) => ({
+      x: concat(
+        pieces.map((piece, i) => {
+          const dy = dys[String(i)];
+          if (!dy) return zeros(piece.shape, x.dtype, x.backend);
+          return dy.dtype === x.dtype ? dy : cast(dy, x.dtype);
+        }),
+        a,
+      ),
+    }),
+  );
+  return pieces;
 }
 
 export function concat(xs: readonly Tensor[], axis = -1): Tensor {
