@@ -16,19 +16,22 @@ import {
   mixerSizes,
   scaledInProj,
 } from '../src/index.js';
-import { baseConfig, randomMixer, rng, uniformTensor as uniform, hostValues as values } from './random-mixer.js';
+import {
+  baseConfig,
+  COLUMNS_AFTER,
+  COLUMNS_BEFORE,
+  projectedVariants,
+  randomMixer,
+  rng,
+  uniformTensor as uniform,
+  hostValues as values,
+} from './random-mixer.js';
 import { relL2 } from './rel-l2.js';
 
 const variants: Array<[string, Partial<FalconH1MixerConfig>]> = [
-  ['gated norm after the gate, 2 groups', {}],
-  ['gated norm before the gate', { mamba_norm_before_gate: true }],
-  ['plain y·silu(z), 1 group, no biases', { mamba_rms_norm: false, mamba_n_groups: 1, mamba_proj_bias: false }],
+  ...projectedVariants,
   ['a time-step limit', { time_step_limit: [0.01, 0.5] }],
 ];
-
-// Columns of other projections on either side of in_proj's in the row (the decoder layer puts q|k|v after them).
-const BEFORE = 3;
-const AFTER = 5;
 
 describe('FalconH1Mixer.forwardProjected', () => {
   for (const [label, overrides] of variants) {
@@ -47,13 +50,17 @@ describe('FalconH1Mixer.forwardProjected', () => {
         for (const call of [0, 1]) {
           const u = uniform(next, [b, t, config.hidden_size]);
           const row = concat(
-            [uniform(next, [b, t, BEFORE]), linear(u, inProj.weight, inProj.bias), uniform(next, [b, t, AFTER])],
+            [
+              uniform(next, [b, t, COLUMNS_BEFORE]),
+              linear(u, inProj.weight, inProj.bias),
+              uniform(next, [b, t, COLUMNS_AFTER]),
+            ],
             -1,
           );
-          expect(row.shape[2]).toBe(BEFORE + width + AFTER);
+          expect(row.shape[2]).toBe(COLUMNS_BEFORE + width + COLUMNS_AFTER);
           const want = mixer.forward(u, { seqIdx, state: plainState, returnState: true });
           const got = mixer.forwardProjected(row, constants, {
-            offset: BEFORE,
+            offset: COLUMNS_BEFORE,
             seqIdx,
             state: projectedState,
             returnState: true,

@@ -26,27 +26,25 @@ import {
 import { describe, expect, it, onTestFinished } from 'vitest';
 import {
   disposeMixerDecodeConstants,
-  type FalconH1MixerConfig,
   inPlaceMambaState,
   type MambaLayerState,
   mixerDecodeConstants,
   mixerSizes,
 } from '../src/index.js';
-import { baseConfig, randomMixer, rng, uniformTensor as uniform, hostValues as values } from './random-mixer.js';
+import {
+  baseConfig,
+  COLUMNS_AFTER,
+  COLUMNS_BEFORE,
+  projectedVariants,
+  randomMixer,
+  rng,
+  uniformTensor as uniform,
+  hostValues as values,
+} from './random-mixer.js';
 import { relL2 } from './rel-l2.js';
 
-const variants: Array<[string, Partial<FalconH1MixerConfig>]> = [
-  ['gated norm after the gate, 2 groups', {}],
-  ['gated norm before the gate', { mamba_norm_before_gate: true }],
-  ['plain y·silu(z), 1 group, no biases', { mamba_rms_norm: false, mamba_n_groups: 1, mamba_proj_bias: false }],
-];
-
-// Columns of other projections on either side of in_proj's in the row the step reads.
-const BEFORE = 3;
-const AFTER = 5;
-
 describe('FalconH1Mixer.stepProjected', () => {
-  for (const [label, overrides] of variants) {
+  for (const [label, overrides] of projectedVariants) {
     for (const path of ['native', 'composition'] as const) {
       it(`at an offset of a wider row, plain and in-place states = stepGated: ${label} (SsmDecodeStepInPlace ${path})`, () => {
         setFallbackPolicy(path === 'native' ? 'none' : ['SsmDecodeStepInPlace']);
@@ -69,11 +67,11 @@ describe('FalconH1Mixer.stepProjected', () => {
             const u = uniform(next, [b, d]);
             const want = mixer.stepGated(u, plain, full);
             const zxbcdt = linear(u, full.inProj!.weight, full.inProj!.bias);
-            const row = concat([uniform(next, [b, BEFORE]), zxbcdt, uniform(next, [b, AFTER])], 1);
-            const functional = mixer.stepProjected(row, plain, open, { offset: BEFORE });
+            const row = concat([uniform(next, [b, COLUMNS_BEFORE]), zxbcdt, uniform(next, [b, COLUMNS_AFTER])], 1);
+            const functional = mixer.stepProjected(row, plain, open, { offset: COLUMNS_BEFORE });
             expect(relL2(values(functional.gated), values(want.gated))).toBeLessThan(1e-12);
             resetDispatchCounts();
-            const got = mixer.stepProjected(row, inPlace, open, { offset: BEFORE });
+            const got = mixer.stepProjected(row, inPlace, open, { offset: COLUMNS_BEFORE });
             expect(dispatchCounts().SsmDecodeStepInPlace).toEqual(
               path === 'native' ? { native: 1, fallback: 0 } : { native: 0, fallback: 1 },
             );
@@ -112,14 +110,14 @@ describe('FalconH1Mixer.stepProjected', () => {
       const state = mixer.forward(uniform(next, [b, 2, d]), { returnState: true }).state!;
       const inPlace = inPlaceMambaState(variable(state.convState), variable(state.ssmState));
       const u = uniform(next, [b, d]);
-      const row = concat([uniform(next, [b, BEFORE]), linear(u, full.inProj!.weight, full.inProj!.bias)], 1);
+      const row = concat([uniform(next, [b, COLUMNS_BEFORE]), linear(u, full.inProj!.weight, full.inProj!.bias)], 1);
       // A functional state returns new states, the gated norm has kernels of its own after the step: not whole.
-      expect(mixer.inPlaceStepInputs(row, state, open, { offset: BEFORE })).toBeUndefined();
-      expect(gatedNorm.mixer.inPlaceStepInputs(row, inPlace, normOpen, { offset: BEFORE })).toBeUndefined();
-      const step = mixer.inPlaceStepInputs(row, inPlace, open, { offset: BEFORE })!;
+      expect(mixer.inPlaceStepInputs(row, state, open, { offset: COLUMNS_BEFORE })).toBeUndefined();
+      expect(gatedNorm.mixer.inPlaceStepInputs(row, inPlace, normOpen, { offset: COLUMNS_BEFORE })).toBeUndefined();
+      const step = mixer.inPlaceStepInputs(row, inPlace, open, { offset: COLUMNS_BEFORE })!;
       expect(step.inputs.convState).toBe(inPlace.convState);
       expect(step.inputs.ssmState).toBe(inPlace.ssmState);
-      expect(step.options).toEqual({ timeStepLimit: plainGate.time_step_limit, offset: BEFORE });
+      expect(step.options).toEqual({ timeStepLimit: plainGate.time_step_limit, offset: COLUMNS_BEFORE });
       // The kernel on what it handed over (the gate y·silu(z)) = stepGated, the next state in the Variables.
       const want = mixer.stepGated(u, state, full);
       const got = ssmDecodeStepInPlace({ ...step.inputs, zxbcdt: row }, { ...step.options, gate: 'silu' });

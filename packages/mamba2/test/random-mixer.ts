@@ -44,6 +44,17 @@ export const baseConfig: FalconH1MixerConfig = {
   ssm_in_multiplier: 1.25,
 };
 
+/** The mixer variants the packed-projection tests run (forward and decode step): gate order, groups, biases. */
+export const projectedVariants: ReadonlyArray<[string, Partial<FalconH1MixerConfig>]> = [
+  ['gated norm after the gate, 2 groups', {}],
+  ['gated norm before the gate', { mamba_norm_before_gate: true }],
+  ['plain y·silu(z), 1 group, no biases', { mamba_rms_norm: false, mamba_n_groups: 1, mamba_proj_bias: false }],
+];
+
+/** Columns of other projections before and after in_proj's in a packed row (the decoder layer puts q|k|v after). */
+export const COLUMNS_BEFORE = 3;
+export const COLUMNS_AFTER = 5;
+
 export interface HostParameters {
   [name: string]: { shape: readonly number[]; values: Float64Array };
 }
