@@ -9,7 +9,8 @@
  * Bundled by tools/cuda/bundle-gpu.mjs into .gpu/cuda/bench-model.mjs.
  * `--only kernels` prints where the GPU time of a 1×2048 prefill and of a 4×2048 training step goes, per kernel name
  * (gpu-kernel-profile.ts: CUDA events around every kernel call; self milliseconds), as tables and in the JSON.
- * `--only decode-trace [--batch B]` runs one fenced eager decode step for Nsight Compute (tools/cuda/ncu-decode.sh);
+ * `--only decode-trace [--batch B] [--state16]` runs one fenced eager decode step for Nsight Compute
+ *   (tools/cuda/ncu-decode.sh; --state16: the SSM state in the activations' dtype);
  * `--only prefill-trace [--batch B]` one fenced eager [B, 2048] prefill (tools/cuda/ncu-decode.sh --prefill).
  * `--only decode-static` times the static decoder alone (CUDA graph, B1 and B32).
  * `--alias-layers` (a diagnostic, not a model): every layer runs layer 0's inference constants, so the weights a
@@ -395,7 +396,13 @@ async function profileDecodeStep(b: number, prompt: number): Promise<void> {
  * fences are exactly one step's — the same kernels a CUDA graph of the step replays, timed without launch gaps.
  */
 async function decodeTrace(b: number): Promise<void> {
-  const decoder = new StaticDecoder(model, randomPrompts(b, 512, 23), { maxLength: 520, capture: false });
+  // --state16: the SSM state in the activations' dtype (the "bf16 SSM state" decode rows)
+  const ssmStateDtype = args.includes('--state16') ? ('activations' as const) : undefined;
+  const decoder = new StaticDecoder(model, randomPrompts(b, 512, 23), {
+    maxLength: 520,
+    capture: false,
+    ...(ssmStateDtype ? { ssmStateDtype } : {}),
+  });
   const fence = ops.tensor(new Int32Array([1, 2, 3]), [3], 'i32');
   const mark = (): void => ops.cumsum(fence, 0).dispose();
   decoder.step();
@@ -406,7 +413,7 @@ async function decodeTrace(b: number): Promise<void> {
   await backend.synchronize();
   fence.dispose();
   decoder.dispose();
-  record({ what: 'decode-trace', batch: b, fence: 'CumSum' });
+  record({ what: 'decode-trace', batch: b, fence: 'CumSum', ssmState: ssmStateDtype ?? 'f32' });
 }
 
 /**

@@ -3,7 +3,8 @@
  * their numerics against the float64 reference are the conformance suite's (tests/conformance):
  *   - AddRmsNormMatMul = AddRmsNorm, then MatMul of its normed output (mat_vec.cu's prologue kernel at ≤ 8 rows,
  *     the two kernels beyond);
- *   - SwiGluPackedMatMul = SwiGluPacked, then MatMul;
+ *   - SwiGluPackedMatMul = SwiGluPacked, then MatMul (mat_vec.cu's prologue kernel at ≤ 8 rows, the two kernels
+ *     beyond);
  *   - SsmDecodeStepInPlace = SsmDecodeStep (y, and the states it returns = the states written in place), over
  *     several steps so a wrong B/C-window ticket would show, with an f32 state and a 16-bit one;
  *   - AttentionDecodeStep with its q|k|v at an offset of a wider row and a prefix = the step on the sliced columns,
@@ -76,6 +77,8 @@ describe.runIf(probe.available)('CUDA fused decode products', () => {
       [1, 2048, 1024],
       [3, 40, 29],
       [8, 2048, 1024],
+      [13, 40, 29],
+      [16, 2048, 1024],
       [32, 2048, 1024],
     ] as const) {
       it(

@@ -78,14 +78,16 @@ __global__ void convForwardKernel(T* __restrict__ y, ConvIn<T> in, ConvArgs a) {
  * and run of kConvRun time steps of one row: the channel's weights and bias and the K − 1 inputs before the run are
  * loaded once, then each step reads its own input (threads over channels: coalesced) and slides the window — no
  * per-element 64-bit index division and each input read once instead of K times. With seqIdx the documents of the
- * window's columns slide along with it. K ≤ kMaxK. With kDu it stores the backward's du = dy ⊙ act'(u) instead of y
+ * window's columns slide along with it. K ≤ kMaxK; kK = 4 (Falcon-H1's width) compiles the slot loops exactly, kK = 0
+ * takes any K (an instruction-bound kernel otherwise: Nsight Compute counted ~160 instructions per output for the
+ * general form at K = 4). With kDu it stores the backward's du = dy ⊙ act'(u) instead of y
  * (convDuKernel's values).
  */
 constexpr int kConvRun = 32;
 /** Steps whose loads a run kernel issues together. */
 constexpr int kConvLoads = 8;
 
-template <typename T, bool kDu = false>
+template <typename T, int kK, bool kDu = false>
 __global__ void __launch_bounds__(256) convForwardRunKernel(T* __restrict__ y, ConvIn<T> in, ConvArgs a,
                                                             float* __restrict__ du = nullptr,
                                                             const T* __restrict__ dy = nullptr) {
@@ -93,14 +95,16 @@ __global__ void __launch_bounds__(256) convForwardRunKernel(T* __restrict__ y, C
   if (c >= a.C) return;
   const int64_t b = blockIdx.z, t0 = int64_t(blockIdx.y) * kConvRun;
   const int64_t t1 = t0 + kConvRun < a.T ? t0 + kConvRun : a.T;
-  const int K = static_cast<int>(a.K);
+  // kK > 0: the kernel width fixed at compile time (every slot loop exact); 0: a.K ≤ kMaxK at run time.
+  constexpr int kSlots = kK > 0 ? kK : kMaxK;
+  const int K = kK > 0 ? kK : static_cast<int>(a.K);
   const T* xRow = in.x + b * a.T * a.C + c;
   const int32_t* seqRow = in.seq ? in.seq + b * a.T : nullptr;
-  float w[kMaxK], win[kMaxK];
-  int32_t doc[kMaxK];   // the document of each window column (seqIdx), or 0
-  bool has[kMaxK];      // whether the column exists (s ≥ 0, or an initial state)
+  float w[kSlots], win[kSlots];
+  int32_t doc[kSlots];   // the document of each window column (seqIdx), or 0
+  bool has[kSlots];      // whether the column exists (s ≥ 0, or an initial state)
 #pragma unroll
-  for (int k = 0; k < kMaxK; ++k) {
+  for (int k = 0; k < kSlots; ++k) {
     w[k] = k < K ? toF<T>(in.w[c * K + k]) : 0.f;
     // Window slot k < K − 1 holds column s = t0 − (K − 1) + k.
     const int64_t s = t0 - (K - 1) + k;
@@ -130,7 +134,7 @@ __global__ void __launch_bounds__(256) convForwardRunKernel(T* __restrict__ y, C
       const int32_t docT = ds[i];
       float u = in.bias ? bias : 0.f;
 #pragma unroll
-      for (int k = 0; k < kMaxK; ++k) {
+      for (int k = 0; k < kSlots; ++k) {
         if (k >= K) break;
         const bool own = k == K - 1;
         const bool readsK = own || (has[k] && doc[k] == docT);
@@ -145,7 +149,7 @@ __global__ void __launch_bounds__(256) convForwardRunKernel(T* __restrict__ y, C
       }
       // Slide: slot k takes slot k + 1's column, slot K − 2 this step's.
 #pragma unroll
-      for (int k = 0; k + 1 < kMaxK; ++k) {
+      for (int k = 0; k + 1 < kSlots; ++k) {
         if (k + 1 < K - 1) {
           win[k] = win[k + 1];
           doc[k] = doc[k + 1];
@@ -165,21 +169,23 @@ __global__ void __launch_bounds__(256) convForwardRunKernel(T* __restrict__ y, C
  * du values of the steps that read column s slide along as a window, each loaded once — slot k holds step
  * t = s + K − 1 − k (term k's), so every index is fixed at compile time.
  */
-template <typename T>
+template <typename T, int kK>
 __global__ void __launch_bounds__(256) convGradXRunKernel(T* __restrict__ dx, const float* __restrict__ du,
                                                           ConvIn<T> in, ConvArgs a) {
   const int64_t c = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
   if (c >= a.C) return;
   const int64_t b = blockIdx.z, s0 = int64_t(blockIdx.y) * kConvRun;
   const int64_t s1 = s0 + kConvRun < a.T ? s0 + kConvRun : a.T;
-  const int K = static_cast<int>(a.K);
+  // kK > 0: the kernel width fixed at compile time (every slot loop exact); 0: a.K ≤ kMaxK at run time.
+  constexpr int kSlots = kK > 0 ? kK : kMaxK;
+  const int K = kK > 0 ? kK : static_cast<int>(a.K);
   const float* duRow = du + b * a.T * a.C + c;
   const int32_t* seqRow = in.seq ? in.seq + b * a.T : nullptr;
-  float w[kMaxK], win[kMaxK];
-  int32_t doc[kMaxK];  // slot k: step t's du, its document, and whether t < T
-  bool has[kMaxK];
+  float w[kSlots], win[kSlots];
+  int32_t doc[kSlots];  // slot k: step t's du, its document, and whether t < T
+  bool has[kSlots];
 #pragma unroll
-  for (int k = 0; k < kMaxK; ++k) {
+  for (int k = 0; k < kSlots; ++k) {
     w[k] = k < K ? toF<T>(in.w[c * K + k]) : 0.f;
     // Before the first column the slots hold the previous column's steps: t = s0 − 1 + K − 1 − k (k ≤ K − 2).
     const int64_t t = s0 + K - 2 - k;
@@ -204,7 +210,7 @@ __global__ void __launch_bounds__(256) convGradXRunKernel(T* __restrict__ dx, co
       if (s >= s1) break;
       // Slide: slot k takes slot k − 1's step, slot 0 the new step s + K − 1.
 #pragma unroll
-      for (int k = kMaxK - 1; k > 0; --k)
+      for (int k = kSlots - 1; k > 0; --k)
         if (k < K) {
           win[k] = win[k - 1];
           doc[k] = doc[k - 1];
@@ -216,7 +222,7 @@ __global__ void __launch_bounds__(256) convGradXRunKernel(T* __restrict__ dx, co
       const int32_t docS = dc[i];
       float acc = 0.f;
 #pragma unroll
-      for (int k = 0; k < kMaxK; ++k) {
+      for (int k = 0; k < kSlots; ++k) {
         if (k >= K) break;
         if (has[k] && doc[k] == docS) acc += win[k] * w[k];
       }
@@ -349,7 +355,10 @@ void launchCausalConv1d(Ctx& ctx, int dtype, void* y, const void* x, const void*
     ConvIn<T> in{static_cast<const T*>(x), static_cast<const T*>(weight), static_cast<const T*>(bias),
                  static_cast<const T*>(initialState), seqIdx};
     if (runsFit(a)) {
-      convForwardRunKernel<T><<<runGrid(a), 256, 0, ctx.stream>>>(static_cast<T*>(y), in, a);
+      if (a.K == 4)  // Falcon-H1's width: the slot loops exact at compile time
+        convForwardRunKernel<T, 4><<<runGrid(a), 256, 0, ctx.stream>>>(static_cast<T*>(y), in, a);
+      else
+        convForwardRunKernel<T, 0><<<runGrid(a), 256, 0, ctx.stream>>>(static_cast<T*>(y), in, a);
     } else {
       convForwardKernel<T><<<gridFor(n, 256, ctx), 256, 0, ctx.stream>>>(static_cast<T*>(y), in, a);
     }
@@ -374,8 +383,13 @@ void launchCausalConv1dGrad(Ctx& ctx, int dtype, void* dx, void* dweight, void* 
     if (n > 0) {
       if (runsFit(a)) {
         const dim3 runs = runGrid(a);
-        convForwardRunKernel<T, true><<<runs, 256, 0, ctx.stream>>>(nullptr, in, a, du.as<float>(), g);
-        convGradXRunKernel<T><<<runs, 256, 0, ctx.stream>>>(static_cast<T*>(dx), du.as<float>(), in, a);
+        if (a.K == 4) {  // Falcon-H1's width: the slot loops exact at compile time
+          convForwardRunKernel<T, 4, true><<<runs, 256, 0, ctx.stream>>>(nullptr, in, a, du.as<float>(), g);
+          convGradXRunKernel<T, 4><<<runs, 256, 0, ctx.stream>>>(static_cast<T*>(dx), du.as<float>(), in, a);
+        } else {
+          convForwardRunKernel<T, 0, true><<<runs, 256, 0, ctx.stream>>>(nullptr, in, a, du.as<float>(), g);
+          convGradXRunKernel<T, 0><<<runs, 256, 0, ctx.stream>>>(static_cast<T*>(dx), du.as<float>(), in, a);
+        }
       } else {
         convDuKernel<T><<<gridFor(n, 256, ctx), 256, 0, ctx.stream>>>(du.as<float>(), g, in, a);
         convGradXKernel<T><<<gridFor(n, 256, ctx), 256, 0, ctx.stream>>>(static_cast<T*>(dx), du.as<float>(), in,

@@ -296,10 +296,10 @@ void withWordType(int word, int elemSize, const char* what, F&& f) {
 /**
  * Whether the copy is rows of contiguous words: with the size-1 dims dropped and each dim merged into the next where
  * both operands step over it as one run (stride = next stride × next size), one dim of width words (a plain copy:
- * one row) or two with unit last strides. Sets the row count, width and the two row strides.
+ * one row) or two with unit last strides. Sets the width and the two row strides (the row count is n / width).
  */
-bool rowsOf(const Shape& shape, const Strides& ss, const Strides& ds, int64_t& rows, int64_t& width,
-            int64_t& srcRowStride, int64_t& dstRowStride) {
+bool rowsOf(const Shape& shape, const Strides& ss, const Strides& ds, int64_t& width, int64_t& srcRowStride,
+            int64_t& dstRowStride) {
   int64_t dim[kMaxRank], sS[kMaxRank], dS[kMaxRank];
   int r = 0;
   for (int k = 0; k < shape.rank; ++k) {
@@ -317,7 +317,6 @@ bool rowsOf(const Shape& shape, const Strides& ss, const Strides& ds, int64_t& r
   }
   if (r == 0 || r > 2 || sS[r - 1] != 1 || dS[r - 1] != 1) return false;
   width = dim[r - 1];
-  rows = r == 2 ? dim[0] : 1;
   srcRowStride = r == 2 ? sS[0] : width;
   dstRowStride = r == 2 ? dS[0] : width;
   return srcRowStride >= 0 && dstRowStride >= 0;
@@ -352,9 +351,9 @@ void launchStridedCopy(Ctx& ctx, int elemSize, void* dst, const void* src, const
   if (n == 0) return;
   const bool small = n < (int64_t(1) << 31) && maxSrc < (int64_t(1) << 31) && maxDst < (int64_t(1) << 31);
   unsigned grid = gridFor(n, kThreads, ctx);
-  int64_t rows, width, srcRowStride, dstRowStride;
+  int64_t width, srcRowStride, dstRowStride;
   const bool asRows = small && srcOffset >= 0 && dstOffset >= 0 &&
-                      rowsOf(shape, srcStrides, dstStrides, rows, width, srcRowStride, dstRowStride);
+                      rowsOf(shape, srcStrides, dstStrides, width, srcRowStride, dstRowStride);
   withWordType(word, elemSize, "strided copy", [&](auto tag) {
     using W = decltype(tag);
     W* d = static_cast<W*>(dst);

@@ -3,15 +3,16 @@
  * MatMul that reads it, one launch:
  *   AddRmsNormMatMul    sum, normed = AddRmsNorm(x, residual, normWeight); y = normed · weightᵀ
  *   SwiGluPackedMatMul  y = SwiGluPacked(gateUp) · weightᵀ
- * Rows M = 1, 3, 8 (CUDA's matrix-vector path takes M ≤ 8, with the fused op as its prologue) and 16, 32 (its other
- * paths); the 0.5B's widths (branchesIn: D = 1024 → N = 4120; the MLP's down projection: I = 2048 → N = 1024) and
+ * Rows M = 1, 3, 8 (CUDA's matrix-vector path takes M ≤ 8, with the fused op as its prologue) and 13, 16, 32 (its
+ * other paths: for 16-bit SwiGluPackedMatMul the skinny GEMM computing each token value as it loads it); the 0.5B's widths (branchesIn: D = 1024 → N = 4120; the MLP's down projection: I = 2048 → N = 1024) and
  * awkward ones (D = 72 → N = 37, I = 40 → N = 29: no multiple of a vector load or of a block's rows). The 0.5B-sized
  * cases run in bf16 (the decode's dtype) and check the forward only: f32 and f16, and the backward (the
  * composition's), are certified on the awkward sizes at every M — the 0.5B sizes in every dtype and direction would
  * add minutes of the float64 oracle's CPU time to the suite.
  * Plus chains in which the fused kernel's weight, or its activation input, was written by the op just before it
- * (decode-chains.ts: CUDA's Programmatic Dependent Launch lets the matrix-vector kernel load its weight before it
- * waits for its predecessor, unless that predecessor wrote it), and the MLP half of a layer as the model runs it.
+ * (decode-chains.ts: CUDA's Programmatic Dependent Launch lets the matrix-vector and skinny kernels load their weight
+ * before they wait for their predecessor, unless that predecessor wrote it), and the MLP half of a layer as the model
+ * runs it — each at 3 rows (the matrix-vector path) and 13 (the skinny one).
  */
 
 import * as ops from '@falcon-h1/core-tensor';
@@ -21,7 +22,7 @@ import type { Rng } from '../random.js';
 
 const EPS = 1e-5;
 const GATE_MULTIPLIER = 0.883883;
-const ROWS = [1, 3, 8, 16, 32];
+const ROWS = [1, 3, 8, 13, 16, 32];
 
 /** A projection's widths: the input's last axis K (D or I) and the weight's rows N. */
 interface Widths {
@@ -77,14 +78,14 @@ const swiGluPackedMatMulCases: ConformanceCase[] = GLU_WIDTHS.flatMap(({ k: i, n
   ),
 );
 
-// The chains: 3 rows (CUDA's matrix-vector path), width 264 (a multiple of 16 bytes in every dtype), 13 weight rows
-// (not a multiple of CUDA's rows per block), an MLP of I = 24.
-const M = 3;
+// The chains: M = 3 or 13 rows (CUDA's matrix-vector or skinny path), width 264 (a multiple of 16 bytes in every
+// dtype), 13 weight rows (not a multiple of CUDA's rows per block), an MLP of I = 24.
+const CHAIN_ROWS = [3, 13];
 const D = 264;
 const N = 13;
 const I = 24;
 
-const weightJustWrittenCases: ConformanceCase[] = [
+const weightJustWrittenCases = (M: number): ConformanceCase[] => [
   {
     kernel: 'AddRmsNormMatMul',
     params: `x=[${M},${D}],weight=Slice(…)=[${N},${D}] written by the op just before`,
@@ -114,7 +115,7 @@ const weightJustWrittenCases: ConformanceCase[] = [
 // A layer's MLP half and the next layer's input norm, as the static decoder runs them, each op reading what the one
 // before it wrote: AddRmsNormMatMul (pre_ff_layernorm → gate|up) → SwiGluPackedMatMul (→ down) →
 // AddRmsNormMatMul (the pending residual add and the next layer's input_layernorm → its packed input projection).
-const mlpChainCase: ConformanceCase = {
+const mlpChainCase = (M: number): ConformanceCase => ({
   kernel: 'AddRmsNormMatMul',
   params: `decode chain B=${M},D=${D},I=${I}: AddRmsNormMatMul(gate|up)→SwiGluPackedMatMul(down)→AddRmsNormMatMul(next in-projection ${N})`,
   backward: false,
@@ -133,11 +134,10 @@ const mlpChainCase: ConformanceCase = {
     const next = ops.addRmsNormMatMul(ff.sum, down, inputNorm!, wIn!, EPS);
     return { gateUp: ff.y, down, stream: next.sum, nextIn: next.y };
   },
-};
+});
 
 export const FUSED_MAT_MUL_CASES: readonly ConformanceCase[] = [
   ...addRmsNormMatMulCases,
   ...swiGluPackedMatMulCases,
-  ...weightJustWrittenCases,
-  mlpChainCase,
+  ...CHAIN_ROWS.flatMap((m) => [...weightJustWrittenCases(m), mlpChainCase(m)]),
 ];

@@ -846,6 +846,8 @@ const swiGluCases: ConformanceCase[] = (
     [[2, 5, 33], 0.3125],
     [[4, 1], 1],
     [[1, 2048], 0.883883],
+    // 16-byte vectors in every dtype (a backend may move them whole: CUDA's vector kernels), several rows.
+    [[6, 40], 0.5],
   ] as Array<[number[], number]>
 ).map(([shape, gateMultiplier]) => ({
   kernel: 'SwiGlu',
@@ -864,6 +866,8 @@ const swiGluPackedCases: ConformanceCase[] = (
     [[2, 5, 66], 0.3125],
     [[32, 1, 66], 1],
     [[1, 1, 4096], 0.883883],
+    // I a multiple of 16 bytes in every dtype, several rows (CUDA's vector kernel: row · 2I + column per vector).
+    [[3, 5, 48], 0.5],
   ] as Array<[number[], number]>
 ).map(([shape, gateMultiplier]) => ({
   kernel: 'SwiGluPacked',
