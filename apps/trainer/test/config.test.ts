@@ -33,6 +33,7 @@ describe('training config validation', () => {
     expect(c.log.every).toBe(10);
     expect(c.schedule.decay).toBe('linear');
     expect(c.data.bos && c.data.eos).toBe(true);
+    expect(c.batch.gradientCheckpointing).toBe(false);
     // Paths are resolved against the config file's directory.
     expect(c.out).toBe('/somewhere/run');
     expect(c.tokenizer).toBe('/somewhere/tokenizer.json');
@@ -48,6 +49,20 @@ describe('training config validation', () => {
     );
     const sources = [{ name: 'x', kind: 'csv', paths: ['a'] }];
     expect(problems({ ...json, data: { ...(json.data as object), sources } })).toMatch(/data\.sources\[0\]\.kind: /);
+  });
+
+  it('batch.gradientCheckpointing: true, false or a whole number of layers', async () => {
+    const json = await base();
+    for (const ok of [true, false, 0, 2]) {
+      expect(
+        validateTrainConfig({ ...json, batch: { rows: 4, gradientCheckpointing: ok } }, 'run.json').batch,
+      ).toMatchObject({ gradientCheckpointing: ok });
+    }
+    for (const bad of [-1, 1.5, 'yes']) {
+      expect(problems({ ...json, batch: { rows: 4, gradientCheckpointing: bad } })).toMatch(
+        /batch\.gradientCheckpointing: /,
+      );
+    }
   });
 
   it('refuses a misspelt key instead of ignoring it', async () => {

@@ -72,4 +72,32 @@ describe("training tiny-a's shape on the embedded corpus (wasm)", () => {
       expect.stringMatching(/^final sample: checkpoint loaded in \d+\.\d s, 8 tokens at most generated in \d+\.\d s$/),
     );
   }, 120_000);
+
+  it('batch.gradientCheckpointing (2 of 3 layers, then every layer): the same losses bit for bit; more layers than the model has are refused', async () => {
+    const losses: number[][] = [];
+    for (const gradientCheckpointing of [false, 2, true]) {
+      const { dir, config } = await tinyRun({
+        steps: 3,
+        eval: undefined,
+        schedule: { warmupSteps: 1, decaySteps: 1 },
+        batch: { rows: 4, gradientCheckpointing },
+      });
+      const result = await runTraining(loadTrainConfig(writeConfig(dir, config)), { output: collectOutput() });
+      losses.push(new MetricsLog(result.metricsPath).read().map((r) => r.loss));
+    }
+    expect(losses[0]).toHaveLength(3);
+    expect(losses[1]).toEqual(losses[0]);
+    expect(losses[2]).toEqual(losses[0]);
+    const { dir, config } = await tinyRun({
+      steps: 3,
+      eval: undefined,
+      schedule: { warmupSteps: 1, decaySteps: 1 },
+      batch: { rows: 4, gradientCheckpointing: 4 },
+    });
+    const live = memory().numTensors;
+    await expect(runTraining(loadTrainConfig(writeConfig(dir, config)), { output: collectOutput() })).rejects.toThrow(
+      /batch\.gradientCheckpointing: 4 layers, but the model has 3/,
+    );
+    expect(memory().numTensors).toBe(live);
+  });
 });

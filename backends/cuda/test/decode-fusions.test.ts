@@ -45,7 +45,10 @@ describe.runIf(probe.available)('CUDA fused decode products', () => {
       [1, 1024, 4120],
       [3, 72, 37],
       [8, 1024, 2048],
+      [13, 1024, 1000],
       [16, 1024, 4120],
+      [32, 1024, 4120],
+      [32, 1024, 2048],
     ] as const) {
       it(
         `AddRmsNormMatMul ${dtype} [${rows}, ${d}] → ${n}: the bits of AddRmsNorm then MatMul`,
@@ -78,6 +81,7 @@ describe.runIf(probe.available)('CUDA fused decode products', () => {
       [3, 40, 29],
       [8, 2048, 1024],
       [13, 40, 29],
+      [13, 2048, 1000],
       [16, 2048, 1024],
       [32, 2048, 1024],
     ] as const) {

@@ -23,10 +23,12 @@ export interface ModelForwardOptions extends BatchLayoutOptions {
   outputHiddenStates?: boolean;
   /**
    * Recompute each layer's activations during the backward pass instead of keeping them (default: the model's
-   * `gradientCheckpointing`). Only matters while a gradient tape records; refused with a cache, whose update a
-   * recomputation would repeat.
+   * `gradientCheckpointing`). `true`: every decoder layer; a number n: the first n layers only, the others keep
+   * their activations (Megatron's `recompute_num_layers`: a memory budget between the two — each checkpointed layer
+   * keeps only its input, each other layer all of its activations, and is not recomputed). Only matters while a
+   * gradient tape records; refused with a cache, whose update a recomputation would repeat.
    */
-  gradientCheckpointing?: boolean;
+  gradientCheckpointing?: boolean | number;
   /**
    * Inference constants (inference-constants.ts; FalconH1ForCausalLM passes the ones `prepareInference` made): used
    * by a call while no gradient tape records and no hidden states are asked for — each layer then runs
@@ -48,8 +50,11 @@ export class FalconH1Model {
   readonly layers: FalconH1DecoderLayer[];
   readonly final_layernorm: FalconH1RMSNorm;
   readonly embedding_multiplier: number;
-  /** transformers' `gradient_checkpointing`: checkpoint every decoder layer of forwards without a cache. */
-  gradientCheckpointing = false;
+  /**
+   * transformers' `gradient_checkpointing`: checkpoint every decoder layer of forwards without a cache (true), or the
+   * first n (a number; ModelForwardOptions.gradientCheckpointing).
+   */
+  gradientCheckpointing: boolean | number = false;
 
   /** `parameter` receives names relative to `model.`. */
   constructor(config: FalconH1Config, parameter: ParameterProvider) {
@@ -64,6 +69,18 @@ export class FalconH1Model {
       config.rms_norm_eps,
     );
     this.embedding_multiplier = config.embedding_multiplier;
+  }
+
+  /** How many layers (the first ones) a forward checkpoints: all for true, none for false, n for a number n. */
+  private checkpointedLayerCount(setting: boolean | number): number {
+    const layers = this.layers.length;
+    if (typeof setting === 'boolean') return setting ? layers : 0;
+    if (!Number.isInteger(setting) || setting < 0 || setting > layers) {
+      throw new Error(
+        `FalconH1Model: gradientCheckpointing must be true, false or a whole number of layers from 0 to ${layers}, got ${setting}`,
+      );
+    }
+    return setting;
   }
 
   /** inputIds i32 [B, T] → hidden states [B, T, D]. */
@@ -88,7 +105,9 @@ export class FalconH1Model {
     if (inference) this.checkInferenceConstants(inference);
     let h = scale(gather(this.embed_tokens.weight, inputIds), this.embedding_multiplier);
     const hiddenStates: Tensor[] = [];
-    const checkpointed = !cache && (options.gradientCheckpointing ?? this.gradientCheckpointing);
+    const checkpointedLayers = cache
+      ? 0
+      : this.checkpointedLayerCount(options.gradientCheckpointing ?? this.gradientCheckpointing);
     // The layer's tensor inputs other than its parameters go through `checkpoint` (which keeps them for the
     // recomputation); the parameters are found by checkpoint itself.
     const layoutInputs = layout.seqIdx ? [layout.positions, layout.seqIdx] : [layout.positions];
@@ -108,7 +127,7 @@ export class FalconH1Model {
     } else {
       this.layers.forEach((layer, i) => {
         if (options.outputHiddenStates) hiddenStates.push(h);
-        if (checkpointed) {
+        if (i < checkpointedLayers) {
           h = checkpoint(
             (x: Tensor, positions: Tensor, seqIdx?: Tensor) => layer.forward(x, { positions, seqIdx }),
             [h, ...layoutInputs],

@@ -2,7 +2,8 @@
  * Gradient checkpointing of the decoder layers (`gradientCheckpointing`): the loss and the gradient of every
  * parameter are bit-identical to the plain tape's (the same kernels run on the same values in the same order, and no
  * tensor is used both inside and outside a layer), and match transformers' (golden.grads); packed rows too; the
- * forward keeps far fewer tensors; nothing leaks; and the same holds on the wasm backend.
+ * forward keeps far fewer tensors; checkpointing only the first n layers keeps a number of tensors in between and the
+ * same bits; nothing leaks; and the same holds on the wasm backend.
  */
 import '@falcon-h1/backend-reference';
 import {
@@ -22,7 +23,7 @@ import { fixtureDir, readGolden, relL2 } from './fixtures.js';
 
 interface LossOptions {
   seqIdx?: ArrayLike<number>;
-  gradientCheckpointing?: boolean;
+  gradientCheckpointing?: boolean | number;
 }
 
 interface Run {
@@ -112,6 +113,49 @@ describe('gradient checkpointing on the reference backend', () => {
     input.dispose();
     model.dispose();
     expect(memory().numTensors).toBe(start);
+  });
+
+  it('the first n layers (a number): bit-identical, keeping tensors between none and all checkpointed', {
+    timeout: 120_000,
+  }, async () => {
+    const start = memory().numTensors;
+    const model = await loadFalconH1(fixtureDir('tiny-b'), { dtype: 'f64' });
+    const input = await goldenInput('tiny-b', getBackend());
+    const layers = model.model.layers.length;
+    expect(layers).toBeGreaterThanOrEqual(2); // so that some n lies strictly between none and all
+    const plain = lossAndGrads(model, input, {});
+    const all = lossAndGrads(model, input, { gradientCheckpointing: true });
+    const held: number[] = [];
+    for (let n = 0; n <= layers; n++) {
+      const run = lossAndGrads(model, input, { gradientCheckpointing: n });
+      expect(Object.is(run.loss, plain.loss)).toBe(true);
+      expect(differing(model, run, plain)).toEqual([]);
+      held.push(run.heldAfterForward);
+    }
+    // 0 layers is the plain tape, all of them is `true`, and each further checkpointed layer keeps fewer tensors.
+    expect(held[0]).toBe(plain.heldAfterForward);
+    expect(held[layers]).toBe(all.heldAfterForward);
+    for (let n = 1; n <= layers; n++) expect(held[n]).toBeLessThan(held[n - 1]!);
+    // The model property takes a number too.
+    model.model.gradientCheckpointing = 1;
+    expect(lossAndGrads(model, input, {}).heldAfterForward).toBe(held[1]);
+    model.model.gradientCheckpointing = false;
+    input.dispose();
+    model.dispose();
+    expect(memory().numTensors).toBe(start);
+  });
+
+  it('refuses a number of checkpointed layers that is not a whole number from 0 to the layer count', async () => {
+    const model = await loadFalconH1(fixtureDir('tiny-b'));
+    const input = tensor([1, 5, 9], [1, 3], 'i32');
+    const layers = model.model.layers.length;
+    for (const bad of [-1, 1.5, layers + 1, Number.NaN]) {
+      expect(() => model.forward(input, { gradientCheckpointing: bad })).toThrow(
+        new RegExp(`gradientCheckpointing must be true, false or a whole number of layers from 0 to ${layers}, got`),
+      );
+    }
+    input.dispose();
+    model.dispose();
   });
 
   it('refuses gradientCheckpointing with a cache (a recomputation would update it twice)', async () => {

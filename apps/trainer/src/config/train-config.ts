@@ -104,6 +104,11 @@ export const batchSection = z.strictObject({
   microRows: positiveInt.optional(),
   /** Batch-size ramp (@falcon-h1/mup): from startRows up to rows in steps of incrementRows over `tokens` tokens. */
   ramp: z.strictObject({ startRows: positiveInt, incrementRows: positiveInt, tokens: nonNegative }).optional(),
+  /**
+   * Recompute decoder layers' activations in the backward pass instead of keeping them (memory for time; the same
+   * gradients): true for every layer, a number n for the first n only (the others keep theirs), false for none.
+   */
+  gradientCheckpointing: z.union([z.boolean(), nonNegativeInt]).default(false),
 });
 
 /**

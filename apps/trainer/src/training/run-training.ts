@@ -241,6 +241,13 @@ async function runOnBackend(
     if (vocab > model.config.vocab_size) {
       throw new Error(`the tokenizer has ${vocab} ids but the model's vocab_size is ${model.config.vocab_size}`);
     }
+    // A number of checkpointed layers counts this model's layers (a resumed checkpoint's, when resuming).
+    const checkpointing = config.batch.gradientCheckpointing;
+    const layers = model.model.layers.length;
+    if (typeof checkpointing === 'number' && checkpointing > layers) {
+      throw new Error(`batch.gradientCheckpointing: ${checkpointing} layers, but the model has ${layers}`);
+    }
+    model.model.gradientCheckpointing = checkpointing;
     loader = await trainingLoader(config, model.config, tokenizer, state?.data as LoaderState | undefined, warn);
     if (from) {
       phase = performance.now();

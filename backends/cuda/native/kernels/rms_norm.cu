@@ -9,8 +9,9 @@
  *   backward as in the reference oracle (backends/reference/src/kernels/RmsNormGated.ts).
  *
  * One 256-thread block per row (grid-stride over rows). Thread t always owns channels t, t+256, ..., so the
- * dweight partial sums of a block live in shared memory without atomics; each block writes its row of partials and
- * a column-sum kernel adds them (deterministically) and rounds once to the weight's dtype. Group sums are warp
+ * dweight partial sums of a block live in shared memory (RmsNormGrad: in registers, up to D = 2048) without atomics;
+ * each block writes its row of partials and a column-sum kernel adds them (deterministically) and rounds once to the
+ * weight's dtype. Group sums are warp
  * reductions plus one shared-memory atomic per warp (per lane only where a warp straddles two groups).
  */
 #include <cmath>
@@ -37,16 +38,6 @@ __device__ __forceinline__ void groupAdd(float* sums, int64_t i, bool valid, int
     if ((threadIdx.x & 31) == 0) atomicAdd(sums + g0, s);
   } else if (valid) {
     atomicAdd(sums + g, v);
-  }
-}
-
-/** out[d] = round(Σ_b partials[b, d]) over `blocks` rows of per-block dweight partial sums (f32). */
-template <typename T>
-__global__ void columnSumKernel(T* __restrict__ out, const float* __restrict__ partials, int64_t blocks, int64_t D) {
-  for (int64_t d = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; d < D; d += int64_t(gridDim.x) * blockDim.x) {
-    float s = 0.f;
-    for (int64_t b = 0; b < blocks; ++b) s += partials[b * D + d];
-    out[d] = fromF<T>(s);
   }
 }
 
@@ -97,6 +88,85 @@ __global__ void rmsNormGradKernel(T* __restrict__ dx, float* __restrict__ dwPart
   }
   // Thread t owns channels t, t+blockDim, ...: its partial sums need no synchronisation.
   for (int64_t i = threadIdx.x; i < D; i += blockDim.x) dwPartials[blockIdx.x * D + i] = dwPart[i];
+}
+
+/**
+ * RmsNormGrad with the row in registers (D ≤ 256·kPer): thread t owns channels t, t + 256, ... as rmsNormGradKernel's
+ * threads do, and sums them in that order, so dx has that kernel's bits; but x and dy are read once per row (the
+ * old kernel reads them three and two times) and four blocks share an SM (rowBlocks(…, 4)), so more rows are in
+ * flight — a row is a chain of two block reductions, the kernel was bound by that chain (148 µs for the 0.5B's
+ * [8192, 1024], ~12 µs of bytes). dweight's per-block partial sums as before; their count (the blocks) sets the order
+ * of its sum.
+ */
+template <typename T, int kPer>
+__global__ void __launch_bounds__(kThreads, 4)
+    rmsNormGradRowKernel(T* __restrict__ dx, float* __restrict__ dwPartials, const T* __restrict__ dy,
+                         const T* __restrict__ x, const T* __restrict__ w, int64_t rows, int64_t D, float eps) {
+  __shared__ float scratch[32];
+  float wv[kPer], dwp[kPer];
+#pragma unroll
+  for (int k = 0; k < kPer; ++k) {
+    const int64_t i = threadIdx.x + int64_t(k) * kThreads;
+    wv[k] = i < D ? toF<T>(w[i]) : 0.f;
+    dwp[k] = 0.f;
+  }
+  for (int64_t r = blockIdx.x; r < rows; r += gridDim.x) {
+    const int64_t base = r * D;
+    float xv[kPer], dyv[kPer];
+#pragma unroll
+    for (int k = 0; k < kPer; ++k) {
+      const int64_t i = threadIdx.x + int64_t(k) * kThreads;
+      xv[k] = i < D ? toF<T>(x[base + i]) : 0.f;
+      dyv[k] = i < D ? toF<T>(dy[base + i]) : 0.f;
+    }
+    // Channels past D add 0 to both sums: the same values as rmsNormGradKernel's loops, which skip them.
+    float ss = 0.f;
+#pragma unroll
+    for (int k = 0; k < kPer; ++k) ss += xv[k] * xv[k];
+    ss = blockSum(ss, scratch);
+    const float rstd = 1.f / sqrtf(ss / static_cast<float>(D) + eps);
+    float gn = 0.f;
+#pragma unroll
+    for (int k = 0; k < kPer; ++k) gn += dyv[k] * wv[k] * xv[k] * rstd;
+    gn = blockSum(gn, scratch) / static_cast<float>(D);
+#pragma unroll
+    for (int k = 0; k < kPer; ++k) {
+      const int64_t i = threadIdx.x + int64_t(k) * kThreads;
+      if (i >= D) continue;
+      const float n = xv[k] * rstd;
+      dx[base + i] = fromF<T>(rstd * (dyv[k] * wv[k] - n * gn));
+      dwp[k] += dyv[k] * roundTo<T>(n);
+    }
+  }
+#pragma unroll
+  for (int k = 0; k < kPer; ++k) {
+    const int64_t i = threadIdx.x + int64_t(k) * kThreads;
+    if (i < D) dwPartials[blockIdx.x * D + i] = dwp[k];
+  }
+}
+
+/**
+ * out[d] = round(Σ_b partials[b, d]) with a block per 32 columns: warp v sums the rows b ≡ v (mod 8) in order, then
+ * the eight sums add in order v = 0..7 — deterministic, with 8× the loads in flight of one thread per column summing
+ * every partial row (what it replaced: tens of µs over a few hundred rows).
+ */
+template <typename T>
+__global__ void columnSumStripedKernel(T* __restrict__ out, const float* __restrict__ partials, int64_t blocks,
+                                       int64_t D) {
+  __shared__ float part[kThreads / 32][33];
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  const int64_t d = int64_t(blockIdx.x) * 32 + lane;
+  float s = 0.f;
+  if (d < D)
+    for (int64_t b = warp; b < blocks; b += kThreads / 32) s += partials[b * D + d];
+  part[warp][lane] = s;
+  __syncthreads();
+  if (warp == 0 && d < D) {
+    float t = 0.f;
+#pragma unroll
+    for (int v = 0; v < kThreads / 32; ++v) t += part[v][lane];
+    out[d] = fromF<T>(t);
+  }
 }
 
 template <typename T>
@@ -229,19 +299,31 @@ void launchRmsNorm(Ctx& ctx, int dtype, void* y, const void* x, const void* weig
 void launchRmsNormGrad(Ctx& ctx, int dtype, void* dx, void* dweight, const void* dy, const void* x,
                        const void* weight, int64_t rows, int64_t D, float eps) {
   if (D == 0) return;
-  const unsigned blocks = rowBlocks(ctx, rows, 2);
+  // The row in registers where it fits in 8 values per thread (D ≤ 2048: every Falcon-H1 width up to 3B), four
+  // blocks per SM; else rmsNormGradKernel (the row's partial dweight in shared memory), two per SM.
+  const int per = D <= kThreads * 4 ? 4 : D <= kThreads * 8 ? 8 : 0;
+  const unsigned blocks = rowBlocks(ctx, rows, per > 0 ? 4 : 2);
   Scratch partials(*ctx.alloc, static_cast<size_t>(blocks) * D * sizeof(float));
   if (rows == 0) FH_CHECK(cudaMemsetAsync(partials.as<float>(), 0, blocks * D * sizeof(float), ctx.stream));
   const size_t shared = rmsNormGradSharedBytes(D);
   FH_DISPATCH_FLOAT(dtype, "RmsNormGrad", {
     if (rows > 0) {
-      allowShared(rmsNormGradKernel<T>, shared, ctx, "RmsNormGrad");
-      rmsNormGradKernel<T><<<blocks, kThreads, shared, ctx.stream>>>(
-          static_cast<T*>(dx), partials.as<float>(), static_cast<const T*>(dy), static_cast<const T*>(x),
-          static_cast<const T*>(weight), rows, D, eps);
+      T* pdx = static_cast<T*>(dx);
+      const T *pdy = static_cast<const T*>(dy), *px = static_cast<const T*>(x), *pw = static_cast<const T*>(weight);
+      if (per == 4) {
+        rmsNormGradRowKernel<T, 4><<<blocks, kThreads, 0, ctx.stream>>>(pdx, partials.as<float>(), pdy, px, pw, rows,
+                                                                         D, eps);
+      } else if (per == 8) {
+        rmsNormGradRowKernel<T, 8><<<blocks, kThreads, 0, ctx.stream>>>(pdx, partials.as<float>(), pdy, px, pw, rows,
+                                                                         D, eps);
+      } else {
+        allowShared(rmsNormGradKernel<T>, shared, ctx, "RmsNormGrad");
+        rmsNormGradKernel<T><<<blocks, kThreads, shared, ctx.stream>>>(pdx, partials.as<float>(), pdy, px, pw, rows,
+                                                                       D, eps);
+      }
     }
-    columnSumKernel<T><<<gridFor(D, kThreads, ctx), kThreads, 0, ctx.stream>>>(static_cast<T*>(dweight),
-                                                                             partials.as<float>(), blocks, D);
+    columnSumStripedKernel<T><<<static_cast<unsigned>((D + 31) / 32), kThreads, 0, ctx.stream>>>(
+        static_cast<T*>(dweight), partials.as<float>(), blocks, D);
   });
   checkLaunch("RmsNormGrad");
 }
@@ -275,8 +357,8 @@ void launchRmsNormGatedGrad(Ctx& ctx, int dtype, void* dx, void* dz, void* dweig
           static_cast<const T*>(x), static_cast<const T*>(z), static_cast<const T*>(weight), rows, D, groupSize, eps,
           normBeforeGate);
     }
-    columnSumKernel<T><<<gridFor(D, kThreads, ctx), kThreads, 0, ctx.stream>>>(static_cast<T*>(dweight),
-                                                                             partials.as<float>(), blocks, D);
+    columnSumStripedKernel<T><<<static_cast<unsigned>((D + 31) / 32), kThreads, 0, ctx.stream>>>(
+        static_cast<T*>(dweight), partials.as<float>(), blocks, D);
   });
   checkLaunch("RmsNormGatedGrad");
 }

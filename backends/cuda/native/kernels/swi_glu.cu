@@ -77,18 +77,22 @@ __device__ __forceinline__ void store16(T* p, int64_t vec, const Vec16Values<T>&
   reinterpret_cast<uint4*>(p)[vec] = raw;
 }
 
+/** One vector of y = up · silu(gate · m): the scalar kernels' expression per value. */
+template <typename T>
+__device__ __forceinline__ Vec16Values<T> swiGluVector(const Vec16Values<T>& g, const Vec16Values<T>& u, float m) {
+  Vec16Values<T> out;
+#pragma unroll
+  for (int e = 0; e < Vec16Values<T>::kCount; ++e) out.v[e] = fromF<T>(toF<T>(u.v[e]) * siluF(toF<T>(g.v[e]) * m));
+  return out;
+}
+
 template <typename T>
 __global__ void swiGluVecKernel(T* __restrict__ y, const T* __restrict__ gate, const T* __restrict__ up, int64_t nVec,
                                 float m) {
   pdl::waitForPredecessor();
   pdl::allowDependents();
   for (int64_t v = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; v < nVec; v += int64_t(gridDim.x) * blockDim.x) {
-    const Vec16Values<T> g = load16(gate, v), u = load16(up, v);
-    Vec16Values<T> out;
-#pragma unroll
-    for (int e = 0; e < Vec16Values<T>::kCount; ++e)
-      out.v[e] = fromF<T>(toF<T>(u.v[e]) * siluF(toF<T>(g.v[e]) * m));
-    store16(y, v, out);
+    store16(y, v, swiGluVector(load16(gate, v), load16(up, v), m));
   }
 }
 
@@ -101,12 +105,7 @@ __global__ void swiGluPackedVecKernel(T* __restrict__ y, const T* __restrict__ g
   for (uint32_t v = blockIdx.x * blockDim.x + threadIdx.x; v < nVec; v += gridDim.x * blockDim.x) {
     const uint32_t row = v / innerVec;
     const int64_t gv = int64_t(v) + int64_t(row) * innerVec;  // row · 2·innerVec + column
-    const Vec16Values<T> g = load16(gateUp, gv), u = load16(gateUp, gv + innerVec);
-    Vec16Values<T> out;
-#pragma unroll
-    for (int e = 0; e < Vec16Values<T>::kCount; ++e)
-      out.v[e] = fromF<T>(toF<T>(u.v[e]) * siluF(toF<T>(g.v[e]) * m));
-    store16(y, v, out);
+    store16(y, v, swiGluVector(load16(gateUp, gv), load16(gateUp, gv + innerVec), m));
   }
 }
 
