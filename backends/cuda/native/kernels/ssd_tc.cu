@@ -47,12 +47,19 @@ using namespace nvcuda;
 constexpr int kQ = static_cast<int>(kSsdChunk);
 constexpr int kThreads = 256;  // eight warps per chunk block
 constexpr int kWarps = kThreads / 32;
+// The backward's block: sixteen warps. Its shared memory (~158 KB at the 0.5B's P = 64, N = 128) leaves one block per
+// SM, so the warps of one block are all an SM has to hide latency with (Nsight Compute, 8 warps: 12.5 % occupancy,
+// an estimated 67 % to gain from more).
+constexpr int kGradThreads = 512;
+constexpr int kGradWarps = kGradThreads / 32;
 constexpr int kTile = 16;
 // Shared-memory rows are kSkew 16-bit elements (16 bytes) longer than their content so that the 16 rows a WMMA
 // fragment load touches start in different banks (a 128-byte multiple would put them all on the same ones).
 constexpr int kSkew = 8;
 constexpr int lQ = kQ + kSkew;  // row length of the 16-bit [Q × Q] matrices
 constexpr int lF = kQ + 4;      // row length of the f32 [Q × Q] matrices
+/** The backward's f32 region: C·Bᵀ and dy·xᵀ [Q × lF] each, then (over them, and past them) the warps' 3 staging tiles. */
+constexpr int kGradFloats = 2 * kQ * lF > kGradWarps * 3 * kTile * kTile ? 2 * kQ * lF : kGradWarps * 3 * kTile * kTile;
 
 __host__ __device__ __forceinline__ int pad16(int64_t v) { return static_cast<int>((v + 15) & ~int64_t(15)); }
 
@@ -199,7 +206,7 @@ __device__ __forceinline__ void stageRows(T* dst, int ld, const S* __restrict__ 
   if constexpr (std::is_same<S, T>::value) {
     if (width % 8 == 0 && aligned16(src)) {
       const int vecs = ld / 8;
-      for (int i = threadIdx.x; i < kQ * vecs; i += kThreads) {
+      for (int i = threadIdx.x; i < kQ * vecs; i += blockDim.x) {
         const int j = i / vecs, c = (i - j * vecs) * 8;
         uint4 raw = make_uint4(0, 0, 0, 0);
         if (c < width && j < rows) {
@@ -218,7 +225,7 @@ __device__ __forceinline__ void stageRows(T* dst, int ld, const S* __restrict__ 
       return;
     }
   }
-  for (int i = threadIdx.x; i < kQ * ld; i += kThreads) {
+  for (int i = threadIdx.x; i < kQ * ld; i += blockDim.x) {
     const int j = i / ld, c = i - j * ld;
     float v = 0.f;
     if (c < width && j < rows) v = toF<S>(base[j * stride + c]) * (SCALED ? rowScale(j) : 1.f);
@@ -237,7 +244,7 @@ __device__ __forceinline__ float stageStates(T* dst, const float* __restrict__ s
   float dot = 0.f;
   if (d.N % 4 == 0 && aligned16(src) && (src2 == nullptr || aligned16(src2))) {
     const int vecs = NP / 4;
-    for (int i = threadIdx.x; i < PP * vecs; i += kThreads) {
+    for (int i = threadIdx.x; i < PP * vecs; i += blockDim.x) {
       const int p = i / vecs, n = (i - p * vecs) * 4;
       float4 a = make_float4(0.f, 0.f, 0.f, 0.f), g = a;
       if (p < d.P && n < d.N) {
@@ -254,7 +261,7 @@ __device__ __forceinline__ float stageStates(T* dst, const float* __restrict__ s
     }
     return dot;
   }
-  for (int i = threadIdx.x; i < PP * NP; i += kThreads) {
+  for (int i = threadIdx.x; i < PP * NP; i += blockDim.x) {
     const int p = i / NP, n = i - p * NP;
     const bool in = p < d.P && n < d.N;
     const float a = in ? src[p * d.N + n] : 0.f;
@@ -424,7 +431,7 @@ size_t outputSmem(int64_t P, int64_t N, size_t elem) {
  * M1 = (dy·Xᵀ)∘L, M2 = (C·Bᵀ)∘L [Q × Q]. dy (Y: T or f32) is staged as T.
  */
 template <typename T, typename Y>
-__global__ void __launch_bounds__(kThreads)
+__global__ void __launch_bounds__(kGradThreads)
     ssdGradKernel(T* __restrict__ dx, SsdGradAcc acc, const float* __restrict__ start, const float* __restrict__ gend,
                   const Y* __restrict__ dy, const T* __restrict__ x, const float* __restrict__ dt,
                   const float* __restrict__ A, const T* __restrict__ Bm, const T* __restrict__ Cm,
@@ -442,30 +449,31 @@ __global__ void __launch_bounds__(kThreads)
   T* gs = s0 + PP * lN;
   float* cb = reinterpret_cast<float*>(gs + PP * lN);
   float* dyx = cb + kQ * lF;
-  T* m1 = reinterpret_cast<T*>(dyx + kQ * lF);
+  T* m1 = reinterpret_cast<T*>(cb + kGradFloats);
   T* m2 = m1 + kQ * lQ;
-  float* stage = cb;  // C·Bᵀ and dy·xᵀ are dead once M1, M2 and the ∂/∂A row/column sums are done
-  static_assert(kWarps * 3 * kTile * kTile <= 2 * kQ * lF, "gradient staging must fit over C·Bᵀ and dy·xᵀ");
+  // The warps' staging tiles start over C·Bᵀ and dy·xᵀ (dead once M1, M2 and the ∂/∂A row/column sums are done) and
+  // run past them (gradStageFloats: sixteen warps' three tiles are more than the two f32 matrices).
+  float* stage = cb;
   float* dAk = s.aux[0];   // ∂/∂A_k, accumulated
   float* xdX = s.aux[1];   // x_j·dX_j
   float* yCS = s.aux[2];   // dy_i·(C_i·S0ᵀ)
   float* xBG = s.aux[3];   // x_j·(B_j·Gcᵀ)
   const float Ah = A[h];
-  for (int i = threadIdx.x; i < 4 * kQ; i += kThreads) s.aux[i / kQ][i % kQ] = 0.f;
+  for (int i = threadIdx.x; i < 4 * kQ; i += kGradThreads) s.aux[i / kQ][i % kQ] = 0.f;
   stageRows<T>(dys, lP, dy, b, t0, h, d.H, d.P, d);
   const int64_t stateOff = ((b * nc + c) * d.H + h) * d.P * d.N;
   // <S0, Gc> in f32 from the f32 states, and Σ dy·x for dD.
   float dotSG = stageStates<T>(s0, start + stateOff, gs, gend + stateOff, PP, NP, lN, d);
   float dotYX = 0.f;
   __syncthreads();
-  for (int i = threadIdx.x; i < kQ * lP; i += kThreads) dotYX += toF<T>(dys[i]) * toF<T>(xs[i]);
+  for (int i = threadIdx.x; i < kQ * lP; i += kGradThreads) dotYX += toF<T>(dys[i]) * toF<T>(xs[i]);
   dotSG = blockSum(dotSG, red);
   dotYX = blockSum(dotYX, red);
   __syncthreads();
 
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
   constexpr int tilesQ = kQ / kTile;
-  for (int tile = warp; tile < 2 * tilesQ * tilesQ; tile += kWarps) {  // C·Bᵀ and dy·xᵀ
+  for (int tile = warp; tile < 2 * tilesQ * tilesQ; tile += kGradWarps) {  // C·Bᵀ and dy·xᵀ
     const int which = tile / (tilesQ * tilesQ), rest = tile % (tilesQ * tilesQ);
     const int ti = rest / tilesQ, tj = rest - ti * tilesQ;
     FragC f;
@@ -479,7 +487,7 @@ __global__ void __launch_bounds__(kThreads)
     }
   }
   __syncthreads();
-  for (int i = threadIdx.x; i < kQ * kQ; i += kThreads) {
+  for (int i = threadIdx.x; i < kQ * kQ; i += kGradThreads) {
     const int r = i / kQ, j = i - r * kQ;
     const float L = decayMask(s, r, j);
     m1[r * lQ + j] = fromF<T>(dyx[r * lF + j] * s.dt[j] * L);
@@ -487,8 +495,8 @@ __global__ void __launch_bounds__(kThreads)
   }
   // Σ_j G_kj (rows) − Σ_i G_ik (columns): thread groups of Q take rows or columns and a slice of the other index.
   {
-    constexpr int kSlices = kThreads / (2 * kQ);
-    static_assert(kSlices >= 1 && kThreads % (2 * kQ) == 0, "row/column sums need a multiple of 2·Q threads");
+    constexpr int kSlices = kGradThreads / (2 * kQ);
+    static_assert(kSlices >= 1 && kGradThreads % (2 * kQ) == 0, "row/column sums need a multiple of 2·Q threads");
     const int k = threadIdx.x % kQ, group = threadIdx.x / kQ;
     const bool rows = (group & 1) == 0;
     const int o0 = (group >> 1) * (kQ / kSlices);
@@ -504,7 +512,7 @@ __global__ void __launch_bounds__(kThreads)
   const int tilesN = NP / kTile, tilesP = PP / kTile;
   float* st = stage + warp * 3 * kTile * kTile;
   // dC and dB tiles [Q × NP].
-  for (int tile = warp; tile < 2 * tilesQ * tilesN; tile += kWarps) {
+  for (int tile = warp; tile < 2 * tilesQ * tilesN; tile += kGradWarps) {
     const bool isC = tile < tilesQ * tilesN;
     const int rest = isC ? tile : tile - tilesQ * tilesN;
     const int ti = rest / tilesN, tn = rest - ti * tilesN;
@@ -531,7 +539,7 @@ __global__ void __launch_bounds__(kThreads)
     __syncwarp();
   }
   // dX tiles [Q × PP], with C·S0ᵀ for ∂/∂A.
-  for (int tile = warp; tile < tilesQ * tilesP; tile += kWarps) {
+  for (int tile = warp; tile < tilesQ * tilesP; tile += kGradWarps) {
     const int ti = tile / tilesP, tp = tile - ti * tilesP;
     FragC intra, toEnd, cS;
     wmma::fill_fragment(intra, 0.f);
@@ -615,7 +623,7 @@ __global__ void __launch_bounds__(kThreads)
 size_t gradSmem(int64_t P, int64_t N, size_t elem) {
   const int64_t PP = pad16(P), lP = PP + kSkew, lN = pad16(N) + kSkew;
   return sizeof(ChunkScalars) + (2 * kQ * lN + 2 * kQ * lP + 2 * PP * lN + 2 * kQ * lQ) * elem +
-         2 * kQ * lF * sizeof(float);
+         kGradFloats * sizeof(float);
 }
 
 __device__ __forceinline__ float4 operator*(float a, float4 v) { return make_float4(a * v.x, a * v.y, a * v.z, a * v.w); }
@@ -767,7 +775,7 @@ void launchSsdBackwardTc(Ctx& ctx, int dtype, int yDtype, void* dx, const SsdGra
                   "SsmScanGrad (SSD adjoint carry)");
       const size_t smem = gradSmem(d.P, d.N, sizeof(T));
       allowSmem(ssdGradKernel<T, Y>, smem, "SsmScanGrad (SSD chunk gradients)");
-      ssdGradKernel<T, Y><<<chunkGrid(d, nc), kThreads, smem, ctx.stream>>>(
+      ssdGradKernel<T, Y><<<chunkGrid(d, nc), kGradThreads, smem, ctx.stream>>>(
           static_cast<T*>(dx), acc, start.as<float>(), adj.as<float>(), static_cast<const Y*>(dy),
           static_cast<const T*>(x), dt, A, static_cast<const T*>(Bm), static_cast<const T*>(Cm), D, seqIdx, d);
       checkLaunch("SsmScanGrad (SSD chunk gradients)");

@@ -228,6 +228,8 @@ const SCAN: ScanSpec[] = [
   { b: 1, t: 9, h: 2, p: 2, g: 1, n: 2, chunk: 1, d: true, initial: true },
   { b: 1, t: 6, h: 2, p: 2, g: 2, n: 2, chunk: 64, d: false, initial: true },
   { b: 1, t: 130, h: 24, p: 64, g: 1, n: 128, chunk: 128, d: true, initial: false, tag: 'Falcon-H1-0.5B heads' },
+  // The state size of Falcon-H1-1.5B and up (N = 256): the tensor-core SSD backward's largest shared-memory layout.
+  { b: 1, t: 80, h: 4, p: 64, g: 1, n: 256, chunk: 64, d: true, initial: true, tag: 'Falcon-H1-1.5B state' },
   // Several 64-token tiles of the tensor-core SSD (CUDA): a boundary exactly on a tile edge, a one-token document,
   // a document crossing two tiles, P and N not multiples of 16, and an initial state that only row 1's first
   // document may see.
