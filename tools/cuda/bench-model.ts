@@ -218,26 +218,29 @@ async function decodeStatic(b: number, prompt: number, steps: number): Promise<v
     for (let i = 0; i < n; i++) out.push([...((await decoder.step().tokens.data()) as Int32Array)]);
     return out;
   };
-  const eager = new StaticDecoder(model, prompts, { maxLength, capture: false });
-  const eagerTokens = await tokensOf(eager, check);
-  await backend.synchronize();
-  let start = performance.now();
-  await tokensOf(eager, steps - check);
-  const eagerMs = (performance.now() - start) / (steps - check);
-  eager.dispose();
-  const graph = new StaticDecoder(model, prompts, { maxLength, capture: true });
-  const graphTokens = await tokensOf(graph, check);
-  const same = JSON.stringify(graphTokens) === JSON.stringify(eagerTokens);
-  await backend.synchronize();
-  start = performance.now();
-  await tokensOf(graph, steps - check);
-  const graphMs = (performance.now() - start) / (steps - check);
-  graph.dispose();
+  type Setting = { capture: boolean; ssmStateDtype?: 'activations' };
+  const sameTokens = (x: number[][], y: number[][]): boolean => JSON.stringify(x) === JSON.stringify(y);
+  /** A decoder's first `check` tokens, and with `timed` the ms per step of its next steps − check. */
+  const run = async (setting: Setting, timed = true): Promise<[number, number[][]]> => {
+    const decoder = new StaticDecoder(model, prompts, { maxLength, ...setting });
+    const tokens = await tokensOf(decoder, check);
+    let ms = Number.NaN;
+    if (timed) {
+      await backend.synchronize();
+      const t0 = performance.now();
+      await tokensOf(decoder, steps - check);
+      ms = (performance.now() - t0) / (steps - check);
+    }
+    decoder.dispose();
+    return [ms, tokens];
+  };
+  const [eagerMs, eagerTokens] = await run({ capture: false });
+  const [graphMs, graphTokens] = await run({ capture: true });
   // The host one step ahead of its reads: step n + 1 is enqueued before step n's token (its read enqueued right
   // after step n, so stream-ordered before step n + 1 overwrites it) is awaited — the greedy token never leaves the
   // device, so the host's replay call overlaps the GPU's step (tools/webgpu/bench-model.mjs measures the same).
-  const timeAhead = async (options: { ssmStateDtype?: 'activations' }): Promise<[number, number[][]]> => {
-    const ahead = new StaticDecoder(model, prompts, { maxLength, capture: true, ...options });
+  const timeAhead = async (setting: Omit<Setting, 'capture'>): Promise<[number, number[][]]> => {
+    const ahead = new StaticDecoder(model, prompts, { maxLength, capture: true, ...setting });
     const aheadTokens: number[][] = [];
     let pending: Promise<unknown> | undefined;
     const stepAhead = async (): Promise<void> => {
@@ -254,21 +257,12 @@ async function decodeStatic(b: number, prompt: number, steps: number): Promise<v
     return [ms, aheadTokens.slice(0, check)];
   };
   const [aheadMs, aheadTokens] = await timeAhead({});
-  const sameAhead = JSON.stringify(aheadTokens) === JSON.stringify(eagerTokens);
   // The same graph with the SSM states in the model's bf16 (StaticDecoder's ssmStateDtype: 'activations', as
   // transformers keeps them): half the state bytes. Its tokens may differ from the f32 state's after a few steps
-  // (different numerics), so they are compared with an eager decoder of the same setting.
+  // (different numerics), so they are compared with an eager decoder of the same setting (not timed).
   const state16 = { ssmStateDtype: 'activations' as const };
-  const eager16 = new StaticDecoder(model, prompts, { maxLength, capture: false, ...state16 });
-  const eager16Tokens = await tokensOf(eager16, check);
-  eager16.dispose();
-  const graph16 = new StaticDecoder(model, prompts, { maxLength, capture: true, ...state16 });
-  const graph16Tokens = await tokensOf(graph16, check);
-  await backend.synchronize();
-  start = performance.now();
-  await tokensOf(graph16, steps - check);
-  const graph16Ms = (performance.now() - start) / (steps - check);
-  graph16.dispose();
+  const [, eager16Tokens] = await run({ capture: false, ...state16 }, false);
+  const [graph16Ms, graph16Tokens] = await run({ capture: true, ...state16 });
   const [ahead16Ms, ahead16Tokens] = await timeAhead(state16);
   const row = (path: string, ms: number, match?: boolean): void =>
     record({
@@ -282,17 +276,13 @@ async function decodeStatic(b: number, prompt: number, steps: number): Promise<v
       ...(match === undefined ? {} : { tokensMatchEager: match ? 'yes' : 'NO' }),
     });
   row('static cache, eager', eagerMs);
-  row('static cache, CUDA graph', graphMs, same);
-  row('static cache, CUDA graph, host one step ahead', aheadMs, sameAhead);
-  row(
-    'static cache, CUDA graph, bf16 SSM state',
-    graph16Ms,
-    JSON.stringify(graph16Tokens) === JSON.stringify(eager16Tokens),
-  );
+  row('static cache, CUDA graph', graphMs, sameTokens(graphTokens, eagerTokens));
+  row('static cache, CUDA graph, host one step ahead', aheadMs, sameTokens(aheadTokens, eagerTokens));
+  row('static cache, CUDA graph, bf16 SSM state', graph16Ms, sameTokens(graph16Tokens, eager16Tokens));
   row(
     'static cache, CUDA graph, bf16 SSM state, host one step ahead',
     ahead16Ms,
-    JSON.stringify(ahead16Tokens) === JSON.stringify(eager16Tokens),
+    sameTokens(ahead16Tokens, eager16Tokens),
   );
 }
 
