@@ -20,6 +20,9 @@
  *   3. one warp per row p, lanes over n (four consecutive n per lane, 16-byte accesses, when N % 4 == 0):
  *      s' = decay·s + dt·x_p·B_n, y_p = Σ_n s'·C_n + D·x_p, then y_p·silu(z_p) in f32, stored once.
  */
+#include <cstdlib>
+#include <cstring>
+#include <string>
 #include <type_traits>
 
 #include "common.cuh"
@@ -441,6 +444,268 @@ __global__ void __launch_bounds__(kThreads)
   }
 }
 
+// ------------------------------------------------------------------------------------------- the wide form
+/*
+ * At large batch (more than kManyBlocksPerSm blocks of 16 rows per SM) with Falcon-H1's conv width (K = 4) and a
+ * state size of 64, 128 or 256, the step runs this kernel instead: the same grid of whole-head blocks (64 rows) and
+ * the same four steps, arranged for the instruction count — Nsight Compute showed the general kernel issue-bound
+ * there (1,870 instructions per warp at the 0.5B's batch 32, 57 % of them the state rows' 64-bit indexing and
+ * 4-value accesses, 25 % the conv, whose bias widening waited on each round's loads in turn):
+ *   - each lane updates EIGHT consecutive state values of a row per step (one 16-byte shared load and one 16-byte
+ *     store of a 16-bit state, two of f32), N/8 lanes per row, so a warp updates 256/N rows at once and reduces
+ *     each row's y over its N/8 lanes;
+ *   - indices in 32 bits from per-block base pointers;
+ *   - the conv channels in the order B, C, x (warp-uniform branches for N a multiple of 32), every load of every
+ *     round issued before any value is widened.
+ * The conv's arithmetic is finishConvChannel's (same order of operations), the state update's per element the
+ * general kernel's; y's sum over n is taken in another order (eight products per lane, then the lanes' butterfly),
+ * so its bits may differ from the general kernel's in the last place — one kernel serves a launch whatever its
+ * form (in place or not, ParallelMixersDecodeStep or alone), so a decode chain is consistent with itself.
+ */
+#ifdef FH_SSM_WIDE_ROWS  // (an experiment's override)
+constexpr int kWideRows = FH_SSM_WIDE_ROWS;
+#else
+constexpr int kWideRows = kRowsLarge;
+#endif
+/** State values per lane per row step: 16 bytes of a 16-bit state. */
+constexpr int kWideValues = 8;
+
+/**
+ * A lane's eight state values of a row: two quads, at n = qA and qA + 4 for a 16-bit state (ONE 16-byte access), at
+ * n = qA and qA + N/2 for f32 (two 16-byte accesses, each contiguous over the row's lanes: no sector or bank is
+ * touched twice by one instruction). `at` is the row's start.
+ */
+template <typename S, int N>
+struct LaneQuads {
+  static constexpr int kSecond = sizeof(S) == 2 ? 4 : N / 2;  // the second quad's offset from the first
+  static __device__ __forceinline__ int first(int laneInRow) { return laneInRow * (sizeof(S) == 2 ? 8 : 4); }
+};
+
+/** Two f32 values rounded to a 16-bit S, packed as one word (the lower n first). */
+template <typename S>
+__device__ __forceinline__ uint32_t packPair(float lo, float hi) {
+  const S a = fromF<S>(lo), b = fromF<S>(hi);
+  return uint32_t(*reinterpret_cast<const uint16_t*>(&a)) | (uint32_t(*reinterpret_cast<const uint16_t*>(&b)) << 16);
+}
+
+/** A lane's eight state values (LaneQuads) widened to f32. */
+template <typename S, int N>
+__device__ __forceinline__ void loadState8(float (&v)[kWideValues], const S* at) {
+  if constexpr (std::is_same_v<S, float>) {
+    const float4 lo = *reinterpret_cast<const float4*>(at), hi = *reinterpret_cast<const float4*>(at + LaneQuads<S, N>::kSecond);
+    v[0] = lo.x, v[1] = lo.y, v[2] = lo.z, v[3] = lo.w, v[4] = hi.x, v[5] = hi.y, v[6] = hi.z, v[7] = hi.w;
+  } else {
+    const uint4 w = *reinterpret_cast<const uint4*>(at);
+    const uint32_t words[4] = {w.x, w.y, w.z, w.w};
+#pragma unroll
+    for (int k = 0; k < 4; ++k) {
+      const uint16_t lo = static_cast<uint16_t>(words[k] & 0xffffu), hi = static_cast<uint16_t>(words[k] >> 16);
+      v[2 * k] = toF<S>(*reinterpret_cast<const S*>(&lo));
+      v[2 * k + 1] = toF<S>(*reinterpret_cast<const S*>(&hi));
+    }
+  }
+}
+/** Stores a lane's eight state values (LaneQuads), each rounded once to the state dtype. */
+template <typename S, int N>
+__device__ __forceinline__ void storeState8(S* at, const float (&v)[kWideValues]) {
+  if constexpr (std::is_same_v<S, float>) {
+    *reinterpret_cast<float4*>(at) = make_float4(v[0], v[1], v[2], v[3]);
+    *reinterpret_cast<float4*>(at + LaneQuads<S, N>::kSecond) = make_float4(v[4], v[5], v[6], v[7]);
+  } else {
+    *reinterpret_cast<uint4*>(at) = make_uint4(packPair<S>(v[0], v[1]), packPair<S>(v[2], v[3]),
+                                               packPair<S>(v[4], v[5]), packPair<S>(v[6], v[7]));
+  }
+}
+
+/** A Window4 access's four values, unpacked by shifts (no address is taken: the registers stay registers). */
+template <typename T>
+__device__ __forceinline__ void unpackWindow4(T (&out)[4], const Window4<T>& w) {
+  if constexpr (sizeof(T) == 4) {
+    const uint32_t words[4] = {w.x, w.y, w.z, w.w};
+#pragma unroll
+    for (int k = 0; k < 4; ++k) out[k] = __uint_as_float(words[k]);
+  } else {
+    const uint32_t words[2] = {w.x, w.y};
+#pragma unroll
+    for (int k = 0; k < 4; ++k) {
+      const uint16_t bits = static_cast<uint16_t>(words[k / 2] >> (16 * (k % 2)));
+      memcpy(&out[k], &bits, sizeof(bits));
+    }
+  }
+}
+
+/** Shared memory of the wide kernel: the block's state rows, then sB [N], sC [N], sx and sz [kWideRows] in f32. */
+template <typename S>
+constexpr size_t wideSharedBytes(int64_t N) {
+  return size_t(kWideRows) * N * sizeof(S) + (2 * N + 2 * kWideRows) * sizeof(float);
+}
+
+template <typename T, typename Y, typename S, int N>
+__global__ void __launch_bounds__(kThreads)
+    ssmDecodeStepWideKernel(Y* __restrict__ y, T* nextConv, S* nextState, const T* __restrict__ zxbcdt,
+                            const T* convState, const T* __restrict__ convWeight, const T* __restrict__ convBias,
+                            const S* ssmState, const float* __restrict__ dtBias, const float* __restrict__ A,
+                            const float* __restrict__ D, unsigned* __restrict__ tickets, DecodeDims d) {
+  constexpr int kLanesPerRow = N / kWideValues;
+  constexpr int kRowsPerStep = 32 / kLanesPerRow;  // rows a warp updates at once
+  constexpr int kRowsPerWarp = kWideRows / kWarps;
+  constexpr int kSteps = kRowsPerWarp / kRowsPerStep;
+  constexpr int kRounds = (2 * N + kWideRows + kThreads - 1) / kThreads;  // conv channels per thread, at most
+  constexpr int kPerCopy = 16 / sizeof(S);                                // state values per 16-byte copy
+  constexpr int kCopyRounds = (kWideRows * N / kPerCopy + kThreads - 1) / kThreads;
+  static_assert(kLanesPerRow >= 1 && kLanesPerRow <= 32 && 32 % kLanesPerRow == 0 && kRowsPerWarp % kRowsPerStep == 0);
+  extern __shared__ __align__(16) float shared[];
+  S* sState = reinterpret_cast<S*>(shared);  // [kWideRows][N]
+  float* sB = shared + kWideRows * N * sizeof(S) / sizeof(float);
+  float* sC = sB + N;
+  float* sx = sC + N;
+  float* sz = sx + kWideRows;
+  const int tid = static_cast<int>(threadIdx.x);
+  const int b = static_cast<int>(blockIdx.z), h = static_cast<int>(blockIdx.y);
+  const int p0 = static_cast<int>(blockIdx.x) * kWideRows, P = static_cast<int>(d.P);
+  const int rows = P - p0 < kWideRows ? P - p0 : kWideRows;
+  const int headsPerGroup = static_cast<int>(d.H / d.G), g = h / headsPerGroup;
+  const int dSsm = static_cast<int>(d.dSsm), gn = static_cast<int>(d.G) * N;
+  const int channels = 2 * N + rows;
+  const T* in = zxbcdt + int64_t(b) * d.rowStride + d.offset;
+  const T* convRow = convState + int64_t(b) * d.convDim * kMaxK;  // this batch row's windows
+  T* nextConvRow = nextConv + int64_t(b) * d.convDim * kMaxK;
+  const int64_t stateRow0 = (int64_t(b) * d.H + h) * d.P + p0;  // the block's first state row
+  const bool writesBC = h % headsPerGroup == 0 && blockIdx.x == 0 && !d.inPlace;
+  __shared__ bool lastOfGroup;
+  __shared__ float sDt, sDecay;
+
+  // 0. The state rows on their way into shared memory (before the PDL wait where the predecessor does not write
+  //    the state), then dt's inputs.
+  auto copyState = [&] {
+    const uint4* src = reinterpret_cast<const uint4*>(ssmState + stateRow0 * N);
+    const int copies = rows * N / kPerCopy;
+#pragma unroll
+    for (int u = 0; u < kCopyRounds; ++u) {
+      const int q = tid + u * kThreads;
+      if (q < copies) copyAsync16(sState + kPerCopy * q, src + q);
+    }
+    asm volatile("cp.async.commit_group;" ::: "memory");
+  };
+  if (d.early) copyState();
+  pdl::waitForPredecessor();
+  pdl::allowDependents();
+  if (!d.early) copyState();
+  T dtRaw{};
+  float bias = 0.f, Ah = 0.f;
+  if (tid == 0) dtRaw = in[dSsm + d.convDim + h], bias = dtBias[h], Ah = A[h];  // step 2's inputs (thread 0's)
+  const float skip = D ? D[h] : 0.f;
+  T zRaw{};
+  if (d.gate && tid < rows) zRaw = in[h * P + p0 + tid];
+
+  // 1. The conv channels: the group's N B channels, its N C channels, then the block's x channels.
+  auto channelOf = [&](int i) {
+    return i < N ? dSsm + g * N + i : i < 2 * N ? dSsm + gn + g * N + (i - N) : h * P + p0 + (i - 2 * N);
+  };
+  Window4<T> window[kRounds], weight[kRounds];
+  T convBiasRaw[kRounds], xin[kRounds];
+#pragma unroll
+  for (int u = 0; u < kRounds; ++u) {
+    const int i = tid + u * kThreads;
+    if (i < channels) {
+      const int ch = channelOf(i);
+      window[u] = *reinterpret_cast<const Window4<T>*>(convRow + ch * kMaxK);
+      weight[u] = *reinterpret_cast<const Window4<T>*>(convWeight + ch * kMaxK);
+      if (convBias) convBiasRaw[u] = convBias[ch];
+      xin[u] = in[dSsm + ch];
+    }
+  }
+  if (d.gate && tid < rows) sz[tid] = siluF(toF<T>(zRaw));  // the gate factor, once per row
+  // 2. dt and the decay in f32 (as the general kernel), by one thread: every thread reads them after the barrier.
+  if (tid == 0) {
+    const float raw = toF<T>(dtRaw) + bias;
+    float dt = fmaxf(raw, 0.f) + log1pf(expf(-fabsf(raw)));
+    if (d.dtMin > 0.f || d.dtMax < INFINITY) dt = fminf(fmaxf(dt, d.dtMin), d.dtMax);
+    sDt = dt;
+    sDecay = expf(dt * Ah);
+  }
+#pragma unroll
+  for (int u = 0; u < kRounds; ++u) {
+    const int i = tid + u * kThreads;
+    if (i >= channels) continue;
+    T s[4], w[4];
+    unpackWindow4<T>(s, window[u]);
+    unpackWindow4<T>(w, weight[u]);
+    // finishConvChannel's order of operations: the bias, the window's K − 1 inputs, then this token's.
+    float v = convBias ? toF<T>(convBiasRaw[u]) : 0.f;
+#pragma unroll
+    for (int k = 0; k + 1 < kMaxK; ++k) v += toF<T>(w[k]) * toF<T>(s[k + 1]);
+    v += toF<T>(w[kMaxK - 1]) * toF<T>(xin[u]);
+    v = roundTo<T>(d.convSilu ? siluF(v) : v);
+    if (i < N) {
+      sB[i] = v;
+    } else if (i < 2 * N) {
+      sC[i - N] = v;
+    } else {
+      sx[i - 2 * N] = v;
+    }
+    if (i >= 2 * N || writesBC) storeWindow4(nextConvRow + channelOf(i) * kMaxK, s[1], s[2], s[3], xin[u]);
+  }
+  waitAsyncCopies();
+  __syncthreads();
+  unsigned* ticket = tickets + int64_t(b) * d.G + g;
+  if (d.inPlace && tid == 0) {
+    __threadfence();  // this block's reads of the B/C windows are done (their values were used above)
+    const unsigned blocks = static_cast<unsigned>(headsPerGroup) * gridDim.x;
+    lastOfGroup = atomicAdd(ticket, 1u) == blocks - 1;
+  }
+
+  const float dt = sDt, decay = sDecay;
+
+  // 3. The rows: lane `lane % kLanesPerRow` of a row's lanes holds its n in [8·that, 8·that + 8).
+  const int lane = tid & 31, warp = tid >> 5;
+  const int n0 = LaneQuads<S, N>::first(lane % kLanesPerRow), sub = lane / kLanesPerRow;
+  float bq[kWideValues], cq[kWideValues];
+#pragma unroll
+  for (int k = 0; k < kWideValues; k += 4) {
+    const int n = n0 + (k == 0 ? 0 : LaneQuads<S, N>::kSecond);
+    const float4 bv = *reinterpret_cast<const float4*>(sB + n), cv = *reinterpret_cast<const float4*>(sC + n);
+    bq[k] = bv.x, bq[k + 1] = bv.y, bq[k + 2] = bv.z, bq[k + 3] = bv.w;
+    cq[k] = cv.x, cq[k + 1] = cv.y, cq[k + 2] = cv.z, cq[k + 3] = cv.w;
+  }
+  S* nextRows = nextState + stateRow0 * N + n0;
+  Y* yRow = y + int64_t(b) * d.yStride + h * P + p0;
+#pragma unroll 4
+  for (int step = 0; step < kSteps; ++step) {
+    const int r = warp * kRowsPerWarp + step * kRowsPerStep + sub;
+    float acc = 0.f;
+    if (r < rows) {
+      const float dx = dt * sx[r];
+      float s[kWideValues];
+      loadState8<S, N>(s, sState + r * N + n0);
+#pragma unroll
+      for (int k = 0; k < kWideValues; ++k) s[k] = decay * s[k] + dx * bq[k];
+      storeState8<S, N>(nextRows + r * N, s);
+#pragma unroll
+      for (int k = 0; k < kWideValues; ++k) acc += s[k] * cq[k];
+    }
+#pragma unroll
+    for (int o = kLanesPerRow / 2; o > 0; o >>= 1) acc += __shfl_xor_sync(0xffffffffu, acc, o);
+    if (lane % kLanesPerRow == 0 && r < rows) {
+      float out = acc + skip * sx[r];
+      if (d.gate) out *= sz[r];
+      yRow[r] = fromF<Y>(out);
+    }
+  }
+
+  // 4. In place: the last block of (b, g) shifts the group's B/C conv windows and zeroes the ticket — its warp 0
+  //    alone (every thread of the block read its windows before the barrier above, so no other warp waits here).
+  if (d.inPlace && warp == 0) {
+    if (!__shfl_sync(0xffffffffu, lane == 0 ? lastOfGroup : false, 0)) return;
+    __threadfence();
+    for (int i = lane; i < 2 * N; i += 32) {
+      const int64_t ch = d.dSsm + (i < N ? g * N + i : gn + g * N + (i - N));
+      shiftConvWindow<T>(nextConv, in, b, ch, d);
+    }
+    if (lane == 0) *ticket = 0u;
+  }
+}
+
 template <typename T, typename Y, typename S>
 void launchTyped(Ctx& ctx, Y* y, T* nextConv, S* nextState, const T* zxbcdt, const T* convState,
                  const T* convWeight, const T* convBias, const S* ssmState, const float* dtBias, const float* A,
@@ -454,13 +719,19 @@ void launchTyped(Ctx& ctx, Y* y, T* nextConv, S* nextState, const T* zxbcdt, con
   auto fastConvFor = [&](int rows) { return d.K <= kMaxK && rows + 2 * d.N <= int64_t(kThreads) * kConvRounds; };
   const bool fastConv = fastConvFor(kRowsSmall);
   const int64_t smallBlocks = (d.P + kRowsSmall - 1) / kRowsSmall * d.H * d.B;
-  const int rowsPerBlock = vec4 && fastConvFor(kRowsLarge) && smallBlocks > int64_t(kManyBlocksPerSm) * ctx.smCount
-                               ? kRowsLarge
-                               : kRowsSmall;
+  const bool many = smallBlocks > int64_t(kManyBlocksPerSm) * ctx.smCount;
+  // FALCON_H1_CUDA_SSM_WIDE=off keeps the general kernel at large batch (A/B runs).
+  static const bool wideAllowed = [] {
+    const char* env = std::getenv("FALCON_H1_CUDA_SSM_WIDE");
+    return env == nullptr || std::string(env) != "off";
+  }();
+  const bool wide = wideAllowed && many && vec4 && d.K == kMaxK && (d.N == 64 || d.N == 128 || d.N == 256) &&
+                    d.dSsm + 2 * d.G * d.N < (int64_t(1) << 28) && d.P < (int64_t(1) << 24);
+  const int rowsPerBlock = wide ? kWideRows : vec4 && fastConvFor(kRowsLarge) && many ? kRowsLarge : kRowsSmall;
   const dim3 grid(static_cast<unsigned>((d.P + rowsPerBlock - 1) / rowsPerBlock), static_cast<unsigned>(d.H),
                   static_cast<unsigned>(d.B));
-  const size_t shared =
-      (vec4 ? rowsPerBlock * d.N * sizeof(S) : 0) + (2 * d.N + 2 * rowsPerBlock) * sizeof(float);
+  const size_t shared = wide ? wideSharedBytes<S>(d.N)
+                             : (vec4 ? rowsPerBlock * d.N * sizeof(S) : 0) + (2 * d.N + 2 * rowsPerBlock) * sizeof(float);
   if (shared > ctx.maxSharedPerBlockOptin)
     throw Error("SsmDecodeStep: state size N = " + std::to_string(d.N) +
                 " needs more shared memory per block than the device allows");
@@ -471,7 +742,13 @@ void launchTyped(Ctx& ctx, Y* y, T* nextConv, S* nextState, const T* zxbcdt, con
     launchPdl(ctx, "SsmDecodeStep", kernel, grid, dim3(kThreads), shared, y, nextConv, nextState, zxbcdt, convState,
               convWeight, convBias, ssmState, dtBias, A, D, tickets, d);
   };
-  if (rowsPerBlock == kRowsLarge)
+  if (wide && d.N == 64)
+    launch(ssmDecodeStepWideKernel<T, Y, S, 64>);
+  else if (wide && d.N == 128)
+    launch(ssmDecodeStepWideKernel<T, Y, S, 128>);
+  else if (wide)
+    launch(ssmDecodeStepWideKernel<T, Y, S, 256>);
+  else if (rowsPerBlock == kRowsLarge)
     launch(ssmDecodeStepKernel<T, Y, S, true, true, kRowsLarge>);
   else if (vec4 && fastConv)
     launch(ssmDecodeStepKernel<T, Y, S, true, true, kRowsSmall>);

@@ -1,7 +1,8 @@
 /**
  * Cases for SsmDecodeStep, the Mamba2 mixer's decode step after in_proj: B = 1 and 3, odd H, one and two groups,
  * P and N not powers of two, conv widths 4 and 3, with and without conv bias and D, gate silu and none, a
- * time-step clamp, the Falcon-H1-0.5B mixer's sizes, and a batch large enough for whole-head blocks on CUDA. The packed input is [z | x B C | dt]; dt_bias puts
+ * time-step clamp, the Falcon-H1-0.5B mixer's sizes, a batch large enough for whole-head blocks on CUDA, and the
+ * CUDA kernel's wide form (N = 64 with a partial 64-row tile, N = 256). The packed input is [z | x B C | dt]; dt_bias puts
  * softplus(dt + dt_bias) in the published dt range. Inputs in the state dtype (ssmState, dtBias, A, D) stay f32
  * for 16-bit runs, as a bf16/f16 model keeps them.
  *
@@ -13,7 +14,8 @@
  * conv state that one of them rewrites, so a kernel that writes in place before every block has read races there.
  *
  * Both kernels again with a 16-bit state (ssm-state.ts: ssmState in the activations' bf16 or f16, each case in its
- * dtype only): the 0.5B mixer at B = 1 and 5 and a small odd one, the in-place ones at odd offsets of a wider row.
+ * dtype only): the 0.5B mixer at B = 1 and 5 and a small odd one, the wide form at N = 64, the in-place ones at odd
+ * offsets of a wider row (the 0.5B mixer at B = 16: the wide form in place).
  */
 import * as ops from '@falcon-h1/core-tensor';
 import type { CaseInput, ConformanceCase } from '../case.js';
@@ -41,6 +43,8 @@ interface DecodeSpec extends SsmStepSpec {
   tag?: string;
 }
 
+const HALF_B_MIXER = { h: 24, p: 64, g: 1, n: 128, k: 4, bias: true, d: true } as const;
+
 const DECODE: DecodeSpec[] = [
   { b: 1, h: 3, p: 4, g: 1, n: 5, k: 4, bias: true, d: true, gate: 'silu' },
   { b: 3, h: 5, p: 3, g: 1, n: 6, k: 3, bias: false, d: false, gate: 'none' },
@@ -51,9 +55,12 @@ const DECODE: DecodeSpec[] = [
   // Many rows of a batch: 1,536 blocks of 16 state rows, which the CUDA kernel takes as whole-head blocks (its
   // choice above 8 blocks per SM, for cards of up to 191 SMs).
   { b: 16, h: 24, p: 64, g: 1, n: 16, k: 4, bias: true, d: true, gate: 'silu' },
+  // The CUDA kernel's wide form (many blocks, K = 4, N of 64, 128 or 256: eight state values per lane; the 0.5B
+  // mixer at batch 16 is the in-place cases' below): a partial 64-row tile (P = 80) with two groups, and N = 256
+  // (Falcon-H1-1.5B and up). Each has more than 1,528 blocks of 16 rows: cards of up to 191 SMs take the wide form.
+  { b: 16, h: 20, p: 80, g: 2, n: 64, k: 4, bias: true, d: true, gate: 'none', limit: [0.05, 0.4], tag: 'wide' },
+  { b: 33, h: 12, p: 64, g: 1, n: 256, k: 4, bias: false, d: true, gate: 'silu', tag: 'wide' },
 ];
-
-const HALF_B_MIXER = { h: 24, p: 64, g: 1, n: 128, k: 4, bias: true, d: true } as const;
 
 /** Each spec with a bf16 state and with an f16 state. */
 function withSixteenBitStates<S extends DecodeSpec>(specs: readonly S[]): S[] {
@@ -64,6 +71,8 @@ const DECODE_16_BIT_STATE: DecodeSpec[] = withSixteenBitStates([
   { ...HALF_B_MIXER, b: 1, gate: 'silu', tag: 'Falcon-H1-0.5B' },
   { ...HALF_B_MIXER, b: 5, gate: 'none', limit: [0.05, 0.4], tag: 'Falcon-H1-0.5B sizes' },
   { b: 3, h: 6, p: 3, g: 2, n: 7, k: 3, bias: false, d: true, gate: 'silu' },
+  // The wide form (above) with a 16-bit state: 16-byte accesses of eight state values.
+  { b: 16, h: 20, p: 80, g: 2, n: 64, k: 4, bias: true, d: false, gate: 'none', tag: 'wide' },
 ]);
 
 /** The case's inputs; zxbcdt is [B, before + dSsm + convDim + H + after] (the step's columns after `before`). */
@@ -151,6 +160,7 @@ const IN_PLACE: InPlaceSpec[] = [
 const IN_PLACE_16_BIT_STATE: InPlaceSpec[] = withSixteenBitStates([
   { ...HALF_B, b: 1, gate: 'silu', offset: 5, after: 771, tag: 'Falcon-H1-0.5B sizes' },
   { ...HALF_B, b: 5, gate: 'silu', offset: 4107, after: 9, tag: 'Falcon-H1-0.5B sizes' },
+  { ...HALF_B, b: 16, gate: 'silu', offset: 4107, after: 9, tag: 'Falcon-H1-0.5B sizes, wide' },
   { ...AWKWARD, b: 3, gate: 'none', offset: 37, after: 11, limit: [0.05, 0.4] },
 ]);
 
