@@ -75,6 +75,29 @@ async function provideWebGPU() {
   process.env.FALCON_REQUIRE_BACKENDS = [...required].join(',');
 }
 
+/**
+ * The browser tests (the playground page on WebGPU, the wasm conformance in Chromium) drive Debian's Chromium, which a
+ * fresh machine does not have: as root with apt-get, install it (Debian's chromium package, ~1–2 minutes), else say
+ * so. CHROMIUM_PATH names another binary. Without it the page test fails where WebGPU is required (as on CI).
+ */
+function provideChromium() {
+  const path = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+  if (existsSync(path)) return;
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  const aptGet = spawnSync('apt-get', ['--version'], { encoding: 'utf8' }).status === 0;
+  if (!root || !aptGet) {
+    console.log(`>>> Chromium: none at ${path}, and no root apt-get to install it (set CHROMIUM_PATH)`);
+    return;
+  }
+  console.log(">>> Chromium: installing Debian's chromium with apt-get");
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const install = () => run('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'chromium'], { env });
+  // A fresh machine may have no package lists yet: fetch them once and try again.
+  if (install() !== 0 && (run('apt-get', ['update', '-q'], { env }) !== 0 || install() !== 0)) {
+    console.log('>>> Chromium: apt-get could not install chromium; the browser tests will say so');
+  }
+}
+
 process.env.NX_DAEMON = 'false';
 try {
   if (task === 'start') {
@@ -97,6 +120,7 @@ try {
     install();
     clearResults();
     await provideWebGPU();
+    provideChromium();
     const status = run('pnpm', ['test:all']);
     const summary = run('node', [join('tools', 'ci', 'summarise-tests.mjs')]);
     process.exitCode = status !== 0 || summary !== 0 ? 1 : 0;

@@ -49,10 +49,11 @@ struct Shape {
   int64_t K, N;
 };
 
-// The 0.5B model's Linear layers (K → N).
+// The 0.5B model's decode products (K → N), as its inference constants merge them: in_proj with q|k|v, the mixers'
+// out-projections, gate|up packed, down, and lm_head.
 const Shape kShapes[] = {
-    {"in_proj", 1024, 3352}, {"qkv", 1024, 768}, {"out|o_proj", 2048, 1024}, {"gate", 1024, 2048},
-    {"up", 1024, 2048},      {"down", 2048, 1024}, {"lm_head", 1024, 32784},
+    {"in_proj|qkv", 1024, 4120}, {"out|o_proj", 2048, 1024}, {"gate|up", 1024, 4096},
+    {"down", 2048, 1024},        {"lm_head", 1024, 32784},
 };
 const int64_t kTokens[] = {1, 8, 16, 32, 64};
 

@@ -26,7 +26,9 @@
  * weight), one matrix (no batch, one outer batch), 9 ≤ M ≤ 32 and N ≤ 8192, K·2 bytes and both base pointers 16-byte
  * aligned. The limits are measured (tools/cuda/micro/skinny-gemm-bench.cu, H200, BENCHMARKS.md): against cuBLASLt
  * this kernel is 1.15–1.46× at 16 tokens and 1.02–1.09× at 32 on the 0.5B layer shapes, but 0.72–0.81× at 64 and
- * 0.69–0.88× for a 32k-vocabulary lm_head from 16 tokens on; the 33–64-token tiles stay for the benchmark.
+ * 0.69–0.88× for a 32k-vocabulary lm_head from 16 tokens on; the 33–64-token tiles stay for the benchmark. On the
+ * model's merged decode products at 32 tokens it is 0.91× alone on the two 4k-row ones, yet faster in the model,
+ * where its weight loads go before the PDL wait (routing those to cuBLASLt cost 1.7 % at B32: BENCHMARKS.md).
  * Anything else goes to cuBLASLt; FALCON_H1_CUDA_GEMV=off routes it there too (A/B runs, as for mat_vec.cu).
  * Needs sm_80+ (mma.sync bf16); the addon is built for sm_80/sm_90 only. On sm_90 the addon launches it with
  * Programmatic Dependent Launch (pdl_launch.cuh): the first iteration's weight loads go before the wait for the previous
