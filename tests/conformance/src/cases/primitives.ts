@@ -182,6 +182,14 @@ const argMaxCases: ConformanceCase[] = [
     run: ({ x }) => ops.argMax(ops.concat([x!, x!], -1), -1),
   },
   {
+    // Long rows of an odd length whose maximum is the last element: CUDA reads an aligned row in 16-byte vectors and
+    // then its tail (the maximum there), and the second row, unaligned, element by element.
+    kernel: 'ArgMax',
+    params: '[2,4098|1],axis=-1 (maximum last)',
+    inputs: (rng) => [floatIn(rng, 'x', [2, 4098]), floatIn(rng, 'y', [2, 1], 5, 6)],
+    run: ({ x, y }) => ops.argMax(ops.concat([x!, y!], -1), -1),
+  },
+  {
     kernel: 'ArgMax',
     params: '[9,3,2],axis=0',
     inputs: (rng) => [floatIn(rng, 'x', [9, 3, 2])],
