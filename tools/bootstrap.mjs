@@ -78,10 +78,12 @@ async function provideWebGPU() {
 /**
  * The browser tests (the playground page on WebGPU, the wasm conformance in Chromium) drive Debian's Chromium, which a
  * fresh machine does not have: as root with apt-get, install it (Debian's chromium package, ~1–2 minutes), else say
- * so. CHROMIUM_PATH names another binary. Without it the page test fails where WebGPU is required (as on CI).
+ * so. The binary is the one backends/webgpu/scripts/chromium.mjs launches (CHROMIUM_PATH names another). Without it
+ * the page test fails where WebGPU is required (as on CI).
  */
-function provideChromium() {
-  const path = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+async function provideChromium() {
+  const script = join(ROOT, 'backends', 'webgpu', 'scripts', 'chromium.mjs');
+  const { CHROMIUM_PATH: path } = await import(pathToFileURL(script).href);
   if (existsSync(path)) return;
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
   const aptGet = spawnSync('apt-get', ['--version'], { encoding: 'utf8' }).status === 0;
@@ -120,7 +122,7 @@ try {
     install();
     clearResults();
     await provideWebGPU();
-    provideChromium();
+    await provideChromium();
     const status = run('pnpm', ['test:all']);
     const summary = run('node', [join('tools', 'ci', 'summarise-tests.mjs')]);
     process.exitCode = status !== 0 || summary !== 0 ? 1 : 0;
