@@ -633,6 +633,27 @@ export interface CudaContext {
     N: number,
     gateMultiplier: number,
   ): void;
+  /**
+   * A decode step's MLP after a pending add: sum = round(x + residual), act [M, I] = SwiGluPacked(RmsNorm(sum) ·
+   * gateUpWeightᵀ) (gateUpWeight [2I, D]: the activation as the product's epilogue at decode shapes), y [M, N] =
+   * act · downWeightᵀ (downWeight [N, I]); the addon chooses the kernels (two launches up to 8 rows, three to 32).
+   */
+  AddRmsNormSwiGluMlp?(
+    sum: Id,
+    y: Id,
+    x: Id,
+    residual: Id,
+    normWeight: Id,
+    gateUpWeight: Id,
+    downWeight: Id,
+    dtype: Code,
+    M: number,
+    D: number,
+    I: number,
+    N: number,
+    eps: number,
+    gateMultiplier: number,
+  ): void;
   // LinearCrossEntropy's per-chunk kernels (native/kernels/linear_cross_entropy.cuh); the chunk loop is TypeScript.
   LceChunkStats?(
     z: Id,

@@ -9,7 +9,7 @@ import type { CudaBackend } from './cuda-backend.js';
 import { adamWMulti } from './kernels/AdamWMulti.js';
 import { addRmsNorm } from './kernels/AddRmsNorm.js';
 import { attentionDecodeStep } from './kernels/AttentionDecodeStep.js';
-import { addRmsNormMatMul, swiGluPackedMatMul } from './kernels/FusedMatMul.js';
+import { addRmsNormMatMul, addRmsNormSwiGluMlp, swiGluPackedMatMul } from './kernels/FusedMatMul.js';
 import { linearCrossEntropy, linearCrossEntropyGrad } from './kernels/LinearCrossEntropy.js';
 import { parallelMixersDecodeStep } from './kernels/ParallelMixersDecodeStep.js';
 import { swiGlu, swiGluGrad } from './kernels/SwiGlu.js';
@@ -32,6 +32,9 @@ export function registerAddonKernels(b: CudaBackend): Partial<KernelTable> {
   }
   if (has(b.ctx, 'SwiGluPackedMatMul')) {
     table.SwiGluPackedMatMul = (inputs, attrs) => swiGluPackedMatMul(b, inputs, attrs);
+  }
+  if (has(b.ctx, 'AddRmsNormSwiGluMlp')) {
+    table.AddRmsNormSwiGluMlp = (inputs, attrs) => addRmsNormSwiGluMlp(b, inputs, attrs);
   }
   if (has(b.ctx, 'AttentionDecodeStep')) {
     table.AttentionDecodeStep = (inputs, attrs) => attentionDecodeStep(b, inputs, attrs);

@@ -8,7 +8,7 @@
  *  - SsmDecodeStep(InPlace): 2N + 16 floats of shared memory per block, at most 65535 batch rows and heads;
  *  - AttentionDecodeStep: ≤ 16 query heads per KV head, head dim ≤ 256, its tiles in shared memory;
  *  - ParallelMixersDecodeStep: both of the above (it runs the two kernels side by side);
- *  - AddRmsNorm, AddRmsNormMatMul: D ≤ 12288 (one row of f32 sums in a block's default 48 KiB of shared memory);
+ *  - AddRmsNorm, AddRmsNormMatMul, AddRmsNormSwiGluMlp: D ≤ 12288 (one row of f32 sums in a block's default 48 KiB of shared memory);
  *  - Attention: head dims ≤ 256 and the CUDA-core kernel's tiles must fit the device's shared memory (that kernel
  *    takes every call the faster paths — tensor cores, split-K decode — leave, so its limits are the kernel's);
  *  - RmsNorm(Gated)Grad: one row of dweight partial sums must fit in shared memory;
@@ -167,6 +167,8 @@ export function supportsKernel<K extends FusedKernelName>(
       return addRmsNormSupport(inputs as KernelInputs<'AddRmsNorm'>);
     case 'AddRmsNormMatMul':
       return addRmsNormSupport({ weight: (inputs as KernelInputs<'AddRmsNormMatMul'>).normWeight });
+    case 'AddRmsNormSwiGluMlp':
+      return addRmsNormSupport({ weight: (inputs as KernelInputs<'AddRmsNormSwiGluMlp'>).normWeight });
     case 'RmsNormGrad': {
       const D = i.weight!.shape[0]!;
       if (D * 4 > maxShared) return `D = ${D} is too large for one block's dweight partial sums`;

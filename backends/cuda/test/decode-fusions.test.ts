@@ -5,6 +5,8 @@
  *     the two kernels beyond);
  *   - SwiGluPackedMatMul = SwiGluPacked, then MatMul (mat_vec.cu's prologue kernel at ≤ 8 rows, the two kernels
  *     beyond);
+ *   - AddRmsNormSwiGluMlp = AddRmsNormMatMul, then SwiGluPackedMatMul (the activation as the gate|up product's
+ *     epilogue: mat_vec.cu's norm-prologue kernel at ≤ 8 rows, skinny_gemm.cu's SwiGLU tiles at 9–32 16-bit rows);
  *   - SsmDecodeStepInPlace = SsmDecodeStep (y, and the states it returns = the states written in place), over
  *     several steps so a wrong B/C-window ticket would show, with an f32 state and a 16-bit one;
  *   - AttentionDecodeStep with its q|k|v at an offset of a wider row and a prefix = the step on the sliced columns,
@@ -13,6 +15,7 @@
 import {
   addRmsNorm,
   addRmsNormMatMul,
+  addRmsNormSwiGluMlp,
   attentionDecodeStep,
   cast,
   concat,
@@ -102,6 +105,53 @@ describe.runIf(probe.available)('CUDA fused decode products', () => {
           expect(dispatchCounts().SwiGluPackedMatMul).toEqual({ native: 1, fallback: 0 });
           const [fused, unfused] = await read(outs);
           expect(differences(fused!, unfused!)).toBe(0);
+          dispose(outs);
+        }),
+      );
+    }
+    // [rows, D, I, N]: the matrix-vector path with its SwiGLU epilogue (≤ 8 rows), the skinny GEMM's SwiGLU tiles
+    // (9–32 16-bit rows; f32 there: the separate kernels), I = 13 (a partial tile of 8 activation columns and a down
+    // weight no 16-byte row can read: cuBLASLt for the down product).
+    for (const [rows, d, inner, n] of [
+      [1, 1024, 2048, 1024],
+      [3, 72, 40, 29],
+      [5, 72, 13, 37],
+      [8, 1024, 2048, 1024],
+      [13, 72, 13, 37],
+      [13, 1024, 2048, 1000],
+      [16, 1024, 2048, 1024],
+      [32, 1024, 2048, 1024],
+    ] as const) {
+      it(
+        `AddRmsNormSwiGluMlp ${dtype} [${rows}, ${d}], I ${inner} → ${n}: the bits of AddRmsNormMatMul then SwiGluPackedMatMul`,
+        withCudaBackend(async () => {
+          const outs = tidy(() => {
+            const x = cast(tensor(values(rows * d, 7), [rows, d]), dtype);
+            const residual = cast(tensor(values(rows * d, 8), [rows, d]), dtype);
+            const normWeight = cast(tensor(values(d, 9), [d]), dtype);
+            const gateUpWeight = cast(
+              tensor(
+                values(2 * inner * d, 10).map((v) => v / 16),
+                [2 * inner, d],
+              ),
+              dtype,
+            );
+            const downWeight = cast(
+              tensor(
+                values(n * inner, 11).map((v) => v / 16),
+                [n, inner],
+              ),
+              dtype,
+            );
+            const fused = addRmsNormSwiGluMlp(x, residual, normWeight, gateUpWeight, downWeight, 1e-5, 0.883883);
+            const first = addRmsNormMatMul(x, residual, normWeight, gateUpWeight, 1e-5);
+            const y = swiGluPackedMatMul(first.y, downWeight, 0.883883);
+            return [fused.sum, fused.y, first.sum, y].map(keep);
+          });
+          expect(dispatchCounts().AddRmsNormSwiGluMlp).toEqual({ native: 1, fallback: 0 });
+          const [sum, y, sum2, y2] = await read(outs);
+          expect(differences(sum!, sum2!)).toBe(0);
+          expect(differences(y!, y2!)).toBe(0);
           dispose(outs);
         }),
       );

@@ -11,6 +11,7 @@ import { adamWMulti } from './kernels/AdamWMulti.js';
 import { add } from './kernels/Add.js';
 import { addRmsNorm } from './kernels/AddRmsNorm.js';
 import { addRmsNormMatMul } from './kernels/AddRmsNormMatMul.js';
+import { addRmsNormSwiGluMlp } from './kernels/AddRmsNormSwiGluMlp.js';
 import { argMax } from './kernels/ArgMax.js';
 import { attention, attentionGrad } from './kernels/Attention.js';
 import { attentionDecodeStep } from './kernels/AttentionDecodeStep.js';
@@ -152,6 +153,7 @@ export function registerAllKernels(store: BufferStore): CompleteKernelTable {
     SwiGluGrad: (inputs, attrs) => swiGluGrad(store, inputs, attrs),
     SwiGluPacked: (inputs, attrs) => swiGluPacked(store, inputs, attrs),
     SwiGluPackedMatMul: (inputs, attrs) => swiGluPackedMatMul(store, inputs, attrs),
+    AddRmsNormSwiGluMlp: (inputs, attrs) => addRmsNormSwiGluMlp(store, inputs, attrs),
     LinearCrossEntropy: (inputs, attrs) => linearCrossEntropy(store, inputs, attrs),
     LinearCrossEntropyGrad: (inputs, attrs) => linearCrossEntropyGrad(store, inputs, attrs),
   };

@@ -86,7 +86,8 @@ type ComposedOnWasm =
   | 'AddRmsNorm'
   // Likewise: the compositions' AddRmsNorm or SwiGluPacked, then the MatMul kernel, do the work.
   | 'AddRmsNormMatMul'
-  | 'SwiGluPackedMatMul';
+  | 'SwiGluPackedMatMul'
+  | 'AddRmsNormSwiGluMlp';
 
 export type CompleteKernelTable = Required<Omit<KernelTable, ComposedOnWasm>> & KernelTable;
 

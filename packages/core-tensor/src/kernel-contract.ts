@@ -660,6 +660,29 @@ export interface FusedKernels {
     attrs: { gateMultiplier: number };
     outputs: TensorInfo;
   };
+  /**
+   * A decode step's whole MLP after a pending residual add (SA_M's pre_ff_layernorm → [gate_proj ; up_proj] →
+   * SwiGLU → down_proj), so a backend can fuse across both products (e.g. the activation as the gate|up product's
+   * epilogue):
+   *   sum, gateUp = AddRmsNormMatMul(x, residual, normWeight, gateUpWeight, eps)     exactly that entry
+   *   y           = SwiGluPackedMatMul(gateUp, downWeight, gateMultiplier)           exactly that entry
+   * x, residual [..., D], normWeight [D], gateUpWeight [2I, D] (gate rows then up rows), downWeight [N, I] (Linear
+   * weights), one float dtype. Outputs sum [..., D] and y [..., N]; neither the normed rows, gateUp nor the
+   * activation is returned. A backend rounds each intermediate to the dtype as those entries store it, so the result
+   * equals AddRmsNormMatMul followed by SwiGluPackedMatMul bit for bit where the products sum in the same order.
+   * Decode only: core differentiates the composition if asked.
+   */
+  AddRmsNormSwiGluMlp: {
+    inputs: {
+      x: TensorInfo;
+      residual: TensorInfo;
+      normWeight: TensorInfo;
+      gateUpWeight: TensorInfo;
+      downWeight: TensorInfo;
+    };
+    attrs: { eps: number; gateMultiplier: number };
+    outputs: { sum: TensorInfo; y: TensorInfo };
+  };
 
   /**
    * The language-model head and its cross-entropy in one kernel, so that the [R, V] logits are never stored whole
@@ -753,6 +776,7 @@ export const FUSED_KERNELS: readonly FusedKernelName[] = [
   'SwiGluGrad',
   'SwiGluPacked',
   'SwiGluPackedMatMul',
+  'AddRmsNormSwiGluMlp',
   'LinearCrossEntropy',
   'LinearCrossEntropyGrad',
 ];

@@ -1,9 +1,10 @@
 /**
  * addRmsNormMatMul and swiGluPackedMatMul (a decode step's norm or MLP activation fused with the bias-free
- * projection that reads it): their input rules (each mismatch refused naming it), their values against a float64
- * computation written here from the formulas, and their one promise beyond the conformance suite's tolerances — on
- * the reference backend the fused kernel, and the composition, give exactly the bits of the unfused sequence the
- * model ran before (addRmsNorm → linear, swiGluPacked → linear), in every float dtype, for 1, 3 and 5 rows and
+ * projection that reads it), and addRmsNormSwiGluMlp (the two as a decode step's whole MLP): their input rules (each
+ * mismatch refused naming it), their values against a float64 computation written here from the formulas, and their
+ * one promise beyond the conformance suite's tolerances — on the reference backend the fused kernel, and the
+ * composition, give exactly the bits of the unfused sequence the model ran before (addRmsNorm → linear,
+ * swiGluPacked → linear; addRmsNormMatMul → swiGluPackedMatMul), in every float dtype, for 1, 3 and 5 rows and
  * awkward widths. Their gradients are the composition's: equal to the unfused sequence's.
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +13,7 @@ import { createReferenceBackend } from '../../../backends/reference/src/base.js'
 import {
   addRmsNorm,
   addRmsNormMatMul,
+  addRmsNormSwiGluMlp,
   type DType,
   dispatchCounts,
   linear,
@@ -59,6 +61,24 @@ function project(a: readonly number[], w: readonly number[], rows: number, k: nu
 }
 
 const silu = (v: number): number => v / (1 + Math.exp(-v));
+
+/** sum = x + residual and normed = normWeight ⊙ sum / sqrt(mean(sum²) + eps) per row of D, in f64. */
+function addRmsNormF64(
+  x: readonly number[],
+  residual: readonly number[],
+  normWeight: readonly number[],
+  D: number,
+  eps: number,
+): { sum: number[]; normed: number[] } {
+  const sum = x.map((v, i) => v + residual[i]!);
+  const normed = sum.map((_, i) => {
+    const row = Math.floor(i / D);
+    let ss = 0;
+    for (let k = 0; k < D; k++) ss += sum[row * D + k]! ** 2;
+    return (normWeight[i % D]! * sum[i]!) / Math.sqrt(ss / D + eps);
+  });
+  return { sum, normed };
+}
 
 describe('addRmsNormMatMul and swiGluPackedMatMul: input rules', () => {
   beforeAll(() => useBackend(createReferenceBackend()));
@@ -139,13 +159,7 @@ describe('addRmsNormMatMul: values', () => {
         }
         // The formulas in f64 from the dtype's inputs (what the tensors hold), no intermediate rounding.
         const [xv, rv, nwv, wv] = await Promise.all([x, r, nw, w].map(read));
-        const sum = xv!.map((v, i) => v + rv![i]!);
-        const normed = sum.map((_, i) => {
-          const row = Math.floor(i / D);
-          let ss = 0;
-          for (let k = 0; k < D; k++) ss += sum[row * D + k]! ** 2;
-          return (nwv![i % D]! * sum[i]!) / Math.sqrt(ss / D + eps);
-        });
+        const { sum, normed } = addRmsNormF64(xv!, rv!, nwv!, D, eps);
         expect(relativeL2(await read(fused.sum), sum)).toBeLessThanOrEqual(BOUND[dtype]!);
         expect(relativeL2(await read(fused.y), project(normed, wv!, rows, D, N))).toBeLessThanOrEqual(BOUND[dtype]!);
         for (const t of [x, r, nw, w, unfused.sum, unfused.y, fused.sum, fused.y, composed.sum, composed.y])
@@ -236,5 +250,140 @@ describe('swiGluPackedMatMul: values', () => {
     const unfused = vjp(() => linear(swiGluPacked(gateUp, gateMultiplier), w), [gateUp, w], dY);
     for (const [i, g] of fused.grads.entries()) expect(await read(g!)).toEqual(await read(unfused.grads[i]!));
     for (const t of [fused.value, unfused.value, ...fused.grads, ...unfused.grads, gateUp, w, dY]) t?.dispose();
+  });
+});
+
+describe('addRmsNormSwiGluMlp: input rules', () => {
+  beforeAll(() => useBackend(createReferenceBackend()));
+
+  it('refuses a gate|up weight that does not fit D or is not [2I, D], a down weight not [N, I], the norm rules', () => {
+    tidy(() => {
+      const x = zeros([2, 6], 'f32');
+      const nw = zeros([6], 'f32');
+      const down = zeros([5, 4], 'f32');
+      expect(() => addRmsNormSwiGluMlp(x, x, nw, zeros([8, 5], 'f32'), down, 1e-5)).toThrow(
+        /addRmsNormSwiGluMlp: weight must be a Linear weight f32\[N, 6\] \(D, the last axis of x = 6\), got f32\[8, 5\]/,
+      );
+      expect(() => addRmsNormSwiGluMlp(x, x, nw, zeros([7, 6], 'f32'), down, 1e-5)).toThrow(
+        /addRmsNormSwiGluMlp: gateUpWeight \[7, 6\] must be \[2I, D\]/,
+      );
+      expect(() => addRmsNormSwiGluMlp(x, x, nw, zeros([8, 6], 'f32'), zeros([5, 8], 'f32'), 1e-5)).toThrow(
+        /addRmsNormSwiGluMlp: weight must be a Linear weight f32\[N, 4\] \(I, half the rows of gateUpWeight = 4\), got f32\[5, 8\]/,
+      );
+      expect(() => addRmsNormSwiGluMlp(x, x, nw, zeros([8, 6], 'f32'), zeros([5, 4], 'bf16'), 1e-5)).toThrow(
+        /got bf16\[5, 4\]/,
+      );
+      expect(() => addRmsNormSwiGluMlp(x, x, zeros([5], 'f32'), zeros([8, 6], 'f32'), down, 1e-5)).toThrow(
+        /addRmsNormSwiGluMlp: normWeight must be f32\[6\]/,
+      );
+      expect(() => addRmsNormSwiGluMlp(x, x, nw, zeros([8, 6], 'f32'), down, 1e-5, Number.POSITIVE_INFINITY)).toThrow(
+        /gateMultiplier must be finite, got Infinity/,
+      );
+    });
+  });
+});
+
+describe('addRmsNormSwiGluMlp: values', () => {
+  beforeAll(() => useBackend(createReferenceBackend()));
+  afterEach(() => setFallbackPolicy('none'));
+
+  const D = 72;
+  const I = 20;
+  const N = 37;
+  const eps = 1e-5;
+  const gateMultiplier = 0.883883;
+  for (const dtype of ['f64', 'f32', 'bf16', 'f16'] as DType[]) {
+    for (const rows of [1, 3, 5]) {
+      it(`${dtype}, ${rows} row(s) [${rows}, 1, ${D}], I = ${I}, N = ${N}: fused = composition = addRmsNormMatMul → swiGluPackedMatMul bit for bit, near f64`, async () => {
+        const shape = [rows, 1, D];
+        const x = tensor(values(rows * D, 51), shape, dtype);
+        const r = tensor(values(rows * D, 52), shape, dtype);
+        const nw = tensor(
+          values(D, 53).map((v) => 1 + v / 4),
+          [D],
+          dtype,
+        );
+        const wGateUp = tensor(
+          values(2 * I * D, 54).map((v) => v / 2),
+          [2 * I, D],
+          dtype,
+        );
+        const wDown = tensor(
+          values(N * I, 55).map((v) => v / 4),
+          [N, I],
+          dtype,
+        );
+        const unfused = tidy(() => {
+          const { sum, y } = addRmsNormMatMul(x, r, nw, wGateUp, eps);
+          return { sum, y: swiGluPackedMatMul(y, wDown, gateMultiplier) };
+        });
+        resetDispatchCounts();
+        const fused = addRmsNormSwiGluMlp(x, r, nw, wGateUp, wDown, eps, gateMultiplier);
+        setFallbackPolicy(['AddRmsNormSwiGluMlp']);
+        const composed = addRmsNormSwiGluMlp(x, r, nw, wGateUp, wDown, eps, gateMultiplier);
+        expect(dispatchCounts().AddRmsNormSwiGluMlp).toEqual({ native: 1, fallback: 1 });
+        for (const out of [fused, composed]) {
+          expect([out.sum.dtype, out.y.dtype]).toEqual([dtype, dtype]);
+          expect(out.sum.shape).toEqual(shape);
+          expect(out.y.shape).toEqual([rows, 1, N]);
+          expect(await read(out.sum)).toEqual(await read(unfused.sum));
+          expect(await read(out.y)).toEqual(await read(unfused.y));
+        }
+        // The formulas in f64 from the dtype's inputs, no intermediate rounding.
+        const [xv, rv, nwv, gv, dv] = await Promise.all([x, r, nw, wGateUp, wDown].map(read));
+        const { sum, normed } = addRmsNormF64(xv!, rv!, nwv!, D, eps);
+        const gateUp = project(normed, gv!, rows, D, 2 * I);
+        const h: number[] = [];
+        for (let row = 0; row < rows; row++) {
+          for (let i = 0; i < I; i++) {
+            h.push(gateUp[row * 2 * I + I + i]! * silu(gateUp[row * 2 * I + i]! * gateMultiplier));
+          }
+        }
+        expect(relativeL2(await read(fused.sum), sum)).toBeLessThanOrEqual(BOUND[dtype]!);
+        expect(relativeL2(await read(fused.y), project(h, dv!, rows, I, N))).toBeLessThanOrEqual(BOUND[dtype]!);
+        for (const t of [
+          x,
+          r,
+          nw,
+          wGateUp,
+          wDown,
+          unfused.sum,
+          unfused.y,
+          fused.sum,
+          fused.y,
+          composed.sum,
+          composed.y,
+        ])
+          t.dispose();
+      });
+    }
+  }
+
+  it('f32: its gradient is the unfused sequence’s, bit for bit (the composition’s vjp)', async () => {
+    const x = tensor(values(3 * D, 61), [3, D], 'f32');
+    const r = tensor(values(3 * D, 62), [3, D], 'f32');
+    const nw = tensor(
+      values(D, 63).map((v) => 1 + v / 4),
+      [D],
+      'f32',
+    );
+    const wGateUp = tensor(values(2 * I * D, 64), [2 * I, D], 'f32');
+    const wDown = tensor(values(N * I, 65), [N, I], 'f32');
+    const dys = { sum: tensor(values(3 * D, 66), [3, D], 'f32'), y: tensor(values(3 * N, 67), [3, N], 'f32') };
+    const inputs = [x, r, nw, wGateUp, wDown];
+    const fused = vjp(() => addRmsNormSwiGluMlp(x, r, nw, wGateUp, wDown, eps, gateMultiplier), inputs, dys);
+    const unfused = vjp(
+      () => {
+        const { sum, normed } = addRmsNorm(x, r, nw, eps);
+        return { sum, y: linear(swiGluPacked(linear(normed, wGateUp), gateMultiplier), wDown) };
+      },
+      inputs,
+      dys,
+    );
+    for (const [i, g] of fused.grads.entries()) expect(await read(g!)).toEqual(await read(unfused.grads[i]!));
+    for (const result of [fused, unfused]) {
+      for (const t of [...Object.values(result.value), ...result.grads]) t?.dispose();
+    }
+    for (const t of [...inputs, dys.sum, dys.y]) t.dispose();
   });
 });

@@ -210,19 +210,20 @@ export class FalconH1DecoderLayer {
    * The MLP runs gate_proj and up_proj as one packed projection read by SwiGluPacked, and its down projection comes
    * pre-scaled. In the static decoder's steps (constants with `branchesIn`) a bias-free projection is also fused
    * with the one kernel whose output only it reads: SA_M's input_layernorm (of a pending add) with [in_proj ;
-   * q|k|v] and pre_ff_layernorm with gate|up (AddRmsNormMatMul), and SA_M's and SAM's SwiGluPacked with down
-   * (SwiGluPackedMatMul). Same values as the unfused layer: AddRmsNorm equals Add then RmsNorm, and each fused
-   * product equals the kernel before it followed by MatMul.
+   * q|k|v] (AddRmsNormMatMul), SAM's SwiGluPacked with down (SwiGluPackedMatMul), and SA_M's whole MLP with its
+   * pre_ff_layernorm (AddRmsNormSwiGluMlp: AddRmsNormMatMul for gate|up, then SwiGluPackedMatMul). Same values as
+   * the unfused layer: AddRmsNorm equals Add then RmsNorm, and each fused product equals the kernel before it
+   * followed by MatMul.
    *
    * SA_M's kernels per step (SAM: input_layernorm and the gate|up projection apart — n feeds the branches and the
    * MLP —, no pre_ff norm, plus the Add of the MLP's output; a bias keeps that projection apart and adds an Add
    * after its MatMul):
-   *   over a static KV cache (the static decoder: constants with `branchesIn`), 5:
+   *   over a static KV cache (the static decoder: constants with `branchesIn`), 4:
    *     AddRmsNormMatMul (the pending add, input_layernorm, MatMul by [in_proj ; q|k|v]; the first layer, whose
    *     input is no pending add: RmsNorm · MatMul) · ParallelMixersDecodeStep (both mixers' steps in one kernel:
    *     the SSM step on its columns from 0, the conv and SSM states updated in place, and the attention step on
-   *     q|k|v at in_proj's width, → [gated SSM output | heads]) · MatMul branchesOut · AddRmsNormMatMul
-   *     (pre_ff_layernorm, MatMul gate|up) · SwiGluPackedMatMul (down).
+   *     q|k|v at in_proj's width, → [gated SSM output | heads]) · MatMul branchesOut · AddRmsNormSwiGluMlp
+   *     (pre_ff_layernorm, MatMul gate|up, SwiGluPacked, MatMul down).
    *     The gated-RMSNorm configs (and constants made with `parallelMixers: false`) run the two steps apart, 6 (or
    *     more): SsmDecodeStepInPlace (y ungated with the norm) · for the norm the Slice of z and RmsNormGated, plus
    *     two Casts for 16-bit activations · AttentionDecodeStep (prefix = the gated SSM output)
@@ -286,7 +287,8 @@ export class FalconH1DecoderLayer {
    * The end of an SA_M or SAM layer with constants, after its branches: [gated SSM output | heads] by the merged
    * out-projection, then the MLP (SA_M: pre_ff_layernorm of the pending h + branches; SAM: of n, added to the
    * branches), the layer's output left as a pending residual add. `fusesProjections`: each bias-free projection that
-   * alone reads a norm or SwiGluPacked runs fused with it (AddRmsNormMatMul, SwiGluPackedMatMul).
+   * alone reads a norm or SwiGluPacked runs fused with it (SA_M: the norm and the whole MLP as AddRmsNormSwiGluMlp;
+   * SAM: SwiGluPackedMatMul).
    */
   private closeParallelBranches(
     x: Tensor,
@@ -301,6 +303,11 @@ export class FalconH1DecoderLayer {
     const branches = linear(gatedAndHeads, constants.branchesOut!.weight, constants.branchesOut!.bias);
     if (this.layout === 'SAM') return { residual: x, update: add(branches, mlp(n!)) };
     const stream: PendingResidual = { residual: x, update: branches };
+    if (fusesProjections && !constants.mlpGateUp.bias && !constants.mlpDown.bias) {
+      // pre_ff_layernorm's output feeds only the MLP, bias-free: the add, the norm and the MLP as one fused op.
+      const ff = this.feed_forward.fromPendingResidual(stream, this.pre_ff_layernorm!, mlpConstants);
+      return { residual: ff.sum, update: ff.y };
+    }
     if (fusesProjections && !constants.mlpGateUp.bias) {
       // pre_ff_layernorm's output feeds only the packed gate|up projection: all three in one kernel.
       const ff = this.pre_ff_layernorm!.forwardResidualProjected(stream, constants.mlpGateUp.weight);
@@ -320,8 +327,8 @@ export class FalconH1DecoderLayer {
    *         Slices, CausalConv1d, three Slices, Add and Softplus of dt, SsmScan, the gate; with the conv and SSM
    *         states when there is a cache) · the attention branch on its q|k|v columns (FalconH1Attention.
    *         attendProjected: three Slices, two Ropes, the KV cache append, Attention) · Concat [gated SSM output |
-   *         heads] · MatMul by [out_proj | o_proj] · AddRmsNormMatMul (pre_ff_layernorm, gate|up) ·
-   *         SwiGluPackedMatMul (down) — 22 kernels in f32 with the plain gate and no biases (the plain layer on
+   *         heads] · MatMul by [out_proj | o_proj] · AddRmsNormSwiGluMlp (pre_ff_layernorm, gate|up, SwiGluPacked,
+   *         down) — 21 kernels in f32 with the plain gate and no biases (the plain layer on
    *         the 0.5B's config: 44), plus three Casts in 16-bit (dt, z, the gated output; plain: 50); a bias keeps
    *         its projection apart from the norm and adds its Add (test/prefill-kernels.test.ts derives the lists)
    *   SAM   the same but input_layernorm and gate|up apart (n feeds the branches and the MLP) and the MLP's Add

@@ -3,6 +3,7 @@
  *   y = down_proj( up_proj(x) · silu(gate_proj(x) · mlp_multipliers[0]) ) · mlp_multipliers[1]
  */
 import {
+  addRmsNormSwiGluMlp,
   linear,
   scale,
   swiGlu,
@@ -13,6 +14,7 @@ import {
 } from '@falcon-h1/core-tensor';
 import type { ParameterProvider, ParameterShape } from '@falcon-h1/mamba2';
 import type { FalconH1Config } from './config/falcon-h1-config.js';
+import type { FalconH1RMSNorm, PendingResidual } from './falcon-h1-rms-norm.js';
 
 type MlpConfig = Pick<FalconH1Config, 'hidden_size' | 'intermediate_size' | 'mlp_bias' | 'mlp_multipliers'>;
 
@@ -91,5 +93,31 @@ export class FalconH1MLP {
     const down = decode.scaledDown;
     if (fuseDown && !down.bias) return swiGluPackedMatMul(gateUp, down.weight, this.gate_multiplier);
     return linear(swiGluPacked(gateUp, this.gate_multiplier), down.weight, down.bias);
+  }
+
+  /**
+   * A decode step's MLP of a pending residual add whose norm (`norm`: SA_M's pre_ff_layernorm) feeds only this MLP,
+   * with bias-free constants: the add, the norm, gate|up, SwiGluPacked and the pre-scaled down projection as one
+   * fused op (addRmsNormSwiGluMlp: a backend may fuse across the two products — CUDA runs the activation as the
+   * gate|up product's epilogue; one without the kernel runs AddRmsNormMatMul then SwiGluPackedMatMul, the same
+   * values). Returns the residual stream's value and the MLP's output.
+   */
+  fromPendingResidual(
+    stream: PendingResidual,
+    norm: FalconH1RMSNorm,
+    decode: MlpDecodeConstants,
+  ): { sum: Tensor; y: Tensor } {
+    if (decode.gateUp.bias || decode.scaledDown.bias) {
+      throw new Error('FalconH1MLP.fromPendingResidual: takes bias-free gate|up and down constants only');
+    }
+    return addRmsNormSwiGluMlp(
+      stream.residual,
+      stream.update,
+      norm.weight,
+      decode.gateUp.weight,
+      decode.scaledDown.weight,
+      norm.variance_epsilon,
+      this.gate_multiplier,
+    );
   }
 }

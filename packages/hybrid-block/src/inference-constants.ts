@@ -4,8 +4,8 @@
  * o_proj merged for SA_M and SAM, gate_proj | up_proj packed, down_proj pre-scaled, f32 dt_bias/A/D) made ONCE per
  * model, and read by every inference forward pass: a multi-token call (prefill) runs each SA_M or SAM layer as
  *   AddRmsNorm(MatMul) · ONE MatMul [in_proj ; q|k|v] · the SSM branch on its columns (conv, scan, gate: no Scale) ·
- *   the attention branch on its q|k|v columns · Concat · ONE MatMul [out_proj | o_proj] · AddRmsNormMatMul (gate|up)
- *   · SwiGluPackedMatMul (down)
+ *   the attention branch on its q|k|v columns · Concat · ONE MatMul [out_proj | o_proj] · AddRmsNormSwiGluMlp
+ *   (pre_ff_layernorm, gate|up, SwiGluPacked, down)
  * instead of the plain layer's ~45 kernels (FalconH1DecoderLayer.inferenceForward), and the static decoder borrows
  * the same constants for its steps instead of making a copy per generation. A prefill is host-bound on a GPU (each
  * kernel costs its dispatch), so halving the kernels nearly halves its time there.

@@ -182,15 +182,21 @@ describe('decode constants of the static decoder (packed q|k|v + AttentionDecode
         expect(dispatchCounts().ParallelMixersDecodeStep?.native).toBe(parallel ? layerSteps : undefined);
         expect(dispatchCounts().AttentionDecodeStep?.native).toBe(parallel ? undefined : layerSteps);
         // Every residual add a norm reads ran fused with it; in SA_M without biases each such norm but the first
-        // layer's input_layernorm (no pending add there) also with the projection that alone reads it, and in SA_M
-        // and SAM without biases SwiGluPacked with the down projection.
-        const withProjection = layout === 'SA_M' && !biases ? 2 * 2 - 1 : 0;
+        // layer's input_layernorm (no pending add there) also with what alone reads it — the second layer's
+        // input_layernorm with its projection (AddRmsNormMatMul), each pre_ff_layernorm with the whole MLP
+        // (AddRmsNormSwiGluMlp) —, and in SAM without biases SwiGluPacked with the down projection.
+        const fusedSaM = layout === 'SA_M' && !biases;
         const norms = dispatchCounts().AddRmsNorm?.native ?? 0;
-        expect([norms, dispatchCounts().AddRmsNormMatMul?.native ?? 0]).toEqual([
-          NEXT.length * (fusedNormsPerStep(layout, 2) - withProjection),
-          NEXT.length * withProjection,
+        expect([
+          norms,
+          dispatchCounts().AddRmsNormMatMul?.native ?? 0,
+          dispatchCounts().AddRmsNormSwiGluMlp?.native ?? 0,
+        ]).toEqual([
+          NEXT.length * (fusedNormsPerStep(layout, 2) - (fusedSaM ? 3 : 0)),
+          NEXT.length * (fusedSaM ? 1 : 0),
+          NEXT.length * (fusedSaM ? 2 : 0),
         ]);
-        const downFused = layout !== 'S_A_M' && !biases ? 2 : 0;
+        const downFused = layout === 'SAM' && !biases ? 2 : 0;
         expect(dispatchCounts().SwiGluPackedMatMul?.native ?? 0).toBe(NEXT.length * downFused);
         // Every layer's states updated in place (by either kernel); the functional fused step never ran (the reference steps have no
         // constants: their conv update and SSM step are separate kernels).

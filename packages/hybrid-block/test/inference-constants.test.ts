@@ -73,6 +73,13 @@ function wideCopy(model: FalconH1ForCausalLM): FalconH1ForCausalLM {
   return new FalconH1ForCausalLM(model.config, wide);
 }
 
+/**
+ * The layers whose MLP ran from the constants since the last reset: each closes with one fused MLP kernel —
+ * AddRmsNormSwiGluMlp (SA_M, bias-free: its norm and the whole MLP) or SwiGluPackedMatMul (the down projection).
+ */
+const fusedMlps = (): number =>
+  (dispatchCounts().AddRmsNormSwiGluMlp?.native ?? 0) + (dispatchCounts().SwiGluPackedMatMul?.native ?? 0);
+
 describe('inference constants on the golden fixtures', () => {
   for (const fixture of ['tiny-a', 'tiny-b', 'tiny-a-packed']) {
     it(`${fixture}, f32: the logits of every position equal the plain forward's within 1e-5`, async () => {
@@ -82,8 +89,8 @@ describe('inference constants on the golden fixtures', () => {
       model.prepareInference();
       resetDispatchCounts();
       const folded = logitsOf(model, fixture);
-      // The merged projections ran (SwiGluPackedMatMul closes every layer).
-      expect(dispatchCounts().SwiGluPackedMatMul?.native).toBe(model.config.num_hidden_layers);
+      // The merged projections ran (a fused MLP closes every layer).
+      expect(fusedMlps()).toBe(model.config.num_hidden_layers);
       expect(relL2(folded, plain)).toBeLessThan(1e-5);
       model.releaseInference();
       expect(memory().numTensors).toBe(before);
@@ -119,8 +126,8 @@ describe('inference constants on the golden fixtures', () => {
       const before = memory().numTensors;
       resetDispatchCounts();
       const folded = await generate(model, prompts, greedy);
-      // The prefill ran through the constants (SwiGluPackedMatMul: generate()'s own steps keep SwiGluPacked apart).
-      expect(dispatchCounts().SwiGluPackedMatMul?.native).toBe(model.config.num_hidden_layers);
+      // The prefill ran through the constants (a fused MLP: generate()'s own steps keep SwiGluPacked apart).
+      expect(fusedMlps()).toBe(model.config.num_hidden_layers);
       expect(folded.sequences).toEqual(continuations);
       expect(plain.sequences).toEqual(continuations);
       // The decoder borrows the model's constants: none made, none freed.
@@ -170,8 +177,8 @@ describe('calls through a hybrid cache', () => {
     model.prepareInference();
     resetDispatchCounts();
     const folded = run();
-    // Every call ran the layers from the constants (SwiGluPackedMatMul closes each layer).
-    expect(dispatchCounts().SwiGluPackedMatMul?.native).toBe(4 * model.config.num_hidden_layers);
+    // Every call ran the layers from the constants (a fused MLP closes each layer).
+    expect(fusedMlps()).toBe(4 * model.config.num_hidden_layers);
     folded.forEach((logits, call) => {
       expect(relL2(logits, plain[call]!), `call ${call}`).toBeLessThan(1e-5);
     });
@@ -202,6 +209,7 @@ describe('training keeps the plain parameters', () => {
     // No fused inference kernel ran: the tape saw the plain layers.
     expect(dispatchCounts().AddRmsNormMatMul).toBeUndefined();
     expect(dispatchCounts().SwiGluPackedMatMul).toBeUndefined();
+    expect(dispatchCounts().AddRmsNormSwiGluMlp).toBeUndefined();
     ids.dispose();
     model.dispose();
   });

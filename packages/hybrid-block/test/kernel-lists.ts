@@ -37,6 +37,13 @@ export const mlpDown = (config: FalconH1Config): string[] =>
 export const normedProjection = (norm: string, bias: boolean): string[] =>
   norm === 'AddRmsNorm' && !bias ? ['AddRmsNormMatMul'] : [norm, ...linear(bias)];
 
+/**
+ * SA_M's MLP after its pending add: bias-free, the add, pre_ff_layernorm and the whole MLP as one
+ * AddRmsNormSwiGluMlp; with biases, the norm, the gate|up projection and the down projection apart.
+ */
+export const saMlp = (config: FalconH1Config): string[] =>
+  config.mlp_bias ? [...normedProjection('AddRmsNorm', true), ...mlpDown(config)] : ['AddRmsNormSwiGluMlp'];
+
 /** The first layer normalises the embeddings; every later one adds the previous layer's pending residual first. */
 export const inputNorm = (first: boolean): string => (first ? 'RmsNorm' : 'AddRmsNorm');
 
@@ -59,12 +66,7 @@ export const tally = (names: readonly string[]): Map<string, number> => {
 export function parallelLayer(config: FalconH1Config, first: boolean, branches: readonly string[]): string[] {
   if (config.block_layout === 'SA_M') {
     // n feeds only [in_proj ; q|k|v], pre_ff's norm only gate|up: each fused with it where it has no bias.
-    return [
-      ...normedProjection(inputNorm(first), inBias(config)),
-      ...branches,
-      ...normedProjection('AddRmsNorm', config.mlp_bias),
-      ...mlpDown(config),
-    ];
+    return [...normedProjection(inputNorm(first), inBias(config)), ...branches, ...saMlp(config)];
   }
   // SAM: n feeds the branches and the MLP, whose output is added to the branches'.
   return [

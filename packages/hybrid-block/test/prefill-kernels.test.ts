@@ -223,14 +223,13 @@ describe('the kernels of a prefill', () => {
               ...ssm,
               ...scan,
               ...['Slice', 'Slice', 'Slice', 'Rope', 'Rope', 'Attention', 'Concat', 'MatMul'],
-              'AddRmsNormMatMul',
-              'SwiGluPackedMatMul',
+              'AddRmsNormSwiGluMlp',
             ];
             expect(layers).toEqual([
               ['RmsNorm', 'MatMul', ...rest],
               ['AddRmsNormMatMul', ...rest],
             ]);
-            expect(layers[1]!.length).toBe(dtype === 'bf16' ? 25 : 22);
+            expect(layers[1]!.length).toBe(dtype === 'bf16' ? 24 : 21);
             // The plain layer (f32): 44 kernels.
             expect(plainLayerKernels(config).length).toBe(44);
           }

@@ -85,44 +85,67 @@ __device__ __forceinline__ void loadChunks(uint4 (&w)[kUnroll], const uint4* row
 }
 
 /**
- * Column n of C = A·Bᵀ for R rows of A (16-byte chunks, global or shared memory): each lane's chunks of B's row —
- * kUnroll loads in flight, the first batch already in w when `prefetched` — times the same chunks of every A row,
- * f32 sums reduced over the warp, one rounding per C value. Both kernels below end with it (the same order of
- * operations, hence the same bits for the same A).
+ * The dot products of P rows of B with R rows of A (16-byte chunks, global or shared memory): each lane's chunks of
+ * each B row — kUnroll loads in flight per row, the first batch already in w when `prefetched` — times the same
+ * chunks of every A row, f32 sums reduced over the warp (every lane ends with every sum). One B row's sums do not
+ * depend on P: the same operations in the same order, hence the same bits for the same A.
  */
-template <typename T, int R>
-__device__ __forceinline__ void columnProduct(T* __restrict__ C, const uint4* a, const uint4* row, uint4 (&w)[kUnroll],
-                                              bool prefetched, int64_t n, int64_t N, int64_t chunks) {
+template <typename T, int R, int P>
+__device__ __forceinline__ void warpDots(float (&acc)[P][R], const uint4* a, const uint4* const (&rows)[P],
+                                         uint4 (&w)[P][kUnroll], bool prefetched, int64_t chunks) {
   using V = Vec16<T>;
   const int lane = threadIdx.x & 31;
-  float acc[R];
 #pragma unroll
-  for (int r = 0; r < R; ++r) acc[r] = 0.f;
+  for (int p = 0; p < P; ++p)
+#pragma unroll
+    for (int r = 0; r < R; ++r) acc[p][r] = 0.f;
   for (int64_t base = lane; base < chunks; base += 32 * kUnroll) {
-    if (!prefetched || base != lane) loadChunks(w, row, base, chunks);
+    if (!prefetched || base != lane) {
+#pragma unroll
+      for (int p = 0; p < P; ++p) loadChunks(w[p], rows[p], base, chunks);
+    }
 #pragma unroll
     for (int u = 0; u < kUnroll; ++u) {
       const int64_t idx = base + 32 * u;
       if (idx < chunks) {
-        float wf[V::kCount];
-        V::unpack(w[u], wf);
 #pragma unroll
-        for (int r = 0; r < R; ++r) {
-          float af[V::kCount];
-          V::unpack(a[r * chunks + idx], af);
+        for (int p = 0; p < P; ++p) {
+          float wf[V::kCount];
+          V::unpack(w[p][u], wf);
 #pragma unroll
-          for (int e = 0; e < V::kCount; ++e) acc[r] = fmaf(wf[e], af[e], acc[r]);
+          for (int r = 0; r < R; ++r) {
+            float af[V::kCount];
+            V::unpack(a[r * chunks + idx], af);
+#pragma unroll
+            for (int e = 0; e < V::kCount; ++e) acc[p][r] = fmaf(wf[e], af[e], acc[p][r]);
+          }
         }
       }
     }
   }
 #pragma unroll
-  for (int r = 0; r < R; ++r) {
-    float v = acc[r];
+  for (int p = 0; p < P; ++p)
 #pragma unroll
-    for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_xor_sync(0xffffffffu, v, offset);
-    if (lane == 0) C[r * N + n] = fromF<T>(v);
-  }
+    for (int r = 0; r < R; ++r) {
+#pragma unroll
+      for (int offset = 16; offset > 0; offset >>= 1) acc[p][r] += __shfl_xor_sync(0xffffffffu, acc[p][r], offset);
+    }
+}
+
+/**
+ * Column n of C = A·Bᵀ for R rows of A (warpDots with one B row), one rounding per C value. The plain and the
+ * prologue kernels end with it (the same order of operations, hence the same bits for the same A).
+ */
+template <typename T, int R>
+__device__ __forceinline__ void columnProduct(T* __restrict__ C, const uint4* a, const uint4* row,
+                                              uint4 (&w)[1][kUnroll], bool prefetched, int64_t n, int64_t N,
+                                              int64_t chunks) {
+  float acc[1][R];
+  const uint4* const rows[1] = {row};
+  warpDots<T, R, 1>(acc, a, rows, w, prefetched, chunks);
+  if ((threadIdx.x & 31) != 0) return;
+#pragma unroll
+  for (int r = 0; r < R; ++r) C[r * N + n] = fromF<T>(acc[0][r]);
 }
 
 /** prefetch: B's first chunks may be loaded before the PDL wait (the predecessor does not write B). */
@@ -141,8 +164,8 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
   // model's shapes), then their products; chunks past the row's end are predicated off. With `prefetch` the first
   // batch is issued before the wait (pdl_launch.cuh's invariant: only the predecessor may still run, and it does not
   // write B), the loop then finds it loaded.
-  uint4 w[kUnroll];
-  if (prefetch) loadChunks(w, row, lane, chunks);
+  uint4 w[1][kUnroll];
+  if (prefetch) loadChunks(w[0], row, lane, chunks);
   pdl::waitForPredecessor();
   pdl::allowDependents();
   columnProduct<T, R>(C, a, row, w, prefetch, n, N, chunks);
@@ -183,11 +206,16 @@ constexpr size_t kPrologueSharedMax = 48 * 1024;
  * separate kernel's, to the bit: AddRmsNorm — sum = round(x + residual) (block 0 stores it), Σ sum² by thread
  * t over channels t, t + 256, ... then blockSum, normed = round(w · round(sum · rstd)); SwiGluPacked —
  * round(up · silu(gate · m)). Then each warp's column is the same f32 sum in the same order as matVecKernel's.
+ * kGlu (with kAddRmsNorm: AddRmsNormSwiGluMlp's first half): B is a packed [gate; up] weight [2N, K] and C the
+ * activation [M, N]; warp n sums gate row n and up row N + n (each exactly as the plain product would), rounds
+ * both to the dtype and stores round(up · silu(gate · m)) — the bits of AddRmsNormMatMul then SwiGluPacked.
  */
-template <typename T, int R, MatVecPrologue kP>
+template <typename T, int R, MatVecPrologue kP, bool kGlu = false>
 __global__ void __launch_bounds__(kPrologueWarps * 32)
     matVecPrologueKernel(T* __restrict__ C, const T* __restrict__ B, int64_t N, int64_t K, bool prefetch,
                          MatVecPrologueArgs p) {
+  static_assert(!kGlu || kP == MatVecPrologue::kAddRmsNorm, "the SwiGLU epilogue follows the norm prologue");
+  constexpr int P = kGlu ? 2 : 1;  // B rows per warp
   using V = Vec16<T>;
   extern __shared__ __align__(16) unsigned char smRaw[];
   T* sA = reinterpret_cast<T*>(smRaw);                 // [R][K]: the product's A rows
@@ -197,9 +225,15 @@ __global__ void __launch_bounds__(kPrologueWarps * 32)
   const int64_t n = int64_t(blockIdx.x) * kPrologueWarps + (threadIdx.x >> 5);
   const bool hasColumn = n < N;  // (no early return before the prologue's barriers)
   const int64_t chunks = K / V::kCount;
-  const uint4* row = reinterpret_cast<const uint4*>(B + (hasColumn ? n : 0) * K);
-  uint4 w[kUnroll];
-  if (prefetch && hasColumn) loadChunks(w, row, lane, chunks);
+  const int64_t column = hasColumn ? n : 0;
+  const uint4* rows[P];
+#pragma unroll
+  for (int q = 0; q < P; ++q) rows[q] = reinterpret_cast<const uint4*>(B + (q * N + column) * K);
+  uint4 w[P][kUnroll];
+  if (prefetch && hasColumn) {
+#pragma unroll
+    for (int q = 0; q < P; ++q) loadChunks(w[q], rows[q], lane, chunks);
+  }
   pdl::waitForPredecessor();
   pdl::allowDependents();
   if constexpr (kP == MatVecPrologue::kSwiGluPacked) {
@@ -274,20 +308,30 @@ __global__ void __launch_bounds__(kPrologueWarps * 32)
   }
   __syncthreads();
   if (!hasColumn) return;
-  columnProduct<T, R>(C, reinterpret_cast<const uint4*>(sA), row, w, prefetch, n, N, chunks);
+  if constexpr (kGlu) {
+    float acc[2][R];
+    warpDots<T, R, 2>(acc, reinterpret_cast<const uint4*>(sA), rows, w, prefetch, chunks);
+    if (lane != 0) return;
+#pragma unroll
+    for (int r = 0; r < R; ++r)
+      C[r * N + n] = fromF<T>(roundTo<T>(acc[1][r]) * siluF(roundTo<T>(acc[0][r]) * p.gateMultiplier));
+  } else {
+    columnProduct<T, R>(C, reinterpret_cast<const uint4*>(sA), rows[0], w, prefetch, n, N, chunks);
+  }
 }
 
 /** matVecPrologueKernel<T, M, kP> for the call's M (1 ≤ M ≤ kMaxRows), as launchTyped does for the plain kernel. */
-template <typename T, MatVecPrologue kP, int R = 1>
+template <typename T, MatVecPrologue kP, bool kGlu = false, int R = 1>
 void launchPrologueTyped(Ctx& ctx, int64_t M, void* out, const void* b, int64_t N, int64_t K, bool prefetch,
                          size_t shared, const MatVecPrologueArgs& p) {
   if constexpr (R < kMaxRows) {
-    if (M != R) return launchPrologueTyped<T, kP, R + 1>(ctx, M, out, b, N, K, prefetch, shared, p);
+    if (M != R) return launchPrologueTyped<T, kP, kGlu, R + 1>(ctx, M, out, b, N, K, prefetch, shared, p);
   }
   const unsigned blocks = static_cast<unsigned>((N + kPrologueWarps - 1) / kPrologueWarps);
-  launchPdl(ctx, kP == MatVecPrologue::kAddRmsNorm ? "AddRmsNormMatMul" : "SwiGluPackedMatMul",
-            matVecPrologueKernel<T, R, kP>, dim3(blocks), dim3(kPrologueWarps * 32), shared, static_cast<T*>(out),
-            static_cast<const T*>(b), N, K, prefetch, p);
+  const char* name = kGlu ? "AddRmsNormSwiGluMlp (norm, gate|up, SwiGLU)"
+                          : (kP == MatVecPrologue::kAddRmsNorm ? "AddRmsNormMatMul" : "SwiGluPackedMatMul");
+  launchPdl(ctx, name, matVecPrologueKernel<T, R, kP, kGlu>, dim3(blocks), dim3(kPrologueWarps * 32), shared,
+            static_cast<T*>(out), static_cast<const T*>(b), N, K, prefetch, p);
 }
 
 }  // namespace
@@ -318,17 +362,43 @@ bool tryLaunchMatVec(Ctx& ctx, const GemmArgs& g, void* out, const void* a, cons
   return true;
 }
 
-bool tryLaunchMatVecPrologue(Ctx& ctx, MatVecPrologue kind, int dtype, int64_t M, int64_t N, int64_t K, void* out,
-                             const void* weight, const MatVecPrologueArgs& p) {
+namespace {
+
+/** Whether the prologue kernel takes these shapes (see tryLaunchMatVecPrologue); its dynamic shared memory if so. */
+bool prologueFits(int dtype, int64_t M, int64_t N, int64_t K, const void* weight, bool norm, size_t* shared) {
   if (decodeGemmOff() || M < 1 || M > kMaxRows || N < 1 || K < 1) return false;
   if (dtype != F32 && dtype != F16 && dtype != BF16) return false;
   const size_t es = dtypeSize(dtype);
-  const bool norm = kind == MatVecPrologue::kAddRmsNorm;
-  const size_t shared = static_cast<size_t>(M * K) * es + (norm ? static_cast<size_t>(K) * sizeof(float) : 0);
+  *shared = static_cast<size_t>(M * K) * es + (norm ? static_cast<size_t>(K) * sizeof(float) : 0);
   // 16-byte rows of the weight and of A in shared memory (K·size), a 16-byte aligned weight.
-  if (shared > kPrologueSharedMax || (static_cast<uint64_t>(K) * es) % 16 != 0 ||
-      reinterpret_cast<uintptr_t>(weight) % 16 != 0)
-    return false;
+  return *shared <= kPrologueSharedMax && (static_cast<uint64_t>(K) * es) % 16 == 0 &&
+         reinterpret_cast<uintptr_t>(weight) % 16 == 0;
+}
+
+}  // namespace
+
+bool tryLaunchMatVecNormSwiGlu(Ctx& ctx, int dtype, int64_t M, int64_t I, int64_t K, void* act,
+                               const void* gateUpWeight, const MatVecPrologueArgs& p) {
+  size_t shared = 0;
+  if (!prologueFits(dtype, M, I, K, gateUpWeight, true, &shared)) return false;
+  const size_t es = dtypeSize(dtype);
+  const bool prefetch = readableBeforeWait(ctx, gateUpWeight, static_cast<size_t>(2 * I * K) * es);
+  FH_DISPATCH_FLOAT(dtype, "AddRmsNormSwiGluMlp (norm, gate|up, SwiGLU)", {
+    launchPrologueTyped<T, MatVecPrologue::kAddRmsNorm, true>(ctx, M, act, gateUpWeight, I, K, prefetch, shared, p);
+  });
+  if (prefetch) ctx.lastWrites.prefetches++;
+  ctx.lastWrites.begin();  // the call's only stream work
+  ctx.lastWrites.add(act, static_cast<size_t>(M * I) * es);
+  ctx.lastWrites.add(p.sum, static_cast<size_t>(M * K) * es);
+  return true;
+}
+
+bool tryLaunchMatVecPrologue(Ctx& ctx, MatVecPrologue kind, int dtype, int64_t M, int64_t N, int64_t K, void* out,
+                             const void* weight, const MatVecPrologueArgs& p) {
+  const bool norm = kind == MatVecPrologue::kAddRmsNorm;
+  size_t shared = 0;
+  if (!prologueFits(dtype, M, N, K, weight, norm, &shared)) return false;
+  const size_t es = dtypeSize(dtype);
   const bool prefetch = readableBeforeWait(ctx, weight, static_cast<size_t>(N * K) * es);
   FH_DISPATCH_FLOAT(dtype, "MatMul (fused prologue)", {
     if (norm)

@@ -35,4 +35,13 @@ struct MatVecPrologueArgs {
 bool tryLaunchMatVecPrologue(Ctx& ctx, MatVecPrologue kind, int dtype, int64_t M, int64_t N, int64_t K, void* out,
                              const void* weight, const MatVecPrologueArgs& p);
 
+/**
+ * AddRmsNormSwiGluMlp's first half at decode shapes, one launch: act [M, I] = SwiGluPacked(AddRmsNorm(x, residual)
+ * · gateUpWeightᵀ, gateMultiplier) with gateUpWeight [2I, K] (gate rows, then up rows), p as for kAddRmsNorm plus
+ * gateMultiplier; sum written as AddRmsNormMatMul writes it. The bits of AddRmsNormMatMul then SwiGluPacked. False
+ * (nothing launched) where tryLaunchMatVecPrologue would refuse the norm's shapes.
+ */
+bool tryLaunchMatVecNormSwiGlu(Ctx& ctx, int dtype, int64_t M, int64_t I, int64_t K, void* act,
+                               const void* gateUpWeight, const MatVecPrologueArgs& p);
+
 }  // namespace fh

@@ -16,7 +16,11 @@
  *
  * Programmatic Dependent Launch (pdl_launch.cuh): both kernels follow the in-projection, so each decides its early
  * reads against the in-projection's write record; the record after the join is the union of both kernels' writes.
+ * The SSM step launches at the device's greatest priority (ssmStepPriority below).
  */
+#include <cstdlib>
+#include <string>
+
 #include "common.cuh"
 #include "parallel_mixers_decode_step.cuh"
 
@@ -30,6 +34,37 @@ void ensureSideStream(Ctx& ctx) {
   check(cudaEventCreateWithFlags(&ctx.forkEvent, cudaEventDisableTiming), "cudaEventCreate(fork)");
   check(cudaEventCreateWithFlags(&ctx.joinEvent, cudaEventDisableTiming), "cudaEventCreate(join)");
 }
+
+/**
+ * The launch priority of the SSM step, the longer of the two at large batch (H200, B32: ~15 µs against the
+ * attention's ~12): when both kernels' blocks wait for SMs, the SSM step's go first, so the pair ends with the
+ * attention's short tail instead of the SSM step's. The device's greatest priority; 0 (the stream's) with
+ * FALCON_H1_CUDA_MIXER_PRIORITY=off (A/B runs). Graphs keep it: captured into the node, honoured by
+ * cudaGraphInstantiateFlagUseNodePriority (addon.cc).
+ */
+int ssmStepPriority() {
+  static const int priority = [] {
+    const char* v = std::getenv("FALCON_H1_CUDA_MIXER_PRIORITY");
+    if (v != nullptr && std::string(v) == "off") return 0;
+    int least = 0, greatest = 0;
+    check(cudaDeviceGetStreamPriorityRange(&least, &greatest), "cudaDeviceGetStreamPriorityRange");
+    return greatest;
+  }();
+  return priority;
+}
+
+/** Launches ctx's kernels at `priority` for its lifetime (launchPdl reads ctx.launchPriority). */
+class AtPriority {
+ public:
+  AtPriority(Ctx& ctx, int priority) : ctx_(ctx), before_(ctx.launchPriority) { ctx_.launchPriority = priority; }
+  ~AtPriority() { ctx_.launchPriority = before_; }
+  AtPriority(const AtPriority&) = delete;
+  AtPriority& operator=(const AtPriority&) = delete;
+
+ private:
+  Ctx& ctx_;
+  int before_;
+};
 
 /** Puts ctx's launches on `side` for its lifetime (the kernel launchers enqueue on ctx.stream). */
 class OnStream {
@@ -68,8 +103,11 @@ void launchParallelMixersDecodeStep(Ctx& ctx, int dtype, void* out, const void* 
     check(cudaEventRecord(ctx.joinEvent, ctx.sideStream), "cudaEventRecord(join)");
   }
   ctx.lastWrites = beforeFork;
-  launchSsmDecodeStep(ctx, dtype, out, s.convState, s.ssmState, qkv, s.convState, s.convWeight, s.convBias, s.ssmState,
-                      s.dtBias, s.A, s.D, s.tickets, ssm);
+  {
+    const AtPriority critical(ctx, ssmStepPriority());
+    launchSsmDecodeStep(ctx, dtype, out, s.convState, s.ssmState, qkv, s.convState, s.convWeight, s.convBias,
+                        s.ssmState, s.dtBias, s.A, s.D, s.tickets, ssm);
+  }
   // Join: what follows on the stream sees both steps done.
   check(cudaStreamWaitEvent(ctx.stream, ctx.joinEvent, 0), "cudaStreamWaitEvent(stream ← join)");
   ctx.lastWrites.merge(attentionWrites);

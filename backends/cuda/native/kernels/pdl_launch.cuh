@@ -47,26 +47,34 @@ inline bool readableBeforeWait(const Ctx& ctx, const void* p, size_t bytes) {
 
 /**
  * Launches kernel<<<grid, block, shared, ctx.stream>>>(args...) — with the PDL attribute when ctx.pdl (the kernel
- * must follow the invariant above). A launch failure throws an fh::Error naming `what`.
+ * must follow the invariant above), at ctx.launchPriority when that is set. A launch failure throws an fh::Error
+ * naming `what`.
  */
 template <typename... Params, typename... Args>
 void launchPdl(const Ctx& ctx, const char* what, void (*kernel)(Params...), dim3 grid, dim3 block, size_t shared,
                Args&&... args) {
-  if (!ctx.pdl) {
+  if (!ctx.pdl && ctx.launchPriority == 0) {
     kernel<<<grid, block, shared, ctx.stream>>>(std::forward<Args>(args)...);
     checkLaunch(what);
     return;
   }
-  cudaLaunchAttribute attribute{};
-  attribute.id = cudaLaunchAttributeProgrammaticStreamSerialization;
-  attribute.val.programmaticStreamSerializationAllowed = 1;
+  cudaLaunchAttribute attributes[2]{};
+  unsigned count = 0;
+  if (ctx.pdl) {
+    attributes[count].id = cudaLaunchAttributeProgrammaticStreamSerialization;
+    attributes[count++].val.programmaticStreamSerializationAllowed = 1;
+  }
+  if (ctx.launchPriority != 0) {
+    attributes[count].id = cudaLaunchAttributePriority;
+    attributes[count++].val.priority = ctx.launchPriority;
+  }
   cudaLaunchConfig_t config{};
   config.gridDim = grid;
   config.blockDim = block;
   config.dynamicSmemBytes = shared;
   config.stream = ctx.stream;
-  config.attrs = &attribute;
-  config.numAttrs = 1;
+  config.attrs = attributes;
+  config.numAttrs = count;
   const cudaError_t e = cudaLaunchKernelEx(&config, kernel, std::forward<Args>(args)...);
   if (e != cudaSuccess) {
     cudaGetLastError();  // the error is reported here, not by the next launch's check

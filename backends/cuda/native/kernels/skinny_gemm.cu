@@ -85,10 +85,19 @@ __host__ __device__ constexpr int maxWarpsFor() {
   return NT * RT <= 4 ? 16 : 8;
 }
 
-template <typename T, int NT, int RT>
+/**
+ * kGlu (AddRmsNormSwiGluMlp's gate|up product, RT = 1): B is a packed [gate; up] weight [2N, K] and C the activation
+ * [M, N]. A block owns activation columns 8·b … 8·b + 7: its tile's rows 0–7 are those gate rows, rows 8–15 the
+ * matching up rows (N + 8·b …), so after the cross-warp sum the thread that finishes (token, gate row c) also sums
+ * (token, up row c), rounds both to the dtype — what the plain product stores — and stores round(up · silu(gate · m))
+ * (swi_glu.cu's formula). Every row's sum is the plain product's, in the same order: the bits of MatMul then
+ * SwiGluPacked, in one launch over the same 256 blocks (I = 2048) and without the [M, 2N] intermediate.
+ */
+template <typename T, int NT, int RT, bool kGlu = false>
 __global__ void __launch_bounds__(maxWarpsFor<NT, RT>() * 32, 16 / maxWarpsFor<NT, RT>())
     skinnyGemmKernel(T* __restrict__ C, const T* __restrict__ A, const T* __restrict__ B, int M, int64_t N,
-                     int64_t K, bool prefetch) {
+                     int64_t K, bool prefetch, float gateMultiplier) {
+  static_assert(!kGlu || RT == 1, "the SwiGLU epilogue pairs the rows of one 16-row tile");
   constexpr int U = unrollFor<NT, RT>();
   constexpr int kRows = 16 * RT;
   constexpr int kTokens = 8 * NT;
@@ -97,17 +106,23 @@ __global__ void __launch_bounds__(maxWarpsFor<NT, RT>() * 32, 16 / maxWarpsFor<N
 
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
   const int g = lane >> 2, t = lane & 3;
-  const int64_t row0 = int64_t(blockIdx.x) * kRows;
+  const int64_t row0 = int64_t(blockIdx.x) * (kGlu ? 8 : kRows);
   const int64_t chunks = (K + kChunk - 1) / kChunk;
 
-  // This lane's weight rows (row0 + 16r + 8h + g) and token rows (8j + g); null past N or M (read as zeros).
+  // This lane's weight rows (row0 + 16r + 8h + g; kGlu: gate row row0 + g and up row N + row0 + g) and token rows
+  // (8j + g); null past N or M (read as zeros).
   const T* wRow[RT][2];
 #pragma unroll
   for (int r = 0; r < RT; ++r)
 #pragma unroll
     for (int h = 0; h < 2; ++h) {
-      const int64_t n = row0 + 16 * r + 8 * h + g;
-      wRow[r][h] = n < N ? B + n * K : nullptr;
+      if constexpr (kGlu) {
+        const int64_t c = row0 + g;
+        wRow[r][h] = c < N ? B + (h * N + c) * K : nullptr;
+      } else {
+        const int64_t n = row0 + 16 * r + 8 * h + g;
+        wRow[r][h] = n < N ? B + n * K : nullptr;
+      }
     }
   const T* tRow[NT];
 #pragma unroll
@@ -178,6 +193,18 @@ __global__ void __launch_bounds__(maxWarpsFor<NT, RT>() * 32, 16 / maxWarpsFor<N
       partial[warp][tok + 1][row + 8] = acc[r][j][3];
     }
   __syncthreads();
+  if constexpr (kGlu) {
+    for (int i = threadIdx.x; i < kTokens * 8; i += blockDim.x) {
+      const int tok = i / 8, c = i % 8;
+      const int64_t n = row0 + c;
+      if (tok >= M || n >= N) continue;
+      float gate = 0.f, up = 0.f;
+      for (int v = 0; v < warps; ++v) gate += partial[v][tok][c];
+      for (int v = 0; v < warps; ++v) up += partial[v][tok][c + 8];
+      C[int64_t(tok) * N + n] = fromF<T>(roundTo<T>(up) * siluF(roundTo<T>(gate) * gateMultiplier));
+    }
+    return;
+  }
   for (int i = threadIdx.x; i < kTokens * kRows; i += blockDim.x) {
     const int tok = i / kRows, row = i % kRows;
     const int64_t n = row0 + row;
@@ -195,25 +222,38 @@ struct SkinnyLaunch {
   bool prefetch;   // the weight's first loads before the PDL wait (the previous kernel does not write B)
 };
 
-template <typename T, int NT, int RT>
-void launchTiles(const SkinnyLaunch& how, int64_t M, int64_t N, int64_t K, void* out, const void* a, const void* b) {
+template <typename T, int NT, int RT, bool kGlu = false>
+void launchTiles(const SkinnyLaunch& how, int64_t M, int64_t N, int64_t K, void* out, const void* a, const void* b,
+                 float gateMultiplier = 1.f) {
   constexpr int U = unrollFor<NT, RT>();
   const int64_t chunks = (K + kChunk - 1) / kChunk;
   const int64_t wanted = (chunks + U - 1) / U;  // warps that each get one iteration
   constexpr int kMaxWarps = maxWarpsFor<NT, RT>();
   const int warps = static_cast<int>(wanted < kMaxWarps ? wanted : kMaxWarps);
-  const unsigned blocks = static_cast<unsigned>((N + 16 * RT - 1) / (16 * RT));
+  const int64_t rowsPerBlock = kGlu ? 8 : 16 * RT;  // kGlu: 8 activation columns (16 weight rows) per block
+  const unsigned blocks = static_cast<unsigned>((N + rowsPerBlock - 1) / rowsPerBlock);
   T* c = static_cast<T*>(out);
   const T* pa = static_cast<const T*>(a);
   const T* pb = static_cast<const T*>(b);
   const int m = static_cast<int>(M);
+  const char* name = kGlu ? "AddRmsNormSwiGluMlp (skinny GEMM, SwiGLU epilogue)" : "MatMul (skinny GEMM)";
   if (how.ctx != nullptr) {
-    launchPdl(*how.ctx, "MatMul (skinny GEMM)", skinnyGemmKernel<T, NT, RT>, dim3(blocks), dim3(warps * 32), 0, c, pa,
-              pb, m, N, K, how.prefetch);
+    launchPdl(*how.ctx, name, skinnyGemmKernel<T, NT, RT, kGlu>, dim3(blocks), dim3(warps * 32), 0, c, pa, pb, m, N, K,
+              how.prefetch, gateMultiplier);
   } else {
-    skinnyGemmKernel<T, NT, RT><<<blocks, warps * 32, 0, how.stream>>>(c, pa, pb, m, N, K, false);
-    checkLaunch("MatMul (skinny GEMM)");
+    skinnyGemmKernel<T, NT, RT, kGlu><<<blocks, warps * 32, 0, how.stream>>>(c, pa, pb, m, N, K, false, gateMultiplier);
+    checkLaunch(name);
   }
+}
+
+/** The SwiGLU-epilogue product (kGlu) for the call's M: 16-row weight tiles only (its rows pair inside one). */
+template <typename T>
+void launchGluTyped(const SkinnyLaunch& how, int64_t M, int64_t I, int64_t K, void* out, const void* a, const void* b,
+                    float m) {
+  if (M <= 8) return launchTiles<T, 1, 1, true>(how, M, I, K, out, a, b, m);
+  if (M <= 16) return launchTiles<T, 2, 1, true>(how, M, I, K, out, a, b, m);
+  if (M <= 32) return launchTiles<T, 4, 1, true>(how, M, I, K, out, a, b, m);
+  return launchTiles<T, 8, 1, true>(how, M, I, K, out, a, b, m);
 }
 
 template <typename T>
@@ -245,7 +285,37 @@ void launchDtype(const SkinnyLaunch& how, int smCount, int dtype, int64_t M, int
   }
 }
 
+void launchGluDtype(const SkinnyLaunch& how, int dtype, int64_t M, int64_t I, int64_t K, void* out, const void* a,
+                    const void* b, float m) {
+  if (M < 1 || M > kMaxRows) throw Error("skinny GEMM: takes 1 to 64 token rows");
+  if (dtype == F16) {
+    launchGluTyped<__half>(how, M, I, K, out, a, b, m);
+  } else {
+    launchGluTyped<__nv_bfloat16>(how, M, I, K, out, a, b, m);
+  }
+}
+
 }  // namespace
+
+void launchSkinnyGemmSwiGlu(cudaStream_t stream, int dtype, int64_t M, int64_t I, int64_t K, void* out, const void* a,
+                            const void* b, float gateMultiplier) {
+  launchGluDtype(SkinnyLaunch{stream, nullptr, false}, dtype, M, I, K, out, a, b, gateMultiplier);
+}
+
+bool tryLaunchSkinnyGemmSwiGlu(Ctx& ctx, int dtype, int64_t M, int64_t I, int64_t K, void* act, const void* a,
+                               const void* gateUpWeight, float gateMultiplier) {
+  if (decodeGemmOff() || M < kMinRows || M > kMaxRoutedRows || 2 * I > kMaxRoutedN) return false;
+  if (dtype != F16 && dtype != BF16) return false;
+  // linearOperands16's conditions for A [M, K] and the weight [2I, K]: 16-byte rows and base pointers.
+  if ((static_cast<uint64_t>(K) * 2) % 16 != 0 || reinterpret_cast<uintptr_t>(a) % 16 != 0 ||
+      reinterpret_cast<uintptr_t>(gateUpWeight) % 16 != 0)
+    return false;
+  const bool prefetch = readableBeforeWait(ctx, gateUpWeight, static_cast<size_t>(2 * I * K) * 2);
+  launchGluDtype(SkinnyLaunch{ctx.stream, &ctx, prefetch}, dtype, M, I, K, act, a, gateUpWeight, gateMultiplier);
+  if (prefetch) ctx.lastWrites.prefetches++;
+  ctx.lastWrites.only(act, static_cast<size_t>(M * I) * 2);  // the launch writes the activation alone
+  return true;
+}
 
 void launchSkinnyGemm(cudaStream_t stream, int smCount, int dtype, int64_t M, int64_t N, int64_t K, void* out,
                       const void* a, const void* b, int rowTiles) {

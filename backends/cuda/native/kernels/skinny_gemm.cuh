@@ -14,6 +14,19 @@ bool tryLaunchSkinnyGemm(Ctx& ctx, const GemmArgs& g, void* out, const void* a, 
                          const int64_t* outerB, int64_t outerCount);
 
 /**
+ * AddRmsNormSwiGluMlp's gate|up product with SwiGLU as its epilogue (skinny_gemm.cu's kGlu tiles): act [M, I] =
+ * round(up · silu(gate · m)) with gate|up = round(a [M, K] · gateUpWeight [2I, K]ᵀ) never stored — the bits of the
+ * plain product then SwiGluPacked. Launched when the plain product of those shapes would take this kernel (16-bit,
+ * 9–32 rows, 2I ≤ 8192, K % 8 == 0, 16-byte aligned a and weight); false (nothing launched) otherwise.
+ */
+bool tryLaunchSkinnyGemmSwiGlu(Ctx& ctx, int dtype, int64_t M, int64_t I, int64_t K, void* act, const void* a,
+                               const void* gateUpWeight, float gateMultiplier);
+
+/** That kernel without the routing checks (benchmarks): dtype F16 or BF16, 1 ≤ M ≤ 64, as launchSkinnyGemm. */
+void launchSkinnyGemmSwiGlu(cudaStream_t stream, int dtype, int64_t M, int64_t I, int64_t K, void* out, const void* a,
+                            const void* b, float gateMultiplier);
+
+/**
  * The kernel itself, without the routing checks (tools/cuda/micro/skinny-gemm-bench.cu times it alone):
  * dtype F16 or BF16, 1 ≤ M ≤ 64, K % 8 == 0, a and b 16-byte aligned. rowTiles 1 or 2 forces the 16- or 32-row
  * weight tile per block; 0 picks it from N and smCount as the routed calls do.

@@ -39,6 +39,7 @@
 #include "../kernels/reduce.cuh"
 #include "../kernels/rms_norm.cuh"
 #include "../kernels/rope.cuh"
+#include "../kernels/skinny_gemm.cuh"
 #include "../kernels/softmax.cuh"
 #include "../kernels/ssm_decode_step.cuh"
 #include "../kernels/ssm_scan.cuh"
@@ -683,6 +684,37 @@ class Context : public Napi::ObjectWrap<Context> {
       return info.Env().Undefined();
     });
   }
+  Napi::Value AddRmsNormSwiGluMlp(const Napi::CallbackInfo& info) {
+    // (sum, y, x, residual, normWeight, gateUpWeight, downWeight, dtype, M, D, I, N, eps, gateMultiplier): the
+    // activation as the gate|up product's epilogue — mat_vec.cu's norm-prologue kernel at ≤ 8 rows, AddRmsNorm then
+    // the skinny GEMM's SwiGLU tiles at 9–32 — then the down product; else AddRmsNorm, the product, SwiGluPacked
+    // (scratch between them) and the down product. Every path stores what AddRmsNormMatMul then SwiGluPackedMatMul
+    // would.
+    return guarded(info, [&]() -> Napi::Value {
+      const int dtype = int(i64(info, 7));
+      const int64_t M = i64(info, 8), D = i64(info, 9), I = i64(info, 10), N = i64(info, 11);
+      const float eps = static_cast<float>(f64(info, 12));
+      const float m = static_cast<float>(f64(info, 13));
+      const size_t es = fh::dtypeSize(dtype);
+      void* sum = ptr(info, 0);
+      const void* gateUpWeight = ptr(info, 5);
+      fh::Scratch act(*alloc_, static_cast<size_t>(M * I) * es);
+      const fh::MatVecPrologueArgs p{ptr(info, 2), ptr(info, 3), ptr(info, 4), sum, eps, m};
+      if (!fh::tryLaunchMatVecNormSwiGlu(ctx_, dtype, M, I, D, act.as<void>(), gateUpWeight, p)) {
+        fh::Scratch normed(*alloc_, static_cast<size_t>(M * D) * es);
+        fh::launchAddRmsNorm(ctx_, dtype, sum, normed.as<void>(), ptr(info, 2), ptr(info, 3), ptr(info, 4), M, D,
+                             eps);
+        if (!fh::tryLaunchSkinnyGemmSwiGlu(ctx_, dtype, M, I, D, act.as<void>(), normed.as<void>(), gateUpWeight,
+                                           m)) {
+          fh::Scratch gateUp(*alloc_, static_cast<size_t>(M * 2 * I) * es);
+          linearProduct(dtype, gateUp.as<void>(), normed.as<void>(), gateUpWeight, M, 2 * I, D);
+          fh::launchSwiGluPacked(ctx_, dtype, act.as<void>(), gateUp.as<void>(), M, I, m);
+        }
+      }
+      linearProduct(dtype, ptr(info, 1), act.as<void>(), ptr(info, 6), M, N, I);
+      return info.Env().Undefined();
+    });
+  }
   Napi::Value RmsNormGrad(const Napi::CallbackInfo& info) {  // (dx, dw, dy, x, w, dtype, rows, D, eps)
     return guarded(info, [&]() -> Napi::Value {
       fh::launchRmsNormGrad(ctx_, int(i64(info, 5)), ptr(info, 0), ptr(info, 1), ptr(info, 2), ptr(info, 3),
@@ -1064,7 +1096,8 @@ class Context : public Napi::ObjectWrap<Context> {
       auto g = std::make_unique<Graph>();
       g->held = alloc_->endHold();
       cudaError_t e = cudaStreamEndCapture(ctx_.stream, &g->graph);
-      if (e == cudaSuccess) e = cudaGraphInstantiate(&g->exec, g->graph, 0);
+      // Per-node priorities: the captured launches' cudaLaunchAttributePriority (ParallelMixersDecodeStep's SSM step).
+      if (e == cudaSuccess) e = cudaGraphInstantiate(&g->exec, g->graph, cudaGraphInstantiateFlagUseNodePriority);
       if (e != cudaSuccess) {
         cudaGetLastError();
         cudaStreamSynchronize(ctx_.stream);
@@ -1315,6 +1348,7 @@ Napi::Function Context::Define(Napi::Env env) {
           InstanceMethod("SsmDecodeStep", &Context::SsmDecodeStep),
           InstanceMethod("AddRmsNormMatMul", &Context::AddRmsNormMatMul),
           InstanceMethod("SwiGluPackedMatMul", &Context::SwiGluPackedMatMul),
+          InstanceMethod("AddRmsNormSwiGluMlp", &Context::AddRmsNormSwiGluMlp),
           InstanceMethod("CacheWrite", &Context::CacheWrite),
           InstanceMethod("Attention", &Context::Attention),
           InstanceMethod("AttentionGrad", &Context::AttentionGrad),

@@ -124,6 +124,9 @@ struct Ctx {
   cudaStream_t sideStream = nullptr;
   cudaEvent_t forkEvent = nullptr;
   cudaEvent_t joinEvent = nullptr;
+  // Nonzero: the priority (cudaLaunchAttributePriority, lower = sooner) of launchPdl's launches — set only around the
+  // critical-path kernel of two running side by side (parallel_mixers_decode_step.cu); 0 launches at the stream's.
+  int launchPriority = 0;
 };
 
 /** Grid size for a grid-stride loop over n elements with `threads` per block. */

@@ -3,7 +3,9 @@
  * SwiGluPacked, one launch at decode shapes (native/kernels/mat_vec.cu's prologue kernel: each block computes the
  * product's rows in shared memory exactly as the separate kernel stores them, so the bits are those of the two
  * kernels), else the two kernels with the intermediate in scratch memory (the addon decides; up to 8 rows of at
- * most 48 KB take the one launch). One dtype among f32, f16, bf16.
+ * most 48 KB take the one launch). AddRmsNormSwiGluMlp: both products of a decode step's MLP, the activation as the
+ * gate|up product's epilogue (mat_vec.cu's norm-prologue kernel up to 8 rows, skinny_gemm.cu's SwiGLU tiles after
+ * AddRmsNorm at 9–32 16-bit rows), then the down product. One dtype among f32, f16, bf16.
  */
 import type { KernelAttrs, KernelInputs, KernelOutputs, TensorInfo } from '@falcon-h1/core-tensor';
 import { sizeOf } from '@falcon-h1/core-tensor';
@@ -59,4 +61,33 @@ export function swiGluPackedMatMul(
     gateMultiplier,
   );
   return y;
+}
+
+export function addRmsNormSwiGluMlp(
+  backend: CudaBackend,
+  { x, residual, normWeight, gateUpWeight, downWeight }: KernelInputs<'AddRmsNormSwiGluMlp'>,
+  { eps, gateMultiplier }: KernelAttrs<'AddRmsNormSwiGluMlp'>,
+): KernelOutputs<'AddRmsNormSwiGluMlp'> {
+  const D = normWeight.shape[0]!;
+  const I = gateUpWeight.shape[0]! / 2;
+  const N = downWeight.shape[0]!;
+  const sum = backend.output(x.shape, x.dtype);
+  const y = backend.output([...x.shape.slice(0, -1), N], x.dtype);
+  backend.ctx.AddRmsNormSwiGluMlp!(
+    backend.id(sum),
+    backend.id(y),
+    backend.id(x),
+    backend.id(residual),
+    backend.id(normWeight),
+    backend.id(gateUpWeight),
+    backend.id(downWeight),
+    backend.code(x.dtype),
+    rowsOf(x, D),
+    D,
+    I,
+    N,
+    eps,
+    gateMultiplier,
+  );
+  return { sum, y };
 }

@@ -20,4 +20,5 @@ import './CrossEntropy.grad.js';
 import './SwiGlu.grad.js';
 import './SwiGluPacked.grad.js';
 import './SwiGluPackedMatMul.grad.js';
+import './AddRmsNormSwiGluMlp.grad.js';
 import './LinearCrossEntropy.grad.js';

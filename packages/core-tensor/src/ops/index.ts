@@ -5,6 +5,7 @@ export * from './fused/adamw.js';
 export * from './fused/adamw-multi.js';
 export * from './fused/add-rms-norm.js';
 export * from './fused/add-rms-norm-mat-mul.js';
+export * from './fused/add-rms-norm-swi-glu-mlp.js';
 export * from './fused/attention.js';
 export * from './fused/attention-decode-step.js';
 export * from './fused/cache-write.js';

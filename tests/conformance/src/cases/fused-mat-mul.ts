@@ -3,6 +3,9 @@
  * MatMul that reads it, one launch:
  *   AddRmsNormMatMul    sum, normed = AddRmsNorm(x, residual, normWeight); y = normed · weightᵀ
  *   SwiGluPackedMatMul  y = SwiGluPacked(gateUp) · weightᵀ
+ *   AddRmsNormSwiGluMlp sum, gateUp = AddRmsNormMatMul(x, residual, normWeight, gateUpWeight);
+ *                       y = SwiGluPackedMatMul(gateUp, downWeight) — a decode step's whole MLP (CUDA: the activation
+ *                       as the gate|up product's epilogue, in the matrix-vector and the skinny kernel)
  * Rows M = 1, 3, 8 (CUDA's matrix-vector path takes M ≤ 8, with the fused op as its prologue) and 13, 16, 32 (its
  * other paths: for 16-bit SwiGluPackedMatMul the skinny GEMM computing each token value as it loads it); the 0.5B's widths (branchesIn: D = 1024 → N = 4120; the MLP's down projection: I = 2048 → N = 1024) and
  * awkward ones (D = 72 → N = 37, I = 40 → N = 29: no multiple of a vector load or of a block's rows). The 0.5B-sized
@@ -38,6 +41,19 @@ const NORM_WIDTHS: Widths[] = [
 const GLU_WIDTHS: Widths[] = [
   { k: 40, n: 29 },
   { k: 2048, n: 1024, tag: 'Falcon-H1-0.5B MLP down' },
+];
+
+/** The MLP's widths: D, I (odd: a partial tile of 8 activation columns and an unaligned down weight) and N. */
+interface MlpWidths {
+  d: number;
+  i: number;
+  n: number;
+  tag?: string;
+}
+const MLP_WIDTHS: MlpWidths[] = [
+  { d: 72, i: 40, n: 29 },
+  { d: 72, i: 13, n: 37 },
+  { d: 1024, i: 2048, n: 1024, tag: 'Falcon-H1-0.5B MLP' },
 ];
 
 /** The 0.5B-sized cases: bf16 and forward only (see the top of the file). */
@@ -78,6 +94,26 @@ const swiGluPackedMatMulCases: ConformanceCase[] = GLU_WIDTHS.flatMap(({ k: i, n
   ),
 );
 
+const addRmsNormSwiGluMlpCases: ConformanceCase[] = MLP_WIDTHS.flatMap(({ d, i, n, tag }) =>
+  ROWS.map(
+    (m): ConformanceCase => ({
+      kernel: 'AddRmsNormSwiGluMlp',
+      params: `x=[${rowsShape(m, d).join(',')}],gateUpWeight=[${2 * i},${d}],downWeight=[${n},${i}],eps=${EPS},gateMultiplier=${GATE_MULTIPLIER}`,
+      tag,
+      ...halfBOnly(tag),
+      inputs: (rng: Rng) => [
+        floatIn(rng, 'x', rowsShape(m, d), -2, 2),
+        floatIn(rng, 'residual', rowsShape(m, d), -2, 2),
+        floatIn(rng, 'normWeight', [d], 0.5, 1.5),
+        floatIn(rng, 'gateUpWeight', [2 * i, d], -0.5, 0.5),
+        floatIn(rng, 'downWeight', [n, i]),
+      ],
+      run: ({ x, residual, normWeight, gateUpWeight, downWeight }) =>
+        ops.addRmsNormSwiGluMlp(x!, residual!, normWeight!, gateUpWeight!, downWeight!, EPS, GATE_MULTIPLIER),
+    }),
+  ),
+);
+
 // The chains: M = 3 or 13 rows (CUDA's matrix-vector or skinny path), width 264 (a multiple of 16 bytes in every
 // dtype), 13 weight rows (not a multiple of CUDA's rows per block), an MLP of I = 24.
 const CHAIN_ROWS = [3, 13];
@@ -112,6 +148,74 @@ const weightJustWrittenCases = (M: number): ConformanceCase[] => [
   },
 ];
 
+/** A decode chain's inputs: the stream and its pending update, pre_ff's norm, the MLP, the next layer's norm and input. */
+const mlpChainInputs = (rng: Rng, M: number) => [
+  floatIn(rng, 'h', [M, 1, D]),
+  floatIn(rng, 'branches', [M, 1, D]),
+  floatIn(rng, 'preFf', [D], 0.5, 1.5),
+  floatIn(rng, 'wGateUp', [2 * I, D]),
+  floatIn(rng, 'wDown', [D, I], -0.5, 0.5),
+  floatIn(rng, 'inputNorm', [D], 0.5, 1.5),
+  floatIn(rng, 'wIn', [N, D]),
+];
+
+// The whole MLP with either weight written by the op just before it (the epilogue kernels' weight loads before the
+// PDL wait must not happen then); I = 24 keeps every path aligned in every dtype.
+const mlpWeightJustWrittenCases = (M: number): ConformanceCase[] => [
+  {
+    kernel: 'AddRmsNormSwiGluMlp',
+    params: `x=[${M},${D}],gateUpWeight=Slice(…)=[${2 * I},${D}] written by the op just before,downWeight=[${N},${I}]`,
+    backward: false,
+    inputs: (rng) => [
+      floatIn(rng, 'x', [M, D]),
+      floatIn(rng, 'residual', [M, D]),
+      floatIn(rng, 'normWeight', [D], 0.5, 1.5),
+      floatIn(rng, 'src', [2 * I + 4, D + 16], -0.5, 0.5),
+      floatIn(rng, 'down', [N, I]),
+    ],
+    run: ({ x, residual, normWeight, src, down }) =>
+      ops.addRmsNormSwiGluMlp(
+        x!,
+        residual!,
+        normWeight!,
+        ops.slice(src!, [2, 8], [2 * I, D]),
+        down!,
+        EPS,
+        GATE_MULTIPLIER,
+      ),
+  },
+  {
+    kernel: 'AddRmsNormSwiGluMlp',
+    params: `x=[${M},${D}],gateUpWeight=[${2 * I},${D}],downWeight=SwiGlu(…)=[${N},${I}] written by the op just before`,
+    backward: false,
+    inputs: (rng) => [
+      floatIn(rng, 'x', [M, D]),
+      floatIn(rng, 'residual', [M, D]),
+      floatIn(rng, 'normWeight', [D], 0.5, 1.5),
+      floatIn(rng, 'gateUp', [2 * I, D], -0.5, 0.5),
+      floatIn(rng, 'gate', [N, I], -4, 4),
+      floatIn(rng, 'up', [N, I]),
+    ],
+    run: ({ x, residual, normWeight, gateUp, gate, up }) =>
+      ops.addRmsNormSwiGluMlp(x!, residual!, normWeight!, gateUp!, ops.swiGlu(gate!, up!, 0.5), EPS, GATE_MULTIPLIER),
+  },
+];
+
+// SA_M's MLP half and the next layer's input norm as the static decoder runs them: AddRmsNormSwiGluMlp
+// (pre_ff_layernorm → gate|up → SwiGLU → down) → AddRmsNormMatMul (the pending residual add and the next layer's
+// input_layernorm → its packed input projection), the second reading what the first wrote.
+const saMlpChainCase = (M: number): ConformanceCase => ({
+  kernel: 'AddRmsNormSwiGluMlp',
+  params: `decode chain B=${M},D=${D},I=${I}: AddRmsNormSwiGluMlp→AddRmsNormMatMul(next in-projection ${N})`,
+  backward: false,
+  inputs: (rng) => mlpChainInputs(rng, M),
+  run: ({ h, branches, preFf, wGateUp, wDown, inputNorm, wIn }) => {
+    const ff = ops.addRmsNormSwiGluMlp(h!, branches!, preFf!, wGateUp!, wDown!, EPS, GATE_MULTIPLIER);
+    const next = ops.addRmsNormMatMul(ff.sum, ff.y, inputNorm!, wIn!, EPS);
+    return { down: ff.y, stream: next.sum, nextIn: next.y };
+  },
+});
+
 // A layer's MLP half and the next layer's input norm, as the static decoder runs them, each op reading what the one
 // before it wrote: AddRmsNormMatMul (pre_ff_layernorm → gate|up) → SwiGluPackedMatMul (→ down) →
 // AddRmsNormMatMul (the pending residual add and the next layer's input_layernorm → its packed input projection).
@@ -119,15 +223,7 @@ const mlpChainCase = (M: number): ConformanceCase => ({
   kernel: 'AddRmsNormMatMul',
   params: `decode chain B=${M},D=${D},I=${I}: AddRmsNormMatMul(gate|up)→SwiGluPackedMatMul(down)→AddRmsNormMatMul(next in-projection ${N})`,
   backward: false,
-  inputs: (rng) => [
-    floatIn(rng, 'h', [M, 1, D]),
-    floatIn(rng, 'branches', [M, 1, D]),
-    floatIn(rng, 'preFf', [D], 0.5, 1.5),
-    floatIn(rng, 'wGateUp', [2 * I, D]),
-    floatIn(rng, 'wDown', [D, I], -0.5, 0.5),
-    floatIn(rng, 'inputNorm', [D], 0.5, 1.5),
-    floatIn(rng, 'wIn', [N, D]),
-  ],
+  inputs: (rng) => mlpChainInputs(rng, M),
   run: ({ h, branches, preFf, wGateUp, wDown, inputNorm, wIn }) => {
     const ff = ops.addRmsNormMatMul(h!, branches!, preFf!, wGateUp!, EPS);
     const down = ops.swiGluPackedMatMul(ff.y, wDown!, GATE_MULTIPLIER);
@@ -139,5 +235,11 @@ const mlpChainCase = (M: number): ConformanceCase => ({
 export const FUSED_MAT_MUL_CASES: readonly ConformanceCase[] = [
   ...addRmsNormMatMulCases,
   ...swiGluPackedMatMulCases,
-  ...CHAIN_ROWS.flatMap((m) => [...weightJustWrittenCases(m), mlpChainCase(m)]),
+  ...addRmsNormSwiGluMlpCases,
+  ...CHAIN_ROWS.flatMap((m) => [
+    ...weightJustWrittenCases(m),
+    mlpChainCase(m),
+    ...mlpWeightJustWrittenCases(m),
+    saMlpChainCase(m),
+  ]),
 ];
