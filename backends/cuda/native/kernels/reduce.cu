@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "common.cuh"
+#include "packed_words.cuh"
 #include "pdl_launch.cuh"
 #include "reduce.cuh"
 
@@ -203,22 +204,11 @@ __global__ void argMaxKernel(int32_t* __restrict__ out, const T* __restrict__ x,
  * gives the one-warp kernel's answer.
  */
 constexpr int kArgMaxBlock = 1024;
-/** Element k of a 16-byte vector held as four words (by shifts: no address of a register is taken). */
+/** Element k of a 16-byte vector held as four words (packed_words.cuh: by shifts, the registers stay registers). */
 template <typename T>
 __device__ __forceinline__ T elementOfWords(const uint32_t (&words)[4], int k) {
   constexpr int kPerWord = 4 / sizeof(T);
-  const uint32_t word = words[k / kPerWord];
-  T t;
-  if constexpr (sizeof(T) == 4) {
-    memcpy(&t, &word, 4);
-  } else if constexpr (sizeof(T) == 2) {
-    const uint16_t bits = static_cast<uint16_t>(word >> (16 * (k % 2)));
-    memcpy(&t, &bits, 2);
-  } else {
-    const uint8_t bits = static_cast<uint8_t>(word >> (8 * (k % 4)));
-    memcpy(&t, &bits, 1);
-  }
-  return t;
+  return valueOfWord<T>(words[k / kPerWord], k % kPerWord);
 }
 template <typename T>
 __global__ void __launch_bounds__(kArgMaxBlock)

@@ -30,6 +30,8 @@
  * model's merged decode products at 32 tokens it is 0.91× alone on the two 4k-row ones, yet faster in the model,
  * where its weight loads go before the PDL wait (routing those to cuBLASLt cost 1.7 % at B32: BENCHMARKS.md).
  * Anything else goes to cuBLASLt; FALCON_H1_CUDA_GEMV=off routes it there too (A/B runs, as for mat_vec.cu).
+ * The same kernel with kGlu is AddRmsNormSwiGluMlp's gate|up product with SwiGLU as its epilogue (a tile pairs 8
+ * gate rows with their 8 up rows; tryLaunchSkinnyGemmSwiGlu, same routing limits).
  * Needs sm_80+ (mma.sync bf16); the addon is built for sm_80/sm_90 only. On sm_90 the addon launches it with
  * Programmatic Dependent Launch (pdl_launch.cuh): the first iteration's weight loads go before the wait for the previous
  * kernel when that kernel does not write the weight (mat_vec.cu's rule), the tokens are read after it.
@@ -118,12 +120,14 @@ __global__ void __launch_bounds__(maxWarpsFor<NT, RT>() * 32, 16 / maxWarpsFor<N
     for (int h = 0; h < 2; ++h) {
       if constexpr (kGlu) {
         const int64_t c = row0 + g;
+        // h = 1, the up row: loadWeights reads it as the gate row + upOffset (one pointer fewer held in the loop).
         wRow[r][h] = c < N ? B + (h * N + c) * K : nullptr;
       } else {
         const int64_t n = row0 + 16 * r + 8 * h + g;
         wRow[r][h] = n < N ? B + n * K : nullptr;
       }
     }
+  const int64_t upOffset = kGlu ? N * K : 0;  // kGlu: up row n = gate row n + N·K elements
   const T* tRow[NT];
 #pragma unroll
   for (int j = 0; j < NT; ++j) tRow[j] = 8 * j + g < M ? A + int64_t(8 * j + g) * K : nullptr;
@@ -145,7 +149,15 @@ __global__ void __launch_bounds__(maxWarpsFor<NT, RT>() * 32, 16 / maxWarpsFor<N
 #pragma unroll
       for (int r = 0; r < RT; ++r)
 #pragma unroll
-        for (int h = 0; h < 2; ++h) w[u][r][h] = k < K && wRow[r][h] ? loadStreaming16(wRow[r][h] + k) : zero;
+        for (int h = 0; h < 2; ++h) {
+          if constexpr (kGlu) {
+            // The up row is the gate row + N·K: one pointer and a 32-bit offset (a second 64-bit pointer would spill
+            // at 32 tokens, where the kernel is at its 128-register budget).
+            w[u][r][h] = k < K && wRow[r][0] ? loadStreaming16(wRow[r][0] + (h == 0 ? k : k + upOffset)) : zero;
+          } else {
+            w[u][r][h] = k < K && wRow[r][h] ? loadStreaming16(wRow[r][h] + k) : zero;
+          }
+        }
     }
   };
   // Programmatic Dependent Launch (pdl_launch.cuh): with `prefetch` (the previous kernel does not write B) the first

@@ -26,6 +26,7 @@
 #include <type_traits>
 
 #include "common.cuh"
+#include "packed_words.cuh"
 #include "pdl_launch.cuh"
 #include "ssm_decode_step.cuh"
 
@@ -517,20 +518,17 @@ __device__ __forceinline__ void storeState8(S* at, const float (&v)[kWideValues]
   }
 }
 
-/** A Window4 access's four values, unpacked by shifts (no address is taken: the registers stay registers). */
+/** A Window4 access's four values, unpacked by shifts (packed_words.cuh: the registers stay registers). */
 template <typename T>
 __device__ __forceinline__ void unpackWindow4(T (&out)[4], const Window4<T>& w) {
   if constexpr (sizeof(T) == 4) {
     const uint32_t words[4] = {w.x, w.y, w.z, w.w};
 #pragma unroll
-    for (int k = 0; k < 4; ++k) out[k] = __uint_as_float(words[k]);
+    for (int k = 0; k < 4; ++k) out[k] = valueOfWord<T>(words[k], 0);
   } else {
     const uint32_t words[2] = {w.x, w.y};
 #pragma unroll
-    for (int k = 0; k < 4; ++k) {
-      const uint16_t bits = static_cast<uint16_t>(words[k / 2] >> (16 * (k % 2)));
-      memcpy(&out[k], &bits, sizeof(bits));
-    }
+    for (int k = 0; k < 4; ++k) out[k] = valueOfWord<T>(words[k / 2], k % 2);
   }
 }
 
