@@ -14,6 +14,7 @@
 // (what the addon uses), "lt best" the fastest of its first 8. "rel err" = max |C − C_lt| / max |C_lt| and
 // "err64" = the same against an f64 host reference on a sample of columns, for the kernel (and cuBLASLt in brackets).
 // "tc RT=1" / "tc RT=2" force 16- and 32-row weight tiles ("auto" is what the addon picks; M > 32 always uses 16).
+// Then the gate|up product with SwiGLU as its epilogue (AddRmsNormSwiGluMlp's) against the plain product.
 #include <cublasLt.h>
 
 #include <algorithm>
@@ -163,6 +164,62 @@ double relErr(const std::vector<double>& x, const std::vector<double>& ref) {
 
 }  // namespace
 
+/**
+ * AddRmsNormSwiGluMlp's gate|up product with SwiGLU as its epilogue (launchSkinnyGemmSwiGlu: act [M, I]) against the
+ * plain product of the same packed weight (launchSkinnyGemm: [M, 2I], which SwiGluPacked then read in a separate
+ * launch): µs per call, and the activation against SwiGLU of the plain product computed on the host in f64 from its
+ * rounded values (the GPU vitest asserts the bits; here exp on the host differs from the device's in the last place).
+ */
+void benchSwiGluEpilogue(cudaStream_t stream, const cudaDeviceProp& prop, bool bf16, int dtype, int launches,
+                         std::mt19937& rng) {
+  const int64_t K = 1024, I = 2048, N = 2 * I;
+  const float m = 0.883883f;
+  std::uniform_real_distribution<float> uni(-1.f, 1.f);
+  const size_t weightBytes = static_cast<size_t>(N * K) * 2;
+  const size_t copies = std::max<size_t>(2, (2 * static_cast<size_t>(prop.l2CacheSize) + weightBytes - 1) / weightBytes);
+  std::vector<uint16_t> hostB(static_cast<size_t>(N * K));
+  for (auto& v : hostB) v = toBits(uni(rng) * 0.25f, bf16);
+  char* devB;
+  CUDA_OK(cudaMalloc(&devB, weightBytes * copies));
+  for (size_t c = 0; c < copies; ++c)
+    CUDA_OK(cudaMemcpy(devB + c * weightBytes, hostB.data(), weightBytes, cudaMemcpyHostToDevice));
+  auto weight = [&](int i) { return devB + (static_cast<size_t>(i) % copies) * weightBytes; };
+  std::printf("\ngate|up (K %lld → 2I %lld) with SwiGLU as the epilogue vs the plain product\n%3s | %8s %8s | %9s\n",
+              static_cast<long long>(K), static_cast<long long>(N), "M", "plain", "SwiGLU", "rel err");
+  for (int64_t M : {1, 8, 16, 32}) {
+    std::vector<uint16_t> hostA(static_cast<size_t>(M * K));
+    for (auto& v : hostA) v = toBits(uni(rng), bf16);
+    void *devA, *devC, *devAct;
+    CUDA_OK(cudaMalloc(&devA, hostA.size() * 2));
+    CUDA_OK(cudaMalloc(&devC, static_cast<size_t>(M * N) * 2));
+    CUDA_OK(cudaMalloc(&devAct, static_cast<size_t>(M * I) * 2));
+    CUDA_OK(cudaMemcpy(devA, hostA.data(), hostA.size() * 2, cudaMemcpyHostToDevice));
+    const double plain = timeGraph(stream, launches, [&](int i) {
+      fh::launchSkinnyGemm(stream, prop.multiProcessorCount, dtype, M, N, K, devC, devA, weight(i), 0);
+    });
+    const double glu = timeGraph(stream, launches, [&](int i) {
+      fh::launchSkinnyGemmSwiGlu(stream, dtype, M, I, K, devAct, devA, weight(i), m);
+    });
+    CUDA_OK(cudaGetLastError());
+    std::vector<uint16_t> gateUp(static_cast<size_t>(M * N)), act(static_cast<size_t>(M * I));
+    CUDA_OK(cudaMemcpy(gateUp.data(), devC, gateUp.size() * 2, cudaMemcpyDeviceToHost));
+    CUDA_OK(cudaMemcpy(act.data(), devAct, act.size() * 2, cudaMemcpyDeviceToHost));
+    std::vector<double> got(act.size()), want(act.size());
+    for (int64_t r = 0; r < M; ++r) {
+      for (int64_t c = 0; c < I; ++c) {
+        const double g = fromBits(gateUp[r * N + c], bf16) * m, u = fromBits(gateUp[r * N + I + c], bf16);
+        want[r * I + c] = u * g / (1 + std::exp(-g));
+        got[r * I + c] = fromBits(act[r * I + c], bf16);
+      }
+    }
+    std::printf("%3lld | %8.2f %8.2f | %9.2e\n", static_cast<long long>(M), plain, glu, relErr(got, want));
+    CUDA_OK(cudaFree(devA));
+    CUDA_OK(cudaFree(devC));
+    CUDA_OK(cudaFree(devAct));
+  }
+  CUDA_OK(cudaFree(devB));
+}
+
 int main(int argc, char** argv) {
   const bool bf16 = argc < 2 || std::string(argv[1]) != "f16";
   const int launches = argc >= 3 ? std::max(1, std::atoi(argv[2])) : 200;
@@ -278,6 +335,7 @@ int main(int argc, char** argv) {
     }
     CUDA_OK(cudaFree(devB));
   }
+  benchSwiGluEpilogue(stream, prop, bf16, dtype, launches, rng);
   CUDA_OK(cudaFree(workspace));
   cublasLtDestroy(lt);
   CUDA_OK(cudaStreamDestroy(stream));
