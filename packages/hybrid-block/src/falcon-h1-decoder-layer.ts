@@ -303,15 +303,11 @@ export class FalconH1DecoderLayer {
     const branches = linear(gatedAndHeads, constants.branchesOut!.weight, constants.branchesOut!.bias);
     if (this.layout === 'SAM') return { residual: x, update: add(branches, mlp(n!)) };
     const stream: PendingResidual = { residual: x, update: branches };
-    if (fusesProjections && !constants.mlpGateUp.bias && !constants.mlpDown.bias) {
+    // gate|up and down have biases together or not at all (config.mlp_bias).
+    if (fusesProjections && !constants.mlpGateUp.bias) {
       // pre_ff_layernorm's output feeds only the MLP, bias-free: the add, the norm and the MLP as one fused op.
       const ff = this.feed_forward.fromPendingResidual(stream, this.pre_ff_layernorm!, mlpConstants);
       return { residual: ff.sum, update: ff.y };
-    }
-    if (fusesProjections && !constants.mlpGateUp.bias) {
-      // pre_ff_layernorm's output feeds only the packed gate|up projection: all three in one kernel.
-      const ff = this.pre_ff_layernorm!.forwardResidualProjected(stream, constants.mlpGateUp.weight);
-      return { residual: ff.sum, update: this.feed_forward.fromGateUp(ff.y, mlpConstants, { fuseDown: true }) };
     }
     const ff = this.pre_ff_layernorm!.forwardResidual(stream);
     return { residual: ff.sum, update: mlp(ff.normed) };

@@ -11,6 +11,7 @@ import { formatShape } from '../../shape-rules.js';
 import type { Tensor } from '../../tensor.js';
 import { checkAddRmsNorm } from './add-rms-norm-checks.js';
 import { checkProjectionWeight } from './projection-weight-check.js';
+import { checkGateMultiplier } from './swi-glu-packed-checks.js';
 
 /** (A type, not an interface: it is a plain record of tensors wherever one is expected.) */
 export type AddRmsNormSwiGluMlpOutputs = {
@@ -43,8 +44,7 @@ export function addRmsNormSwiGluMlp(
     );
   }
   checkProjectionWeight(where, downWeight, x, twoI / 2, 'I, half the rows of gateUpWeight');
-  if (!Number.isFinite(gateMultiplier))
-    throw new Error(`${where}: gateMultiplier must be finite, got ${gateMultiplier}`);
+  checkGateMultiplier(where, gateMultiplier);
   return runFused(
     'AddRmsNormSwiGluMlp',
     { x, residual, normWeight, gateUpWeight, downWeight },

@@ -1,6 +1,7 @@
 /**
  * The input rules of SwiGlu read from one packed [gate; up] projection, shared by `swiGluPacked` and
- * `swiGluPackedMatMul` (which fuses it with the down projection after it), naming the problem.
+ * `swiGluPackedMatMul` (which fuses it with the down projection after it), naming the problem; and the gate
+ * multiplier's rule, which every SwiGLU op shares (`swiGlu`, `addRmsNormSwiGluMlp`).
  */
 import { isFloatDType } from '../../dtype.js';
 import { formatShape } from '../../shape-rules.js';
@@ -15,7 +16,12 @@ export function checkSwiGluPacked(where: string, gateUp: Tensor, gateMultiplier:
       `${where}: gateUp ${formatShape(gateUp.shape)} must be [..., 2I] (the last axis even and > 0: gate then up)`,
     );
   }
+  checkGateMultiplier(where, gateMultiplier);
+  return last / 2;
+}
+
+/** SwiGLU's gate multiplier must be a finite number. */
+export function checkGateMultiplier(where: string, gateMultiplier: number): void {
   if (!Number.isFinite(gateMultiplier))
     throw new Error(`${where}: gateMultiplier must be finite, got ${gateMultiplier}`);
-  return last / 2;
 }

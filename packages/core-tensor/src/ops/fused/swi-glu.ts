@@ -4,6 +4,7 @@ import { isFloatDType } from '../../dtype.js';
 import { runFused } from '../../fused-dispatch.js';
 import { formatShape, sameShape } from '../../shape-rules.js';
 import type { Tensor } from '../../tensor.js';
+import { checkGateMultiplier } from './swi-glu-packed-checks.js';
 
 /** up ⊙ silu(gate · gateMultiplier) for gate, up [..., I] of one shape and float dtype. */
 export function swiGlu(gate: Tensor, up: Tensor, gateMultiplier = 1): Tensor {
@@ -13,6 +14,6 @@ export function swiGlu(gate: Tensor, up: Tensor, gateMultiplier = 1): Tensor {
   if (!sameShape(gate.shape, up.shape)) {
     throw new Error(`swiGlu: gate ${formatShape(gate.shape)} and up ${formatShape(up.shape)} must have one shape`);
   }
-  if (!Number.isFinite(gateMultiplier)) throw new Error(`swiGlu: gateMultiplier must be finite, got ${gateMultiplier}`);
+  checkGateMultiplier('swiGlu', gateMultiplier);
   return runFused('SwiGlu', { gate, up }, { gateMultiplier }, composeSwiGlu);
 }
