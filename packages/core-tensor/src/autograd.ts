@@ -124,7 +124,13 @@ function backprop(tape: Tape, seeds: Array<[Tensor, Tensor]>, xs: readonly Tenso
         if (g) any = true;
       }
       if (!any) continue;
-      const inputGrads = node.gradFunc(dys, node);
+      // The inputs whose gradient is accumulated below: the gradient may skip the others' work.
+      const needs = (key: string): boolean => {
+        const input = node.inputs[key];
+        if (input === undefined) return false;
+        return (Array.isArray(input) ? input : [input]).some((t) => tape.watched.has(t.id) && isFloatDType(t.dtype));
+      };
+      const inputGrads = node.gradFunc(dys, node, needs);
       for (const [key, input] of Object.entries(node.inputs)) {
         const g = inputGrads[key];
         if (input === undefined || g === undefined) continue;

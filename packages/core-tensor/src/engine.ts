@@ -46,11 +46,15 @@ export interface TapeNode {
 
 /**
  * Computes input gradients from output gradients (undefined where an output got none). Returns a gradient per
- * differentiable input key (an array for array inputs); omitted keys mean "no gradient".
+ * differentiable input key (an array for array inputs); omitted keys mean "no gradient". `needs(key)` says whether
+ * backprop will use that input's gradient (the input depends on what the tape watches): a gradient may skip the
+ * work for the others — a constant operand (a mask, a μP vector, a frozen weight) — and return undefined for them.
+ * Called without it, every input's gradient is wanted.
  */
 export type GradFunc = (
   dys: Readonly<Record<string, Tensor | undefined>>,
   node: TapeNode,
+  needs?: (key: string) => boolean,
 ) => Record<string, Tensor | (Tensor | undefined)[] | undefined>;
 
 /** A gradient tape: the operations whose inputs depend on the watched tensors. */

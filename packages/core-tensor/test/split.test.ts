@@ -5,19 +5,8 @@
  * same kernels' sums: a padded copy adds exact zeros), the kernels the backward pass runs, nothing leaked.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  add,
-  dispose,
-  ENGINE,
-  mul,
-  sliceAxis,
-  split,
-  sum,
-  type Tensor,
-  tensor,
-  tidy,
-  valueAndGrads,
-} from '../src/index.js';
+import { add, dispose, mul, sliceAxis, split, sum, type Tensor, tensor, tidy, valueAndGrads } from '../src/index.js';
+import { kernelsOf } from './kernels-run.js';
 import { referenceBackendWithoutLeaks } from './reference-backend-no-leaks.js';
 
 referenceBackendWithoutLeaks();
@@ -46,22 +35,6 @@ function loss(x: Tensor, sizes: number[], useSplit: boolean, used: boolean[]): T
   }
   const terms = pieces.map((p, k) => (used[k] ? sum(mul(mul(p, p), tensor([k + 1], [1], 'f64'))) : undefined));
   return terms.filter((t): t is Tensor => t !== undefined).reduce((a, b) => add(a, b));
-}
-
-/** The kernels `fn` runs, by name. */
-function kernelsOf(fn: () => void): Map<string, number> {
-  const counts = new Map<string, number>();
-  const runKernel = ENGINE.runKernel.bind(ENGINE);
-  ENGINE.runKernel = ((name: string, ...rest: unknown[]) => {
-    counts.set(name, (counts.get(name) ?? 0) + 1);
-    return (runKernel as (...a: unknown[]) => unknown)(name, ...rest);
-  }) as typeof ENGINE.runKernel;
-  try {
-    fn();
-  } finally {
-    ENGINE.runKernel = runKernel;
-  }
-  return counts;
 }
 
 describe('split', () => {

@@ -8,7 +8,7 @@
  * Concat of x, B and C (three column Slices of one merged projection instead), three of the four input MatMuls
  * (in_proj and q|k|v as ONE projection), dt_bias's, A's and D's kernels (constants), one of the two output MatMuls
  * and the Add of the branches (out_proj | o_proj merged over a Concat of [gated SSM output | heads]), one MLP input
- * MatMul (gate|up packed), and each residual add a norm reads (fused with it, across layers too) — e.g. 44 kernels
+ * MatMul (gate|up packed), and each residual add a norm reads (fused with it, across layers too) — e.g. 43 kernels
  * → 22 for the 0.5B's SA_M layer in f32 (25 in bf16). 16-bit activations add three Casts per layer (dt, z, the gated
  * output); a cache adds the conv state's Slice and Transpose (the KV cache's first append copies nothing), and document ids
  * (the StaticDecoder's prefill) five kernels more that zero the conv state's columns of other documents.
@@ -28,13 +28,17 @@ const clampDt = (config: FalconH1Config): string[] => {
   return lo > 0 || hi < Number.POSITIVE_INFINITY ? ['Clamp'] : [];
 };
 
-/** The plain layer's Mamba2 branch S(n) in f32 (FalconH1Mixer.forward, then the layer's ssm_out Scale). */
+/**
+ * The plain layer's Mamba2 branch S(n) in f32 (FalconH1Mixer.forward, then the layer's ssm_out Scale): without an
+ * in_proj bias ssm_in_multiplier rides on the segments' multipliers (no Scale of the input).
+ */
 function plainSsm(config: FalconH1Config): string[] {
+  const inputScale = config.mamba_proj_bias ? 1 : config.ssm_in_multiplier;
   return [
-    ...times(config.ssm_in_multiplier),
+    ...(config.mamba_proj_bias ? times(config.ssm_in_multiplier) : []),
     ...linear(config.mamba_proj_bias),
     ...new Array<string>(5).fill('Slice'), // z, x, B, C, dt
-    ...config.ssm_multipliers.flatMap(times), // each segment's μP multiplier
+    ...config.ssm_multipliers.flatMap((m) => times(Math.fround(m) * inputScale)), // each segment's μP multiplier
     'Concat', // x, B, C
     'Add', // dt + dt_bias
     'Softplus',
@@ -230,8 +234,8 @@ describe('the kernels of a prefill', () => {
               ['AddRmsNormMatMul', ...rest],
             ]);
             expect(layers[1]!.length).toBe(dtype === 'bf16' ? 24 : 21);
-            // The plain layer (f32): 44 kernels.
-            expect(plainLayerKernels(config).length).toBe(44);
+            // The plain layer (f32): 43 kernels (ssm_in_multiplier on the μP segments' Scales: in_proj has no bias).
+            expect(plainLayerKernels(config).length).toBe(43);
           }
           model.dispose();
           ids.dispose();

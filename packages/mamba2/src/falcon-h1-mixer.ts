@@ -124,13 +124,18 @@ export class FalconH1Mixer {
     this.out_proj = { weight: p['out_proj.weight']!, bias: p['out_proj.bias'] };
   }
 
-  /** in_proj of ssm_in_multiplier·u, split into z, xBC, dt, each segment times its μP multiplier. */
+  /**
+   * zxbcdt = in_proj(ssm_in_multiplier·u) ∘ mup_vector, split into z, xBC, dt: each segment times its μP multiplier
+   * (a Scale with the f32 multiplier — a 16-bit vector would round it). Without an in_proj bias ssm_in_multiplier
+   * joins the segments' multipliers — in_proj(m·u) = m·in_proj(u) — and u is not scaled (one Scale less each way).
+   */
   private project(u: Tensor): { z: Tensor; xBC: Tensor; dt: Tensor } {
     const inputMultiplier = this.config.ssm_in_multiplier;
-    const input = inputMultiplier === 1 ? u : scale(u, inputMultiplier);
+    const folded = this.in_proj.bias === undefined;
+    const input = folded || inputMultiplier === 1 ? u : scale(u, inputMultiplier);
     const projected = linear(input, this.in_proj.weight, this.in_proj.bias);
     const segments = inProjSegments(this.config);
-    const multipliers = segmentMultipliers(this.config);
+    const multipliers = segmentMultipliers(this.config).map((m) => (folded ? m * inputMultiplier : m));
     const parts = split(
       projected,
       segments.map((s) => s.width),

@@ -11,27 +11,23 @@ import { registerGradient } from '../engine.js';
 import type { KernelAttrs } from '../kernel-contract.js';
 import { matmul } from '../ops/matmul.js';
 import type { Tensor } from '../tensor.js';
-import { outputGrad, savedInput, unbroadcast } from './grad-helpers.js';
+import { ifNeeded, outputGrad, savedInput, unbroadcast } from './grad-helpers.js';
 
-registerGradient('MatMul', (dys, node) => {
+registerGradient('MatMul', (dys, node, needs) => {
   const { transposeA, transposeB } = node.attrs as KernelAttrs<'MatMul'>;
   const dc = outputGrad(dys, node);
   const a = savedInput(node, 'a');
   const b = savedInput(node, 'b');
-  let da: Tensor;
-  let db: Tensor;
-  if (!transposeA && !transposeB) {
-    da = matmul(dc, b, false, true);
-    db = matmul(a, dc, true, false);
-  } else if (!transposeA && transposeB) {
-    da = matmul(dc, b, false, false);
-    db = matmul(dc, a, true, false);
-  } else if (transposeA && !transposeB) {
-    da = matmul(b, dc, false, true);
-    db = matmul(a, dc, false, false);
-  } else {
-    da = matmul(b, dc, true, true);
-    db = matmul(dc, a, true, true);
-  }
-  return { a: unbroadcast(da, a.shape), b: unbroadcast(db, b.shape) };
+  const da = (): Tensor => {
+    if (!transposeA) return matmul(dc, b, false, !transposeB);
+    return transposeB ? matmul(b, dc, true, true) : matmul(b, dc, false, true);
+  };
+  const db = (): Tensor => {
+    if (!transposeB) return transposeA ? matmul(a, dc, false, false) : matmul(a, dc, true, false);
+    return transposeA ? matmul(dc, a, true, true) : matmul(dc, a, true, false);
+  };
+  return {
+    a: ifNeeded(needs, 'a', () => unbroadcast(da(), a.shape)),
+    b: ifNeeded(needs, 'b', () => unbroadcast(db(), b.shape)),
+  };
 });

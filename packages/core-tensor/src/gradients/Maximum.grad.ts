@@ -4,16 +4,16 @@
  */
 import { registerGradient } from '../engine.js';
 import { equal, greater, less, scale, where } from '../ops/elementwise.js';
-import { outputGrad, savedInput, scalarLike, unbroadcast } from './grad-helpers.js';
+import { ifNeeded, outputGrad, savedInput, scalarLike, unbroadcast } from './grad-helpers.js';
 
-registerGradient('Maximum', (dys, node) => {
+registerGradient('Maximum', (dys, node, needs) => {
   const dy = outputGrad(dys, node);
   const a = savedInput(node, 'a');
   const b = savedInput(node, 'b');
   const zero = scalarLike(dy, 0);
   const tie = where(equal(a, b), scale(dy, 0.5), zero);
   return {
-    a: unbroadcast(where(greater(a, b), dy, tie), a.shape),
-    b: unbroadcast(where(less(a, b), dy, tie), b.shape),
+    a: ifNeeded(needs, 'a', () => unbroadcast(where(greater(a, b), dy, tie), a.shape)),
+    b: ifNeeded(needs, 'b', () => unbroadcast(where(less(a, b), dy, tie), b.shape)),
   };
 });

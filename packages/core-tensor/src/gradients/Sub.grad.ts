@@ -1,9 +1,12 @@
 /** d(a − b): dy to a, −dy to b, each summed over its broadcast axes. */
 import { registerGradient } from '../engine.js';
 import { neg } from '../ops/elementwise.js';
-import { outputGrad, savedInput, unbroadcast } from './grad-helpers.js';
+import { ifNeeded, outputGrad, savedInput, unbroadcast } from './grad-helpers.js';
 
-registerGradient('Sub', (dys, node) => {
+registerGradient('Sub', (dys, node, needs) => {
   const dy = outputGrad(dys, node);
-  return { a: unbroadcast(dy, savedInput(node, 'a').shape), b: neg(unbroadcast(dy, savedInput(node, 'b').shape)) };
+  return {
+    a: ifNeeded(needs, 'a', () => unbroadcast(dy, savedInput(node, 'a').shape)),
+    b: ifNeeded(needs, 'b', () => neg(unbroadcast(dy, savedInput(node, 'b').shape))),
+  };
 });

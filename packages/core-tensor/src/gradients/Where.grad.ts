@@ -5,14 +5,14 @@
  */
 import { registerGradient } from '../engine.js';
 import { where } from '../ops/elementwise.js';
-import { outputGrad, savedInput, scalarLike, unbroadcast } from './grad-helpers.js';
+import { ifNeeded, outputGrad, savedInput, scalarLike, unbroadcast } from './grad-helpers.js';
 
-registerGradient('Where', (dys, node) => {
+registerGradient('Where', (dys, node, needs) => {
   const dy = outputGrad(dys, node);
   const condition = savedInput(node, 'condition');
   const zero = scalarLike(dy, 0);
   return {
-    a: unbroadcast(where(condition, dy, zero), savedInput(node, 'a').shape),
-    b: unbroadcast(where(condition, zero, dy), savedInput(node, 'b').shape),
+    a: ifNeeded(needs, 'a', () => unbroadcast(where(condition, dy, zero), savedInput(node, 'a').shape)),
+    b: ifNeeded(needs, 'b', () => unbroadcast(where(condition, zero, dy), savedInput(node, 'b').shape)),
   };
 });

@@ -59,3 +59,15 @@ export function outputGrad(dys: Readonly<Record<string, Tensor | undefined>>, no
   if (dy === undefined) throw new Error(`internal gradient error: ${node.name} called without an output gradient`);
   return dy;
 }
+
+/**
+ * `make()` when backprop needs the gradient of input `key` (GradFunc's `needs`; all are needed without it), else
+ * undefined — a constant operand's gradient is never computed.
+ */
+export function ifNeeded(
+  needs: ((key: string) => boolean) | undefined,
+  key: string,
+  make: () => Tensor,
+): Tensor | undefined {
+  return needs === undefined || needs(key) ? make() : undefined;
+}
