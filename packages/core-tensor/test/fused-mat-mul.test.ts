@@ -47,6 +47,54 @@ function relativeL2(got: readonly number[], want: readonly number[]): number {
 /** Bounds on the relative L2 error against exact f64 arithmetic (the conformance suite's per-dtype tolerances). */
 const BOUND: Record<string, number> = { f64: 1e-12, f32: 1e-5, bf16: 1e-2, f16: 5e-3 };
 
+/** A norm-fused kernel's two outputs. */
+interface SumAndY {
+  sum: Tensor;
+  y: Tensor;
+}
+
+/**
+ * `run()` natively and then composed (the fallback policy set for `kernel`): one dispatch of each, and each gives
+ * `unfused`'s dtype, `shape` / `yShape` and bits for sum and y. Returns [native, composed] (the caller disposes).
+ */
+async function fusedAndComposed(
+  kernel: 'AddRmsNormMatMul' | 'AddRmsNormSwiGluMlp',
+  run: () => SumAndY,
+  unfused: SumAndY,
+  dtype: DType,
+  shape: number[],
+  yShape: number[],
+): Promise<[SumAndY, SumAndY]> {
+  resetDispatchCounts();
+  const fused = run();
+  setFallbackPolicy([kernel]);
+  const composed = run();
+  expect(dispatchCounts()[kernel]).toEqual({ native: 1, fallback: 1 });
+  for (const out of [fused, composed]) {
+    expect([out.sum.dtype, out.y.dtype]).toEqual([dtype, dtype]);
+    expect(out.sum.shape).toEqual(shape);
+    expect(out.y.shape).toEqual(yShape);
+    expect(await read(out.sum)).toEqual(await read(unfused.sum));
+    expect(await read(out.y)).toEqual(await read(unfused.y));
+  }
+  return [fused, composed];
+}
+
+/** Two vjp results' gradients are the same bits; then both results, and `also`, are disposed. */
+async function expectSameGradients(
+  fused: ReturnType<typeof vjp>,
+  unfused: ReturnType<typeof vjp>,
+  also: Tensor[],
+): Promise<void> {
+  for (const [i, g] of fused.grads.entries()) expect(await read(g!)).toEqual(await read(unfused.grads[i]!));
+  for (const result of [fused, unfused]) {
+    const value = result.value as Tensor | Record<string, Tensor>;
+    const outputs = 'dataId' in value ? [value as Tensor] : Object.values(value);
+    for (const t of [...outputs, ...result.grads]) t?.dispose();
+  }
+  for (const t of also) t.dispose();
+}
+
 /** rows × n values of y = a · wᵀ in f64, a [rows, k], w [n, k]. */
 function project(a: readonly number[], w: readonly number[], rows: number, k: number, n: number): number[] {
   const y: number[] = [];
@@ -145,18 +193,14 @@ describe('addRmsNormMatMul: values', () => {
           const { sum, normed } = addRmsNorm(x, r, nw, eps);
           return { sum, y: linear(normed, w) };
         });
-        resetDispatchCounts();
-        const fused = addRmsNormMatMul(x, r, nw, w, eps);
-        setFallbackPolicy(['AddRmsNormMatMul']);
-        const composed = addRmsNormMatMul(x, r, nw, w, eps);
-        expect(dispatchCounts().AddRmsNormMatMul).toEqual({ native: 1, fallback: 1 });
-        for (const out of [fused, composed]) {
-          expect([out.sum.dtype, out.y.dtype]).toEqual([dtype, dtype]);
-          expect(out.sum.shape).toEqual(shape);
-          expect(out.y.shape).toEqual([rows, 1, N]);
-          expect(await read(out.sum)).toEqual(await read(unfused.sum));
-          expect(await read(out.y)).toEqual(await read(unfused.y));
-        }
+        const [fused, composed] = await fusedAndComposed(
+          'AddRmsNormMatMul',
+          () => addRmsNormMatMul(x, r, nw, w, eps),
+          unfused,
+          dtype,
+          shape,
+          [rows, 1, N],
+        );
         // The formulas in f64 from the dtype's inputs (what the tensors hold), no intermediate rounding.
         const [xv, rv, nwv, wv] = await Promise.all([x, r, nw, w].map(read));
         const { sum, normed } = addRmsNormF64(xv!, rv!, nwv!, D, eps);
@@ -189,11 +233,7 @@ describe('addRmsNormMatMul: values', () => {
       [x, r, nw, w],
       dys,
     );
-    for (const [i, g] of fused.grads.entries()) expect(await read(g!)).toEqual(await read(unfused.grads[i]!));
-    for (const result of [fused, unfused]) {
-      for (const t of [...Object.values(result.value), ...result.grads]) t?.dispose();
-    }
-    for (const t of [x, r, nw, w, dSum, dY]) t.dispose();
+    await expectSameGradients(fused, unfused, [x, r, nw, w, dSum, dY]);
   });
 });
 
@@ -248,8 +288,7 @@ describe('swiGluPackedMatMul: values', () => {
     const dY = tensor(values(3 * N, 43), [3, N], 'f32');
     const fused = vjp(() => swiGluPackedMatMul(gateUp, w, gateMultiplier), [gateUp, w], dY);
     const unfused = vjp(() => linear(swiGluPacked(gateUp, gateMultiplier), w), [gateUp, w], dY);
-    for (const [i, g] of fused.grads.entries()) expect(await read(g!)).toEqual(await read(unfused.grads[i]!));
-    for (const t of [fused.value, unfused.value, ...fused.grads, ...unfused.grads, gateUp, w, dY]) t?.dispose();
+    await expectSameGradients(fused, unfused, [gateUp, w, dY]);
   });
 });
 
@@ -317,18 +356,14 @@ describe('addRmsNormSwiGluMlp: values', () => {
           const { sum, y } = addRmsNormMatMul(x, r, nw, wGateUp, eps);
           return { sum, y: swiGluPackedMatMul(y, wDown, gateMultiplier) };
         });
-        resetDispatchCounts();
-        const fused = addRmsNormSwiGluMlp(x, r, nw, wGateUp, wDown, eps, gateMultiplier);
-        setFallbackPolicy(['AddRmsNormSwiGluMlp']);
-        const composed = addRmsNormSwiGluMlp(x, r, nw, wGateUp, wDown, eps, gateMultiplier);
-        expect(dispatchCounts().AddRmsNormSwiGluMlp).toEqual({ native: 1, fallback: 1 });
-        for (const out of [fused, composed]) {
-          expect([out.sum.dtype, out.y.dtype]).toEqual([dtype, dtype]);
-          expect(out.sum.shape).toEqual(shape);
-          expect(out.y.shape).toEqual([rows, 1, N]);
-          expect(await read(out.sum)).toEqual(await read(unfused.sum));
-          expect(await read(out.y)).toEqual(await read(unfused.y));
-        }
+        const [fused, composed] = await fusedAndComposed(
+          'AddRmsNormSwiGluMlp',
+          () => addRmsNormSwiGluMlp(x, r, nw, wGateUp, wDown, eps, gateMultiplier),
+          unfused,
+          dtype,
+          shape,
+          [rows, 1, N],
+        );
         // The formulas in f64 from the dtype's inputs, no intermediate rounding.
         const [xv, rv, nwv, gv, dv] = await Promise.all([x, r, nw, wGateUp, wDown].map(read));
         const { sum, normed } = addRmsNormF64(xv!, rv!, nwv!, D, eps);
@@ -380,10 +415,6 @@ describe('addRmsNormSwiGluMlp: values', () => {
       inputs,
       dys,
     );
-    for (const [i, g] of fused.grads.entries()) expect(await read(g!)).toEqual(await read(unfused.grads[i]!));
-    for (const result of [fused, unfused]) {
-      for (const t of [...Object.values(result.value), ...result.grads]) t?.dispose();
-    }
-    for (const t of [...inputs, dys.sum, dys.y]) t.dispose();
+    await expectSameGradients(fused, unfused, [...inputs, dys.sum, dys.y]);
   });
 });

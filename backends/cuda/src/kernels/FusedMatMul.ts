@@ -16,6 +16,11 @@ function rowsOf(t: TensorInfo, inner: number): number {
   return inner === 0 ? 0 : sizeOf(t.shape) / inner;
 }
 
+/** A norm-fused kernel's outputs: the stored sum, x's shape, and y [..., N]; both in x's dtype. */
+function sumAndY(backend: CudaBackend, x: TensorInfo, N: number): { sum: TensorInfo; y: TensorInfo } {
+  return { sum: backend.output(x.shape, x.dtype), y: backend.output([...x.shape.slice(0, -1), N], x.dtype) };
+}
+
 // Registered only when the loaded addon has the methods (register-addon-kernels.ts), hence the non-null assertions.
 export function addRmsNormMatMul(
   backend: CudaBackend,
@@ -24,8 +29,7 @@ export function addRmsNormMatMul(
 ): KernelOutputs<'AddRmsNormMatMul'> {
   const D = normWeight.shape[0]!;
   const N = weight.shape[0]!;
-  const sum = backend.output(x.shape, x.dtype);
-  const y = backend.output([...x.shape.slice(0, -1), N], x.dtype);
+  const { sum, y } = sumAndY(backend, x, N);
   backend.ctx.AddRmsNormMatMul!(
     backend.id(sum),
     backend.id(y),
@@ -71,8 +75,7 @@ export function addRmsNormSwiGluMlp(
   const D = normWeight.shape[0]!;
   const I = gateUpWeight.shape[0]! / 2;
   const N = downWeight.shape[0]!;
-  const sum = backend.output(x.shape, x.dtype);
-  const y = backend.output([...x.shape.slice(0, -1), N], x.dtype);
+  const { sum, y } = sumAndY(backend, x, N);
   backend.ctx.AddRmsNormSwiGluMlp!(
     backend.id(sum),
     backend.id(y),

@@ -63,6 +63,13 @@ const halfBOnly = (tag: string | undefined): Pick<ConformanceCase, 'dtypes' | 'b
 /** [M, K], or [M, 1, K] (a decode step's [B, 1, D]) for odd M. */
 const rowsShape = (m: number, k: number): number[] => (m % 2 === 1 ? [m, 1, k] : [m, k]);
 
+/** AddRmsNorm's inputs for M rows of width D: x and residual in [−2, 2], normWeight in [0.5, 1.5]. */
+const normInputs = (rng: Rng, m: number, d: number) => [
+  floatIn(rng, 'x', rowsShape(m, d), -2, 2),
+  floatIn(rng, 'residual', rowsShape(m, d), -2, 2),
+  floatIn(rng, 'normWeight', [d], 0.5, 1.5),
+];
+
 const addRmsNormMatMulCases: ConformanceCase[] = NORM_WIDTHS.flatMap(({ k: d, n, tag }) =>
   ROWS.map(
     (m): ConformanceCase => ({
@@ -70,12 +77,7 @@ const addRmsNormMatMulCases: ConformanceCase[] = NORM_WIDTHS.flatMap(({ k: d, n,
       params: `x=[${rowsShape(m, d).join(',')}],weight=[${n},${d}],eps=${EPS}`,
       tag,
       ...halfBOnly(tag),
-      inputs: (rng: Rng) => [
-        floatIn(rng, 'x', rowsShape(m, d), -2, 2),
-        floatIn(rng, 'residual', rowsShape(m, d), -2, 2),
-        floatIn(rng, 'normWeight', [d], 0.5, 1.5),
-        floatIn(rng, 'weight', [n, d]),
-      ],
+      inputs: (rng: Rng) => [...normInputs(rng, m, d), floatIn(rng, 'weight', [n, d])],
       run: ({ x, residual, normWeight, weight }) => ops.addRmsNormMatMul(x!, residual!, normWeight!, weight!, EPS),
     }),
   ),
@@ -102,9 +104,7 @@ const addRmsNormSwiGluMlpCases: ConformanceCase[] = MLP_WIDTHS.flatMap(({ d, i, 
       tag,
       ...halfBOnly(tag),
       inputs: (rng: Rng) => [
-        floatIn(rng, 'x', rowsShape(m, d), -2, 2),
-        floatIn(rng, 'residual', rowsShape(m, d), -2, 2),
-        floatIn(rng, 'normWeight', [d], 0.5, 1.5),
+        ...normInputs(rng, m, d),
         floatIn(rng, 'gateUpWeight', [2 * i, d], -0.5, 0.5),
         floatIn(rng, 'downWeight', [n, i]),
       ],
