@@ -23,10 +23,11 @@
  * is, when known, and mat_vec.cu prefetches its weights only when they are outside it.
  *
  * Converted (wait, then allow, at the top): matVecKernel (mat_vec.cu) and skinnyGemmKernel (skinny_gemm.cu) — both
- * may load their weight before the wait —, ssmDecodeStepKernel (its state rows before the wait) and
- * attnDecodeStepKernel (its first cache tile before the wait), addRmsNormKernel (add_rms_norm.cu), swiGluKernel
- * (swi_glu.cu), stridedCopyKernel and concatKernel (layout.cu: Slice, Transpose, Concat), gatherKernel (layout.cu:
- * the embedding), argMaxKernel and argMaxRowBlockKernel (reduce.cu). Their launchers record the ranges they write.
+ * may load their weight before the wait —, ssmDecodeStepKernel and ssmDecodeStepWideKernel (their state rows, conv
+ * windows and weights and dt's parameters before the wait) and attnDecodeStepKernel (its first cache tile before the
+ * wait), addRmsNormKernel (add_rms_norm.cu), swiGluKernel (swi_glu.cu), stridedCopyKernel and concatKernel (layout.cu:
+ * Slice, Transpose, Concat), gatherKernel (layout.cu: the embedding), argMaxKernel and argMaxRowBlockKernel
+ * (reduce.cu). Their launchers record the ranges they write.
  */
 #pragma once
 

@@ -56,7 +56,26 @@ struct DecodeDims {
   float dtMin, dtMax;
   bool early;    // PDL: the state rows are copied before the wait (the predecessor does not write the state)
   bool inPlace;  // nextConv == convState, nextState == ssmState (SsmDecodeStepInPlace)
+  // PDL: the conv windows, weights and bias and dt's bias, A and D load before the wait (the predecessor writes none
+  // of them; it writes zxbcdt, the token's inputs, read after the wait).
+  bool earlyParameters;
 };
+
+/**
+ * Programmatic Dependent Launch's wait (pdl_launch.cuh) with the step's two groups of reads that may precede it: the
+ * state rows (d.early) and the conv and dt parameters (d.earlyParameters), each before the wait where the previous
+ * kernel does not write it, else after.
+ */
+template <typename CopyState, typename LoadParameters>
+__device__ __forceinline__ void waitAfterEarlyReads(const DecodeDims& d, CopyState&& copyState,
+                                                    LoadParameters&& loadParameters) {
+  if (d.early) copyState();
+  if (d.earlyParameters) loadParameters();
+  pdl::waitForPredecessor();
+  pdl::allowDependents();
+  if (!d.early) copyState();
+  if (!d.earlyParameters) loadParameters();
+}
 
 template <typename T>
 __device__ __forceinline__ float convChannel(T* nextConv, const T* convState, const T* convWeight, const T* convBias,
@@ -121,10 +140,10 @@ __device__ __forceinline__ void storeWindow4(T* p, T a, T b, T c, T e) {
   *reinterpret_cast<Window4<T>*>(p) = w;
 }
 
+/** A channel's window, weights and bias: what the step reads that the in-projection before it does not write. */
 template <typename T>
-__device__ __forceinline__ void loadConvChannel(ConvChannelLoads<T>& c, const T* convState, const T* convWeight,
-                                                const T* convBias, const T* in, int64_t b, int64_t ch,
-                                                const DecodeDims& d) {
+__device__ __forceinline__ void loadConvParameters(ConvChannelLoads<T>& c, const T* convState, const T* convWeight,
+                                                   const T* convBias, int64_t b, int64_t ch, const DecodeDims& d) {
   const T* s = convState + (b * d.convDim + ch) * d.K;
   if (d.K == kMaxK) {  // Falcon-H1's conv width: the window and the weights as one access each
     T window[4], weight[4];
@@ -147,7 +166,6 @@ __device__ __forceinline__ void loadConvChannel(ConvChannelLoads<T>& c, const T*
     c.weightLast = convWeight[ch * d.K + d.K - 1];
   }
   c.bias = convBias ? toF<T>(convBias[ch]) : 0.f;
-  c.xin = in[d.dSsm + ch];
 }
 
 /** convChannel's result (same order of operations) from the loaded values; writes the next state where `write`. */
@@ -316,7 +334,8 @@ __global__ void __launch_bounds__(kThreads)
 
   // 0. This block's state rows start on their way into shared memory (they are read last) — under Programmatic
   //    Dependent Launch (pdl_launch.cuh) before the wait for the previous kernel (in_proj's projection) where that
-  //    kernel does not write the state — and dt's inputs load.
+  //    kernel does not write the state — and so do the conv windows, weights and bias and dt's bias, A and D
+  //    (loadParameters, d.earlyParameters); the token's inputs (zxbcdt) are read after the wait.
   auto copyState = [&] {
     if constexpr (kVec4) {
       const uint4* src = reinterpret_cast<const uint4*>(ssmState + ((b * d.H + h) * d.P + p0) * d.N);
@@ -326,16 +345,8 @@ __global__ void __launch_bounds__(kThreads)
       asm volatile("cp.async.commit_group;" ::: "memory");
     }
   };
-  if (d.early) copyState();
-  pdl::waitForPredecessor();
-  pdl::allowDependents();
-  if (!d.early) copyState();
-  const float raw = toF<T>(in[d.dSsm + d.convDim + h]) + dtBias[h];
-  const float Ah = A[h];
-  const float skip = D ? D[h] : 0.f;
-
-  // 1. The conv update of this block's channels: its rows' x channels, then its group's N B and N C channels
-  //    (channel i of the block: its conv channel and its shared-memory value, sx, sB and sC being contiguous).
+  // The conv update's channels (step 1): this block's rows' x channels, then its group's N B and N C channels
+  // (channel i of the block: its conv channel and its shared-memory value, sx, sB and sC being contiguous).
   const int64_t channels = rows + 2 * d.N;
   auto channelOf = [&](int64_t i) -> int64_t {
     if (i < rows) return h * d.P + p0 + i;
@@ -345,12 +356,29 @@ __global__ void __launch_bounds__(kThreads)
   auto valueOf = [&](int64_t i) -> float* {
     return i < rows ? sx + i : i < rows + d.N ? sB + (i - rows) : sC + (i - rows - d.N);
   };
+  ConvChannelLoads<T> loads[kFastConv ? kConvRounds : 1];
+  float dtBiasH, Ah, skip;
+  auto loadParameters = [&] {
+    if constexpr (kFastConv) {
+#pragma unroll
+      for (int u = 0; u < kConvRounds; ++u) {
+        const int64_t i = threadIdx.x + u * kThreads;
+        loadConvParameters<T>(loads[u], convState, convWeight, convBias, b, channelOf(i < channels ? i : 0), d);
+      }
+    }
+    dtBiasH = dtBias[h];
+    Ah = A[h];
+    skip = D ? D[h] : 0.f;
+  };
+  waitAfterEarlyReads(d, copyState, loadParameters);
+  const float raw = toF<T>(in[d.dSsm + d.convDim + h]) + dtBiasH;
+
+  // 1. The conv update of this block's channels.
   if constexpr (kFastConv) {
-    ConvChannelLoads<T> loads[kConvRounds];
 #pragma unroll
     for (int u = 0; u < kConvRounds; ++u) {
       const int64_t i = threadIdx.x + u * kThreads;
-      loadConvChannel<T>(loads[u], convState, convWeight, convBias, in, b, channelOf(i < channels ? i : 0), d);
+      loads[u].xin = in[d.dSsm + channelOf(i < channels ? i : 0)];
     }
     if (d.gate && static_cast<int>(threadIdx.x) < rows) sz[threadIdx.x] = toF<T>(in[h * d.P + p0 + threadIdx.x]);
 #pragma unroll
@@ -585,33 +613,38 @@ __global__ void __launch_bounds__(kThreads)
     }
     asm volatile("cp.async.commit_group;" ::: "memory");
   };
-  if (d.early) copyState();
-  pdl::waitForPredecessor();
-  pdl::allowDependents();
-  if (!d.early) copyState();
-  T dtRaw{};
-  float bias = 0.f, Ah = 0.f;
-  if (tid == 0) dtRaw = in[dSsm + d.convDim + h], bias = dtBias[h], Ah = A[h];  // step 2's inputs (thread 0's)
-  const float skip = D ? D[h] : 0.f;
-  T zRaw{};
-  if (d.gate && tid < rows) zRaw = in[h * P + p0 + tid];
-
-  // 1. The conv channels: the group's N B channels, its N C channels, then the block's x channels.
+  // The conv channels (step 1): the group's N B channels, its N C channels, then the block's x channels. Their
+  // windows, weights and biases, and dt's bias, A and D, load before the wait where the predecessor writes none of
+  // them (d.earlyParameters); the token's inputs (zxbcdt, the predecessor's output) after it.
   auto channelOf = [&](int i) {
     return i < N ? dSsm + g * N + i : i < 2 * N ? dSsm + gn + g * N + (i - N) : h * P + p0 + (i - 2 * N);
   };
   Window4<T> window[kRounds], weight[kRounds];
   T convBiasRaw[kRounds], xin[kRounds];
+  float bias = 0.f, Ah = 0.f, skip = 0.f;
+  auto loadParameters = [&] {
+#pragma unroll
+    for (int u = 0; u < kRounds; ++u) {
+      const int i = tid + u * kThreads;
+      if (i < channels) {
+        const int ch = channelOf(i);
+        window[u] = *reinterpret_cast<const Window4<T>*>(convRow + ch * kMaxK);
+        weight[u] = *reinterpret_cast<const Window4<T>*>(convWeight + ch * kMaxK);
+        if (convBias) convBiasRaw[u] = convBias[ch];
+      }
+    }
+    if (tid == 0) bias = dtBias[h], Ah = A[h];  // step 2's inputs (thread 0's)
+    skip = D ? D[h] : 0.f;
+  };
+  waitAfterEarlyReads(d, copyState, loadParameters);
+  T dtRaw{};
+  if (tid == 0) dtRaw = in[dSsm + d.convDim + h];
+  T zRaw{};
+  if (d.gate && tid < rows) zRaw = in[h * P + p0 + tid];
 #pragma unroll
   for (int u = 0; u < kRounds; ++u) {
     const int i = tid + u * kThreads;
-    if (i < channels) {
-      const int ch = channelOf(i);
-      window[u] = *reinterpret_cast<const Window4<T>*>(convRow + ch * kMaxK);
-      weight[u] = *reinterpret_cast<const Window4<T>*>(convWeight + ch * kMaxK);
-      if (convBias) convBiasRaw[u] = convBias[ch];
-      xin[u] = in[dSsm + ch];
-    }
+    if (i < channels) xin[u] = in[dSsm + channelOf(i)];
   }
   if (d.gate && tid < rows) sz[tid] = siluF(toF<T>(zRaw));  // the gate factor, once per row
   // 2. dt and the decay in f32 (as the general kernel), by one thread: every thread reads them after the barrier.
@@ -777,10 +810,17 @@ void launchSsmDecodeStep(Ctx& ctx, int dtype, void* y, void* nextConv, void* nex
     throw Error("SsmDecodeStep: a 16-bit SSM state needs f16 or bf16 activations");
   const size_t stateBytes = static_cast<size_t>(a.B * a.H * a.P * a.N) * (a.state16 ? dtypeSize(dtype) : sizeof(float));
   const bool early = readableBeforeWait(ctx, ssmState, stateBytes);
+  const size_t es = dtypeSize(dtype), heads = static_cast<size_t>(a.H) * sizeof(float);
+  const bool earlyParameters =
+      readableBeforeWait(ctx, convState, static_cast<size_t>(a.B * convDim * a.K) * es) &&
+      readableBeforeWait(ctx, convWeight, static_cast<size_t>(convDim * a.K) * es) &&
+      (convBias == nullptr || readableBeforeWait(ctx, convBias, static_cast<size_t>(convDim) * es)) &&
+      readableBeforeWait(ctx, dtBias, heads) && readableBeforeWait(ctx, A, heads) &&
+      (D == nullptr || readableBeforeWait(ctx, D, heads));
   const int64_t yStride = a.yStride == 0 ? dSsm : a.yStride;
   if (yStride < dSsm) throw Error("SsmDecodeStep: y's rows are narrower than H·P");
-  const DecodeDims d{a.B,         a.H,      a.P,     a.G,       a.N,      a.K,      dSsm,  convDim, a.rowStride,
-                     a.offset,    yStride,  a.convSilu, a.gate, a.dtMin, a.dtMax, early, inPlace};
+  const DecodeDims d{a.B,      a.H,     a.P,        a.G,    a.N,     a.K,     dSsm,  convDim, a.rowStride, a.offset,
+                     yStride,  a.convSilu, a.gate, a.dtMin, a.dtMax, early, inPlace, earlyParameters};
   FH_DISPATCH_FLOAT(dtype, "SsmDecodeStep", {
     const T* in = static_cast<const T*>(zxbcdt);
     const T* cs = static_cast<const T*>(convState);
@@ -807,7 +847,6 @@ void launchSsmDecodeStep(Ctx& ctx, int dtype, void* y, void* nextConv, void* nex
     }
   });
   // What the launch writes (the call's only stream work), for the next PDL kernel's early reads.
-  const size_t es = dtypeSize(dtype);
   ctx.lastWrites.begin();
   ctx.lastWrites.add(y, static_cast<size_t>(a.B * yStride) * (a.gate ? es : sizeof(float)));
   ctx.lastWrites.add(nextConv, static_cast<size_t>(a.B * convDim * a.K) * es);
