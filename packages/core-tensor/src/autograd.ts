@@ -112,6 +112,8 @@ function backprop(tape: Tape, seeds: Array<[Tensor, Tensor]>, xs: readonly Tenso
     const previous = accumulated.get(target.id);
     accumulated.set(target.id, previous ? ENGINE.runKernel('Add', { a: previous, b: grad }, {}) : grad);
   };
+  // An input's gradient is accumulated when the input depends on what the tape watches and can carry a gradient.
+  const receivesGradient = (t: Tensor): boolean => tape.watched.has(t.id) && isFloatDType(t.dtype);
   ENGINE.noGrad(() => {
     for (const [out, dy] of seeds) accumulate(out, dy);
     for (let n = tape.nodes.length - 1; n >= 0; n--) {
@@ -128,7 +130,7 @@ function backprop(tape: Tape, seeds: Array<[Tensor, Tensor]>, xs: readonly Tenso
       const needs = (key: string): boolean => {
         const input = node.inputs[key];
         if (input === undefined) return false;
-        return (Array.isArray(input) ? input : [input]).some((t) => tape.watched.has(t.id) && isFloatDType(t.dtype));
+        return (Array.isArray(input) ? input : [input]).some(receivesGradient);
       };
       const inputGrads = node.gradFunc(dys, node, needs);
       for (const [key, input] of Object.entries(node.inputs)) {
@@ -138,9 +140,9 @@ function backprop(tape: Tape, seeds: Array<[Tensor, Tensor]>, xs: readonly Tenso
           const list = g as (Tensor | undefined)[];
           input.forEach((t, i) => {
             const gi = list[i];
-            if (gi && tape.watched.has(t.id) && isFloatDType(t.dtype)) accumulate(t, gi);
+            if (gi && receivesGradient(t)) accumulate(t, gi);
           });
-        } else if (tape.watched.has(input.id) && isFloatDType(input.dtype)) {
+        } else if (receivesGradient(input)) {
           accumulate(input, g as Tensor);
         }
       }
