@@ -54,6 +54,12 @@ export interface CudaMemoryStats {
    */
   gemmMatVecPrefetch: number;
   gemmSkinny: number;
+  /**
+   * SsmDecodeStep launches (ParallelMixersDecodeStep's SSM half included) that read their conv windows, conv weights
+   * and bias and dt's bias, A and D before the Programmatic-Dependent-Launch wait: only when the stream's previous
+   * kernel writes none of them. Counted when launched or captured.
+   */
+  ssmDecodeEarlyParameters: number;
 }
 
 export interface CudaDeviceInfo {

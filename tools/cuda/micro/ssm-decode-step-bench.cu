@@ -12,8 +12,10 @@
  * out-of-place chain's within a few steps, so each case runs kSteps steps eagerly and then kSteps graph replays, the
  * zxbcdt row changing every step, and compares y, the conv state and the SSM state after each.
  * Timing, 200 steps captured in one graph and replayed (best of 5): "copies" is the out-of-place kernel followed by
- * the two state copies a decoder needs to carry its state (what StaticDecoder did before the in-place form), "in
- * place" the in-place kernel alone, "bf16 state" the in-place kernel with the state in bf16 (a 16-bit state).
+ * the two state copies a decoder needs to carry its state (what StaticDecoder did before the in-place form), "out of
+ * place" that kernel alone (ping-pong buffers: no tickets, the group's first block writes the next B/C windows), "in
+ * place" the in-place kernel alone — the difference is the in-place form's tail, the last block of each group
+ * shifting the group's B/C windows after the ticket —, "bf16 state" the in-place kernel with the state in bf16.
  */
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
@@ -63,8 +65,8 @@ int main(int argc, char** argv) {
   const cudaDeviceProp prop = micro::openContext(ctx, alloc);
   std::printf("%s, %d SMs: SsmDecodeStep in place vs out of place, bf16 activations, f32 state\n", prop.name,
               ctx.smCount);
-  std::printf("%4s %4s %4s %3s %4s %2s %7s %10s %14s %12s %14s\n", "B", "H", "P", "G", "N", "K", "offset", "same bits",
-              "copies us", "in place us", "bf16 state us");
+  std::printf("%4s %4s %4s %3s %4s %2s %7s %10s %14s %12s %12s %14s\n", "B", "H", "P", "G", "N", "K", "offset",
+              "same bits", "copies us", "out of pl us", "in place us", "bf16 state us");
   // The 0.5B's mixer (H 24, P 64, G 1, N 128, K 4) at batch 1, 16 (16-row blocks: 96 per group) and 32 (whole-head
   // blocks); an awkward one (two groups, N not a multiple of 4: the scalar state path, the generic conv).
   const Case cases[] = {{1, 24, 64, 1, 128, 4, 0, 0},
@@ -153,6 +155,7 @@ int main(int argc, char** argv) {
       fh::check(cudaMemcpyAsync(stateOut[0], stateOut[1], stateBytes, cudaMemcpyDeviceToDevice, ctx.stream), "copy");
       ctx.lastWrites.forget();
     });
+    const float outOfPlaceUs = micro::microsecondsPerLaunch(ctx.stream, kLaunches, [&] { outOfPlace(rows[0]); });
     const float inPlaceUs = micro::microsecondsPerLaunch(ctx.stream, kLaunches, [&] { inPlace(rows[0]); });
     // The same in-place step with a 16-bit (bf16) state, as transformers keeps it: half the state's bytes.
     std::vector<__nv_bfloat16> state16(state0.size());
@@ -165,10 +168,10 @@ int main(int argc, char** argv) {
                               dtBias, A, D, tickets, args16);
     });
     cudaFree(stateIn16);
-    std::printf("%4lld %4lld %4lld %3lld %4lld %2lld %7lld %10s %14.2f %12.2f %14.2f\n", static_cast<long long>(c.B),
+    std::printf("%4lld %4lld %4lld %3lld %4lld %2lld %7lld %10s %14.2f %12.2f %12.2f %14.2f\n", static_cast<long long>(c.B),
                 static_cast<long long>(c.H), static_cast<long long>(c.P), static_cast<long long>(c.G),
                 static_cast<long long>(c.N), static_cast<long long>(c.K), static_cast<long long>(c.offset),
-                same ? "yes" : "NO", copies, inPlaceUs, inPlace16Us);
+                same ? "yes" : "NO", copies, outOfPlaceUs, inPlaceUs, inPlace16Us);
     for (auto* r : rows) cudaFree(r);
     for (void* p : {static_cast<void*>(convWeight), static_cast<void*>(convBias), static_cast<void*>(dtBias),
                     static_cast<void*>(A), static_cast<void*>(D), static_cast<void*>(convOut[0]),

@@ -357,7 +357,7 @@ bool tryLaunchMatVec(Ctx& ctx, const GemmArgs& g, void* out, const void* a, cons
       launchTyped<__nv_bfloat16>(ctx, g.M, out, pa, pb, g.N, g.K, prefetch);
       break;
   }
-  if (prefetch) ctx.lastWrites.prefetches++;
+  if (prefetch) ctx.earlyWeightLoads++;
   ctx.lastWrites.only(out, static_cast<size_t>(g.M * g.N) * es);  // this MatMul's only stream work writes C alone
   return true;
 }
@@ -386,7 +386,7 @@ bool tryLaunchMatVecNormSwiGlu(Ctx& ctx, int dtype, int64_t M, int64_t I, int64_
   FH_DISPATCH_FLOAT(dtype, "AddRmsNormSwiGluMlp (norm, gate|up, SwiGLU)", {
     launchPrologueTyped<T, MatVecPrologue::kAddRmsNorm, true>(ctx, M, act, gateUpWeight, I, K, prefetch, shared, p);
   });
-  if (prefetch) ctx.lastWrites.prefetches++;
+  if (prefetch) ctx.earlyWeightLoads++;
   ctx.lastWrites.begin();  // the call's only stream work
   ctx.lastWrites.add(act, static_cast<size_t>(M * I) * es);
   ctx.lastWrites.add(p.sum, static_cast<size_t>(M * K) * es);
@@ -406,7 +406,7 @@ bool tryLaunchMatVecPrologue(Ctx& ctx, MatVecPrologue kind, int dtype, int64_t M
     else
       launchPrologueTyped<T, MatVecPrologue::kSwiGluPacked>(ctx, M, out, weight, N, K, prefetch, shared, p);
   });
-  if (prefetch) ctx.lastWrites.prefetches++;
+  if (prefetch) ctx.earlyWeightLoads++;
   ctx.lastWrites.begin();  // the call's only stream work
   ctx.lastWrites.add(out, static_cast<size_t>(M * N) * es);
   if (norm) ctx.lastWrites.add(p.sum, static_cast<size_t>(M * K) * es);

@@ -324,7 +324,7 @@ bool tryLaunchSkinnyGemmSwiGlu(Ctx& ctx, int dtype, int64_t M, int64_t I, int64_
     return false;
   const bool prefetch = readableBeforeWait(ctx, gateUpWeight, static_cast<size_t>(2 * I * K) * 2);
   launchGluDtype(SkinnyLaunch{ctx.stream, &ctx, prefetch}, dtype, M, I, K, act, a, gateUpWeight, gateMultiplier);
-  if (prefetch) ctx.lastWrites.prefetches++;
+  if (prefetch) ctx.earlyWeightLoads++;
   ctx.lastWrites.only(act, static_cast<size_t>(M * I) * 2);  // the launch writes the activation alone
   return true;
 }
@@ -344,7 +344,7 @@ bool tryLaunchSkinnyGemm(Ctx& ctx, const GemmArgs& g, void* out, const void* a, 
   const size_t es = dtypeSize(g.dtype);
   const bool prefetch = readableBeforeWait(ctx, pb, static_cast<size_t>(g.N * g.K) * es);
   launchDtype(SkinnyLaunch{ctx.stream, &ctx, prefetch}, ctx.smCount, g.dtype, g.M, g.N, g.K, out, pa, pb, 0);
-  if (prefetch) ctx.lastWrites.prefetches++;
+  if (prefetch) ctx.earlyWeightLoads++;
   ctx.lastWrites.only(out, static_cast<size_t>(g.M * g.N) * es);  // this MatMul's only stream work writes C alone
   return true;
 }

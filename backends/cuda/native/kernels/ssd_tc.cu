@@ -35,6 +35,7 @@
 #include <type_traits>
 
 #include "common.cuh"
+#include "mma_fragments.cuh"
 #include "ssd_tc.cuh"
 #include "ssm_scan.cuh"
 
@@ -192,10 +193,15 @@ struct Unscaled {
   __device__ float operator()(int) const { return 1.f; }
 };
 
+/** Loads a thread keeps in flight while staging (each waits a full L2/HBM round trip; issued one by one, a block's
+ * staging was a chain of them: Nsight Compute's top stall in ssdOutputKernel, "long scoreboard"). */
+constexpr int kInFlight = 4;
+
 /**
  * Rows t0 … t0+Q−1 of a [B, T, K, width] tensor (stored as S: T, or f32 for an f32 dy) at (b, ·, k) into shared memory
  * [Q × ld] as T, row j multiplied by rowScale(j) when SCALED, zero past T and past width. 16-bit rows whose width is a
- * multiple of 8 move as 16-byte vectors.
+ * multiple of 8 move as 16-byte vectors: unscaled ones by cp.async (no register holds them; the caller calls
+ * waitStaged() before the barrier that publishes them), scaled ones kInFlight loads at a time.
  */
 template <typename T, bool SCALED = false, typename RowScale = Unscaled, typename S = T>
 __device__ __forceinline__ void stageRows(T* dst, int ld, const S* __restrict__ src, int64_t b, int64_t t0, int64_t k,
@@ -205,37 +211,68 @@ __device__ __forceinline__ void stageRows(T* dst, int ld, const S* __restrict__ 
   const int rows = d.T - t0 < kQ ? static_cast<int>(d.T - t0) : kQ;
   if constexpr (std::is_same<S, T>::value) {
     if (width % 8 == 0 && aligned16(src)) {
-      const int vecs = ld / 8;
-      for (int i = threadIdx.x; i < kQ * vecs; i += blockDim.x) {
-        const int j = i / vecs, c = (i - j * vecs) * 8;
-        uint4 raw = make_uint4(0, 0, 0, 0);
-        if (c < width && j < rows) {
-          raw = __ldg(reinterpret_cast<const uint4*>(base + j * stride + c));
-          if (SCALED) {
-            alignas(16) T v[8];
-            *reinterpret_cast<uint4*>(v) = raw;
-            const float f = rowScale(j);
+      const int vecs = ld / 8, total = kQ * vecs;
+      if constexpr (!SCALED) {
+        for (int i = threadIdx.x; i < total; i += blockDim.x) {
+          const int j = i / vecs, c = (i - j * vecs) * 8;
+          const bool valid = c < width && j < rows;
+          tc::cpAsync16(dst + j * ld + c, valid ? base + j * stride + c : src, valid);
+        }
+        tc::cpAsyncCommit();
+      } else {
+        for (int i0 = threadIdx.x; i0 < total; i0 += kInFlight * blockDim.x) {
+          uint4 raw[kInFlight];
 #pragma unroll
-            for (int e = 0; e < 8; ++e) v[e] = fromF<T>(f * toF<T>(v[e]));
-            raw = *reinterpret_cast<const uint4*>(v);
+          for (int u = 0; u < kInFlight; ++u) {
+            const int i = i0 + u * blockDim.x, j = i / vecs, c = (i - j * vecs) * 8;
+            raw[u] = make_uint4(0, 0, 0, 0);
+            if (i < total && c < width && j < rows) raw[u] = __ldg(reinterpret_cast<const uint4*>(base + j * stride + c));
+          }
+#pragma unroll
+          for (int u = 0; u < kInFlight; ++u) {
+            const int i = i0 + u * blockDim.x, j = i / vecs, c = (i - j * vecs) * 8;
+            if (i >= total) break;
+            if (c < width && j < rows) {
+              alignas(16) T v[8];
+              *reinterpret_cast<uint4*>(v) = raw[u];
+              const float f = rowScale(j);
+#pragma unroll
+              for (int e = 0; e < 8; ++e) v[e] = fromF<T>(f * toF<T>(v[e]));
+              raw[u] = *reinterpret_cast<const uint4*>(v);
+            }
+            *reinterpret_cast<uint4*>(dst + j * ld + c) = raw[u];
           }
         }
-        *reinterpret_cast<uint4*>(dst + j * ld + c) = raw;
       }
       return;
     }
   }
-  for (int i = threadIdx.x; i < kQ * ld; i += blockDim.x) {
-    const int j = i / ld, c = i - j * ld;
-    float v = 0.f;
-    if (c < width && j < rows) v = toF<S>(base[j * stride + c]) * (SCALED ? rowScale(j) : 1.f);
-    dst[i] = fromF<T>(v);
+  // Element by element (an f32 dy, odd widths), kInFlight loads at a time.
+  for (int i0 = threadIdx.x; i0 < kQ * ld; i0 += kInFlight * blockDim.x) {
+    S raw[kInFlight];
+#pragma unroll
+    for (int u = 0; u < kInFlight; ++u) {
+      const int i = i0 + u * blockDim.x, j = i / ld, c = i - j * ld;
+      if (i < kQ * ld && c < width && j < rows) raw[u] = base[j * stride + c];
+    }
+#pragma unroll
+    for (int u = 0; u < kInFlight; ++u) {
+      const int i = i0 + u * blockDim.x, j = i / ld, c = i - j * ld;
+      if (i >= kQ * ld) break;
+      float v = 0.f;
+      if (c < width && j < rows) v = toF<S>(raw[u]) * (SCALED ? rowScale(j) : 1.f);
+      dst[i] = fromF<T>(v);
+    }
   }
 }
 
+/** Waits for this thread's cp.async copies of stageRows; a __syncthreads after it publishes every thread's. */
+__device__ __forceinline__ void waitStaged() { tc::cpAsyncWait<0>(); }
+
 /**
  * A [P × N] f32 state (global) into shared memory as T [PP × NP], zero-padded, and optionally a second one (src2 →
- * dst2) with this thread's share of the f32 dot product <src, src2> returned. float4 loads when N % 4 = 0.
+ * dst2) with this thread's share of the f32 dot product <src, src2> returned. float4 loads when N % 4 = 0, kInFlight
+ * (of each state) at a time.
  */
 template <typename T>
 __device__ __forceinline__ float stageStates(T* dst, const float* __restrict__ src, T* dst2,
@@ -243,20 +280,29 @@ __device__ __forceinline__ float stageStates(T* dst, const float* __restrict__ s
                                              const SsdDims& d) {
   float dot = 0.f;
   if (d.N % 4 == 0 && aligned16(src) && (src2 == nullptr || aligned16(src2))) {
-    const int vecs = NP / 4;
-    for (int i = threadIdx.x; i < PP * vecs; i += blockDim.x) {
-      const int p = i / vecs, n = (i - p * vecs) * 4;
-      float4 a = make_float4(0.f, 0.f, 0.f, 0.f), g = a;
-      if (p < d.P && n < d.N) {
-        a = __ldg(reinterpret_cast<const float4*>(src + p * d.N + n));
-        if (src2 != nullptr) g = __ldg(reinterpret_cast<const float4*>(src2 + p * d.N + n));
+    const int vecs = NP / 4, total = PP * vecs;
+    for (int i0 = threadIdx.x; i0 < total; i0 += kInFlight * blockDim.x) {
+      float4 a[kInFlight], g[kInFlight];
+#pragma unroll
+      for (int u = 0; u < kInFlight; ++u) {
+        const int i = i0 + u * blockDim.x, p = i / vecs, n = (i - p * vecs) * 4;
+        a[u] = g[u] = make_float4(0.f, 0.f, 0.f, 0.f);
+        if (i < total && p < d.P && n < d.N) {
+          a[u] = __ldg(reinterpret_cast<const float4*>(src + p * d.N + n));
+          if (src2 != nullptr) g[u] = __ldg(reinterpret_cast<const float4*>(src2 + p * d.N + n));
+        }
       }
-      T* o = dst + p * ld + n;
-      o[0] = fromF<T>(a.x), o[1] = fromF<T>(a.y), o[2] = fromF<T>(a.z), o[3] = fromF<T>(a.w);
-      if (src2 != nullptr) {
-        T* o2 = dst2 + p * ld + n;
-        o2[0] = fromF<T>(g.x), o2[1] = fromF<T>(g.y), o2[2] = fromF<T>(g.z), o2[3] = fromF<T>(g.w);
-        dot += a.x * g.x + a.y * g.y + a.z * g.z + a.w * g.w;
+#pragma unroll
+      for (int u = 0; u < kInFlight; ++u) {
+        const int i = i0 + u * blockDim.x, p = i / vecs, n = (i - p * vecs) * 4;
+        if (i >= total) break;
+        T* o = dst + p * ld + n;
+        o[0] = fromF<T>(a[u].x), o[1] = fromF<T>(a[u].y), o[2] = fromF<T>(a[u].z), o[3] = fromF<T>(a[u].w);
+        if (src2 != nullptr) {
+          T* o2 = dst2 + p * ld + n;
+          o2[0] = fromF<T>(g[u].x), o2[1] = fromF<T>(g[u].y), o2[2] = fromF<T>(g[u].z), o2[3] = fromF<T>(g[u].w);
+          dot += a[u].x * g[u].x + a[u].y * g[u].y + a[u].z * g[u].z + a[u].w * g[u].w;
+        }
       }
     }
     return dot;
@@ -285,7 +331,10 @@ struct ChunkOperands {
   unsigned char* rest;  // where the kernel's own arrays start
 };
 
-/** Lays out ChunkOperands, computes the chunk's scalars and stages C, B and x (no barrier after the staging). */
+/**
+ * Lays out ChunkOperands, starts the copies of C, B and x (cp.async: they travel while the chunk's scalars are
+ * computed) and computes the scalars. The caller calls waitStaged() before the barrier after its own staging.
+ */
 template <typename T>
 __device__ ChunkOperands<T> stageChunkOperands(unsigned char* smem, const ChunkBlock& blk, const T* __restrict__ x,
                                                const float* __restrict__ dt, const float* __restrict__ A,
@@ -298,10 +347,10 @@ __device__ ChunkOperands<T> stageChunkOperands(unsigned char* smem, const ChunkB
   o.bs = o.cs + kQ * lN;
   o.xs = o.bs + kQ * lN;
   o.rest = reinterpret_cast<unsigned char*>(o.xs + kQ * lP);
-  chunkPrefix(*o.s, dt, A[blk.h], seq, blk.b, blk.h, blk.t0, d);
   stageRows<T>(o.cs, lN, Cm, blk.b, blk.t0, blk.g, d.G, d.N, d);
   stageRows<T>(o.bs, lN, Bm, blk.b, blk.t0, blk.g, d.G, d.N, d);
   stageRows<T>(o.xs, lP, x, blk.b, blk.t0, blk.h, d.H, d.P, d);
+  chunkPrefix(*o.s, dt, A[blk.h], seq, blk.b, blk.h, blk.t0, d);
   return o;
 }
 
@@ -325,6 +374,7 @@ __global__ void __launch_bounds__(kThreads)
   T* us = reinterpret_cast<T*>(smem + sizeof(ChunkScalars));
   T* vs = us + kQ * lP;
   float* stage = reinterpret_cast<float*>(vs + kQ * lN);
+  stageRows<T>(vs, lN, v, b, t0, g, d.G, d.N, d);  // cp.async: travels while the scalars are computed
   chunkPrefix(s, dt, A[h], seq, b, h, t0, d);
   if (MODE == 0) {
     stageRows<T, true>(us, lP, u, b, t0, h, d.H, d.P, d, [&](int j) { return endWeight(s, j) * s.dt[j]; });
@@ -332,7 +382,7 @@ __global__ void __launch_bounds__(kThreads)
   } else {
     stageRows<T, true>(us, lP, u, b, t0, h, d.H, d.P, d, [&](int i) { return startWeight(s, i); });
   }
-  stageRows<T>(vs, lN, v, b, t0, g, d.G, d.N, d);
+  waitStaged();
   __syncthreads();
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
   const int tilesN = NP / kTile;
@@ -381,6 +431,7 @@ __global__ void __launch_bounds__(kThreads)
   float* stage = cb;  // C·Bᵀ is dead once M is built
   static_assert(kWarps * 2 * kTile * kTile <= kQ * lF, "output staging must fit over C·Bᵀ");
   stageStates<T>(ss, start + ((b * nc + c) * d.H + h) * d.P * d.N, nullptr, nullptr, PP, NP, lN, d);
+  waitStaged();
   __syncthreads();
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
   constexpr int tilesQ = kQ / kTile;
@@ -412,8 +463,9 @@ __global__ void __launch_bounds__(kThreads)
       const int i = ti * kTile + e / kTile, p = tp * kTile + e % kTile;
       const int64_t t = t0 + i;
       if (t < d.T && p < d.P) {
-        const int64_t xi = ((b * d.T + t) * d.H + h) * d.P + p;
-        y[xi] = fromF<Y>(st[e] + startWeight(s, i) * st[kTile * kTile + e] + Dh * toF<T>(x[xi]));
+        // D·x from the staged copy of x (the same 16-bit values): no global load in the store loop.
+        const int64_t yi = ((b * d.T + t) * d.H + h) * d.P + p;
+        y[yi] = fromF<Y>(st[e] + startWeight(s, i) * st[kTile * kTile + e] + Dh * toF<T>(xs[i * lP + p]));
       }
     }
     __syncwarp();
@@ -465,6 +517,7 @@ __global__ void __launch_bounds__(kGradThreads)
   // <S0, Gc> in f32 from the f32 states, and Σ dy·x for dD.
   float dotSG = stageStates<T>(s0, start + stateOff, gs, gend + stateOff, PP, NP, lN, d);
   float dotYX = 0.f;
+  waitStaged();
   __syncthreads();
   for (int i = threadIdx.x; i < kQ * lP; i += kGradThreads) dotYX += toF<T>(dys[i]) * toF<T>(xs[i]);
   dotSG = blockSum(dotSG, red);

@@ -758,6 +758,7 @@ void launchTyped(Ctx& ctx, Y* y, T* nextConv, S* nextState, const T* zxbcdt, con
   }();
   const bool wide = wideAllowed && many && vec4 && d.K == kMaxK && (d.N == 64 || d.N == 128 || d.N == 256) &&
                     d.dSsm + 2 * d.G * d.N < (int64_t(1) << 28) && d.P < (int64_t(1) << 24);
+  if (d.earlyParameters) ctx.earlySsmParameters++;
   const int rowsPerBlock = wide ? kWideRows : vec4 && fastConvFor(kRowsLarge) && many ? kRowsLarge : kRowsSmall;
   const dim3 grid(static_cast<unsigned>((d.P + rowsPerBlock - 1) / rowsPerBlock), static_cast<unsigned>(d.H),
                   static_cast<unsigned>(d.B));

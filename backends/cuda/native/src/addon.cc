@@ -432,7 +432,8 @@ class Context : public Napi::ObjectWrap<Context> {
       o.Set("gemmCublasLt", static_cast<double>(lt));
       o.Set("gemmFallback", static_cast<double>(fb));
       o.Set("gemmMatVec", static_cast<double>(mv));
-      o.Set("gemmMatVecPrefetch", static_cast<double>(ctx_.lastWrites.prefetches));
+      o.Set("gemmMatVecPrefetch", static_cast<double>(ctx_.earlyWeightLoads));
+      o.Set("ssmDecodeEarlyParameters", static_cast<double>(ctx_.earlySsmParameters));
       o.Set("gemmSkinny", static_cast<double>(sg));
       return o;
     });

@@ -118,6 +118,11 @@ struct Ctx {
   // Programmatic Dependent Launch (kernels/pdl_launch.cuh): compute capability >= 9 and FALCON_H1_CUDA_PDL != off.
   bool pdl = false;
   PdlWrites lastWrites;  // what the stream's last enqueued work writes, when known (pdl_writes.h)
+  // Launches (or captures) that read inputs before their PDL wait, for stats(): MatMuls whose weight loads were issued
+  // early (gemmMatVecPrefetch) and SsmDecodeSteps that read their conv and dt parameters early
+  // (ssmDecodeEarlyParameters). Kept apart from lastWrites, which the two-stream mixers step saves and restores.
+  int64_t earlyWeightLoads = 0;
+  int64_t earlySsmParameters = 0;
   // A second stream for two kernels that run side by side (kernels/parallel_mixers_decode_step.cu): the fork and join
   // events order it with `stream` (also inside a graph capture, where they become the graph's edges). Made on first
   // use, destroyed with the context.

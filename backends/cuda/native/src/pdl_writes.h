@@ -1,7 +1,8 @@
 /*
  * pdl_writes.h — what the last work enqueued on a context's stream may write, when that is known: the record that
- * lets a Programmatic-Dependent-Launch kernel read an input BEFORE it waits for its predecessor. The one reader is
- * mat_vec.cu's weight prefetch; kernels/pdl_launch.cuh explains PDL and the invariant this relies on.
+ * lets a Programmatic-Dependent-Launch kernel read an input BEFORE it waits for its predecessor. Its readers ask
+ * readableBeforeWait (kernels/pdl_launch.cuh, which explains PDL and the invariant this relies on): the decode MatMuls'
+ * weights (mat_vec.cu, skinny_gemm.cu), the SSM step's state and conv/dt parameters, the attention step's cache.
  *
  * Kept at two levels:
  *   - a PDL launcher whose kernel is the last (in practice: the only) stream work of its N-API call records the byte
@@ -78,9 +79,6 @@ class PdlWrites {
       if (b < ranges_[i].end && ranges_[i].begin < e) return true;
     return false;
   }
-
-  /** MatMul calls whose weight loads were issued before the PDL wait (memory().gemmMatVecPrefetch; capture-time). */
-  int64_t prefetches = 0;
 
  private:
   struct Range {
